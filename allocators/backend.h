@@ -1,0 +1,125 @@
+/* The backend vtable: one const descriptor per allocator or collector.
+ *
+ * A backend is what a workload's objects come from: the real glibc, jemalloc,
+ * mimalloc and tcmalloc allocators (put into the worker process with
+ * LD_PRELOAD, as users deploy them, and reached through plain malloc/free),
+ * or a collector (Boehm's libgc, loaded with dlopen). Each backend file
+ * exports exactly one `const hl_backend_t`; everything else in it is static.
+ *
+ * Slots marked "child" run only in the worker process that measures a cell,
+ * after init(). Optional slots are NULL and the matching capability bit is
+ * clear. This layer deliberately does no counting: the mutator API
+ * (workloads/mutator.h) counts allocations, so every backend pays the same.
+ */
+#ifndef HL_BACKEND_H
+#define HL_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Heap statistics a backend may be able to tell, Go MemStats-like, units in
+ * the names. X(field, help). */
+#define HL_HEAP_STATS(X)                                                         \
+  X(heap_alloc_bytes, "bytes in allocated objects, as the backend counts them")  \
+  X(heap_inuse_bytes, "bytes in pages or spans holding objects")                 \
+  X(heap_sys_bytes, "bytes the backend has mapped from the OS")                  \
+  X(heap_released_bytes, "bytes returned to the OS (mapped, not resident)")      \
+  X(num_gc, "completed collections")                                             \
+  X(heap_goal_bytes, "heap size at which the next collection starts")            \
+  X(gc_pause_total_ns, "total stop-the-world time of all collections")
+
+enum {
+#define HL_X(f, h) HL_HS_##f,
+  HL_HEAP_STATS(HL_X)
+#undef HL_X
+  HL_HS_COUNT
+};
+
+typedef struct hl_heap_stats {
+  uint64_t value[HL_HS_COUNT];
+  uint32_t present; /* bit i set: value[i] is known */
+} hl_heap_stats_t;
+
+static inline void hl_heap_stats_set(hl_heap_stats_t *s, int field, uint64_t v) {
+  s->value[field] = v;
+  s->present |= 1u << field;
+}
+
+typedef enum { HL_BACKEND_MALLOC, HL_BACKEND_GC } hl_backend_kind_t;
+
+enum {
+  HL_CAP_FREE = 1u << 0,       /* free() releases memory; else hl_drop is a no-op */
+  HL_CAP_COLLECT = 1u << 1,    /* collect() runs a full collection */
+  HL_CAP_ROOTS = 1u << 2,      /* add_roots()/remove_roots() must see every root */
+  HL_CAP_GC_PERCENT = 1u << 3, /* honours hl_backend_config_t.gc_percent */
+  HL_CAP_STATS = 1u << 4,      /* stats() fills some fields */
+};
+
+#define HL_GC_OFF (-1)
+
+typedef struct hl_backend_config {
+  int gc_percent;        /* GOGC: 100 default, HL_GC_OFF disables collection */
+  unsigned threads;      /* worker threads that will attach */
+} hl_backend_config_t;
+
+/* Facts a backend reports about itself once it is running (child side). */
+typedef struct hl_backend_info {
+  char version[64];        /* "5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c" */
+  char library_path[256];  /* the file that serves allocations; "" for glibc */
+  char settings[256];      /* effective knobs, e.g. "free_space_divisor=2" */
+} hl_backend_info_t;
+
+typedef struct hl_backend {
+  const char *name;     /* short lowercase id used everywhere: "jemalloc" */
+  const char *summary;  /* one line for `heaplab list backends` */
+  hl_backend_kind_t kind;
+  unsigned caps;
+  /* Shared object the worker needs: put into LD_PRELOAD when preload is set,
+   * else dlopen()ed by init(). NULL: nothing to load (glibc). */
+  const char *library;
+  int preload;
+  const char *package;  /* Debian package that ships library, for hints */
+  /* NULL when compiled in; otherwise why not ("disabled at build time"). */
+  const char *unbuilt;
+
+  /* child: called once on the main thread before any other slot. Returns 0,
+   * or a negative HL_E* code with a reason in why (e.g. the preload did not
+   * take effect). May be called without a later fini() on failure. */
+  int (*init)(const hl_backend_config_t *cfg, hl_backend_info_t *info,
+              char *why, size_t why_len);
+  void (*fini)(void);
+  /* child, optional: every thread that allocates calls attach() before its
+   * first allocation and detach() after its last (collectors register
+   * threads). Returns 0 or HL_E*. */
+  int (*thread_attach)(void);
+  void (*thread_detach)(void);
+  /* child: an object of `bytes` bytes whose first `nptrs` words are pointer
+   * slots (the rest is payload). NULL when memory is exhausted. Thread-safe.
+   * Pointer slots need not be zeroed; the mutator does that. */
+  void *(*alloc)(size_t bytes, unsigned nptrs);
+  /* child, optional (HL_CAP_FREE): releases an object from alloc(). */
+  void (*free)(void *obj, size_t bytes);
+  /* child, optional (HL_CAP_COLLECT): a full, blocking collection. */
+  void (*collect)(void);
+  /* child, optional (HL_CAP_STATS): fills the fields it knows. Not on a hot
+   * path; may take locks. Returns 0 or HL_E*. */
+  int (*stats)(hl_heap_stats_t *out);
+  /* child, optional (HL_CAP_ROOTS): [start, start+bytes) holds pointers that
+   * keep objects alive until it is removed again. */
+  int (*add_roots)(void *start, size_t bytes);
+  void (*remove_roots)(void *start, size_t bytes);
+  /* child, optional: pointer stores go through here when set (the barrier
+   * hook a concurrent collector needs). NULL: plain store. */
+  void (*write_barrier)(void **slot, void *value);
+  /* child, optional: usable size of an allocated object (fragmentation). */
+  size_t (*usable_size)(void *obj);
+} hl_backend_t;
+
+/* Registry (allocators/backend.c). */
+const hl_backend_t *const *hl_backend_all(size_t *n_out);
+const hl_backend_t *hl_backend_find(const char *name);
+const char *hl_backend_kind_name(hl_backend_kind_t kind);
+/* "glibc jemalloc ..." for error hints. */
+void hl_backend_names(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,67 @@
+/* Child processes: spawn one, stream its records, enforce its time and
+ * memory limits, and classify how it ended.
+ *
+ * Every measured cell runs in a fresh process (allocators cannot share one,
+ * RSS is per process, and a crash must not take anyone else down). The
+ * child writes JSON records, one per line, to file descriptor 3; its stderr
+ * is captured (the last 2 KiB are kept for error messages) and its stdout
+ * discarded. The parent never blocks on the child: it polls both pipes
+ * against the deadline, kills the child's whole process group on timeout or
+ * interruption, and always reaps it.
+ */
+#ifndef HL_CHILD_H
+#define HL_CHILD_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HL_REPORT_FD 3
+/* Worker exit statuses (besides 0). */
+#define HL_WORKER_EXIT_ERROR 1
+#define HL_WORKER_EXIT_OOM 3
+
+#define HL_OUTCOMES(X)                                                         \
+  X(OK, "ok")                                                                  \
+  X(OOM, "oom")                                                                \
+  X(CRASH, "crash")                                                            \
+  X(TIMEOUT, "timeout")                                                        \
+  X(ERROR, "error")
+
+typedef enum {
+#define HL_X(id, word) HL_OUTCOME_##id,
+  HL_OUTCOMES(HL_X)
+#undef HL_X
+  HL_OUTCOME_COUNT
+} hl_outcome_t;
+
+const char *hl_outcome_name(hl_outcome_t outcome);
+
+typedef struct hl_spawn_config {
+  char *const *argv;       /* argv[0]: the program to exec */
+  const char *preload;     /* LD_PRELOAD for the child; NULL removes it */
+  uint64_t limit_bytes;    /* RLIMIT_DATA; 0: none */
+  double timeout_s;        /* 0: none */
+  volatile sig_atomic_t *interrupted; /* polled; when set the child is killed */
+} hl_spawn_config_t;
+
+typedef struct hl_child_result {
+  hl_outcome_t outcome;
+  int exit_status;        /* -1 when killed by a signal */
+  int signal;             /* 0 when it exited */
+  double elapsed_s;
+  json_t *records;        /* array of the child's records, in order */
+  char stderr_tail[2048]; /* last bytes the child wrote to stderr */
+  char message[512];      /* what happened, for people: "SIGSEGV (Segmentation fault)" */
+} hl_child_result_t;
+
+/* Runs the child to its end. Returns 0 whatever the child did (the outcome
+ * says), or HL_E* when the child could not be started at all. */
+int hl_child_run(const hl_spawn_config_t *cfg, hl_child_result_t *out);
+void hl_child_result_free(hl_child_result_t *r);
+
+/* The last record of the given type ("result", "oom", "error"), or NULL. */
+json_t *hl_child_record(const hl_child_result_t *r, const char *type);
+
+#endif

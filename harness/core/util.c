@@ -1,0 +1,172 @@
+/* Shared utilities: see util.h. */
+#include "util.h"
+
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int hl_split_list(const char *text, char ***items_out, size_t *n_out) {
+  if (!text || !*text) return HL_EPARSE;
+  size_t n = 1;
+  for (const char *p = text; *p; p++)
+    if (*p == ',') n++;
+  char **items = calloc(n, sizeof *items);
+  if (!items) return HL_ENOMEM;
+  const char *start = text;
+  for (size_t i = 0; i < n; i++) {
+    const char *end = strchr(start, ',');
+    size_t len = end ? (size_t)(end - start) : strlen(start);
+    if (len == 0) {
+      hl_strlist_free(items, i);
+      return HL_EPARSE;
+    }
+    items[i] = strndup(start, len);
+    if (!items[i]) {
+      hl_strlist_free(items, i);
+      return HL_ENOMEM;
+    }
+    start = end ? end + 1 : start + len;
+  }
+  *items_out = items;
+  *n_out = n;
+  return 0;
+}
+
+void hl_strlist_free(char **items, size_t n) {
+  if (!items) return;
+  for (size_t i = 0; i < n; i++) free(items[i]);
+  free(items);
+}
+
+int hl_strlist_index(char *const *items, size_t n, const char *item) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(items[i], item) == 0) return (int)i;
+  return -1;
+}
+
+int hl_read_file(const char *path, char **data_out, size_t *len_out) {
+  int rc = HL_EIO;
+  char *data = NULL;
+  FILE *f = fopen(path, "rb");
+  if (!f) return errno == ENOENT ? HL_ENOENT : HL_EIO;
+  size_t cap = 1 << 16, len = 0;
+  data = malloc(cap + 1);
+  if (!data) {
+    rc = HL_ENOMEM;
+    goto fail;
+  }
+  for (;;) {
+    size_t got = fread(data + len, 1, cap - len, f);
+    len += got;
+    if (got == 0) break;
+    if (len == cap) {
+      char *bigger = realloc(data, cap * 2 + 1);
+      if (!bigger) {
+        rc = HL_ENOMEM;
+        goto fail;
+      }
+      data = bigger;
+      cap *= 2;
+    }
+  }
+  if (ferror(f)) goto fail;
+  fclose(f);
+  data[len] = '\0';
+  *data_out = data;
+  if (len_out) *len_out = len;
+  return 0;
+fail:
+  free(data);
+  fclose(f);
+  return rc;
+}
+
+int hl_write_file_atomic(const char *path, const char *data, size_t len) {
+  char tmp[4096];
+  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+  if (n < 0 || (size_t)n >= sizeof tmp) return HL_ERANGE;
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return HL_EIO;
+  size_t off = 0;
+  while (off < len) {
+    ssize_t w = write(fd, data + off, len - off);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      goto fail;
+    }
+    off += (size_t)w;
+  }
+  if (fsync(fd) != 0) goto fail;
+  if (close(fd) != 0) {
+    fd = -1;
+    goto fail;
+  }
+  if (rename(tmp, path) != 0) {
+    unlink(tmp);
+    return HL_EIO;
+  }
+  return 0;
+fail:
+  if (fd >= 0) close(fd);
+  unlink(tmp);
+  return HL_EIO;
+}
+
+int hl_proc_status_bytes(int pid, const char *key, uint64_t *bytes_out) {
+  char path[64], buf[4096];
+  if (pid == 0)
+    snprintf(path, sizeof path, "/proc/self/status");
+  else
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return HL_ENOENT;
+  ssize_t total = 0, r;
+  while (total < (ssize_t)sizeof buf - 1 &&
+         (r = read(fd, buf + total, sizeof buf - 1 - (size_t)total)) > 0)
+    total += r;
+  close(fd);
+  buf[total] = '\0';
+  size_t klen = strlen(key);
+  for (char *line = buf; line && *line;) {
+    if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+      char *p = line + klen + 1;
+      while (*p == ' ' || *p == '\t') p++;
+      uint64_t v = 0;
+      if (*p < '0' || *p > '9') return HL_EPARSE;
+      while (*p >= '0' && *p <= '9') v = v * 10 + (uint64_t)(*p++ - '0');
+      *bytes_out = v * 1024;
+      return 0;
+    }
+    line = strchr(line, '\n');
+    if (line) line++;
+  }
+  return HL_ENOENT;
+}
+
+int hl_read_line(const char *path, char *buf, size_t len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return HL_ENOENT;
+  ssize_t r = read(fd, buf, len - 1);
+  close(fd);
+  if (r < 0) return HL_EIO;
+  buf[r] = '\0';
+  char *nl = strchr(buf, '\n');
+  if (nl) *nl = '\0';
+  return 0;
+}
+
+static uint64_t clock_ns(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t hl_now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+uint64_t hl_cputime_ns(void) { return clock_ns(CLOCK_PROCESS_CPUTIME_ID); }

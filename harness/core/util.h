@@ -1,0 +1,32 @@
+/* Small utilities shared by every heaplab subsystem: lists of names, whole-file
+ * reads, atomic file replacement, /proc readers that do not allocate, clocks. */
+#ifndef HL_UTIL_H
+#define HL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Splits "a,b,c" into a malloc'd array of malloc'd strings. Empty items are
+ * HL_EPARSE. */
+int hl_split_list(const char *text, char ***items_out, size_t *n_out);
+void hl_strlist_free(char **items, size_t n);
+int hl_strlist_index(char *const *items, size_t n, const char *item);
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer. */
+int hl_read_file(const char *path, char **data_out, size_t *len_out);
+
+/* Writes data to "<path>.tmp.<pid>", fsyncs it and renames it over path, so a
+ * reader sees either the old file or the whole new one, never half. */
+int hl_write_file_atomic(const char *path, const char *data, size_t len);
+
+/* Value of a "Key:   N kB" line of /proc/<pid>/status in bytes (pid 0 = self).
+ * Uses a stack buffer and raw read(2): safe on the out-of-memory path. */
+int hl_proc_status_bytes(int pid, const char *key, uint64_t *bytes_out);
+
+/* First line of a small file (sysfs, procfs) into buf, newline stripped. */
+int hl_read_line(const char *path, char *buf, size_t len);
+
+uint64_t hl_now_ns(void);      /* CLOCK_MONOTONIC */
+uint64_t hl_cputime_ns(void);  /* CLOCK_PROCESS_CPUTIME_ID */
+
+#endif

@@ -1,0 +1,190 @@
+/* heaplab: the command line. Dispatches subcommands; maps their outcomes to
+ * exit codes (0 ok, 1 the check found something, 2 usage or input error).
+ * The hidden __worker and __probe subcommands are the child side of `run`. */
+#include "compare.h"
+#include "config.h"
+#include "revision.h"
+#include "counters.h"
+#include "error.h"
+#include "plot.h"
+#include "results.h"
+#include "runner.h"
+#include "summary.h"
+#include "worker.h"
+#include "workload.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "heaplab %s: measure memory allocators and garbage collectors, reproduce\n"
+          "out-of-memory failures.\n\n"
+          "Usage: heaplab COMMAND [ARGS]\n\n"
+          "Commands:\n"
+          "  run      run workloads on backends, print a table, write a results file\n"
+          "  compare  compare two results files: regressions by U test and exact metrics\n"
+          "  plot     draw the bar charts of a results file with gnuplot\n"
+          "  show     print the summary table of a results file\n"
+          "  list     list backends, workloads, params or counters, and whether they work here\n\n"
+          "  heaplab COMMAND --help   explains a command\n"
+          "  heaplab --version        version and build\n\n"
+          "Example:\n"
+          "  heaplab run -w steady-service,escape-return -b glibc,jemalloc --quick -o r.json\n"
+          "  heaplab plot r.json -o plots/\n",
+          HL_VERSION);
+}
+
+static int version(void) {
+  printf("heaplab %s (%s build, revision %s)\nGoogle Benchmark %s, jansson %s, %s\n",
+         HL_VERSION, HL_BUILD_TYPE, HL_REVISION, HL_GBENCH_VERSION, JANSSON_VERSION,
+         hl_counters_backend());
+  return HL_EXIT_OK;
+}
+
+static int list_backends(void) {
+  size_t n;
+  const hl_backend_t *const *all = hl_backend_all(&n);
+  for (size_t i = 0; i < n; i++) {
+    json_t *info = NULL;
+    char why[512] = "";
+    int ok = hl_runner_probe_backend(all[i], &info, why, sizeof why);
+    if (ok)
+      printf("%-10s %-7s available: %s %s (%s)\n", all[i]->name,
+             hl_backend_kind_name(all[i]->kind), all[i]->name,
+             json_string_value(json_object_get(info, "version")),
+             all[i]->library ? json_string_value(json_object_get(info, "library_path"))
+                             : "the C library");
+    else
+      printf("%-10s %-7s unavailable: %s\n", all[i]->name, hl_backend_kind_name(all[i]->kind),
+             why);
+    json_decref(info);
+  }
+  return HL_EXIT_OK;
+}
+
+static int list_workloads(void) {
+  size_t n;
+  const hl_workload_t *const *all = hl_workload_all(&n);
+  for (size_t i = 0; i < n; i++)
+    printf("%-16s %-8s %-8s %s\n", all[i]->name, all[i]->kind, all[i]->claim, all[i]->summary);
+  return HL_EXIT_OK;
+}
+
+static const char *kind_word(hl_param_kind_t k) {
+  switch (k) {
+  case HL_PARAM_BYTES: return "size";
+  case HL_PARAM_PERCENT: return "percent";
+  case HL_PARAM_BOOL: return "0|1";
+  case HL_PARAM_CHOICE: return "word";
+  default: return "count";
+  }
+}
+
+static int list_params(const char *only) {
+  size_t n;
+  const hl_workload_t *const *all = hl_workload_all(&n);
+  int found = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (only && strcmp(only, all[i]->name)) continue;
+    found = 1;
+    printf("%s (%s):\n", all[i]->name, all[i]->summary);
+    for (size_t k = 0; k < all[i]->nparams; k++) {
+      const hl_param_spec_t *s = &all[i]->params[k];
+      char def[48], quick[48];
+      hl_param_format(s, s->def, def, sizeof def);
+      hl_param_format(s, s->quick, quick, sizeof quick);
+      printf("  %-10s %-7s default %-6s --quick %-6s %s\n", s->key, kind_word(s->kind), def,
+             quick, s->help);
+    }
+  }
+  if (!found) {
+    char names[512];
+    hl_workload_names(names, sizeof names);
+    hl_msg("list", "unknown workload '%s'; available: %s", only, names);
+    return HL_EXIT_USAGE;
+  }
+  return HL_EXIT_OK;
+}
+
+static int list_counters(void) {
+  size_t n;
+  const char *const *names = hl_counters_default(&n);
+  static const char *const software[] = {"perf::TASK-CLOCK", "perf::CONTEXT-SWITCHES",
+                                         "perf::CPU-MIGRATIONS", "perf::MINOR-FAULTS",
+                                         "perf::MAJOR-FAULTS"};
+  char *all[HL_MAX_COUNTERS];
+  size_t total = 0;
+  for (size_t i = 0; i < n && total < HL_MAX_COUNTERS; i++) all[total++] = (char *)names[i];
+  for (size_t i = 0; i < 5 && total < HL_MAX_COUNTERS; i++) all[total++] = (char *)software[i];
+  hl_counter_status_t st[HL_MAX_COUNTERS];
+  if (hl_counters_probe(all, total, st) != 0) return HL_EXIT_USAGE;
+  for (size_t i = 0; i < total; i++)
+    printf("%-34s %-9s %s%s%s\n", st[i].name, st[i].kind, st[i].available ? "available" : "unavailable: ",
+           st[i].available ? "" : st[i].reason, i < n ? " (default)" : "");
+  printf("(%s; any libpfm4 event name can be given to --counters)\n", hl_counters_backend());
+  return HL_EXIT_OK;
+}
+
+static int list_main(int argc, char **argv) {
+  const char *what = argc >= 2 ? argv[1] : "";
+  if (!strcmp(what, "backends") && argc == 2) return list_backends();
+  if (!strcmp(what, "workloads") && argc == 2) return list_workloads();
+  if (!strcmp(what, "params") && argc <= 3) return list_params(argc == 3 ? argv[2] : NULL);
+  if (!strcmp(what, "counters") && argc == 2) return list_counters();
+  if (!strcmp(what, "--help") || !strcmp(what, "-h")) {
+    printf("Usage: heaplab list backends|workloads|counters|params [WORKLOAD]\n");
+    return HL_EXIT_OK;
+  }
+  hl_msg("list", "expected one of: backends, workloads, counters, params [WORKLOAD]");
+  return HL_EXIT_USAGE;
+}
+
+static int show_main(int argc, char **argv) {
+  int markdown = argc == 3 && !strcmp(argv[2], "--markdown");
+  if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    printf("Usage: heaplab show FILE.json [--markdown]\n");
+    return HL_EXIT_OK;
+  }
+  if (argc != 2 && !markdown) {
+    hl_msg("show", "expected one results file (and optionally --markdown)");
+    return HL_EXIT_USAGE;
+  }
+  json_t *root;
+  char why[1024];
+  if (hl_results_load(argv[1], &root, why, sizeof why) != 0) {
+    hl_msg("show", "%s", why);
+    return HL_EXIT_USAGE;
+  }
+  hl_table_t *t = hl_summary_table(root);
+  if (t) hl_table_print(t, stdout, markdown);
+  hl_table_free(t);
+  json_decref(root);
+  return t ? HL_EXIT_OK : HL_EXIT_USAGE;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return HL_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  argc--, argv++;
+  if (!strcmp(cmd, "run")) return hl_run_main(argc, argv);
+  if (!strcmp(cmd, "compare")) return hl_compare_main(argc, argv);
+  if (!strcmp(cmd, "plot")) return hl_plot_main(argc, argv);
+  if (!strcmp(cmd, "show")) return show_main(argc, argv);
+  if (!strcmp(cmd, "list")) return list_main(argc, argv);
+  if (!strcmp(cmd, "__worker")) return hl_worker_main(argc, argv) == 0 ? 0 : 1;
+  if (!strcmp(cmd, "__probe")) return hl_probe_main(argc, argv) == 0 ? 0 : 1;
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) return version();
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    usage(stdout);
+    return HL_EXIT_OK;
+  }
+  hl_msg("main", "unknown command '%s'; commands: run compare plot show list (see heaplab --help)",
+         cmd);
+  return HL_EXIT_USAGE;
+}

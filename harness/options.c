@@ -1,0 +1,263 @@
+/* `heaplab run` options: one table drives parsing and --help (options.h). */
+#include "options.h"
+
+#include "counters.h"
+#include "error.h"
+#include "size.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+  OPT_WORKLOADS = 'w',
+  OPT_BACKENDS = 'b',
+  OPT_PARAM = 'p',
+  OPT_OUTPUT = 'o',
+  OPT_HELP = 'h',
+  OPT_REPS = 256,
+  OPT_THREADS,
+  OPT_PIN,
+  OPT_COUNTERS,
+  OPT_ESCAPE,
+  OPT_GOGC,
+  OPT_SEED,
+  OPT_QUICK,
+  OPT_TIMEOUT,
+  OPT_LIMIT,
+  OPT_REP_INDEX,
+};
+
+typedef struct opt_def {
+  const char *name;
+  int id;
+  int has_arg;
+  const char *arg;
+  const char *help; /* NULL: hidden (worker plumbing) */
+} opt_def_t;
+
+static const opt_def_t defs[] = {
+    {"workloads", OPT_WORKLOADS, 1, "LIST",
+     "workloads, comma-separated, or 'all' (default: all but selftests)"},
+    {"backends", OPT_BACKENDS, 1, "LIST",
+     "backends, comma-separated, or 'all' (default: every available one)"},
+    {"param", OPT_PARAM, 1, "KEY=V[,V..]",
+     "workload parameter; several values sweep it; repeatable"},
+    {"reps", OPT_REPS, 1, "N", "repetitions per cell, each in its own process (default 3)"},
+    {"threads", OPT_THREADS, 1, "N", "worker threads per cell; work is split among them (default 1)"},
+    {"pin", OPT_PIN, 1, "none|compact|scatter", "bind worker threads to CPUs with hwloc (default none)"},
+    {"counters", OPT_COUNTERS, 1, "LIST|default|none",
+     "libpfm4 events to count (default: dTLB and LLC misses, instructions, cycles, page faults)"},
+    {"escape", OPT_ESCAPE, 1, "on|off",
+     "on: non-escaping sites use the frame's stack region, as Go does (default); off: the heap"},
+    {"gogc", OPT_GOGC, 1, "N|off", "GC percent for collectors (default 100)"},
+    {"seed", OPT_SEED, 1, "N", "seed of the workloads' random choices (default 1)"},
+    {"quick", OPT_QUICK, 0, NULL, "small default parameters: a whole comparison in well under a minute"},
+    {"timeout", OPT_TIMEOUT, 1, "SEC", "a cell running longer is killed and reported as timeout (default 600)"},
+    {"limit", OPT_LIMIT, 1, "SIZE", "memory limit per cell (RLIMIT_DATA: committed private memory)"},
+    {"output", OPT_OUTPUT, 1, "FILE.json", "write results here (temporary file + rename)"},
+    {"help", OPT_HELP, 0, NULL, "this text"},
+    {"rep-index", OPT_REP_INDEX, 1, "I", NULL},
+};
+
+#define NDEFS (sizeof defs / sizeof defs[0])
+
+void hl_run_options_init(hl_run_options_t *o) {
+  memset(o, 0, sizeof *o);
+  o->reps = 3;
+  o->threads = 1;
+  o->pin = HL_PIN_NONE;
+  o->escape = HL_ESCAPE_ON;
+  o->gogc = 100;
+  o->seed = 1;
+  o->timeout_s = 600;
+}
+
+void hl_run_options_free(hl_run_options_t *o) {
+  hl_strlist_free(o->workloads, o->nworkloads);
+  hl_strlist_free(o->backends, o->nbackends);
+  hl_strlist_free(o->counters, o->ncounters);
+  for (size_t i = 0; i < o->nparams; i++) {
+    free(o->param[i].key);
+    hl_strlist_free(o->param[i].values, o->param[i].nvalues);
+  }
+  memset(o, 0, sizeof *o);
+}
+
+void hl_gogc_format(int gogc, char *buf, size_t len) {
+  if (gogc == HL_GC_OFF)
+    snprintf(buf, len, "off");
+  else
+    snprintf(buf, len, "%d", gogc);
+}
+
+void hl_run_options_help(FILE *out) {
+  fprintf(out, "Options:\n");
+  for (size_t i = 0; i < NDEFS; i++) {
+    const opt_def_t *d = &defs[i];
+    if (!d->help) continue;
+    char left[64];
+    if (d->id < 256)
+      snprintf(left, sizeof left, "-%c, --%s%s%s", d->id, d->name, d->arg ? " " : "",
+               d->arg ? d->arg : "");
+    else
+      snprintf(left, sizeof left, "    --%s%s%s", d->name, d->arg ? " " : "",
+               d->arg ? d->arg : "");
+    fprintf(out, "  %-34s %s\n", left, d->help);
+  }
+}
+
+static int bad(const char *opt, const char *value, const char *why) {
+  hl_msg("run", "--%s '%s': %s", opt, value, why);
+  return HL_EINVAL;
+}
+
+static int parse_list(const char *opt, const char *value, char ***items, size_t *n) {
+  hl_strlist_free(*items, *n);
+  *items = NULL;
+  *n = 0;
+  if (hl_split_list(value, items, n) != 0)
+    return bad(opt, value, "expected a comma-separated list without empty items");
+  return 0;
+}
+
+static int parse_param(const char *value, hl_run_options_t *o) {
+  const char *eq = strchr(value, '=');
+  if (!eq || eq == value || !eq[1]) return bad("param", value, "expected KEY=VALUE");
+  if (o->nparams == HL_MAX_PARAM_SETTINGS) return bad("param", value, "too many -p options");
+  hl_param_setting_t *ps = &o->param[o->nparams];
+  ps->key = strndup(value, (size_t)(eq - value));
+  if (!ps->key) return HL_ENOMEM;
+  for (size_t i = 0; i < o->nparams; i++) {
+    if (strcmp(o->param[i].key, ps->key) == 0) {
+      free(ps->key);
+      ps->key = NULL;
+      return bad("param", value, "given twice; list several values as KEY=V1,V2");
+    }
+  }
+  if (hl_split_list(eq + 1, &ps->values, &ps->nvalues) != 0) {
+    free(ps->key);
+    ps->key = NULL;
+    return bad("param", value, "empty value");
+  }
+  o->nparams++;
+  return 0;
+}
+
+static int parse_unsigned(const char *opt, const char *value, uint64_t min, uint64_t max,
+                          uint64_t *out) {
+  int rc = hl_parse_count(value, min, max, out);
+  if (rc == 0) return 0;
+  char why[96];
+  snprintf(why, sizeof why, "expected an integer from %" PRIu64 " to %" PRIu64, min, max);
+  return bad(opt, value, why);
+}
+
+static int parse_counters(const char *value, hl_run_options_t *o) {
+  hl_strlist_free(o->counters, o->ncounters);
+  o->counters = NULL;
+  o->ncounters = 0;
+  if (strcmp(value, "none") == 0) return 0;
+  if (strcmp(value, "default") == 0) {
+    size_t n;
+    const char *const *names = hl_counters_default(&n);
+    o->counters = calloc(n, sizeof *o->counters);
+    if (!o->counters) return HL_ENOMEM;
+    for (size_t i = 0; i < n; i++) o->counters[i] = strdup(names[i]);
+    o->ncounters = n;
+    return 0;
+  }
+  int rc = parse_list("counters", value, &o->counters, &o->ncounters);
+  if (rc == 0 && o->ncounters > HL_MAX_COUNTERS)
+    return bad("counters", value, "at most 16 events");
+  return rc;
+}
+
+static int apply(int id, const char *name, const char *v, hl_run_options_t *o) {
+  uint64_t u;
+  int rc = 0;
+  switch (id) {
+  case OPT_WORKLOADS: return parse_list(name, v, &o->workloads, &o->nworkloads);
+  case OPT_BACKENDS: return parse_list(name, v, &o->backends, &o->nbackends);
+  case OPT_PARAM: return parse_param(v, o);
+  case OPT_COUNTERS: return parse_counters(v, o);
+  case OPT_OUTPUT: o->output = v; return 0;
+  case OPT_QUICK: o->quick = 1; return 0;
+  case OPT_REPS:
+    if ((rc = parse_unsigned(name, v, 1, 10000, &u)) == 0) o->reps = (unsigned)u;
+    return rc;
+  case OPT_THREADS:
+    if ((rc = parse_unsigned(name, v, 1, 1024, &u)) == 0) o->threads = (unsigned)u;
+    return rc;
+  case OPT_REP_INDEX:
+    if ((rc = parse_unsigned(name, v, 0, 10000, &u)) == 0) o->rep_index = (unsigned)u;
+    return rc;
+  case OPT_SEED: return parse_unsigned(name, v, 0, UINT64_MAX, &o->seed);
+  case OPT_PIN:
+    return hl_pin_parse(v, &o->pin) ? bad(name, v, "expected none, compact or scatter") : 0;
+  case OPT_ESCAPE:
+    if (strcmp(v, "on") == 0) o->escape = HL_ESCAPE_ON;
+    else if (strcmp(v, "off") == 0) o->escape = HL_ESCAPE_OFF;
+    else return bad(name, v, "expected on or off");
+    return 0;
+  case OPT_GOGC:
+    if (strcmp(v, "off") == 0) {
+      o->gogc = HL_GC_OFF;
+      return 0;
+    }
+    if ((rc = parse_unsigned(name, v, 1, 100000, &u)) == 0) o->gogc = (int)u;
+    return rc ? bad(name, v, "expected a percentage from 1 to 100000, or off") : 0;
+  case OPT_TIMEOUT:
+    return hl_parse_seconds(v, &o->timeout_s) ? bad(name, v, "expected seconds > 0") : 0;
+  case OPT_LIMIT:
+    if (hl_parse_size(v, &o->limit_bytes) || o->limit_bytes == 0)
+      return bad(name, v, "expected a size such as 64M, 1G or 512MiB (units B K M G T KiB MiB GiB TiB KB MB GB TB)");
+    return 0;
+  default: return HL_EINVAL;
+  }
+}
+
+int hl_run_options_parse(int argc, char **argv, hl_run_options_t *o) {
+  struct option longopts[NDEFS + 1];
+  char shortopts[64];
+  size_t ns = 0;
+  for (size_t i = 0; i < NDEFS; i++) {
+    longopts[i] = (struct option){defs[i].name, defs[i].has_arg ? required_argument : no_argument,
+                                  NULL, defs[i].id};
+    if (defs[i].id < 256) {
+      shortopts[ns++] = (char)defs[i].id;
+      if (defs[i].has_arg) shortopts[ns++] = ':';
+    }
+  }
+  longopts[NDEFS] = (struct option){0, 0, 0, 0};
+  shortopts[ns] = '\0';
+  /* Default counters unless --counters says otherwise. */
+  int rc = parse_counters("default", o);
+  if (rc) return rc;
+  optind = 1;
+  opterr = 0;
+  int c, idx;
+  while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
+    if (c == '?' || c == ':') {
+      const char *what = argv[optind - 1];
+      hl_msg("run", "%s '%s' (see heaplab run --help)",
+             c == ':' || (optopt && strchr(shortopts, optopt)) ? "option needs a value"
+                                                              : "unknown option",
+             what);
+      return HL_EINVAL;
+    }
+    if (c == OPT_HELP) return 1;
+    const char *name = "?";
+    for (size_t i = 0; i < NDEFS; i++)
+      if (defs[i].id == c) name = defs[i].name;
+    if ((rc = apply(c, name, optarg, o)) != 0) return rc;
+  }
+  if (optind < argc) {
+    hl_msg("run", "unexpected argument '%s' (see heaplab run --help)", argv[optind]);
+    return HL_EINVAL;
+  }
+  return 0;
+}

@@ -1,0 +1,56 @@
+/* Options of `heaplab run` (and of the hidden worker mode, which takes the
+ * same options with every parameter resolved). One table in options.c gives
+ * the parser, the --help text and the worker's command line, so they cannot
+ * disagree. */
+#ifndef HL_OPTIONS_H
+#define HL_OPTIONS_H
+
+#include "mutator.h"
+#include "topology.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define HL_MAX_PARAM_SETTINGS 32
+
+/* One -p key=value[,value...]: several values sweep the parameter. */
+typedef struct hl_param_setting {
+  char *key;
+  char **values;
+  size_t nvalues;
+} hl_param_setting_t;
+
+typedef struct hl_run_options {
+  char **workloads;      /* names, or "all" */
+  size_t nworkloads;
+  char **backends;       /* names, or "all" (every available one) */
+  size_t nbackends;
+  hl_param_setting_t param[HL_MAX_PARAM_SETTINGS];
+  size_t nparams;
+  unsigned reps;         /* repetitions, each in its own process */
+  unsigned threads;
+  hl_pin_t pin;
+  char **counters;       /* libpfm4 event names; empty = none */
+  size_t ncounters;
+  hl_escape_mode_t escape;
+  int gogc;              /* GOGC, or HL_GC_OFF */
+  uint64_t seed;
+  int quick;
+  double timeout_s;      /* per cell */
+  uint64_t limit_bytes;  /* RLIMIT_DATA per cell; 0 = none */
+  const char *output;    /* results file, or NULL */
+  unsigned rep_index;    /* worker only: which repetition this is */
+} hl_run_options_t;
+
+void hl_run_options_init(hl_run_options_t *o);
+/* Parses argv (argv[0] is the subcommand name). Prints one clear message and
+ * returns HL_EINVAL / HL_EPARSE / HL_ERANGE on bad input; returns 1 when
+ * --help was printed. */
+int hl_run_options_parse(int argc, char **argv, hl_run_options_t *o);
+void hl_run_options_free(hl_run_options_t *o);
+void hl_run_options_help(FILE *out);
+
+/* "100" or "off". */
+void hl_gogc_format(int gogc, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,327 @@
+/* `heaplab plot` (plot.h). */
+#include "plot.h"
+
+#include "error.h"
+#include "plot_templates.h"
+#include "results.h"
+#include "stats.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define MAX_GROUPS 256
+#define MAX_BACKENDS 16
+#define MAX_REPS 1024
+
+typedef struct metric {
+  const char *key;   /* results field */
+  const char *file;  /* output base name */
+  const char *title;
+  const char *ylabel;
+  double scale;      /* value / scale is plotted */
+} metric_t;
+
+static const metric_t metrics[] = {
+    {"cpu_time", "time", "CPU time per iteration (median of repetitions; bars: min..max)",
+     "ns per iteration (log scale)", 1},
+    {"rss_peak_bytes", "rss", "Peak resident memory of the worker (VmHWM)",
+     "MiB (log scale)", 1048576},
+};
+
+typedef struct layout {
+  char *group[MAX_GROUPS];   /* "steady-service/live=4M" */
+  const char *backend[MAX_BACKENDS];
+  size_t ngroups, nbackends;
+} layout_t;
+
+typedef struct plot_opts {
+  const char *input, *dir, *terminal, *ext;
+} plot_opts_t;
+
+/* "W/B/rest" with workload W and backend B -> "W/rest". */
+static void group_label(const json_t *e, char *buf, size_t len) {
+  const char *name = json_string_value(json_object_get(e, "run_name"));
+  const char *w = json_string_value(json_object_get(e, "workload"));
+  const char *b = json_string_value(json_object_get(e, "backend"));
+  size_t wl = w ? strlen(w) : 0, bl = b ? strlen(b) : 0;
+  if (name && w && b && !strncmp(name, w, wl) && name[wl] == '/' &&
+      !strncmp(name + wl + 1, b, bl))
+    snprintf(buf, len, "%s%s", w, name + wl + 1 + bl);
+  else
+    snprintf(buf, len, "%s", name ? name : "?");
+}
+
+static int is_ok_iteration(const json_t *e) {
+  const char *rt = json_string_value(json_object_get(e, "run_type"));
+  const char *o = json_string_value(json_object_get(e, "outcome"));
+  return (!rt || !strcmp(rt, "iteration")) && o && !strcmp(o, "ok") &&
+         json_string_value(json_object_get(e, "backend"));
+}
+
+static int build_layout(const json_t *bench, layout_t *l) {
+  size_t i;
+  const json_t *e;
+  json_array_foreach(bench, i, e) {
+    if (!is_ok_iteration(e)) continue;
+    char g[256];
+    group_label(e, g, sizeof g);
+    const char *b = json_string_value(json_object_get(e, "backend"));
+    size_t k = 0;
+    while (k < l->ngroups && strcmp(l->group[k], g)) k++;
+    if (k == l->ngroups) {
+      if (l->ngroups == MAX_GROUPS) return HL_ERANGE;
+      if (!(l->group[l->ngroups++] = strdup(g))) return HL_ENOMEM;
+    }
+    for (k = 0; k < l->nbackends && strcmp(l->backend[k], b); k++) {}
+    if (k == l->nbackends) {
+      if (l->nbackends == MAX_BACKENDS) return HL_ERANGE;
+      l->backend[l->nbackends++] = b;
+    }
+  }
+  return l->ngroups ? 0 : HL_ENOENT;
+}
+
+/* Median, min and max of the metric for one group and backend; 0 values
+ * found means a missing bar. */
+static size_t cell_values(const json_t *bench, const layout_t *l, size_t g, size_t b,
+                          const metric_t *m, double *v) {
+  size_t n = 0, i;
+  const json_t *e;
+  json_array_foreach(bench, i, e) {
+    if (!is_ok_iteration(e) || n == MAX_REPS) continue;
+    char label[256];
+    group_label(e, label, sizeof label);
+    if (strcmp(label, l->group[g]) ||
+        strcmp(json_string_value(json_object_get(e, "backend")), l->backend[b]))
+      continue;
+    double x;
+    if (hl_json_number(e, m->key, &x) == 0 && x > 0 && isfinite(x)) v[n++] = x / m->scale;
+  }
+  return n;
+}
+
+/* Writes the data file; returns the smallest and largest value plotted. */
+static int write_data(const char *path, const json_t *bench, const layout_t *l,
+                      const metric_t *m, double *lo, double *hi) {
+  FILE *f = fopen(path, "w");
+  double *v = calloc(MAX_REPS, sizeof *v);
+  if (!f || !v) {
+    if (f) fclose(f);
+    free(v);
+    return HL_EIO;
+  }
+  *lo = INFINITY;
+  *hi = 0;
+  fprintf(f, "workload");
+  for (size_t b = 0; b < l->nbackends; b++) fprintf(f, "\t%s\tmin\tmax", l->backend[b]);
+  fprintf(f, "\n");
+  for (size_t g = 0; g < l->ngroups; g++) {
+    fprintf(f, "%s", l->group[g]);
+    for (size_t b = 0; b < l->nbackends; b++) {
+      size_t n = cell_values(bench, l, g, b, m, v);
+      if (n == 0) {
+        fprintf(f, "\t-\t-\t-");
+        continue;
+      }
+      double mn = hl_stats_min(v, n), mx = hl_stats_max(v, n);
+      fprintf(f, "\t%.6g\t%.6g\t%.6g", hl_stats_median(v, n), mn, mx);
+      if (mn < *lo) *lo = mn;
+      if (mx > *hi) *hi = mx;
+    }
+    fprintf(f, "\n");
+  }
+  free(v);
+  return fclose(f) == 0 && *hi > 0 ? 0 : HL_EIO;
+}
+
+/* Replaces each @KEY@ of tpl by its value. */
+static char *fill(const char *tpl, const char *const *kv, size_t nkv) {
+  size_t cap = strlen(tpl) * 2 + 4096, len = 0;
+  char *out = malloc(cap);
+  if (!out) return NULL;
+  for (const char *p = tpl; *p;) {
+    size_t k = 0;
+    if (*p == '@')
+      for (; k < nkv; k += 2) {
+        size_t kl = strlen(kv[k]);
+        if (!strncmp(p + 1, kv[k], kl) && p[kl + 1] == '@') break;
+      }
+    const char *piece = p;
+    size_t plen = 1;
+    if (*p == '@' && k < nkv) {
+      piece = kv[k + 1];
+      plen = strlen(piece);
+      p += strlen(kv[k]) + 2;
+    } else {
+      p++;
+    }
+    if (len + plen + 1 > cap) {
+      char *bigger = realloc(out, cap = (len + plen + 1) * 2);
+      if (!bigger) {
+        free(out);
+        return NULL;
+      }
+      out = bigger;
+    }
+    memcpy(out + len, piece, plen);
+    len += plen;
+  }
+  out[len] = '\0';
+  return out;
+}
+
+static int run_gnuplot(const char *script, char *why, size_t len) {
+  char *argv[] = {(char *)"gnuplot", (char *)script, NULL};
+  pid_t pid;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    snprintf(why, len, "cannot run gnuplot: %s (apt install gnuplot-nox)", strerror(rc));
+    return HL_EUNAVAIL;
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    snprintf(why, len, "gnuplot failed on %.900s (its message is above)", script);
+    return HL_ECHILD;
+  }
+  return 0;
+}
+
+static int plot_metric(const plot_opts_t *o, const json_t *bench, const layout_t *l,
+                       const metric_t *m, char *why, size_t len) {
+  char data[4096], script[4096], image[4096], tmp[4096];
+  snprintf(data, sizeof data, "%s/%s.dat", o->dir, m->file);
+  snprintf(script, sizeof script, "%s/%s.gp", o->dir, m->file);
+  snprintf(image, sizeof image, "%s/%s.%s", o->dir, m->file, o->ext);
+  snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp", o->dir, m->file, o->ext);
+  double lo, hi;
+  if (write_data(data, bench, l, m, &lo, &hi) != 0) {
+    snprintf(why, len, "%.400s: no %s values to plot, or cannot write %.400s", o->input, m->key, data);
+    return HL_EIO;
+  }
+  char ymin[32], ymax[32], width[16], last[16];
+  snprintf(ymin, sizeof ymin, "%g", pow(10, floor(log10(lo * 0.8))));
+  snprintf(ymax, sizeof ymax, "%g", pow(10, ceil(log10(hi * 1.25))));
+  size_t w = 360 + l->ngroups * (l->nbackends * 26 + 30);
+  snprintf(width, sizeof width, "%zu", w < 900 ? 900 : w > 4000 ? 4000 : w);
+  snprintf(last, sizeof last, "%zu", l->nbackends - 1);
+  const char *kv[] = {"TERMINAL", o->terminal, "WIDTH", width, "OUTPUT", tmp, "TITLE", m->title,
+                      "YLABEL", m->ylabel, "YMIN", ymin, "YMAX", ymax, "LAST", last,
+                      "DATA", data};
+  char *text = fill(hl_template_bars, kv, sizeof kv / sizeof kv[0]);
+  int rc = text ? hl_write_file_atomic(script, text, strlen(text)) : HL_ENOMEM;
+  free(text);
+  if (rc) {
+    snprintf(why, len, "cannot write %.900s", script);
+    return rc;
+  }
+  if ((rc = run_gnuplot(script, why, len)) != 0) return rc;
+  if (rename(tmp, image) != 0) {
+    snprintf(why, len, "gnuplot wrote no %.900s", tmp);
+    return HL_EIO;
+  }
+  printf("%s\n", image);
+  return 0;
+}
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "Usage: heaplab plot FILE.json -o DIR [--format png|svg]\n\n"
+          "Draws DIR/time.png (CPU time per iteration) and DIR/rss.png (peak RSS): one\n"
+          "cluster per workload, one bar per backend (median of the ok repetitions, error\n"
+          "bars min..max), log scale. DIR/*.gp and DIR/*.dat are the gnuplot script and\n"
+          "data of each figure. Needs gnuplot (Debian: gnuplot-nox).\n");
+}
+
+static int parse_args(int argc, char **argv, plot_opts_t *o) {
+  static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
+                                           {"format", required_argument, NULL, 'f'},
+                                           {"help", no_argument, NULL, 'h'},
+                                           {NULL, 0, NULL, 0}};
+  o->terminal = "pngcairo";
+  o->ext = "png";
+  optind = 1;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    if (c == 'o') {
+      o->dir = optarg;
+    } else if (c == 'f' && !strcmp(optarg, "png")) {
+      o->terminal = "pngcairo";
+      o->ext = "png";
+    } else if (c == 'f' && !strcmp(optarg, "svg")) {
+      o->terminal = "svg";
+      o->ext = "svg";
+    } else if (c == 'h') {
+      usage(stdout);
+      return 1;
+    } else {
+      hl_msg("plot", c == 'f' ? "--format '%s': expected png or svg"
+                              : "unknown option or missing value '%s' (see heaplab plot --help)",
+             c == 'f' ? optarg : argv[optind - 1]);
+      return HL_EINVAL;
+    }
+  }
+  if (argc - optind != 1 || !o->dir) {
+    hl_msg("plot", "expected one results file and -o DIR (see heaplab plot --help)");
+    return HL_EINVAL;
+  }
+  o->input = argv[optind];
+  return 0;
+}
+
+static int make_dir(const char *dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s", dir);
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) return HL_EIO;
+    *p = '/';
+  }
+  return mkdir(path, 0755) != 0 && errno != EEXIST ? HL_EIO : 0;
+}
+
+int hl_plot_main(int argc, char **argv) {
+  plot_opts_t o = {0};
+  int rc = parse_args(argc, argv, &o);
+  if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
+  json_t *root = NULL;
+  char why[1024];
+  if (hl_results_load(o.input, &root, why, sizeof why) != 0) {
+    hl_msg("plot", "%s", why);
+    return HL_EXIT_USAGE;
+  }
+  layout_t l = {0};
+  const json_t *bench = json_object_get(root, "benchmarks");
+  rc = build_layout(bench, &l);
+  if (rc) {
+    hl_msg("plot", "%s: %s", o.input,
+           rc == HL_ENOENT ? "no successful repetition to plot" : "too many workloads or backends");
+  } else if (make_dir(o.dir) != 0) {
+    hl_msg("plot", "cannot create directory %s", o.dir);
+    rc = HL_EIO;
+  }
+  for (size_t i = 0; rc == 0 && i < sizeof metrics / sizeof metrics[0]; i++)
+    if ((rc = plot_metric(&o, bench, &l, &metrics[i], why, sizeof why)) != 0)
+      hl_msg("plot", "%s", why);
+  for (size_t g = 0; g < l.ngroups; g++) free(l.group[g]);
+  json_decref(root);
+  return rc ? HL_EXIT_USAGE : HL_EXIT_OK;
+}

@@ -1,0 +1,542 @@
+/* `heaplab run` (runner.h).
+ *
+ * The parent stays small and allocates little: each repetition of each cell
+ * is a fresh `heaplab __worker` process (LD_PRELOAD set for its backend,
+ * RLIMIT_DATA when --limit is given), supervised by child.c. Repetitions are
+ * interleaved across cells so that a machine-wide slowdown hits every backend
+ * alike instead of one backend's block of repetitions. After every cell the
+ * results file is rewritten atomically, so an interrupted or crashed run
+ * keeps everything measured so far; SIGINT/SIGTERM stop the run cleanly. */
+#include "runner.h"
+
+#include "cell.h"
+#include "config.h"
+#include "child.h"
+#include "context.h"
+#include "counters.h"
+#include "error.h"
+#include "options.h"
+#include "results.h"
+#include "summary.h"
+#include "topology.h"
+#include "util.h"
+#include "workload.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct cell {
+  const hl_workload_t *w;
+  const hl_backend_t *b;
+  uint64_t param[HL_MAX_PARAMS];
+  char name[256];
+  json_t *entries; /* one row per finished repetition */
+} cell_t;
+
+typedef struct run {
+  hl_run_options_t o;
+  const hl_workload_t **w;
+  size_t nw;
+  const hl_backend_t **b;
+  size_t nb;
+  cell_t *cells;
+  size_t ncells;
+  json_t *context;
+  json_t *backend_info; /* name -> {status, version, ...} */
+  char exe[4096];
+} run_t;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  hl_vmsg("run", fmt, ap);
+  va_end(ap);
+  return HL_EINVAL;
+}
+
+/* ---- selecting workloads and backends --------------------------------- */
+
+static int pick_workloads(run_t *r) {
+  size_t nall;
+  const hl_workload_t *const *all = hl_workload_all(&nall);
+  r->w = calloc(nall, sizeof *r->w);
+  if (!r->w) return HL_ENOMEM;
+  int everything = r->o.nworkloads == 0 || (r->o.nworkloads == 1 && !strcmp(r->o.workloads[0], "all"));
+  if (everything) {
+    for (size_t i = 0; i < nall; i++)
+      if (!strcmp(all[i]->kind, "bench")) r->w[r->nw++] = all[i];
+    return 0;
+  }
+  for (size_t i = 0; i < r->o.nworkloads; i++) {
+    const hl_workload_t *w = hl_workload_find(r->o.workloads[i]);
+    if (!w) {
+      char names[512];
+      hl_workload_names(names, sizeof names);
+      return usage_error("unknown workload '%s'; available: %s", r->o.workloads[i], names);
+    }
+    for (size_t k = 0; k < r->nw; k++)
+      if (r->w[k] == w) return usage_error("workload '%s' named twice", w->name);
+    r->w[r->nw++] = w;
+  }
+  return 0;
+}
+
+int hl_runner_probe_backend(const hl_backend_t *b, json_t **info, char *why, size_t why_len) {
+  if (b->unbuilt) {
+    snprintf(why, why_len, "%s", b->unbuilt);
+    return 0;
+  }
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) {
+    snprintf(why, why_len, "cannot find the heaplab executable");
+    return 0;
+  }
+  exe[n] = '\0';
+  char *argv[] = {exe, (char *)"__probe", (char *)b->name, NULL};
+  hl_spawn_config_t cfg = {.argv = argv, .preload = b->preload ? b->library : NULL,
+                           .timeout_s = 30, .interrupted = &interrupted};
+  hl_child_result_t res;
+  if (hl_child_run(&cfg, &res) != 0) {
+    snprintf(why, why_len, "cannot start a probe process");
+    return 0;
+  }
+  json_t *probe = hl_child_record(&res, "probe");
+  int ok = res.outcome == HL_OUTCOME_OK || (probe && res.exit_status == 0);
+  if (probe && res.exit_status == 0) {
+    if (info) *info = json_incref(probe);
+  } else {
+    json_t *err = hl_child_record(&res, "error");
+    snprintf(why, why_len, "%s",
+             err ? json_string_value(json_object_get(err, "message")) : res.message);
+    ok = 0;
+  }
+  hl_child_result_free(&res);
+  return ok;
+}
+
+static void note_backend(run_t *r, const hl_backend_t *b, json_t *probe, const char *why) {
+  json_t *o = json_pack("{s:s}", "kind", hl_backend_kind_name(b->kind));
+  if (probe) {
+    json_object_set_new(o, "status", json_string("available"));
+    json_object_update(o, probe);
+    json_object_del(o, "type");
+  } else {
+    char text[512];
+    snprintf(text, sizeof text, "unavailable: %s", why);
+    json_object_set_new(o, "status", json_string(text));
+  }
+  json_object_set_new(r->backend_info, b->name, o);
+}
+
+static int pick_backends(run_t *r) {
+  size_t nall;
+  const hl_backend_t *const *all = hl_backend_all(&nall);
+  r->b = calloc(nall, sizeof *r->b);
+  if (!r->b) return HL_ENOMEM;
+  int everything = r->o.nbackends == 0 || (r->o.nbackends == 1 && !strcmp(r->o.backends[0], "all"));
+  for (size_t i = 0; i < r->o.nbackends && !everything; i++) {
+    if (!hl_backend_find(r->o.backends[i])) {
+      char names[512];
+      hl_backend_names(names, sizeof names);
+      return usage_error("unknown backend '%s'; available: %s", r->o.backends[i], names);
+    }
+  }
+  for (size_t i = 0; i < nall; i++) {
+    const hl_backend_t *b = all[i];
+    int wanted = everything || hl_strlist_index(r->o.backends, r->o.nbackends, b->name) >= 0;
+    if (!wanted) continue;
+    json_t *probe = NULL;
+    char why[512] = "";
+    int ok = hl_runner_probe_backend(b, &probe, why, sizeof why);
+    note_backend(r, b, probe, why);
+    json_decref(probe);
+    if (ok) {
+      r->b[r->nb++] = b;
+    } else if (!everything) {
+      return usage_error("backend '%s' is unavailable: %s", b->name, why);
+    } else {
+      hl_msg("run", "skipping backend %s: unavailable: %s", b->name, why);
+    }
+  }
+  if (r->nb == 0) return usage_error("no backend is available (see heaplab list backends)");
+  return 0;
+}
+
+/* Every -p key must belong to at least one chosen workload. */
+static int check_param_keys(const run_t *r) {
+  for (size_t i = 0; i < r->o.nparams; i++) {
+    size_t k = 0;
+    while (k < r->nw && hl_workload_param_index(r->w[k], r->o.param[i].key) < 0) k++;
+    if (k < r->nw) continue;
+    char keys[1024] = "";
+    size_t off = 0;
+    for (size_t j = 0; j < r->nw && off < sizeof keys; j++) {
+      off += (size_t)snprintf(keys + off, sizeof keys - off, "%s%s:", j ? "; " : "", r->w[j]->name);
+      for (size_t p = 0; p < r->w[j]->nparams && off < sizeof keys; p++)
+        off += (size_t)snprintf(keys + off, sizeof keys - off, " %s", r->w[j]->params[p].key);
+    }
+    return usage_error("unknown parameter '%s' (%s)", r->o.param[i].key, keys);
+  }
+  return 0;
+}
+
+/* ---- planning ------------------------------------------------------------ */
+
+static int add_cell(run_t *r, const hl_workload_t *w, const uint64_t *param, size_t *cap) {
+  for (size_t k = 0; k < r->nb; k++) {
+    if (r->ncells == *cap) {
+      size_t ncap = *cap ? *cap * 2 : 16;
+      cell_t *c = realloc(r->cells, ncap * sizeof *c);
+      if (!c) return HL_ENOMEM;
+      r->cells = c;
+      *cap = ncap;
+    }
+    cell_t *c = &r->cells[r->ncells];
+    memset(c, 0, sizeof *c);
+    c->w = w;
+    c->b = r->b[k];
+    memcpy(c->param, param, sizeof c->param);
+    hl_cell_name(w, c->b, param, r->o.threads, c->name, sizeof c->name);
+    for (size_t j = 0; j < r->ncells; j++)
+      if (!strcmp(r->cells[j].name, c->name))
+        return usage_error("cell %s is listed twice (repeated -p value?)", c->name);
+    c->entries = json_array();
+    r->ncells++;
+  }
+  return 0;
+}
+
+/* Cross product of the values of every -p setting that names a key of w. */
+static int plan_workload(run_t *r, const hl_workload_t *w, size_t *cap) {
+  size_t choice[HL_MAX_PARAM_SETTINGS] = {0};
+  for (;;) {
+    uint64_t param[HL_MAX_PARAMS];
+    char why[512];
+    int rc = hl_cell_params(w, &r->o, choice, param, why, sizeof why);
+    if (rc) {
+      hl_msg("run", "%s", why);
+      return rc;
+    }
+    if ((rc = add_cell(r, w, param, cap)) != 0) return rc;
+    size_t i = 0; /* advance the mixed-radix counter */
+    for (; i < r->o.nparams; i++) {
+      if (hl_workload_param_index(w, r->o.param[i].key) < 0) continue;
+      if (++choice[i] < r->o.param[i].nvalues) break;
+      choice[i] = 0;
+    }
+    if (i == r->o.nparams) return 0;
+  }
+}
+
+static int plan(run_t *r) {
+  size_t cap = 0;
+  for (size_t i = 0; i < r->nw; i++) {
+    int rc = plan_workload(r, r->w[i], &cap);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* ---- running one repetition of one cell ---------------------------------- */
+
+typedef struct argv_builder {
+  char *argv[128];
+  char buf[8192];
+  size_t n, off;
+} argv_builder_t;
+
+__attribute__((format(printf, 2, 3))) static void arg(argv_builder_t *a, const char *fmt, ...) {
+  if (a->n + 1 >= sizeof a->argv / sizeof a->argv[0]) return;
+  va_list ap;
+  va_start(ap, fmt);
+  int len = vsnprintf(a->buf + a->off, sizeof a->buf - a->off, fmt, ap);
+  va_end(ap);
+  if (len < 0 || (size_t)len >= sizeof a->buf - a->off) return;
+  a->argv[a->n++] = a->buf + a->off;
+  a->argv[a->n] = NULL;
+  a->off += (size_t)len + 1;
+}
+
+static void worker_argv(const run_t *r, const cell_t *c, unsigned rep, argv_builder_t *a) {
+  char num[32];
+  a->n = a->off = 0;
+  arg(a, "%s", r->exe);
+  arg(a, "%s", "__worker");
+  arg(a, "-w%s", c->w->name);
+  arg(a, "-b%s", c->b->name);
+  for (size_t k = 0; k < c->w->nparams; k++) {
+    char v[64], kv[128];
+    hl_param_format(&c->w->params[k], c->param[k], v, sizeof v);
+    snprintf(kv, sizeof kv, "%s=%s", c->w->params[k].key, v);
+    arg(a, "-p%s", kv);
+  }
+  snprintf(num, sizeof num, "%u", r->o.threads);
+  arg(a, "--threads=%s", num);
+  arg(a, "--pin=%s", hl_pin_name(r->o.pin));
+  size_t off = 0;
+  char list[2048] = "none";
+  for (size_t i = 0; i < r->o.ncounters; i++)
+    off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", i ? "," : "", r->o.counters[i]);
+  arg(a, "--counters=%s", list);
+  arg(a, "--escape=%s", r->o.escape == HL_ESCAPE_ON ? "on" : "off");
+  hl_gogc_format(r->o.gogc, num, sizeof num);
+  arg(a, "--gogc=%s", num);
+  snprintf(num, sizeof num, "%llu", (unsigned long long)r->o.seed);
+  arg(a, "--seed=%s", num);
+  snprintf(num, sizeof num, "%u", rep);
+  arg(a, "--rep-index=%s", num);
+}
+
+static json_t *params_json(const cell_t *c) {
+  json_t *p = json_object();
+  for (size_t k = 0; k < c->w->nparams; k++) {
+    const hl_param_spec_t *s = &c->w->params[k];
+    if (s->kind == HL_PARAM_CHOICE)
+      json_object_set_new(p, s->key, json_string(s->choices[c->param[k]]));
+    else
+      json_object_set_new(p, s->key, json_integer((json_int_t)c->param[k]));
+  }
+  return p;
+}
+
+/* The row for a repetition that produced no measurement: Google Benchmark's
+ * error row shape (its tools expect time keys, so they are 0 here, and
+ * "error_occurred" says not to read them). */
+static json_t *failed_row(const hl_child_result_t *res) {
+  json_t *e = json_pack("{s:b, s:s, s:i, s:f, s:f, s:s}", "error_occurred", 1, "error_message",
+                        res->message, "iterations", 0, "real_time", 0.0, "cpu_time", 0.0,
+                        "time_unit", "ns");
+  json_t *oom = hl_child_record(res, "oom");
+  json_t *hwm = oom ? json_object_get(oom, "rss_peak_bytes") : NULL;
+  if (hwm) json_object_set(e, "rss_peak_bytes", hwm);
+  if (res->signal) json_object_set_new(e, "signal", json_string(sigabbrev_np(res->signal)));
+  if (res->exit_status >= 0) json_object_set_new(e, "exit_status", json_integer(res->exit_status));
+  return e;
+}
+
+/* Google Benchmark's identity keys first, in its order, then the row's own
+ * keys, then heaplab's cell description. */
+static json_t *normalise_row(const run_t *r, const cell_t *c, size_t family, unsigned rep,
+                             json_t *row, hl_outcome_t outcome) {
+  json_t *e = json_pack("{s:s, s:I, s:i, s:s, s:s, s:i, s:i, s:i}", "name", c->name,
+                        "family_index", (json_int_t)family, "per_family_instance_index", 0,
+                        "run_name", c->name, "run_type", "iteration", "repetitions",
+                        (int)r->o.reps, "repetition_index", (int)rep, "threads",
+                        (int)r->o.threads);
+  const char *key;
+  json_t *v;
+  json_object_foreach(row, key, v) {
+    if (!json_object_get(e, key)) json_object_set(e, key, v);
+  }
+  json_object_set_new(e, "outcome", json_string(hl_outcome_name(outcome)));
+  json_object_set_new(e, "workload", json_string(c->w->name));
+  json_object_set_new(e, "backend", json_string(c->b->name));
+  json_object_set_new(e, "params", params_json(c));
+  return e;
+}
+
+static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep) {
+  argv_builder_t a;
+  worker_argv(r, c, rep, &a);
+  hl_spawn_config_t cfg = {.argv = a.argv,
+                           .preload = c->b->preload ? c->b->library : NULL,
+                           .limit_bytes = r->o.limit_bytes,
+                           .timeout_s = r->o.timeout_s,
+                           .interrupted = &interrupted};
+  hl_child_result_t res;
+  if (hl_child_run(&cfg, &res) != 0) {
+    memset(&res, 0, sizeof res);
+    res.outcome = HL_OUTCOME_ERROR;
+    res.exit_status = -1;
+    snprintf(res.message, sizeof res.message, "cannot start the worker process");
+  }
+  json_t *result = res.records ? hl_child_record(&res, "result") : NULL;
+  json_t *row = result && res.outcome == HL_OUTCOME_OK
+                    ? json_incref(json_object_get(result, "entry"))
+                    : failed_row(&res);
+  if (result && !json_object_get(r->context, "library_build_type")) {
+    json_t *gbc = json_object_get(result, "gb_context");
+    json_t *bt = json_object_get(gbc, "library_build_type");
+    if (bt) json_object_set(r->context, "library_build_type", bt);
+  }
+  json_array_append_new(c->entries, normalise_row(r, c, family, rep, row, res.outcome));
+  json_decref(row);
+  if (res.outcome != HL_OUTCOME_OK && !interrupted)
+    hl_msg("run", "%s (repetition %u): %s: %s", c->name, rep + 1, hl_outcome_name(res.outcome),
+           res.message);
+  hl_outcome_t outcome = res.outcome;
+  hl_child_result_free(&res);
+  return outcome;
+}
+
+/* ---- results ------------------------------------------------------------- */
+
+/* The whole results document: context, then per cell its iteration rows in
+ * repetition order and, with two or more ok repetitions, its aggregates. */
+static json_t *results_doc(const run_t *r, int with_aggregates) {
+  json_t *bench = json_array();
+  json_t **ok = calloc(r->o.reps ? r->o.reps : 1, sizeof *ok);
+  if (!bench || !ok) {
+    json_decref(bench);
+    free(ok);
+    return NULL;
+  }
+  for (size_t i = 0; i < r->ncells; i++) {
+    size_t nok = 0, k;
+    json_t *e;
+    json_array_foreach(r->cells[i].entries, k, e) {
+      json_array_append(bench, e);
+      const char *o = json_string_value(json_object_get(e, "outcome"));
+      if (o && !strcmp(o, "ok") && nok < r->o.reps) ok[nok++] = e;
+    }
+    if (with_aggregates && nok >= 2) hl_results_aggregate(ok, nok, bench);
+  }
+  free(ok);
+  return json_pack("{s:O, s:o}", "context", r->context, "benchmarks", bench);
+}
+
+static int save(const run_t *r, int final) {
+  if (!r->o.output) return 0;
+  json_t *doc = results_doc(r, final);
+  int rc = doc ? hl_results_save(doc, r->o.output) : HL_ENOMEM;
+  json_decref(doc);
+  if (rc) hl_msg("run", "cannot write %s: %s", r->o.output, hl_strerror(rc));
+  return rc;
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+static void progress(size_t done, size_t total, const cell_t *c, unsigned rep, unsigned reps) {
+  if (!isatty(STDERR_FILENO)) return;
+  if (!c) {
+    fprintf(stderr, "\r\033[K");
+    return;
+  }
+  fprintf(stderr, "\r\033[K[%zu/%zu] repetition %u/%u: %s", done + 1, total, rep + 1, reps,
+          c->name);
+}
+
+static int run_cells(run_t *r, int *all_ok) {
+  size_t total = r->ncells * r->o.reps, done = 0;
+  *all_ok = 1;
+  for (unsigned rep = 0; rep < r->o.reps && !interrupted; rep++) {
+    for (size_t i = 0; i < r->ncells && !interrupted; i++, done++) {
+      progress(done, total, &r->cells[i], rep, r->o.reps);
+      if (run_one(r, &r->cells[i], i, rep) != HL_OUTCOME_OK) *all_ok = 0;
+      if (save(r, 0) != 0) return HL_EIO;
+    }
+  }
+  progress(0, 0, NULL, 0, 0);
+  return 0;
+}
+
+static int prepare_context(run_t *r, int argc, char **argv) {
+  hl_topology_t *topo = NULL;
+  hl_topology_load(&topo);
+  r->context = hl_context_new(argc, argv, topo);
+  hl_topology_free(topo);
+  json_t *wl = json_array(), *be = json_array();
+  for (size_t i = 0; i < r->nw; i++) json_array_append_new(wl, json_string(r->w[i]->name));
+  for (size_t i = 0; i < r->nb; i++) json_array_append_new(be, json_string(r->b[i]->name));
+  json_object_set_new(r->context, "options", hl_context_options(&r->o, wl, be));
+  json_decref(wl);
+  json_decref(be);
+  json_object_set(r->context, "backends", r->backend_info);
+  hl_counter_status_t st[HL_MAX_COUNTERS];
+  if (hl_counters_probe(r->o.counters, r->o.ncounters, st) == 0)
+    json_object_set_new(r->context, "counters", hl_context_counters(st, r->o.ncounters));
+  json_object_set_new(r->context, "counters_library", json_string(hl_counters_backend()));
+  json_object_set_new(r->context, "interrupted", json_false());
+  return r->context ? 0 : HL_ENOMEM;
+}
+
+static void warn_debug_build(void) {
+#if !HL_OPTIMIZED
+  hl_msg("run", "WARNING: this heaplab was built without optimisation (%s): timings are not "
+                "representative; rebuild with meson setup --buildtype=release",
+         HL_BUILD_TYPE);
+#endif
+}
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "Usage: heaplab run [-w LIST] [-b LIST] [-p KEY=V[,V..]]... [OPTIONS] [-o FILE.json]\n\n"
+          "Runs every workload x backend x parameter combination (a cell), each repetition in\n"
+          "its own process, interleaved, and prints a summary table. Exit status: 0 every\n"
+          "cell ok, 1 some cell ended otherwise (oom, crash, timeout, error), 2 bad input.\n\n");
+  hl_run_options_help(out);
+  fprintf(out, "\nSee `heaplab list workloads` for workloads and their parameters.\n");
+}
+
+static void run_free(run_t *r) {
+  for (size_t i = 0; i < r->ncells; i++) json_decref(r->cells[i].entries);
+  free(r->cells);
+  free(r->w);
+  free(r->b);
+  json_decref(r->context);
+  json_decref(r->backend_info);
+  hl_run_options_free(&r->o);
+}
+
+static int setup_run(run_t *r, int argc, char **argv) {
+  int rc = hl_run_options_parse(argc, argv, &r->o);
+  if (rc == 1) {
+    usage(stdout);
+    return 1;
+  }
+  if (rc) return rc;
+  ssize_t n = readlink("/proc/self/exe", r->exe, sizeof r->exe - 1);
+  if (n <= 0) return usage_error("cannot find the heaplab executable");
+  r->exe[n] = '\0';
+  r->backend_info = json_object();
+  if ((rc = pick_workloads(r)) || (rc = check_param_keys(r)) || (rc = pick_backends(r)))
+    return rc;
+  if ((rc = plan(r)) != 0) return rc;
+  if (r->o.output) { /* fail now, not after the run, if it cannot be written */
+    FILE *f = fopen(r->o.output, "a");
+    if (!f) return usage_error("cannot write results file '%s'", r->o.output);
+    fclose(f);
+  }
+  return prepare_context(r, argc, argv);
+}
+
+int hl_run_main(int argc, char **argv) {
+  run_t r;
+  memset(&r, 0, sizeof r);
+  hl_run_options_init(&r.o);
+  int rc = setup_run(&r, argc, argv);
+  if (rc) {
+    run_free(&r);
+    return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
+  }
+  warn_debug_build();
+  struct sigaction sa = {0};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  int all_ok;
+  rc = run_cells(&r, &all_ok);
+  if (interrupted) json_object_set_new(r.context, "interrupted", json_true());
+  if (rc == 0) rc = save(&r, 1);
+  json_t *doc = results_doc(&r, 1);
+  hl_table_t *t = doc ? hl_summary_table(doc) : NULL;
+  if (t) hl_table_print(t, stdout, 0);
+  hl_table_free(t);
+  json_decref(doc);
+  if (r.o.output && rc == 0) fprintf(stderr, "heaplab: run: results written to %s\n", r.o.output);
+  int exit_code = rc ? HL_EXIT_USAGE : interrupted ? 130 : all_ok ? HL_EXIT_OK : HL_EXIT_FOUND;
+  run_free(&r);
+  return exit_code;
+}

@@ -1,0 +1,19 @@
+/* Plain-text and Markdown tables: the one reporter every command uses to
+ * print rows (run summaries, compare verdicts). Cells are copied; numbers are
+ * formatted by the caller. */
+#ifndef HL_TABLE_H
+#define HL_TABLE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct hl_table hl_table_t;
+
+/* align: one character per column, 'l' or 'r'. */
+hl_table_t *hl_table_new(const char *const *headers, size_t ncols, const char *align);
+int hl_table_add(hl_table_t *t, const char *const *cells);
+size_t hl_table_rows(const hl_table_t *t);
+void hl_table_print(const hl_table_t *t, FILE *out, int markdown);
+void hl_table_free(hl_table_t *t);
+
+#endif

@@ -1,0 +1,379 @@
+/* The worker process: measures one repetition of one cell (worker.h).
+ *
+ * Sequence, per thread (Google Benchmark runs `threads` copies of
+ * bench_thread, thread 0 on the main thread):
+ *   pin -> attach to the backend -> mutator -> workload setup (untimed)
+ *   -> open counters -> enable -> [timer] run N iterations [timer] -> disable
+ *   -> thread 0: VmHWM and backend heap statistics
+ *   -> snapshot counts -> teardown (untimed) -> detach
+ * Nothing is allocated, printed or locked between enable and disable except
+ * what the workload itself does through the mutator.
+ *
+ * Out of memory: when the backend returns NULL, the mutator calls on_oom(),
+ * which writes one "oom" record with a stack buffer and raw write(2) (the
+ * heap is exhausted, so nothing may allocate) and _exit()s. */
+#include "worker.h"
+
+#include "backend.h"
+#include "cell.h"
+#include "child.h"
+#include "counters.h"
+#include "error.h"
+#include "gbench.h"
+#include "options.h"
+#include "results.h"
+#include "topology.h"
+#include "util.h"
+#include "workload.h"
+
+#include <inttypes.h>
+#include <sched.h>
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct thread_result {
+  hl_wl_thread_t wl;
+  hl_mutator_counts_t counts;
+  hl_counter_value_t counter[HL_MAX_COUNTERS];
+  int counted;   /* counters were open and read */
+  int pu_bound;  /* -1: not pinned */
+  int cpu_last;  /* -1: unknown */
+  int failed;
+} thread_result_t;
+
+typedef struct worker {
+  const hl_workload_t *w;
+  const hl_backend_t *b;
+  const hl_run_options_t *o;
+  uint64_t param[HL_MAX_PARAMS];
+  uint64_t iterations; /* per thread */
+  hl_topology_t *topo;
+  thread_result_t *tr;
+  hl_heap_stats_t heap;
+  hl_cell_metrics_t metrics;
+  hl_backend_info_t info;
+} worker_t;
+
+static void write_all(int fd, const char *buf, size_t len) {
+  while (len) {
+    ssize_t w = write(fd, buf, len);
+    if (w <= 0) return;
+    buf += w;
+    len -= (size_t)w;
+  }
+}
+
+static void send_record(json_t *rec) {
+  char *text = json_dumps(rec, JSON_COMPACT);
+  if (!text) return;
+  write_all(HL_REPORT_FD, text, strlen(text));
+  write_all(HL_REPORT_FD, "\n", 1);
+  free(text);
+}
+
+static int send_error(const char *stage, const char *message) {
+  json_t *rec = json_pack("{s:s, s:s, s:s}", "type", "error", "stage", stage, "message",
+                          message);
+  if (rec) send_record(rec);
+  json_decref(rec);
+  hl_msg("worker", "%s: %s", stage, message);
+  return HL_WORKER_EXIT_ERROR;
+}
+
+/* The out-of-memory path: no allocation from here on. */
+static void on_oom(void *ctx, const hl_site_t *site, size_t bytes) {
+  static atomic_int once;
+  worker_t *wk = ctx;
+  if (atomic_fetch_add(&once, 1) == 0) {
+    uint64_t hwm = 0;
+    hl_proc_status_bytes(0, "VmHWM", &hwm);
+    char buf[512];
+    int n = snprintf(buf, sizeof buf,
+                     "{\"type\":\"oom\",\"message\":\"allocation of %zu bytes failed at site "
+                     "%s (backend %s)\",\"bytes\":%zu,\"site\":\"%s\",\"rss_peak_bytes\":%" PRIu64
+                     "}\n",
+                     bytes, site->name, wk->b->name, bytes, site->name, hwm);
+    if (n > 0) write_all(HL_REPORT_FD, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf);
+  }
+  _exit(HL_WORKER_EXIT_OOM);
+}
+
+static int thread_start(worker_t *wk, unsigned tid, unsigned threads, thread_result_t *tr) {
+  tr->pu_bound = -1;
+  tr->cpu_last = -1;
+  if (wk->o->pin != HL_PIN_NONE &&
+      hl_topology_bind_thread(wk->topo, wk->o->pin, tid, threads, &tr->pu_bound) != 0) {
+    hl_msg("worker", "thread %u: cannot bind (--pin %s)", tid, hl_pin_name(wk->o->pin));
+    return HL_ESYS;
+  }
+  if (wk->b->thread_attach && wk->b->thread_attach() != 0) {
+    hl_msg("worker", "thread %u: backend %s refused the thread", tid, wk->b->name);
+    return HL_ESYS;
+  }
+  hl_mutator_config_t mc = {.backend = wk->b,
+                            .escape = wk->o->escape,
+                            .sites = wk->w->sites,
+                            .nsites = wk->w->nsites,
+                            .on_oom = on_oom,
+                            .oom_ctx = wk};
+  hl_wl_thread_t *t = &tr->wl;
+  t->param = wk->param;
+  t->thread_index = tid;
+  t->threads = threads;
+  uint64_t s = wk->o->seed + tid;
+  t->seed = hl_rng_next(&s);
+  t->iterations = wk->iterations;
+  int rc = hl_mutator_new(&mc, &t->m);
+  if (rc == 0 && wk->w->setup) rc = wk->w->setup(t);
+  return rc;
+}
+
+/* Thread 0, right after the timed loop: figures that describe the peak. */
+static void snapshot_process(worker_t *wk) {
+  uint64_t hwm;
+  if (hl_proc_status_bytes(0, "VmHWM", &hwm) == 0)
+    hl_metrics_set(&wk->metrics, HL_CF_rss_peak_bytes, hwm);
+  if (wk->b->stats) wk->b->stats(&wk->heap);
+}
+
+static void bench_thread(hl_gb_state_t *st, void *arg) {
+  worker_t *wk = arg;
+  unsigned tid = hl_gb_thread_index(st), threads = hl_gb_threads(st);
+  thread_result_t *tr = &wk->tr[tid];
+  hl_counter_set_t *ctr = NULL;
+  if (tid == 0) {
+    uint64_t rss;
+    if (hl_proc_status_bytes(0, "VmRSS", &rss) == 0)
+      hl_metrics_set(&wk->metrics, HL_CF_rss_start_bytes, rss);
+  }
+  if (thread_start(wk, tid, threads, tr) != 0 ||
+      (wk->o->ncounters && hl_counter_set_open(wk->o->counters, wk->o->ncounters, &ctr) != 0)) {
+    tr->failed = 1;
+    hl_gb_skip_with_error(st, "thread setup failed");
+  }
+  if (ctr) hl_counter_set_enable(ctr);
+  uint64_t n = hl_gb_batch_begin(st);
+  if (n) {
+    wk->w->run(&tr->wl, n);
+    hl_gb_batch_end(st);
+  }
+  if (ctr) {
+    hl_counter_set_disable(ctr);
+    tr->counted = hl_counter_set_read(ctr, tr->counter) == 0;
+    hl_counter_set_close(ctr);
+  }
+  if (tid == 0 && !tr->failed) snapshot_process(wk);
+  tr->cpu_last = sched_getcpu();
+  if (tr->wl.m) {
+    tr->counts = *hl_mutator_counts(tr->wl.m);
+    if (!tr->failed && wk->w->teardown) wk->w->teardown(&tr->wl);
+    hl_mutator_free(tr->wl.m);
+    tr->wl.m = NULL;
+  }
+  if (wk->b->thread_detach) wk->b->thread_detach();
+}
+
+/* Sums what the threads counted into the metrics. */
+static void gather_counts(worker_t *wk, unsigned threads) {
+  hl_mutator_counts_t sum = {0};
+  for (unsigned t = 0; t < threads; t++) {
+    const hl_mutator_counts_t *c = &wk->tr[t].counts;
+    sum.allocs += c->allocs;
+    sum.alloc_bytes += c->alloc_bytes;
+    sum.frees += c->frees;
+    sum.free_bytes += c->free_bytes;
+    sum.stack_allocs += c->stack_allocs;
+    sum.stack_alloc_bytes += c->stack_alloc_bytes;
+  }
+  hl_cell_metrics_t *m = &wk->metrics;
+  hl_metrics_set(m, HL_CF_allocs, sum.allocs);
+  hl_metrics_set(m, HL_CF_alloc_bytes, sum.alloc_bytes);
+  hl_metrics_set(m, HL_CF_frees, sum.frees);
+  hl_metrics_set(m, HL_CF_free_bytes, sum.free_bytes);
+  hl_metrics_set(m, HL_CF_stack_allocs, sum.stack_allocs);
+  hl_metrics_set(m, HL_CF_stack_alloc_bytes, sum.stack_alloc_bytes);
+  for (int i = 0; i < HL_HS_COUNT; i++)
+    if (wk->heap.present & (1u << i))
+      hl_metrics_set(m, HL_CF_HEAP_BASE + i, wk->heap.value[i]);
+}
+
+/* The allocation sites with their calls summed over threads. */
+static json_t *sites_json(const worker_t *wk, unsigned threads) {
+  json_t *arr = json_array();
+  for (size_t s = 0; s < wk->w->nsites; s++) {
+    uint64_t calls = 0, bytes = 0;
+    for (unsigned t = 0; t < threads; t++) {
+      calls += wk->tr[t].counts.site[s].calls;
+      bytes += wk->tr[t].counts.site[s].bytes;
+    }
+    const hl_site_t *site = &wk->w->sites[s];
+    json_array_append_new(arr, json_pack("{s:s, s:b, s:s, s:I, s:I}", "name", site->name,
+                                         "escapes", site->escapes, "reason", site->reason,
+                                         "calls", (json_int_t)calls, "bytes",
+                                         (json_int_t)bytes));
+  }
+  return arr;
+}
+
+/* counter.<event>: summed over threads, only when every thread counted it. */
+static void add_counters(const worker_t *wk, unsigned threads, json_t *entry) {
+  for (size_t i = 0; i < wk->o->ncounters; i++) {
+    uint64_t sum = 0;
+    int ok = 1, mux = 0;
+    for (unsigned t = 0; t < threads; t++) {
+      const thread_result_t *tr = &wk->tr[t];
+      if (!tr->counted || !tr->counter[i].available) ok = 0;
+      sum += tr->counter[i].value;
+      mux |= tr->counter[i].multiplexed;
+    }
+    if (!ok) continue;
+    char key[160];
+    snprintf(key, sizeof key, "counter.%s", wk->o->counters[i]);
+    json_object_set_new(entry, key, json_integer((json_int_t)sum));
+    if (mux) {
+      snprintf(key, sizeof key, "counter.%s.multiplexed", wk->o->counters[i]);
+      json_object_set_new(entry, key, json_true());
+    }
+  }
+}
+
+static json_t *cpu_list(const worker_t *wk, unsigned threads, int bound) {
+  json_t *arr = json_array();
+  for (unsigned t = 0; t < threads; t++) {
+    int cpu = bound ? wk->tr[t].pu_bound : wk->tr[t].cpu_last;
+    json_array_append_new(arr, cpu >= 0 ? json_integer(cpu) : json_null());
+  }
+  return arr;
+}
+
+/* Google Benchmark's row plus heaplab's measurements. */
+static json_t *build_entry(worker_t *wk, json_t *gb_row, unsigned threads) {
+  json_t *e = json_deep_copy(gb_row);
+  if (!e) return NULL;
+  gather_counts(wk, threads);
+  hl_metrics_to_json(&wk->metrics, e);
+  add_counters(wk, threads, e);
+  const hl_wl_thread_t *t0 = &wk->tr[0].wl;
+  for (unsigned i = 0; i < t0->nextra; i++)
+    json_object_set_new(e, t0->extra[i].name, json_real(t0->extra[i].value));
+  json_object_set_new(e, "sites", sites_json(wk, threads));
+  if (wk->o->pin != HL_PIN_NONE) json_object_set_new(e, "cpus_bound", cpu_list(wk, threads, 1));
+  json_object_set_new(e, "cpus_ran", cpu_list(wk, threads, 0));
+  return e;
+}
+
+static int report_result(worker_t *wk, const char *gb_text) {
+  json_error_t jerr;
+  json_t *gb = json_loads(gb_text, 0, &jerr);
+  json_t *rows = json_object_get(gb, "benchmarks");
+  json_t *row = json_array_get(rows, 0);
+  if (!row) {
+    json_decref(gb);
+    return send_error("report", "Google Benchmark produced no result row");
+  }
+  if (json_is_true(json_object_get(row, "error_occurred"))) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s (see the worker's messages above)",
+             json_string_value(json_object_get(row, "error_message")));
+    json_decref(gb);
+    return send_error("setup", msg);
+  }
+  json_t *entry = build_entry(wk, row, wk->o->threads);
+  json_t *rec = json_pack("{s:s, s:o, s:{s:s, s:s, s:s}, s:O*}", "type", "result", "entry",
+                          entry, "backend", "version", wk->info.version, "library_path",
+                          wk->info.library_path, "settings", wk->info.settings,
+                          "gb_context", json_object_get(gb, "context"));
+  if (rec) send_record(rec);
+  json_decref(rec);
+  json_decref(gb);
+  return rec ? 0 : send_error("report", "cannot build the result record");
+}
+
+static int resolve_cell(worker_t *wk, const hl_run_options_t *o) {
+  char why[256];
+  if (o->nworkloads != 1 || o->nbackends != 1)
+    return send_error("options", "a worker runs exactly one workload on one backend");
+  wk->w = hl_workload_find(o->workloads[0]);
+  wk->b = hl_backend_find(o->backends[0]);
+  if (!wk->w || !wk->b || wk->b->unbuilt)
+    return send_error("options", "unknown or unbuilt workload or backend");
+  for (size_t i = 0; i < o->nparams; i++) {
+    if (o->param[i].nvalues != 1) return send_error("options", "a worker takes single values");
+    if (hl_workload_param_index(wk->w, o->param[i].key) < 0)
+      return send_error("options", "parameter unknown to the workload");
+  }
+  if (hl_cell_params(wk->w, o, NULL, wk->param, why, sizeof why) != 0)
+    return send_error("options", why);
+  wk->iterations = wk->w->iterations(wk->param, o->threads);
+  return 0;
+}
+
+static int start_backend(const hl_backend_t *b, const hl_run_options_t *o,
+                         hl_backend_info_t *info) {
+  char why[256] = "";
+  hl_backend_config_t cfg = {.gc_percent = o->gogc, .threads = o->threads};
+  if (b->init(&cfg, info, why, sizeof why) != 0) return send_error("backend", why);
+  return 0;
+}
+
+int hl_worker_main(int argc, char **argv) {
+  hl_run_options_t o;
+  hl_run_options_init(&o);
+  worker_t wk = {0};
+  int rc = hl_run_options_parse(argc, argv, &o);
+  if (rc != 0) {
+    rc = send_error("options", "bad worker command line");
+    goto done;
+  }
+  wk.o = &o;
+  if ((rc = resolve_cell(&wk, &o)) != 0) goto done;
+  if (o.pin != HL_PIN_NONE && hl_topology_load(&wk.topo) != 0) {
+    rc = send_error("topology", "--pin needs hwloc, which this build lacks");
+    goto done;
+  }
+  wk.tr = calloc(o.threads, sizeof *wk.tr);
+  if (!wk.tr) {
+    rc = send_error("worker", "out of memory");
+    goto done;
+  }
+  if ((rc = start_backend(wk.b, &o, &wk.info)) != 0) goto done;
+  char why[256];
+  if (hl_gb_register("cell", bench_thread, &wk, wk.iterations, o.threads) != 0) {
+    rc = send_error("benchmark", "cannot register");
+    goto done;
+  }
+  char *text = hl_gb_run_json(why, sizeof why);
+  if (!text) {
+    rc = send_error("benchmark", why);
+    goto done;
+  }
+  rc = report_result(&wk, text);
+  free(text);
+  if (wk.b->fini) wk.b->fini();
+done:
+  free(wk.tr);
+  hl_topology_free(wk.topo);
+  hl_run_options_free(&o);
+  return rc;
+}
+
+int hl_probe_main(int argc, char **argv) {
+  if (argc != 2) return send_error("probe", "usage: heaplab __probe BACKEND");
+  const hl_backend_t *b = hl_backend_find(argv[1]);
+  if (!b || b->unbuilt) return send_error("probe", "unknown or unbuilt backend");
+  hl_run_options_t o;
+  hl_run_options_init(&o);
+  hl_backend_info_t info = {0};
+  int rc = start_backend(b, &o, &info);
+  if (rc) return rc;
+  json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", "probe", "version", info.version,
+                          "library_path", info.library_path, "settings", info.settings);
+  if (rec) send_record(rec);
+  json_decref(rec);
+  if (b->fini) b->fini();
+  return rec ? 0 : HL_WORKER_EXIT_ERROR;
+}

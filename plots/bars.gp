@@ -1,0 +1,24 @@
+# heaplab grouped bar chart: one cluster per workload (with its parameters),
+# one bar per backend, error bars from the smallest to the largest of the
+# repetitions. `heaplab plot` fills in the @NAMES@ and keeps a copy of the
+# filled script and its data beside each PNG, so a figure can be redrawn or
+# restyled with plain gnuplot.
+set terminal @TERMINAL@ size @WIDTH@,560 noenhanced font "sans,10"
+set output '@OUTPUT@'
+set title '@TITLE@' font "sans,12"
+set ylabel '@YLABEL@'
+set datafile separator "\t"
+set datafile missing "-"
+set style data histogram
+set style histogram errorbars gap 1 lw 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set logscale y
+set format y "%g"
+set yrange [@YMIN@:@YMAX@]
+set grid ytics mytics
+set key outside right top vertical samplen 2
+set xtics nomirror rotate by -25 left
+set bmargin 9
+set rmargin 16
+plot for [i=0:@LAST@] '@DATA@' using (column(2+3*i)):(column(3+3*i)):(column(4+3*i)):xtic(1) title columnheader(2+3*i) lc i+1

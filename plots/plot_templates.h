@@ -1,0 +1,8 @@
+/* gnuplot templates compiled into heaplab (the .gp files of plots/, see
+ * plots/embed.py). */
+#ifndef HL_PLOT_TEMPLATES_H
+#define HL_PLOT_TEMPLATES_H
+
+extern const char hl_template_bars[];
+
+#endif

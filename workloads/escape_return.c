@@ -1,0 +1,94 @@
+/* escape-return (claim C2): a constructor that returns a pointer to a local
+ * versus one that returns the value.
+ *
+ *   func newPtr() *T { t := T{...}; return &t }   // t escapes: heap
+ *   func newVal() T  { return T{...} }            // copied into the caller
+ *
+ * Each iteration is one call in its own frame: the caller builds a T of
+ * `obj` bytes through one of the two constructors, reads it back and lets it
+ * die. `ptr_pct` percent of the calls use the pointer form, spread evenly
+ * (every 100 consecutive calls hold exactly ptr_pct pointer calls). With
+ * --escape on the value form costs no heap allocation; with --escape off
+ * both forms allocate, so
+ *
+ *   allocs(off) - allocs(on) = calls * (100 - ptr_pct) / 100
+ *
+ * is the heap traffic escape analysis removes (the site table says so:
+ * newVal does not escape). */
+#include "workload.h"
+
+#include <string.h>
+
+enum { P_CALLS, P_OBJ, P_PTR_PCT, P_COUNT };
+
+static const hl_param_spec_t params[P_COUNT] = {
+    [P_CALLS] = {"calls", HL_PARAM_COUNT, 2000000, 200000, 1, UINT64_C(1) << 40,
+                 "constructor calls in total (iterations)", NULL},
+    [P_OBJ] = {"obj", HL_PARAM_BYTES, 32, 32, 8, 64 << 10,
+               "bytes of the constructed value T", NULL},
+    [P_PTR_PCT] = {"ptr_pct", HL_PARAM_PERCENT, 50, 50, 0, 100,
+                   "percent of calls that use the pointer-returning constructor", NULL},
+};
+
+enum { SITE_PTR, SITE_VAL, SITE_COUNT };
+
+static const hl_site_t sites[SITE_COUNT] = {
+    [SITE_PTR] = {"newPtr", SITE_PTR, 1, "returned pointer to a local (&t)"},
+    [SITE_VAL] = {"newVal", SITE_VAL, 0, "returned by value, copied into the caller"},
+};
+
+static uint64_t er_iterations(const uint64_t *p, unsigned threads) {
+  return p[P_CALLS] / threads;
+}
+
+/* The constructor body both forms share: initialise every word of T. */
+static inline void construct(uint64_t *words, size_t nwords, uint64_t seed) {
+  for (size_t w = 0; w < nwords; w++) words[w] = seed + w;
+}
+
+static inline uint64_t consume(const uint64_t *words, size_t nwords) {
+  uint64_t sum = 0;
+  for (size_t w = 0; w < nwords; w++) sum += words[w];
+  return sum;
+}
+
+static void er_run(hl_wl_thread_t *t, uint64_t iterations) {
+  hl_mutator_t *m = t->m;
+  const size_t bytes = t->param[P_OBJ];
+  const size_t nwords = bytes / sizeof(uint64_t);
+  const unsigned ptr_pct = (unsigned)t->param[P_PTR_PCT];
+  unsigned acc = 0;
+  uint64_t sink = 0;
+  for (uint64_t i = 0; i < iterations; i++) {
+    hl_frame_enter(m);
+    acc += ptr_pct;
+    if (acc >= 100) {
+      acc -= 100;
+      uint64_t *p = hl_new(m, &sites[SITE_PTR], bytes, 0);
+      construct(p, nwords, i);
+      hl_escape_to_compiler(p);
+      sink += consume(p, nwords);
+      hl_drop(m, p, bytes);
+    } else {
+      uint64_t *v = hl_new(m, &sites[SITE_VAL], bytes, 0);
+      construct(v, nwords, i);
+      hl_escape_to_compiler(v);
+      sink += consume(v, nwords);
+    }
+    hl_frame_leave(m);
+  }
+  t->sink += sink;
+}
+
+const hl_workload_t hl_workload_escape_return = {
+    .name = "escape-return",
+    .claim = "C2",
+    .summary = "constructor returning a pointer (escapes) vs returning the value",
+    .kind = "bench",
+    .params = params,
+    .nparams = P_COUNT,
+    .sites = sites,
+    .nsites = SITE_COUNT,
+    .iterations = er_iterations,
+    .run = er_run,
+};

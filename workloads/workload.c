@@ -1,0 +1,133 @@
+/* Workload registry and parameter parsing (workload.h). */
+#include "workload.h"
+
+#include "error.h"
+#include "size.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+extern const hl_workload_t hl_workload_escape_return;
+extern const hl_workload_t hl_workload_pool_reuse;
+extern const hl_workload_t hl_workload_sizeclass_sweep;
+extern const hl_workload_t hl_workload_large_objects;
+extern const hl_workload_t hl_workload_steady_service;
+extern const hl_workload_t hl_workload_fault_inject;
+
+static const hl_workload_t *const registry[] = {
+    &hl_workload_escape_return,  &hl_workload_pool_reuse,
+    &hl_workload_sizeclass_sweep, &hl_workload_large_objects,
+    &hl_workload_steady_service, &hl_workload_fault_inject,
+};
+
+#define NREG (sizeof registry / sizeof registry[0])
+
+const hl_workload_t *const *hl_workload_all(size_t *n_out) {
+  *n_out = NREG;
+  return registry;
+}
+
+const hl_workload_t *hl_workload_find(const char *name) {
+  for (size_t i = 0; i < NREG; i++)
+    if (strcmp(registry[i]->name, name) == 0) return registry[i];
+  return NULL;
+}
+
+void hl_workload_names(char *buf, size_t len) {
+  size_t off = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < NREG; i++) {
+    int n = snprintf(buf + off, len - off, "%s%s", i ? " " : "", registry[i]->name);
+    if (n < 0 || (size_t)n >= len - off) break;
+    off += (size_t)n;
+  }
+}
+
+int hl_workload_param_index(const hl_workload_t *w, const char *key) {
+  for (size_t i = 0; i < w->nparams; i++)
+    if (strcmp(w->params[i].key, key) == 0) return (int)i;
+  return -1;
+}
+
+static void choices_list(const hl_param_spec_t *spec, char *buf, size_t len) {
+  size_t off = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; spec->choices[i]; i++) {
+    int n = snprintf(buf + off, len - off, "%s%s", i ? "|" : "", spec->choices[i]);
+    if (n < 0 || (size_t)n >= len - off) break;
+    off += (size_t)n;
+  }
+}
+
+int hl_param_parse(const hl_param_spec_t *spec, const char *text, uint64_t *out,
+                   char *why, size_t len) {
+  uint64_t v = 0;
+  int rc;
+  switch (spec->kind) {
+  case HL_PARAM_BYTES:
+    rc = hl_parse_size(text, &v);
+    if (rc) {
+      snprintf(why, len, "'%s' is not a size (examples: 1024, 64K, 64M, 1G, 100MiB)", text);
+      return rc;
+    }
+    break;
+  case HL_PARAM_CHOICE:
+    for (size_t i = 0; spec->choices[i]; i++) {
+      if (strcmp(spec->choices[i], text) == 0) {
+        *out = i;
+        return 0;
+      }
+    }
+    {
+      char list[256];
+      choices_list(spec, list, sizeof list);
+      snprintf(why, len, "'%s' is not one of %s", text, list);
+    }
+    return HL_EPARSE;
+  default:
+    rc = hl_parse_count(text, 0, UINT64_MAX, &v);
+    if (rc) {
+      snprintf(why, len, "'%s' is not a non-negative integer", text);
+      return rc;
+    }
+    break;
+  }
+  if (v < spec->min || v > spec->max) {
+    char lo[32], hi[32];
+    hl_param_format(spec, spec->min, lo, sizeof lo);
+    hl_param_format(spec, spec->max, hi, sizeof hi);
+    snprintf(why, len, "%s out of range [%s, %s]", text, lo, hi);
+    return HL_ERANGE;
+  }
+  *out = v;
+  return 0;
+}
+
+void hl_param_format(const hl_param_spec_t *spec, uint64_t v, char *buf, size_t len) {
+  if (spec->kind == HL_PARAM_BYTES)
+    hl_size_format_exact(v, buf, len);
+  else if (spec->kind == HL_PARAM_CHOICE)
+    snprintf(buf, len, "%s", spec->choices[v]);
+  else
+    snprintf(buf, len, "%" PRIu64, v);
+}
+
+void hl_workload_defaults(const hl_workload_t *w, int quick, uint64_t *param) {
+  for (size_t i = 0; i < w->nparams; i++)
+    param[i] = quick ? w->params[i].quick : w->params[i].def;
+}
+
+void hl_wl_report(hl_wl_thread_t *t, const char *name, double value) {
+  for (unsigned i = 0; i < t->nextra; i++) {
+    if (strcmp(t->extra[i].name, name) == 0) {
+      t->extra[i].value = value;
+      return;
+    }
+  }
+  if (t->nextra < HL_MAX_EXTRAS) {
+    t->extra[t->nextra].name = name;
+    t->extra[t->nextra].value = value;
+    t->nextra++;
+  }
+}

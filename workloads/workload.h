@@ -1,0 +1,112 @@
+/* Workload descriptors, parameters and the registry.
+ *
+ * A workload is one allocation pattern (a claim of seed/CLAIMS.md made
+ * runnable). It declares its parameters (with units in their names where
+ * they have one), its allocation sites, and three functions: setup (untimed:
+ * build the live set), run (the timed loop, a fixed number of iterations so
+ * allocation counts are exact and reproducible) and teardown (untimed).
+ *
+ * Parameters are process totals: with --threads N each thread does 1/N of
+ * the work (iterations, live bytes), so a parameter means the same thing at
+ * any thread count. Every thread runs the same code on its own data; a
+ * thread's random stream is seeded from --seed and its thread index.
+ */
+#ifndef HL_WORKLOAD_H
+#define HL_WORKLOAD_H
+
+#include "mutator.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+  HL_PARAM_BYTES,   /* a size: "64M", "1024", "4KiB" */
+  HL_PARAM_COUNT,   /* a plain integer */
+  HL_PARAM_PERCENT, /* 0..100 */
+  HL_PARAM_BOOL,    /* 0 or 1 */
+  HL_PARAM_CHOICE,  /* one word of choices[]; the value is its index */
+} hl_param_kind_t;
+
+typedef struct hl_param_spec {
+  const char *key;
+  hl_param_kind_t kind;
+  uint64_t def;   /* default */
+  uint64_t quick; /* default under --quick */
+  uint64_t min, max;
+  const char *help;
+  const char *const *choices; /* HL_PARAM_CHOICE: NULL-terminated */
+} hl_param_spec_t;
+
+#define HL_MAX_PARAMS 8
+#define HL_MAX_EXTRAS 4
+
+/* Per-thread context handed to a workload's functions. */
+typedef struct hl_wl_thread {
+  hl_mutator_t *m;
+  const uint64_t *param; /* values, in the order of the workload's param table */
+  unsigned thread_index, threads;
+  uint64_t seed;         /* this thread's seed */
+  uint64_t iterations;   /* this thread's share */
+  void *state;           /* the workload's own */
+  uint64_t sink;         /* results folded here so loops are not optimised away */
+  /* Named figures a workload measures itself, outside the timed loop
+   * (sizeclass-sweep's internal fragmentation). Finite values only. */
+  struct {
+    const char *name;
+    double value;
+  } extra[HL_MAX_EXTRAS];
+  unsigned nextra;
+} hl_wl_thread_t;
+
+typedef struct hl_workload {
+  const char *name;     /* "steady-service" */
+  const char *claim;    /* "C4" */
+  const char *summary;  /* one line */
+  const char *kind;     /* "bench", or "selftest" for harness checks */
+  const hl_param_spec_t *params;
+  size_t nparams;
+  const hl_site_t *sites;
+  size_t nsites;
+  /* Checks a parameter combination; writes the reason on failure. Optional. */
+  int (*check)(const uint64_t *param, unsigned threads, char *why, size_t len);
+  /* Iterations each of `threads` threads runs. */
+  uint64_t (*iterations)(const uint64_t *param, unsigned threads);
+  /* Untimed, optional: builds state and the live set. 0 or HL_E*. */
+  int (*setup)(hl_wl_thread_t *t);
+  /* The timed loop: exactly `iterations` iterations, no I/O, no locks. */
+  void (*run)(hl_wl_thread_t *t, uint64_t iterations);
+  /* Untimed, optional: releases everything setup and run kept. */
+  void (*teardown)(hl_wl_thread_t *t);
+} hl_workload_t;
+
+const hl_workload_t *const *hl_workload_all(size_t *n_out);
+const hl_workload_t *hl_workload_find(const char *name);
+void hl_workload_names(char *buf, size_t len);
+
+/* Index of key in w's param table, or -1. */
+int hl_workload_param_index(const hl_workload_t *w, const char *key);
+/* Parses text for parameter spec; HL_EPARSE / HL_ERANGE with why filled. */
+int hl_param_parse(const hl_param_spec_t *spec, const char *text, uint64_t *out,
+                   char *why, size_t len);
+/* Formats a value the way benchmark names show it ("64M", "50"). */
+void hl_param_format(const hl_param_spec_t *spec, uint64_t v, char *buf, size_t len);
+/* Fills defaults (quick or normal). */
+void hl_workload_defaults(const hl_workload_t *w, int quick, uint64_t *param);
+
+/* Records a workload-measured figure (see hl_wl_thread_t.extra). */
+void hl_wl_report(hl_wl_thread_t *t, const char *name, double value);
+
+/* splitmix64: the seeding step, and a fast generator for workloads. */
+static inline uint64_t hl_rng_next(uint64_t *state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n) without modulo bias worth caring about (Lemire). */
+static inline uint64_t hl_rng_below(uint64_t *state, uint64_t n) {
+  return (uint64_t)(((unsigned __int128)hl_rng_next(state) * n) >> 64);
+}
+
+#endif
