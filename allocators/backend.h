@@ -81,6 +81,9 @@ typedef struct hl_backend {
   const char *package;  /* Debian package that ships library, for hints */
   /* NULL when compiled in; otherwise why not ("disabled at build time"). */
   const char *unbuilt;
+  /* Which heap statistics it cannot tell, and why (results context); the
+   * collector fields of a malloc backend go without saying. */
+  const char *unreported;
 
   /* child: called once on the main thread before any other slot. Returns 0,
    * or a negative HL_E* code with a reason in why (e.g. the preload did not

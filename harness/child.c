@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,9 +50,13 @@ static char **child_env(const char *preload, char **owned) {
   return env;
 }
 
-/* In the forked child, before exec: only async-signal-safe calls. */
-static void exec_child(const hl_spawn_config_t *cfg, char **env, int report_w, int err_w) {
+/* In the forked child, before exec: only async-signal-safe calls. The child
+ * dies with its parent (PR_SET_PDEATHSIG survives exec), so a killed heaplab
+ * never leaves a hung worker behind. */
+static void exec_child(const hl_spawn_config_t *cfg, char **env, int report_w, int err_w,
+                       pid_t parent) {
   setpgid(0, 0);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
   int devnull = open("/dev/null", O_RDWR);
   if (devnull >= 0) {
     dup2(devnull, STDIN_FILENO);
@@ -264,9 +269,10 @@ int hl_child_run(const hl_spawn_config_t *cfg, hl_child_result_t *out) {
   if (!env) return HL_ENOMEM;
   if (pipe2(report, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) goto fail;
   uint64_t start = hl_now_ns();
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) goto fail;
-  if (pid == 0) exec_child(cfg, env, report[1], err[1]);
+  if (pid == 0) exec_child(cfg, env, report[1], err[1], parent);
   setpgid(pid, pid); /* also done by the child; whichever runs first wins */
   close(report[1]);
   close(err[1]);

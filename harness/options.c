@@ -208,8 +208,10 @@ static int apply(int id, const char *name, const char *v, hl_run_options_t *o) {
       o->gogc = HL_GC_OFF;
       return 0;
     }
-    if ((rc = parse_unsigned(name, v, 1, 100000, &u)) == 0) o->gogc = (int)u;
-    return rc ? bad(name, v, "expected a percentage from 1 to 100000, or off") : 0;
+    if (hl_parse_count(v, 1, 100000, &u) != 0)
+      return bad(name, v, "expected a percentage from 1 to 100000, or off");
+    o->gogc = (int)u;
+    return 0;
   case OPT_TIMEOUT:
     return hl_parse_seconds(v, &o->timeout_s) ? bad(name, v, "expected seconds > 0") : 0;
   case OPT_LIMIT:

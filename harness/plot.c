@@ -215,15 +215,16 @@ static int plot_metric(const plot_opts_t *o, const json_t *bench, const layout_t
     snprintf(why, len, "%.400s: no %s values to plot, or cannot write %.400s", o->input, m->key, data);
     return HL_EIO;
   }
-  char ymin[32], ymax[32], width[16], last[16];
+  char ymin[32], ymax[32], width[16], last[16], ngroups[16];
   snprintf(ymin, sizeof ymin, "%g", pow(10, floor(log10(lo * 0.8))));
   snprintf(ymax, sizeof ymax, "%g", pow(10, ceil(log10(hi * 1.25))));
   size_t w = 360 + l->ngroups * (l->nbackends * 26 + 30);
   snprintf(width, sizeof width, "%zu", w < 900 ? 900 : w > 4000 ? 4000 : w);
   snprintf(last, sizeof last, "%zu", l->nbackends - 1);
+  snprintf(ngroups, sizeof ngroups, "%zu", l->ngroups);
   const char *kv[] = {"TERMINAL", o->terminal, "WIDTH", width, "OUTPUT", tmp, "TITLE", m->title,
                       "YLABEL", m->ylabel, "YMIN", ymin, "YMAX", ymax, "LAST", last,
-                      "DATA", data};
+                      "NGROUPS", ngroups, "DATA", data};
   char *text = fill(hl_template_bars, kv, sizeof kv / sizeof kv[0]);
   int rc = text ? hl_write_file_atomic(script, text, strlen(text)) : HL_ENOMEM;
   free(text);

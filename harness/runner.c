@@ -128,6 +128,12 @@ int hl_runner_probe_backend(const hl_backend_t *b, json_t **info, char *why, siz
 
 static void note_backend(run_t *r, const hl_backend_t *b, json_t *probe, const char *why) {
   json_t *o = json_pack("{s:s}", "kind", hl_backend_kind_name(b->kind));
+  char text[512];
+  snprintf(text, sizeof text, "%s%s%s",
+           b->kind == HL_BACKEND_MALLOC ? "num_gc, heap_goal_bytes, gc_pause_total_ns: not a collector" : "",
+           b->kind == HL_BACKEND_MALLOC && b->unreported ? "; " : "",
+           b->unreported ? b->unreported : "");
+  if (text[0]) json_object_set_new(o, "not_reported", json_string(text));
   if (probe) {
     json_object_set_new(o, "status", json_string("available"));
     json_object_update(o, probe);
@@ -533,6 +539,7 @@ int hl_run_main(int argc, char **argv) {
   json_t *doc = results_doc(&r, 1);
   hl_table_t *t = doc ? hl_summary_table(doc) : NULL;
   if (t) hl_table_print(t, stdout, 0);
+  fflush(stdout);
   hl_table_free(t);
   json_decref(doc);
   if (r.o.output && rc == 0) fprintf(stderr, "heaplab: run: results written to %s\n", r.o.output);

@@ -103,15 +103,18 @@ static void on_oom(void *ctx, const hl_site_t *site, size_t bytes) {
 }
 
 static int thread_start(worker_t *wk, unsigned tid, unsigned threads, thread_result_t *tr) {
+  hl_wl_thread_t *t = &tr->wl;
   tr->pu_bound = -1;
   tr->cpu_last = -1;
   if (wk->o->pin != HL_PIN_NONE &&
       hl_topology_bind_thread(wk->topo, wk->o->pin, tid, threads, &tr->pu_bound) != 0) {
-    hl_msg("worker", "thread %u: cannot bind (--pin %s)", tid, hl_pin_name(wk->o->pin));
+    snprintf(t->error, sizeof t->error, "thread %u: cannot bind (--pin %s)", tid,
+             hl_pin_name(wk->o->pin));
     return HL_ESYS;
   }
   if (wk->b->thread_attach && wk->b->thread_attach() != 0) {
-    hl_msg("worker", "thread %u: backend %s refused the thread", tid, wk->b->name);
+    snprintf(t->error, sizeof t->error, "thread %u: backend %s refused the thread", tid,
+             wk->b->name);
     return HL_ESYS;
   }
   hl_mutator_config_t mc = {.backend = wk->b,
@@ -120,7 +123,6 @@ static int thread_start(worker_t *wk, unsigned tid, unsigned threads, thread_res
                             .nsites = wk->w->nsites,
                             .on_oom = on_oom,
                             .oom_ctx = wk};
-  hl_wl_thread_t *t = &tr->wl;
   t->param = wk->param;
   t->thread_index = tid;
   t->threads = threads;
@@ -129,6 +131,8 @@ static int thread_start(worker_t *wk, unsigned tid, unsigned threads, thread_res
   t->iterations = wk->iterations;
   int rc = hl_mutator_new(&mc, &t->m);
   if (rc == 0 && wk->w->setup) rc = wk->w->setup(t);
+  if (rc && !t->error[0])
+    snprintf(t->error, sizeof t->error, "%s setup failed: %s", wk->w->name, hl_strerror(rc));
   return rc;
 }
 
@@ -150,11 +154,14 @@ static void bench_thread(hl_gb_state_t *st, void *arg) {
     if (hl_proc_status_bytes(0, "VmRSS", &rss) == 0)
       hl_metrics_set(&wk->metrics, HL_CF_rss_start_bytes, rss);
   }
-  if (thread_start(wk, tid, threads, tr) != 0 ||
-      (wk->o->ncounters && hl_counter_set_open(wk->o->counters, wk->o->ncounters, &ctr) != 0)) {
+  if (thread_start(wk, tid, threads, tr) != 0) {
     tr->failed = 1;
-    hl_gb_skip_with_error(st, "thread setup failed");
+  } else if (wk->o->ncounters &&
+             hl_counter_set_open(wk->o->counters, wk->o->ncounters, &ctr) != 0) {
+    snprintf(tr->wl.error, sizeof tr->wl.error, "thread %u: cannot set up counters", tid);
+    tr->failed = 1;
   }
+  if (tr->failed) hl_gb_skip_with_error(st, tr->wl.error);
   if (ctr) hl_counter_set_enable(ctr);
   uint64_t n = hl_gb_batch_begin(st);
   if (n) {
@@ -277,8 +284,7 @@ static int report_result(worker_t *wk, const char *gb_text) {
   }
   if (json_is_true(json_object_get(row, "error_occurred"))) {
     char msg[256];
-    snprintf(msg, sizeof msg, "%s (see the worker's messages above)",
-             json_string_value(json_object_get(row, "error_message")));
+    snprintf(msg, sizeof msg, "%s", json_string_value(json_object_get(row, "error_message")));
     json_decref(gb);
     return send_error("setup", msg);
   }

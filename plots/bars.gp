@@ -16,6 +16,7 @@ set boxwidth 0.9
 set logscale y
 set format y "%g"
 set yrange [@YMIN@:@YMAX@]
+set xrange [-0.6:@NGROUPS@-0.4]
 set grid ytics mytics
 set key outside right top vertical samplen 2
 set xtics nomirror rotate by -25 left

@@ -56,10 +56,8 @@ static uint64_t fi_iterations(const uint64_t *p, unsigned threads) {
 static int fi_setup(hl_wl_thread_t *t) {
   if (t->param[P_KIND] != KIND_OOM) return 0;
   struct rlimit rl;
-  if (getrlimit(RLIMIT_DATA, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) {
-    hl_msg("fault-inject", "kind=oom needs a memory limit (heaplab run --limit SIZE)");
-    return HL_EINVAL;
-  }
+  if (getrlimit(RLIMIT_DATA, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+    return hl_wl_fail(t, "kind=oom needs a memory limit (heaplab run --limit SIZE)");
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "size.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -116,6 +117,14 @@ void hl_param_format(const hl_param_spec_t *spec, uint64_t v, char *buf, size_t 
 void hl_workload_defaults(const hl_workload_t *w, int quick, uint64_t *param) {
   for (size_t i = 0; i < w->nparams; i++)
     param[i] = quick ? w->params[i].quick : w->params[i].def;
+}
+
+int hl_wl_fail(hl_wl_thread_t *t, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t->error, sizeof t->error, fmt, ap);
+  va_end(ap);
+  return HL_EINVAL;
 }
 
 void hl_wl_report(hl_wl_thread_t *t, const char *name, double value) {

@@ -56,6 +56,7 @@ typedef struct hl_wl_thread {
     double value;
   } extra[HL_MAX_EXTRAS];
   unsigned nextra;
+  char error[192]; /* why setup failed, for the results (hl_wl_fail) */
 } hl_wl_thread_t;
 
 typedef struct hl_workload {
@@ -92,6 +93,9 @@ int hl_param_parse(const hl_param_spec_t *spec, const char *text, uint64_t *out,
 void hl_param_format(const hl_param_spec_t *spec, uint64_t v, char *buf, size_t len);
 /* Fills defaults (quick or normal). */
 void hl_workload_defaults(const hl_workload_t *w, int quick, uint64_t *param);
+
+/* Setup failure with a reason for the results; returns HL_EINVAL. */
+int hl_wl_fail(hl_wl_thread_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Records a workload-measured figure (see hl_wl_thread_t.extra). */
 void hl_wl_report(hl_wl_thread_t *t, const char *name, double value);

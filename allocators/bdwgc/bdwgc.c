@@ -160,6 +160,8 @@ const hl_backend_t hl_backend_bdwgc = {
     .library = BDWGC_LIBRARY,
     .preload = 0,
     .package = "libgc1",
+    .unreported = "heap_goal_bytes: libgc does not expose the threshold of its next "
+                  "collection; heap_alloc_bytes: it counts only what it has marked",
     .init = bdwgc_init,
     .thread_attach = bdwgc_thread_attach,
     .thread_detach = bdwgc_thread_detach,

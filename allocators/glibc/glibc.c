@@ -52,6 +52,7 @@ const hl_backend_t hl_backend_glibc = {
     .library = NULL,
     .preload = 0,
     .package = "libc6",
+    .unreported = "heap_inuse_bytes, heap_released_bytes: mallinfo2 has no such figures",
     .init = glibc_init,
     .alloc = hl_malloc_alloc,
     .free = hl_malloc_free,

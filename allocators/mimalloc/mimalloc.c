@@ -47,6 +47,8 @@ const hl_backend_t hl_backend_mimalloc = {
     .library = "libmimalloc.so.2",
     .preload = 1,
     .package = "libmimalloc2.0",
+    .unreported = "heap_alloc_bytes, heap_inuse_bytes, heap_released_bytes: the release "
+                  "build of mimalloc keeps no byte counters; heap_sys_bytes is its commit",
     .init = mi_init,
     .alloc = hl_malloc_alloc,
     .free = hl_malloc_free,

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Bad input: one clear message naming the problem (and the valid choices),
+# exit 2, and no results file written.
+. "$(dirname "$0")/lib.sh"
+
+R="$T/r.json"
+bad() { # bad "expected message" args...
+  local msg=$1
+  shift
+  rm -f "$R"
+  expect_exit 2 "$HEAPLAB" "$@" && expect_in "$T/err" "$msg"
+  checks=$((checks + 1))
+  [[ ! -e "$R" ]] || fail "results file written for: $*"
+  checks=$((checks + 1))
+  [[ $(wc -l <"$T/err") -le 2 ]] || fail "more than one message for: $*"
+}
+
+bad "unknown workload 'steady-servic'; available: escape-return" run -w steady-servic -b glibc -o "$R"
+bad "unknown backend 'jemaloc'; available: glibc jemalloc mimalloc tcmalloc bdwgc" run -w pool-reuse -b jemaloc -o "$R"
+bad "'64Q' is not a size" run -w steady-service -b glibc -p live=64Q -o "$R"
+bad "unknown parameter 'lvie'" run -w steady-service -b glibc -p lvie=64M -o "$R"
+bad "(steady-service: live obj churn ptrs)" run -w steady-service -b glibc -p lvie=64M -o "$R"
+bad "--reps '0': expected an integer from 1" run -w pool-reuse -b glibc --reps 0 -o "$R"
+bad "--reps '-3'" run -w pool-reuse -b glibc --reps -3 -o "$R"
+bad "--threads 'two'" run -w pool-reuse -b glibc --threads two -o "$R"
+bad "--limit '64Q'" run -w pool-reuse -b glibc --limit 64Q -o "$R"
+bad "--limit '0'" run -w pool-reuse -b glibc --limit 0 -o "$R"
+bad "--timeout '0'" run -w pool-reuse -b glibc --timeout 0 -o "$R"
+bad "--pin 'tight': expected none, compact or scatter" run -w pool-reuse -b glibc --pin tight -o "$R"
+bad "--escape 'maybe': expected on or off" run -w pool-reuse -b glibc --escape maybe -o "$R"
+bad "--gogc '-5'" run -w pool-reuse -b glibc --gogc -5 -o "$R"
+bad "'maybe' is not one of none|crash|abort|hang|oom" run -w fault-inject -b glibc -p kind=maybe -o "$R"
+bad "out of range" run -w escape-return -b glibc -p ptr_pct=101 -o "$R"
+bad "min is larger than max" run -w large-objects -b glibc -p min=8M -p max=1M -o "$R"
+bad "given twice" run -w steady-service -b glibc -p live=4M -p live=8M -o "$R"
+bad "expected KEY=VALUE" run -w steady-service -b glibc -p live -o "$R"
+bad "unknown option '--frobnicate'" run --frobnicate
+bad "unexpected argument 'extra'" run -w pool-reuse -b glibc extra
+bad "cannot write results file" run -w pool-reuse -b glibc -o /nonexistent-dir/r.json
+bad "unknown command 'rnu'" rnu
+bad "expected one of: backends, workloads, counters, params" list things
+bad "unknown workload 'nope'" list params nope
+
+# compare / plot / show: unreadable or malformed JSON
+printf '{"context": {}, "benchmarks": [' >"$T/broken.json"
+printf '[1,2,3]\n' >"$T/array.json"
+bad "missing.json: cannot read: no such file" compare "$T/missing.json" "$T/broken.json"
+bad "broken.json: not valid JSON" compare "$T/broken.json" "$T/array.json"
+bad "array.json: not a results file" show "$T/array.json"
+bad "broken.json: not valid JSON" plot "$T/broken.json" -o "$T/plots"
+bad "expected two results files" compare "$T/array.json"
+bad "--threshold 'x'" compare --threshold x "$T/array.json" "$T/array.json"
+bad "expected one results file and -o DIR" plot "$T/array.json"
+bad "--format 'jpg': expected png or svg" plot "$T/array.json" -o "$T/p" --format jpg
+
+# Help is not an error.
+expect_exit 0 "$HEAPLAB" run --help && expect_in "$T/out" "--limit SIZE"
+expect_exit 0 "$HEAPLAB" --help && expect_in "$T/out" "Commands:"
+expect_exit 0 "$HEAPLAB" compare --help && expect_in "$T/out" "Mann-Whitney"
+expect_exit 0 "$HEAPLAB" plot --help && expect_in "$T/out" "gnuplot"
+expect_exit 0 "$HEAPLAB" --version && expect_in "$T/out" "heaplab "
+expect_exit 2 "$HEAPLAB"
+done_checks

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Conformance: every workload on one backend ($1) at tiny sizes, one and two
+# threads, two repetitions. Every cell must be ok, and the allocation counts
+# must be exactly what each workload's definition says (they are
+# deterministic), the same in both repetitions, with the backend's own
+# statistics present where it can tell them. Skips (77) when the backend is
+# not available on this machine.
+. "$(dirname "$0")/lib.sh"
+B=${1:?backend}
+
+"$HEAPLAB" list backends >"$T/list" 2>&1
+grep -q "^$B .* available:" "$T/list" || { echo "SKIP: $B: $(grep "^$B" "$T/list")"; exit 77; }
+
+# A -p key applies to every chosen workload that has it (ops: pool-reuse,
+# large-objects and fault-inject).
+workloads=escape-return,pool-reuse,sizeclass-sweep,large-objects,steady-service,fault-inject
+params=(-p calls=20000 -p ops=2000 -p step=64 -p passes=1 -p live=1M -p churn=4M -p kind=none)
+for threads in 1 2; do
+  O="$T/conf-$threads.json"
+  expect_exit 0 "$HEAPLAB" run -w "$workloads" -b "$B" "${params[@]}" --threads $threads \
+    --reps 2 --timeout 120 -o "$O" || continue
+  expect_py "len(rows) == 12 and all(r['outcome'] == 'ok' for r in rows)" "$O"
+  expect_py "d['context']['backends']['$B']['status'] == 'available' and d['context']['backends']['$B']['version'] != ''" "$O"
+  # Linux sums RSS from per-CPU counters that may lag by a few pages, so the
+  # peak read at the end may trail the RSS read at the start by that much.
+  expect_py "all(r['threads'] == $threads and r['rss_peak_bytes'] >= 0.95 * r['rss_start_bytes'] > 1 << 20 for r in rows)" "$O"
+  expect_py "all(r['rss_peak_bytes'] > r['rss_start_bytes'] + (4 << 20) for r in rows if r['workload'] == 'large-objects')" "$O"
+  # The same allocations in both repetitions.
+  expect_py "all(a['allocs'] == b['allocs'] and a['alloc_bytes'] == b['alloc_bytes'] for a in rows for b in rows if a['name'] == b['name'])" "$O"
+  # Exactly the allocations each workload's definition implies.
+  allocs() { py "[r['allocs'] for r in rows if r['workload'] == '$1'][0]" "$O"; }
+  t=$threads
+  checks=$((checks + 5))
+  [[ $(allocs escape-return) -eq $((20000 / 2)) ]] || fail "escape-return allocs $(allocs escape-return)"
+  [[ $(allocs pool-reuse) -eq $((5 * t)) ]] || fail "pool-reuse allocs $(allocs pool-reuse) (hold+1 per thread)"
+  [[ $(allocs steady-service) -eq $((1024 + 4096)) ]] || fail "steady-service allocs $(allocs steady-service)"
+  [[ $(allocs large-objects) -eq 2000 ]] || fail "large-objects allocs $(allocs large-objects)"
+  [[ $(allocs sizeclass-sweep) -eq $(( (32768 - 1) / 64 + 1 )) ]] || fail "sizeclass-sweep allocs $(allocs sizeclass-sweep)"
+  expect_py "[r['alloc_bytes'] for r in rows if r['workload'] == 'steady-service'][0] == 5120 * 1024" "$O"
+  # Sites: calls per site add up to what was asked for.
+  expect_py "all(sum(s['calls'] for s in r['sites']) == r['allocs'] + r['stack_allocs'] for r in rows if r['workload'] != 'fault-inject')" "$O"
+  kind=$(py "d['context']['backends']['$B']['kind']" "$O")
+  if [[ $kind == malloc ]]; then
+    # Every drop is a free(): steady-service replaced churn/obj objects.
+    expect_py "[r['frees'] for r in rows if r['workload'] == 'steady-service'][0] == 4096" "$O"
+    expect_py "all('num_gc' not in r for r in rows)" "$O"
+  else
+    expect_py "all(r['frees'] == 0 for r in rows)" "$O"
+    expect_py "all(r['num_gc'] >= 1 for r in rows if r['workload'] in ('steady-service', 'large-objects'))" "$O"
+  fi
+  expect_py "all('heap_sys_bytes' in r or 'heap_alloc_bytes' in r for r in rows)" "$O"
+  expect_py "all(r.get('heap_sys_bytes', 1) > 0 for r in rows)" "$O"
+  expect_py "all(0 <= r['internal_frag_pct'] < 60 for r in rows if r['workload'] == 'sizeclass-sweep')" "$O"
+  expect_py "all(len(r['cpus_ran']) == $threads for r in rows)" "$O"
+done
+done_checks

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# heaplab list: one line per item with its kind and whether it works here.
+. "$(dirname "$0")/lib.sh"
+
+expect_exit 0 "$HEAPLAB" list backends
+expect_py "all(len(l.split()) >= 3 for l in open('$T/out'))"
+for b in glibc jemalloc mimalloc tcmalloc bdwgc; do
+  checks=$((checks + 1))
+  grep -Eq "^$b +(malloc|gc) +(available: $b [0-9]|unavailable: .+)" "$T/out" || fail "no line for $b"
+done
+expect_in "$T/out" "glibc      malloc  available: glibc "
+
+expect_exit 0 "$HEAPLAB" list workloads
+for w in escape-return pool-reuse sizeclass-sweep large-objects steady-service fault-inject; do
+  checks=$((checks + 1))
+  grep -Eq "^$w +(bench|selftest) " "$T/out" || fail "no line for $w"
+done
+
+expect_exit 0 "$HEAPLAB" list params steady-service
+expect_in "$T/out" "live       size    default 16M    --quick 4M"
+expect_in "$T/out" "churn"
+
+expect_exit 0 "$HEAPLAB" list counters
+expect_in "$T/out" "perf::PAGE-FAULTS"
+expect_in "$T/out" "software  available (default)"
+# Hardware events either count or say why not; never a bare failure.
+expect_py "all(('available' in l) for l in open('$T/out') if l.startswith('perf::'))"
+checks=$((checks + 1))
+if grep -q "^perf::CYCLES .*unavailable" "$T/out"; then
+  grep -Eq "^perf::CYCLES +hardware +unavailable: [A-Z]+: .+" "$T/out" || fail "CYCLES unavailable without a reason"
+fi
+done_checks

@@ -1,0 +1,96 @@
+/* Size, count and duration parsing and formatting (harness/core/size.h). */
+#include "error.h"
+#include "size.h"
+#include "th.h"
+
+static void parses(const char *text, uint64_t want) {
+  uint64_t v = 12345;
+  int rc = hl_parse_size(text, &v);
+  if (rc != 0) TH_FAIL("hl_parse_size(\"%s\") failed: %s", text, hl_strerror(rc));
+  CHECK_U64(v, want);
+}
+
+static void rejects(const char *text, int want_rc) {
+  uint64_t v = 777;
+  int rc = hl_parse_size(text, &v);
+  if (rc != want_rc) TH_FAIL("hl_parse_size(\"%s\") = %d, want %d", text, rc, want_rc);
+  CHECK_U64(v, 777); /* untouched on failure */
+}
+
+int main(void) {
+  parses("0", 0);
+  parses("1024", 1024);
+  parses("64B", 64);
+  parses("4K", 4096);
+  parses("4k", 4096);
+  parses("4KiB", 4096);
+  parses("64M", 64ull << 20);
+  parses("64MiB", 64ull << 20);
+  parses("1G", 1ull << 30);
+  parses("3GiB", 3ull << 30);
+  parses("2T", 2ull << 40);
+  parses("1TiB", 1ull << 40);
+  parses("100MB", 100000000ull);
+  parses("5KB", 5000);
+  parses("7GB", 7000000000ull);
+  parses("1TB", 1000000000000ull);
+  parses("18446744073709551615", UINT64_MAX);
+
+  rejects("64Q", HL_EPARSE);
+  rejects("", HL_EPARSE);
+  rejects("-1", HL_EPARSE);
+  rejects(" 1", HL_EPARSE);
+  rejects("1 M", HL_EPARSE);
+  rejects("1.5G", HL_EPARSE);
+  rejects("M", HL_EPARSE);
+  rejects("64mib", HL_EPARSE);
+  rejects("18446744073709551616", HL_ERANGE);
+  rejects("20000000T", HL_ERANGE);
+  CHECK_INT(hl_parse_size(NULL, NULL), HL_EINVAL);
+
+  uint64_t c = 0;
+  CHECK_INT(hl_parse_count("42", 1, 100, &c), 0);
+  CHECK_U64(c, 42);
+  CHECK_INT(hl_parse_count("0", 1, 100, &c), HL_ERANGE);
+  CHECK_INT(hl_parse_count("101", 1, 100, &c), HL_ERANGE);
+  CHECK_INT(hl_parse_count("-3", 1, 100, &c), HL_EPARSE);
+  CHECK_INT(hl_parse_count("4K", 1, 100000, &c), HL_EPARSE);
+  CHECK_INT(hl_parse_count("", 0, 10, &c), HL_EPARSE);
+
+  double s = 0;
+  CHECK_INT(hl_parse_seconds("2", &s), 0);
+  CHECK_NEAR(s, 2.0, 1e-12);
+  CHECK_INT(hl_parse_seconds("0.25", &s), 0);
+  CHECK_NEAR(s, 0.25, 1e-12);
+  CHECK_INT(hl_parse_seconds("0", &s), HL_ERANGE);
+  CHECK_INT(hl_parse_seconds("-1", &s), HL_EPARSE);
+  CHECK_INT(hl_parse_seconds("1s", &s), HL_EPARSE);
+  CHECK_INT(hl_parse_seconds("nan", &s), HL_EPARSE);
+
+  char buf[32];
+  hl_size_format_exact(64ull << 20, buf, sizeof buf);
+  CHECK_STR(buf, "64M");
+  hl_size_format_exact(1536, buf, sizeof buf);
+  CHECK_STR(buf, "1536");
+  hl_size_format_exact(4096, buf, sizeof buf);
+  CHECK_STR(buf, "4K");
+  hl_size_format_exact(1ull << 30, buf, sizeof buf);
+  CHECK_STR(buf, "1G");
+  hl_size_format_exact(0, buf, sizeof buf);
+  CHECK_STR(buf, "0");
+  /* Round trip: what the format prints parses back to the same value. */
+  static const uint64_t values[] = {1, 1023, 1024, 3 << 20, (1ull << 40) * 5, 123456789};
+  for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+    uint64_t back = 0;
+    hl_size_format_exact(values[i], buf, sizeof buf);
+    CHECK_INT(hl_parse_size(buf, &back), 0);
+    CHECK_U64(back, values[i]);
+  }
+  hl_size_format_human(512, buf, sizeof buf);
+  CHECK_STR(buf, "512 B");
+  hl_size_format_human(64ull << 20, buf, sizeof buf);
+  CHECK_STR(buf, "64.0 MiB");
+  hl_size_format_human(1536, buf, sizeof buf);
+  CHECK_STR(buf, "1.5 KiB");
+  return th_done("test_size");
+}
