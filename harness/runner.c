@@ -139,7 +139,6 @@ static void note_backend(run_t *r, const hl_backend_t *b, json_t *probe, const c
     json_object_update(o, probe);
     json_object_del(o, "type");
   } else {
-    char text[512];
     snprintf(text, sizeof text, "unavailable: %s", why);
     json_object_set_new(o, "status", json_string(text));
   }
