@@ -10,14 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#define HL_UNBUILT(id, kind_, devpkg, disabled)                                \
-  static const hl_backend_t hl_backend_##id = {                                \
-      .name = #id,                                                             \
-      .summary = "not built",                                                  \
-      .kind = kind_,                                                           \
-      .unbuilt = (disabled) ? "disabled at build time (-D" #id "=disabled)"   \
-                            : "not found at build time (apt install " devpkg  \
-                              ", then rebuild)",                               \
+#define HL_UNBUILT(id, kind_, devpkg, disabled)                                                    \
+  static const hl_backend_t hl_backend_##id = {                                                    \
+      .name = #id,                                                                                 \
+      .summary = "not built",                                                                      \
+      .kind = kind_,                                                                               \
+      .unbuilt = (disabled) ? "disabled at build time (-D" #id "=disabled)"                        \
+                            : "not found at build time (apt install " devpkg ", then rebuild)",    \
   };
 
 extern const hl_backend_t hl_backend_glibc;
@@ -43,7 +42,7 @@ HL_UNBUILT(bdwgc, HL_BACKEND_GC, "libgc-dev", HL_DISABLED_BDWGC)
 #endif
 
 static const hl_backend_t *const registry[] = {
-    &hl_backend_glibc, &hl_backend_jemalloc, &hl_backend_mimalloc,
+    &hl_backend_glibc,    &hl_backend_jemalloc, &hl_backend_mimalloc,
     &hl_backend_tcmalloc, &hl_backend_bdwgc,
 };
 

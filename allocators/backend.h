@@ -19,20 +19,20 @@
 
 /* Heap statistics a backend may be able to tell, Go MemStats-like, units in
  * the names. X(field, help). */
-#define HL_HEAP_STATS(X)                                                         \
-  X(heap_alloc_bytes, "bytes in allocated objects, as the backend counts them")  \
-  X(heap_inuse_bytes, "bytes in pages or spans holding objects")                 \
-  X(heap_sys_bytes, "bytes the backend has mapped from the OS")                  \
-  X(heap_released_bytes, "bytes returned to the OS (mapped, not resident)")      \
-  X(num_gc, "completed collections")                                             \
-  X(heap_goal_bytes, "heap size at which the next collection starts")            \
+#define HL_HEAP_STATS(X)                                                                           \
+  X(heap_alloc_bytes, "bytes in allocated objects, as the backend counts them")                    \
+  X(heap_inuse_bytes, "bytes in pages or spans holding objects")                                   \
+  X(heap_sys_bytes, "bytes the backend has mapped from the OS")                                    \
+  X(heap_released_bytes, "bytes returned to the OS (mapped, not resident)")                        \
+  X(num_gc, "completed collections")                                                               \
+  X(heap_goal_bytes, "heap size at which the next collection starts")                              \
   X(gc_pause_total_ns, "total stop-the-world time of all collections")
 
 enum {
 #define HL_X(f, h) HL_HS_##f,
   HL_HEAP_STATS(HL_X)
 #undef HL_X
-  HL_HS_COUNT
+      HL_HS_COUNT
 };
 
 typedef struct hl_heap_stats {
@@ -58,27 +58,27 @@ enum {
 #define HL_GC_OFF (-1)
 
 typedef struct hl_backend_config {
-  int gc_percent;        /* GOGC: 100 default, HL_GC_OFF disables collection */
-  unsigned threads;      /* worker threads that will attach */
+  int gc_percent;   /* GOGC: 100 default, HL_GC_OFF disables collection */
+  unsigned threads; /* worker threads that will attach */
 } hl_backend_config_t;
 
 /* Facts a backend reports about itself once it is running (child side). */
 typedef struct hl_backend_info {
-  char version[64];        /* "5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c" */
-  char library_path[256];  /* the file that serves allocations; "" for glibc */
-  char settings[256];      /* effective knobs, e.g. "free_space_divisor=2" */
+  char version[64];       /* "5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c" */
+  char library_path[256]; /* the file that serves allocations; "" for glibc */
+  char settings[256];     /* effective knobs, e.g. "free_space_divisor=2" */
 } hl_backend_info_t;
 
 typedef struct hl_backend {
-  const char *name;     /* short lowercase id used everywhere: "jemalloc" */
-  const char *summary;  /* one line for `heaplab list backends` */
+  const char *name;    /* short lowercase id used everywhere: "jemalloc" */
+  const char *summary; /* one line for `heaplab list backends` */
   hl_backend_kind_t kind;
   unsigned caps;
   /* Shared object the worker needs: put into LD_PRELOAD when preload is set,
    * else dlopen()ed by init(). NULL: nothing to load (glibc). */
   const char *library;
   int preload;
-  const char *package;  /* Debian package that ships library, for hints */
+  const char *package; /* Debian package that ships library, for hints */
   /* NULL when compiled in; otherwise why not ("disabled at build time"). */
   const char *unbuilt;
   /* Which heap statistics it cannot tell, and why (results context); the
@@ -88,8 +88,7 @@ typedef struct hl_backend {
   /* child: called once on the main thread before any other slot. Returns 0,
    * or a negative HL_E* code with a reason in why (e.g. the preload did not
    * take effect). May be called without a later fini() on failure. */
-  int (*init)(const hl_backend_config_t *cfg, hl_backend_info_t *info,
-              char *why, size_t why_len);
+  int (*init)(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why, size_t why_len);
   void (*fini)(void);
   /* child, optional: every thread that allocates calls attach() before its
    * first allocation and detach() after its last (collectors register

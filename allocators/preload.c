@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void *hl_preload_sym(const char *symbol) { return dlsym(RTLD_DEFAULT, symbol); }
+void *hl_preload_sym(const char *symbol) {
+  return dlsym(RTLD_DEFAULT, symbol);
+}
 
 static const char *object_of(void *addr) {
   Dl_info di;
@@ -15,8 +17,8 @@ static const char *object_of(void *addr) {
   return di.dli_fname;
 }
 
-void *hl_preload_verify(const char *library, const char *symbol,
-                        hl_backend_info_t *info, char *why, size_t why_len) {
+void *hl_preload_verify(const char *library, const char *symbol, hl_backend_info_t *info, char *why,
+                        size_t why_len) {
   void *sym = dlsym(RTLD_DEFAULT, symbol);
   if (!sym) {
     snprintf(why, why_len,
@@ -28,8 +30,8 @@ void *hl_preload_verify(const char *library, const char *symbol,
   const char *lib_path = object_of(sym);
   const char *malloc_path = object_of(dlsym(RTLD_DEFAULT, "malloc"));
   if (!lib_path || !malloc_path || strcmp(lib_path, malloc_path) != 0) {
-    snprintf(why, why_len, "malloc is served by %s, not by %s",
-             malloc_path ? malloc_path : "?", lib_path ? lib_path : library);
+    snprintf(why, why_len, "malloc is served by %s, not by %s", malloc_path ? malloc_path : "?",
+             lib_path ? lib_path : library);
     return NULL;
   }
   char resolved[sizeof info->library_path];
@@ -52,4 +54,6 @@ void hl_malloc_free(void *obj, size_t bytes) {
   free(obj);
 }
 
-size_t hl_malloc_usable_size(void *obj) { return malloc_usable_size(obj); }
+size_t hl_malloc_usable_size(void *obj) {
+  return malloc_usable_size(obj);
+}

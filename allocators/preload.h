@@ -15,8 +15,8 @@
  * that `malloc` resolves into the same shared object, and records that
  * object's path in info->library_path. Returns the symbol's address, or NULL
  * with a reason in why. */
-void *hl_preload_verify(const char *library, const char *symbol,
-                        hl_backend_info_t *info, char *why, size_t why_len);
+void *hl_preload_verify(const char *library, const char *symbol, hl_backend_info_t *info, char *why,
+                        size_t why_len);
 
 /* dlsym(RTLD_DEFAULT, symbol): optional extras such as statistics calls. */
 void *hl_preload_sym(const char *symbol);
@@ -28,4 +28,3 @@ void hl_malloc_free(void *obj, size_t bytes);
 size_t hl_malloc_usable_size(void *obj);
 
 #endif
-

@@ -31,7 +31,8 @@ const char *hl_outcome_name(hl_outcome_t outcome) {
  * one string it allocates is returned in *owned. */
 static char **child_env(const char *preload, char **owned) {
   size_t n = 0;
-  while (environ[n]) n++;
+  while (environ[n])
+    n++;
   char **env = calloc(n + 2, sizeof *env);
   if (!env) return NULL;
   size_t k = 0;
@@ -104,7 +105,8 @@ static void keep_tail(collect_t *c, const char *data, size_t n) {
 static int append(collect_t *c, const char *data, size_t n) {
   if (c->len + n + 1 > c->cap) {
     size_t cap = c->cap ? c->cap * 2 : 4096;
-    while (cap < c->len + n + 1) cap *= 2;
+    while (cap < c->len + n + 1)
+      cap *= 2;
     char *b = realloc(c->buf, cap);
     if (!b) return HL_ENOMEM;
     c->buf = b;
@@ -172,8 +174,10 @@ static void supervise(const hl_spawn_config_t *cfg, int report_r, int err_r, col
     if (waitpid(w->pid, &w->status, WNOHANG) == w->pid) w->reaped = 1;
   }
   /* The child is gone: whatever is still in the pipes is complete now. */
-  while (fds_open[0] && drain(report_r, c, 1)) {}
-  while (fds_open[1] && drain(err_r, c, 0)) {}
+  while (fds_open[0] && drain(report_r, c, 1)) {
+  }
+  while (fds_open[1] && drain(err_r, c, 0)) {
+  }
 }
 
 static json_t *parse_records(const char *buf) {
@@ -212,9 +216,11 @@ static int stderr_says_oom(const char *tail) {
 
 static void last_line(const char *text, char *buf, size_t len) {
   const char *end = text + strlen(text);
-  while (end > text && end[-1] == '\n') end--;
+  while (end > text && end[-1] == '\n')
+    end--;
   const char *start = end;
-  while (start > text && start[-1] != '\n') start--;
+  while (start > text && start[-1] != '\n')
+    start--;
   snprintf(buf, len, "%.*s", (int)(end - start), start);
 }
 
@@ -240,12 +246,11 @@ static void classify(const hl_spawn_config_t *cfg, const watch_t *w, hl_child_re
     snprintf(r->message, sizeof r->message, "%s",
              json_string_value(json_object_get(oom, "message")));
   } else if (r->signal) {
-    int limit_kill = cfg->limit_bytes &&
-                     (r->signal == SIGKILL || stderr_says_oom(r->stderr_tail));
+    int limit_kill = cfg->limit_bytes && (r->signal == SIGKILL || stderr_says_oom(r->stderr_tail));
     r->outcome = limit_kill ? HL_OUTCOME_OOM : HL_OUTCOME_CRASH;
     snprintf(r->message, sizeof r->message, "%s%s (%s)%s%s",
-             limit_kill ? "killed under the memory limit by " : "", sigabbrev_np(r->signal)
-                 ? sigabbrev_np(r->signal) : "signal", strsignal(r->signal),
+             limit_kill ? "killed under the memory limit by " : "",
+             sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "signal", strsignal(r->signal),
              line[0] ? ": " : "", line);
   } else if (err) {
     r->outcome = HL_OUTCOME_ERROR;

@@ -22,34 +22,34 @@
 #define HL_WORKER_EXIT_ERROR 1
 #define HL_WORKER_EXIT_OOM 3
 
-#define HL_OUTCOMES(X)                                                         \
-  X(OK, "ok")                                                                  \
-  X(OOM, "oom")                                                                \
-  X(CRASH, "crash")                                                            \
-  X(TIMEOUT, "timeout")                                                        \
+#define HL_OUTCOMES(X)                                                                             \
+  X(OK, "ok")                                                                                      \
+  X(OOM, "oom")                                                                                    \
+  X(CRASH, "crash")                                                                                \
+  X(TIMEOUT, "timeout")                                                                            \
   X(ERROR, "error")
 
 typedef enum {
 #define HL_X(id, word) HL_OUTCOME_##id,
   HL_OUTCOMES(HL_X)
 #undef HL_X
-  HL_OUTCOME_COUNT
+      HL_OUTCOME_COUNT
 } hl_outcome_t;
 
 const char *hl_outcome_name(hl_outcome_t outcome);
 
 typedef struct hl_spawn_config {
-  char *const *argv;       /* argv[0]: the program to exec */
-  const char *preload;     /* LD_PRELOAD for the child; NULL removes it */
-  uint64_t limit_bytes;    /* RLIMIT_DATA; 0: none */
-  double timeout_s;        /* 0: none */
+  char *const *argv;                  /* argv[0]: the program to exec */
+  const char *preload;                /* LD_PRELOAD for the child; NULL removes it */
+  uint64_t limit_bytes;               /* RLIMIT_DATA; 0: none */
+  double timeout_s;                   /* 0: none */
   volatile sig_atomic_t *interrupted; /* polled; when set the child is killed */
 } hl_spawn_config_t;
 
 typedef struct hl_child_result {
   hl_outcome_t outcome;
-  int exit_status;        /* -1 when killed by a signal */
-  int signal;             /* 0 when it exited */
+  int exit_status; /* -1 when killed by a signal */
+  int signal;      /* 0 when it exited */
   double elapsed_s;
   json_t *records;        /* array of the child's records, in order */
   char stderr_tail[2048]; /* last bytes the child wrote to stderr */

@@ -54,8 +54,10 @@ static int exact_check(const side_t *a, const side_t *b, char *note, size_t len)
     int ok = 1;
     for (size_t i = 0; i < a->n + b->n && ok; i++) {
       const json_t *row = i < a->n ? a->rows[i] : b->rows[i - a->n];
-      if (hl_json_number(row, exact_metrics[m], &v) != 0) ok = 0;
-      else if (i == 0) first = v;
+      if (hl_json_number(row, exact_metrics[m], &v) != 0)
+        ok = 0;
+      else if (i == 0)
+        first = v;
       else if (v != first) {
         double av = 0;
         hl_json_number(a->rows[0], exact_metrics[m], &av);
@@ -134,8 +136,8 @@ static int first_of(const json_t *bench, size_t i) {
 }
 
 static int compare_files(const json_t *rb, const json_t *rn, const cmp_opts_t *o, tally_t *tally) {
-  static const char *const headers[] = {"benchmark", "base cpu ns", "new cpu ns", "change",
-                                        "p (U test)", "reps", "verdict"};
+  static const char *const headers[] = {"benchmark",  "base cpu ns", "new cpu ns", "change",
+                                        "p (U test)", "reps",        "verdict"};
   const json_t *base = json_object_get(rb, "benchmarks"), *new_ = json_object_get(rn, "benchmarks");
   hl_table_t *t = hl_table_new(headers, 7, "lrrrrrl");
   side_t *a = malloc(sizeof *a), *b = malloc(sizeof *b);
@@ -231,7 +233,8 @@ static void print_tally(const tally_t *t, const cmp_opts_t *o) {
   /* Smallest two-sided exact p with n vs n values and no overlap: 2 / C(2n, n). */
   if (t->min_reps) {
     double c = 1;
-    for (size_t k = 1; k <= t->min_reps; k++) c = c * (double)(t->min_reps + k) / (double)k;
+    for (size_t k = 1; k <= t->min_reps; k++)
+      c = c * (double)(t->min_reps + k) / (double)k;
     if (2.0 / c >= o->alpha)
       printf("note: with %zu repetitions a side the U test cannot reach p < %g: no timing "
              "regression can be detected (use --reps 4 or more; 9+ recommended)\n",

@@ -64,10 +64,9 @@ static json_t *topology_json(const hl_topology_summary_t *s) {
   for (unsigned i = 0; i < s->ncaches; i++) {
     const hl_cache_info_t *c = &s->cache[i];
     json_array_append_new(
-        caches, json_pack("{s:i, s:s, s:I, s:i, s:i, s:i}", "level", (int)c->level, "type",
-                          c->type, "size_bytes", (json_int_t)c->size_bytes, "line_bytes",
-                          (int)c->line_bytes, "count", (int)c->count, "num_sharing",
-                          (int)c->num_sharing));
+        caches, json_pack("{s:i, s:s, s:I, s:i, s:i, s:i}", "level", (int)c->level, "type", c->type,
+                          "size_bytes", (json_int_t)c->size_bytes, "line_bytes", (int)c->line_bytes,
+                          "count", (int)c->count, "num_sharing", (int)c->num_sharing));
   }
   return json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:o}", "source", s->source, "packages",
                    (int)s->packages, "numa_nodes", (int)s->numa_nodes, "cores", (int)s->cores,
@@ -76,7 +75,8 @@ static json_t *topology_json(const hl_topology_summary_t *s) {
 
 static json_t *command_line(int argc, char **argv) {
   size_t len = 1;
-  for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
+  for (int i = 0; i < argc; i++)
+    len += strlen(argv[i]) + 1;
   char *buf = calloc(1, len);
   if (!buf) return json_string("");
   for (int i = 0; i < argc; i++) {
@@ -101,14 +101,15 @@ json_t *hl_context_new(int argc, char **argv, const hl_topology_t *topo) {
   snprintf(kernel, sizeof kernel, "%s %s %s", u.sysname, u.release, u.machine);
   double load[3] = {0, 0, 0};
   int nload = getloadavg(load, 3);
-  json_t *ctx = json_pack("{s:s, s:s, s:s, s:i}", "date", date, "host_name", host,
-                          "executable", exe, "num_cpus", (int)sysconf(_SC_NPROCESSORS_ONLN));
+  json_t *ctx = json_pack("{s:s, s:s, s:s, s:i}", "date", date, "host_name", host, "executable",
+                          exe, "num_cpus", (int)sysconf(_SC_NPROCESSORS_ONLN));
   double mhz = cpu_mhz();
   if (mhz > 0) json_object_set_new(ctx, "mhz_per_cpu", json_integer((json_int_t)(mhz + 0.5)));
   hl_topology_summary_t sum;
   int have_topo = topo && hl_topology_summary(topo, &sum) == 0;
   if (have_topo) json_object_set_new(ctx, "caches", gb_caches(&sum));
-  if (nload == 3) json_object_set_new(ctx, "load_avg", json_pack("[f,f,f]", load[0], load[1], load[2]));
+  if (nload == 3)
+    json_object_set_new(ctx, "load_avg", json_pack("[f,f,f]", load[0], load[1], load[2]));
   json_object_set_new(ctx, "heaplab_version", json_string(HL_VERSION));
   json_object_set_new(ctx, "heaplab_build_type", json_string(HL_BUILD_TYPE));
   json_object_set_new(ctx, "heaplab_revision", json_string(HL_REVISION));
@@ -116,8 +117,9 @@ json_t *hl_context_new(int argc, char **argv, const hl_topology_t *topo) {
   json_object_set_new(ctx, "kernel", json_string(kernel));
   json_object_set_new(ctx, "thp_enabled", json_string(thp));
   json_object_set_new(ctx, "command", command_line(argc, argv));
-  json_object_set_new(ctx, "topology", have_topo ? topology_json(&sum)
-                                                 : json_string("unavailable: built without hwloc"));
+  json_object_set_new(ctx, "topology",
+                      have_topo ? topology_json(&sum)
+                                : json_string("unavailable: built without hwloc"));
   return ctx;
 }
 
@@ -134,12 +136,12 @@ json_t *hl_context_options(const hl_run_options_t *o, json_t *workloads, json_t 
       json_array_append_new(vals, json_string(o->param[i].values[k]));
     json_object_set_new(params, o->param[i].key, vals);
   }
-  json_t *opts = json_pack("{s:O, s:O, s:o, s:i, s:i, s:s, s:o, s:s, s:s, s:I, s:b, s:f}",
-                           "workloads", workloads, "backends", backends, "params", params,
-                           "reps", (int)o->reps, "threads", (int)o->threads, "pin",
-                           hl_pin_name(o->pin), "counters", counters, "escape",
-                           o->escape == HL_ESCAPE_ON ? "on" : "off", "gogc", gogc, "seed",
-                           (json_int_t)o->seed, "quick", o->quick, "timeout_s", o->timeout_s);
+  json_t *opts =
+      json_pack("{s:O, s:O, s:o, s:i, s:i, s:s, s:o, s:s, s:s, s:I, s:b, s:f}", "workloads",
+                workloads, "backends", backends, "params", params, "reps", (int)o->reps, "threads",
+                (int)o->threads, "pin", hl_pin_name(o->pin), "counters", counters, "escape",
+                o->escape == HL_ESCAPE_ON ? "on" : "off", "gogc", gogc, "seed", (json_int_t)o->seed,
+                "quick", o->quick, "timeout_s", o->timeout_s);
   if (opts && o->limit_bytes) {
     json_object_set_new(opts, "limit_bytes", json_integer((json_int_t)o->limit_bytes));
     json_object_set_new(opts, "limit_mode", json_string("rlimit"));

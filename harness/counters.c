@@ -60,10 +60,8 @@ struct hl_counter_set {
 };
 
 static const char *const default_events[] = {
-    "perf::DTLB-LOAD-MISSES",
-    "perf::PERF_COUNT_HW_CACHE_MISSES",
-    "perf::INSTRUCTIONS",
-    "perf::CYCLES",
+    "perf::DTLB-LOAD-MISSES", "perf::PERF_COUNT_HW_CACHE_MISSES",
+    "perf::INSTRUCTIONS",     "perf::CYCLES",
     "perf::PAGE-FAULTS",
 };
 
@@ -92,22 +90,17 @@ static const struct sw_event {
   unsigned long long config;
 } sw_events[] = {
     {"PAGE-FAULTS", "PERF_COUNT_SW_PAGE_FAULTS", PERF_COUNT_SW_PAGE_FAULTS},
-    {"MINOR-FAULTS", "PERF_COUNT_SW_PAGE_FAULTS_MIN",
-     PERF_COUNT_SW_PAGE_FAULTS_MIN},
-    {"MAJOR-FAULTS", "PERF_COUNT_SW_PAGE_FAULTS_MAJ",
-     PERF_COUNT_SW_PAGE_FAULTS_MAJ},
+    {"MINOR-FAULTS", "PERF_COUNT_SW_PAGE_FAULTS_MIN", PERF_COUNT_SW_PAGE_FAULTS_MIN},
+    {"MAJOR-FAULTS", "PERF_COUNT_SW_PAGE_FAULTS_MAJ", PERF_COUNT_SW_PAGE_FAULTS_MAJ},
     {"TASK-CLOCK", "PERF_COUNT_SW_TASK_CLOCK", PERF_COUNT_SW_TASK_CLOCK},
-    {"CONTEXT-SWITCHES", "PERF_COUNT_SW_CONTEXT_SWITCHES",
-     PERF_COUNT_SW_CONTEXT_SWITCHES},
-    {"CPU-MIGRATIONS", "PERF_COUNT_SW_CPU_MIGRATIONS",
-     PERF_COUNT_SW_CPU_MIGRATIONS},
+    {"CONTEXT-SWITCHES", "PERF_COUNT_SW_CONTEXT_SWITCHES", PERF_COUNT_SW_CONTEXT_SWITCHES},
+    {"CPU-MIGRATIONS", "PERF_COUNT_SW_CPU_MIGRATIONS", PERF_COUNT_SW_CPU_MIGRATIONS},
 };
 
 static int sw_event_lookup(const char *name, unsigned long long *config) {
   if (strncasecmp(name, "perf::", 6) == 0) name += 6;
   for (size_t i = 0; i < sizeof sw_events / sizeof sw_events[0]; i++) {
-    if (strcasecmp(name, sw_events[i].name) == 0 ||
-        strcasecmp(name, sw_events[i].alias) == 0) {
+    if (strcasecmp(name, sw_events[i].name) == 0 || strcasecmp(name, sw_events[i].alias) == 0) {
       *config = sw_events[i].config;
       return 1;
     }
@@ -119,14 +112,15 @@ static int sw_event_lookup(const char *name, unsigned long long *config) {
 static pthread_once_t pfm_once = PTHREAD_ONCE_INIT;
 static int pfm_init_status = PFM_ERR_NOINIT;
 
-static void pfm_init_once(void) { pfm_init_status = pfm_initialize(); }
+static void pfm_init_once(void) {
+  pfm_init_status = pfm_initialize();
+}
 
-static int pfm_encode(const char *name, struct perf_event_attr *attr,
-                      unsigned long *flags, char *reason, size_t len) {
+static int pfm_encode(const char *name, struct perf_event_attr *attr, unsigned long *flags,
+                      char *reason, size_t len) {
   pthread_once(&pfm_once, pfm_init_once);
   if (pfm_init_status != PFM_SUCCESS) {
-    snprintf(reason, len, "libpfm4 failed to initialize: %s",
-             pfm_strerror(pfm_init_status));
+    snprintf(reason, len, "libpfm4 failed to initialize: %s", pfm_strerror(pfm_init_status));
     return -1;
   }
   pfm_perf_encode_arg_t arg;
@@ -134,8 +128,7 @@ static int pfm_encode(const char *name, struct perf_event_attr *attr,
   arg.attr = attr;
   arg.fstr = NULL; /* the full string would be malloc'd; not needed */
   arg.size = sizeof arg;
-  int ret = pfm_get_os_event_encoding(name, PFM_PLM3, PFM_OS_PERF_EVENT_EXT,
-                                      &arg);
+  int ret = pfm_get_os_event_encoding(name, PFM_PLM3, PFM_OS_PERF_EVENT_EXT, &arg);
   if (ret != PFM_SUCCESS) {
     snprintf(reason, len, "unknown to libpfm4: %s", pfm_strerror(ret));
     return -1;
@@ -146,8 +139,8 @@ static int pfm_encode(const char *name, struct perf_event_attr *attr,
 #endif
 
 /* Fills attr (and extra open flags) for name, or reason on failure. */
-static int event_encode(const char *name, struct perf_event_attr *attr,
-                        unsigned long *flags, char *reason, size_t len) {
+static int event_encode(const char *name, struct perf_event_attr *attr, unsigned long *flags,
+                        char *reason, size_t len) {
   unsigned long long config;
   memset(attr, 0, sizeof *attr);
   *flags = PERF_FLAG_FD_CLOEXEC;
@@ -169,8 +162,7 @@ static int event_encode(const char *name, struct perf_event_attr *attr,
   attr->exclude_kernel = 1;
   attr->exclude_hv = 1;
   attr->inherit = 0;
-  attr->read_format =
-      PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+  attr->read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
   return 0;
 }
 
@@ -203,8 +195,8 @@ static const char *core_pmu_name(char *buf, size_t len) {
   struct dirent *ent;
   while (!found && (ent = readdir(dir)) != NULL) {
     const char *d = ent->d_name;
-    if (strcmp(d, "cpu") == 0 || strcmp(d, "cpu_core") == 0 ||
-        strcmp(d, "cpu_atom") == 0 || strncmp(d, "armv8_pmuv3", 11) == 0) {
+    if (strcmp(d, "cpu") == 0 || strcmp(d, "cpu_core") == 0 || strcmp(d, "cpu_atom") == 0 ||
+        strncmp(d, "armv8_pmuv3", 11) == 0) {
       copy_text(buf, len, d);
       found = buf;
     }
@@ -214,23 +206,18 @@ static const char *core_pmu_name(char *buf, size_t len) {
 }
 
 static int is_cpu_pmu_type(unsigned type) {
-  return type == PERF_TYPE_HARDWARE || type == PERF_TYPE_HW_CACHE ||
-         type == PERF_TYPE_RAW;
+  return type == PERF_TYPE_HARDWARE || type == PERF_TYPE_HW_CACHE || type == PERF_TYPE_RAW;
 }
 
-static void reason_unsupported(int err, const struct perf_event_attr *attr,
-                               char *buf, size_t len) {
+static void reason_unsupported(int err, const struct perf_event_attr *attr, char *buf, size_t len) {
   char pmu[64];
   const char *e = errno_name(err);
   if (!is_cpu_pmu_type(attr->type))
-    snprintf(buf, len,
-             "%s: not supported by this kernel (type=%u config=%#llx)", e,
-             attr->type, (unsigned long long)attr->config);
+    snprintf(buf, len, "%s: not supported by this kernel (type=%u config=%#llx)", e, attr->type,
+             (unsigned long long)attr->config);
   else if (!core_pmu_name(pmu, sizeof pmu))
     snprintf(buf, len,
-             "%s: not supported here (no hardware PMU? " PMU_DEVICES_DIR
-             "/cpu is absent)",
-             e);
+             "%s: not supported here (no hardware PMU? " PMU_DEVICES_DIR "/cpu is absent)", e);
   else
     snprintf(buf, len, "%s: the '%s' PMU does not support this event", e, pmu);
 }
@@ -250,35 +237,38 @@ static void reason_forbidden(int err, char *buf, size_t len) {
  * allowed" (paranoid level above 2, seccomp, a container) and not a missing
  * PMU in disguise: the kernel checks permission before it looks for the
  * PMU, so asking for kernel counting would turn ENOENT into EACCES. */
-static void reason_from_errno(int err, const struct perf_event_attr *attr,
-                              char *buf, size_t len) {
+static void reason_from_errno(int err, const struct perf_event_attr *attr, char *buf, size_t len) {
   switch (err) {
-  case ENOENT: case ENODEV: case EOPNOTSUPP:
-    reason_unsupported(err, attr, buf, len);
-    break;
-  case EACCES: case EPERM:
-    reason_forbidden(err, buf, len);
-    break;
-  case EINVAL: case E2BIG:
-    snprintf(buf, len,
-             "%s: the kernel rejected the encoding (type=%u config=%#llx)",
+  case ENOENT:
+  case ENODEV:
+  case EOPNOTSUPP: reason_unsupported(err, attr, buf, len); break;
+  case EACCES:
+  case EPERM: reason_forbidden(err, buf, len); break;
+  case EINVAL:
+  case E2BIG:
+    snprintf(buf, len, "%s: the kernel rejected the encoding (type=%u config=%#llx)",
              errno_name(err), attr->type, (unsigned long long)attr->config);
     break;
-  case EMFILE: case ENFILE:
-    snprintf(buf, len, "%s: out of file descriptors (raise ulimit -n or ask "
-                       "for fewer events)", errno_name(err));
+  case EMFILE:
+  case ENFILE:
+    snprintf(buf, len,
+             "%s: out of file descriptors (raise ulimit -n or ask "
+             "for fewer events)",
+             errno_name(err));
     break;
-  case EBUSY: case ENOSPC:
-    snprintf(buf, len, "%s: no free hardware counter (NMI watchdog or "
-                       "another profiler holding it?)", errno_name(err));
+  case EBUSY:
+  case ENOSPC:
+    snprintf(buf, len,
+             "%s: no free hardware counter (NMI watchdog or "
+             "another profiler holding it?)",
+             errno_name(err));
     break;
   case ENOSYS:
-    snprintf(buf, len, "ENOSYS: perf_event_open is missing (kernel without "
-                       "CONFIG_PERF_EVENTS, or blocked by seccomp)");
+    snprintf(buf, len,
+             "ENOSYS: perf_event_open is missing (kernel without "
+             "CONFIG_PERF_EVENTS, or blocked by seccomp)");
     break;
-  default:
-    snprintf(buf, len, "perf_event_open failed: %s (errno %d)", strerror(err),
-             err);
+  default: snprintf(buf, len, "perf_event_open failed: %s (errno %d)", strerror(err), err);
   }
 }
 
@@ -306,8 +296,7 @@ static int counter_open_one(const char *name, hl_counter_status_t *st) {
   }
   struct perf_event_attr attr;
   unsigned long flags;
-  if (event_encode(name, &attr, &flags, st->reason, sizeof st->reason) != 0)
-    return -1;
+  if (event_encode(name, &attr, &flags, st->reason, sizeof st->reason) != 0) return -1;
   st->kind = event_kind(attr.type);
   int fd = (int)syscall(__NR_perf_event_open, &attr, 0, -1, -1, flags);
   if (fd < 0) {
@@ -387,8 +376,7 @@ void hl_counter_set_disable(hl_counter_set_t *set) {
 __extension__ typedef unsigned __int128 wide_uint;
 #endif
 
-static uint64_t scale_count(uint64_t value, uint64_t enabled,
-                            uint64_t running) {
+static uint64_t scale_count(uint64_t value, uint64_t enabled, uint64_t running) {
 #ifdef __SIZEOF_INT128__
   wide_uint q = (wide_uint)value * enabled / running;
   return q > UINT64_MAX ? UINT64_MAX : (uint64_t)q;
@@ -399,8 +387,7 @@ static uint64_t scale_count(uint64_t value, uint64_t enabled,
 }
 
 /* Reads one event; on failure marks v unavailable and says why in st. */
-static void counter_read_one(int fd, hl_counter_status_t *st,
-                             hl_counter_value_t *v) {
+static void counter_read_one(int fd, hl_counter_status_t *st, hl_counter_value_t *v) {
   uint64_t buf[3]; /* value, time_enabled, time_running */
   memset(v, 0, sizeof *v);
   ssize_t r = read(fd, buf, sizeof buf);
@@ -436,8 +423,7 @@ int hl_counter_set_read(hl_counter_set_t *set, hl_counter_value_t *values) {
   return 0;
 }
 
-const hl_counter_status_t *hl_counter_set_status(const hl_counter_set_t *set,
-                                                 size_t i) {
+const hl_counter_status_t *hl_counter_set_status(const hl_counter_set_t *set, size_t i) {
   if (!set || i >= set->n) return NULL;
   return &set->status[i];
 }
@@ -474,5 +460,7 @@ const char *hl_counters_backend(void) {
   return backend_text;
 }
 #else
-const char *hl_counters_backend(void) { return "built without libpfm4"; }
+const char *hl_counters_backend(void) {
+  return "built without libpfm4";
+}
 #endif

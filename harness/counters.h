@@ -25,9 +25,11 @@ const char *const *hl_counters_default(size_t *n_out);
 /* What became of one requested event. */
 typedef struct hl_counter_status {
   char name[HL_COUNTER_NAME_MAX];
-  const char *kind;                   /* "software", "hardware", "cache", "raw", "other"; "unknown" when the name did not encode */
-  int available;                      /* 1: it can be counted here */
-  char reason[HL_COUNTER_REASON_MAX]; /* when not, why: "ENOENT: not supported here (no hardware PMU? ...)" */
+  const char *kind; /* "software", "hardware", "cache", "raw", "other"; "unknown" when the name did
+                       not encode */
+  int available;    /* 1: it can be counted here */
+  char reason[HL_COUNTER_REASON_MAX]; /* when not, why: "ENOENT: not supported here (no hardware
+                                         PMU? ...)" */
 } hl_counter_status_t;
 
 /* Opens and closes each event on the calling thread to see whether it can
@@ -40,16 +42,16 @@ int hl_counters_probe(char *const *names, size_t n, hl_counter_status_t *out);
 typedef struct hl_counter_set hl_counter_set_t;
 
 typedef struct hl_counter_value {
-  int available;     /* 0: not counted (reason in the set's status) */
-  uint64_t value;    /* scaled by time_enabled/time_running when multiplexed */
-  int multiplexed;   /* 1: the kernel time-shared the counter; value is an estimate */
+  int available;   /* 0: not counted (reason in the set's status) */
+  uint64_t value;  /* scaled by time_enabled/time_running when multiplexed */
+  int multiplexed; /* 1: the kernel time-shared the counter; value is an estimate */
 } hl_counter_value_t;
 
 /* Opens every event it can on the calling thread, disabled. Events that
  * cannot be opened are kept as unavailable with their reason. Returns 0 or
  * HL_ENOMEM / HL_EINVAL. */
 int hl_counter_set_open(char *const *names, size_t n, hl_counter_set_t **out);
-void hl_counter_set_enable(hl_counter_set_t *set);  /* one ioctl per event */
+void hl_counter_set_enable(hl_counter_set_t *set); /* one ioctl per event */
 void hl_counter_set_disable(hl_counter_set_t *set);
 /* values[i] for names[i]; an event whose time_running is 0 is unavailable. */
 int hl_counter_set_read(hl_counter_set_t *set, hl_counter_value_t *values);

@@ -28,8 +28,7 @@ typedef void (*hl_gb_fn)(hl_gb_state_t *st, void *arg);
 
 /* Registers fn as benchmark `name`, run by `threads` threads, each for
  * exactly `iterations` iterations. Returns 0 or HL_E*. */
-int hl_gb_register(const char *name, hl_gb_fn fn, void *arg, uint64_t iterations,
-                   unsigned threads);
+int hl_gb_register(const char *name, hl_gb_fn fn, void *arg, uint64_t iterations, unsigned threads);
 
 /* Inside fn. begin: waits for every thread, starts the timer and returns the
  * iterations this thread must run, or 0 when the run was skipped with an

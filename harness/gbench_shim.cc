@@ -20,21 +20,21 @@ extern "C" {
 
 namespace {
 
-benchmark::State &S(hl_gb_state_t *st) { return *reinterpret_cast<benchmark::State *>(st); }
+benchmark::State &S(hl_gb_state_t *st) {
+  return *reinterpret_cast<benchmark::State *>(st);
+}
 const benchmark::State &S(const hl_gb_state_t *st) {
   return *reinterpret_cast<const benchmark::State *>(st);
 }
 
-}  // namespace
+} // namespace
 
-extern "C" int hl_gb_register(const char *name, hl_gb_fn fn, void *arg,
-                              uint64_t iterations, unsigned threads) {
+extern "C" int hl_gb_register(const char *name, hl_gb_fn fn, void *arg, uint64_t iterations,
+                              unsigned threads) {
   if (!name || !fn || iterations == 0 || threads == 0) return HL_EINVAL;
   try {
-    benchmark::RegisterBenchmark(name,
-                                 [fn, arg](benchmark::State &st) {
-                                   fn(reinterpret_cast<hl_gb_state_t *>(&st), arg);
-                                 })
+    benchmark::RegisterBenchmark(
+        name, [fn, arg](benchmark::State &st) { fn(reinterpret_cast<hl_gb_state_t *>(&st), arg); })
         ->Iterations(static_cast<benchmark::IterationCount>(iterations))
         ->Threads(static_cast<int>(threads))
         ->MeasureProcessCPUTime()

@@ -38,9 +38,8 @@ static void usage(FILE *out) {
 }
 
 static int version(void) {
-  printf("heaplab %s (%s build, revision %s)\nGoogle Benchmark %s, jansson %s, %s\n",
-         HL_VERSION, HL_BUILD_TYPE, HL_REVISION, HL_GBENCH_VERSION, JANSSON_VERSION,
-         hl_counters_backend());
+  printf("heaplab %s (%s build, revision %s)\nGoogle Benchmark %s, jansson %s, %s\n", HL_VERSION,
+         HL_BUILD_TYPE, HL_REVISION, HL_GBENCH_VERSION, JANSSON_VERSION, hl_counters_backend());
   return HL_EXIT_OK;
 }
 
@@ -52,14 +51,12 @@ static int list_backends(void) {
     char why[512] = "";
     int ok = hl_runner_probe_backend(all[i], &info, why, sizeof why);
     if (ok)
-      printf("%-10s %-7s available: %s %s (%s)\n", all[i]->name,
-             hl_backend_kind_name(all[i]->kind), all[i]->name,
-             json_string_value(json_object_get(info, "version")),
+      printf("%-10s %-7s available: %s %s (%s)\n", all[i]->name, hl_backend_kind_name(all[i]->kind),
+             all[i]->name, json_string_value(json_object_get(info, "version")),
              all[i]->library ? json_string_value(json_object_get(info, "library_path"))
                              : "the C library");
     else
-      printf("%-10s %-7s unavailable: %s\n", all[i]->name, hl_backend_kind_name(all[i]->kind),
-             why);
+      printf("%-10s %-7s unavailable: %s\n", all[i]->name, hl_backend_kind_name(all[i]->kind), why);
     json_decref(info);
   }
   return HL_EXIT_OK;
@@ -96,8 +93,8 @@ static int list_params(const char *only) {
       char def[48], quick[48];
       hl_param_format(s, s->def, def, sizeof def);
       hl_param_format(s, s->quick, quick, sizeof quick);
-      printf("  %-10s %-7s default %-6s --quick %-6s %s\n", s->key, kind_word(s->kind), def,
-             quick, s->help);
+      printf("  %-10s %-7s default %-6s --quick %-6s %s\n", s->key, kind_word(s->kind), def, quick,
+             s->help);
     }
   }
   if (!found) {
@@ -117,13 +114,16 @@ static int list_counters(void) {
                                          "perf::MAJOR-FAULTS"};
   char *all[HL_MAX_COUNTERS];
   size_t total = 0;
-  for (size_t i = 0; i < n && total < HL_MAX_COUNTERS; i++) all[total++] = (char *)names[i];
-  for (size_t i = 0; i < 5 && total < HL_MAX_COUNTERS; i++) all[total++] = (char *)software[i];
+  for (size_t i = 0; i < n && total < HL_MAX_COUNTERS; i++)
+    all[total++] = (char *)names[i];
+  for (size_t i = 0; i < 5 && total < HL_MAX_COUNTERS; i++)
+    all[total++] = (char *)software[i];
   hl_counter_status_t st[HL_MAX_COUNTERS];
   if (hl_counters_probe(all, total, st) != 0) return HL_EXIT_USAGE;
   for (size_t i = 0; i < total; i++)
-    printf("%-34s %-9s %s%s%s\n", st[i].name, st[i].kind, st[i].available ? "available" : "unavailable: ",
-           st[i].available ? "" : st[i].reason, i < n ? " (default)" : "");
+    printf("%-34s %-9s %s%s%s\n", st[i].name, st[i].kind,
+           st[i].available ? "available" : "unavailable: ", st[i].available ? "" : st[i].reason,
+           i < n ? " (default)" : "");
   printf("(%s; any libpfm4 event name can be given to --counters)\n", hl_counters_backend());
   return HL_EXIT_OK;
 }

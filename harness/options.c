@@ -47,17 +47,22 @@ static const opt_def_t defs[] = {
     {"param", OPT_PARAM, 1, "KEY=V[,V..]",
      "workload parameter; several values sweep it; repeatable"},
     {"reps", OPT_REPS, 1, "N", "repetitions per cell, each in its own process (default 3)"},
-    {"threads", OPT_THREADS, 1, "N", "worker threads per cell; work is split among them (default 1)"},
-    {"pin", OPT_PIN, 1, "none|compact|scatter", "bind worker threads to CPUs with hwloc (default none)"},
+    {"threads", OPT_THREADS, 1, "N",
+     "worker threads per cell; work is split among them (default 1)"},
+    {"pin", OPT_PIN, 1, "none|compact|scatter",
+     "bind worker threads to CPUs with hwloc (default none)"},
     {"counters", OPT_COUNTERS, 1, "LIST|default|none",
      "libpfm4 events to count (default: dTLB and LLC misses, instructions, cycles, page faults)"},
     {"escape", OPT_ESCAPE, 1, "on|off",
      "on: non-escaping sites use the frame's stack region, as Go does (default); off: the heap"},
     {"gogc", OPT_GOGC, 1, "N|off", "GC percent for collectors (default 100)"},
     {"seed", OPT_SEED, 1, "N", "seed of the workloads' random choices (default 1)"},
-    {"quick", OPT_QUICK, 0, NULL, "small default parameters: a whole comparison in well under a minute"},
-    {"timeout", OPT_TIMEOUT, 1, "SEC", "a cell running longer is killed and reported as timeout (default 600)"},
-    {"limit", OPT_LIMIT, 1, "SIZE", "memory limit per cell (RLIMIT_DATA: committed private memory)"},
+    {"quick", OPT_QUICK, 0, NULL,
+     "small default parameters: a whole comparison in well under a minute"},
+    {"timeout", OPT_TIMEOUT, 1, "SEC",
+     "a cell running longer is killed and reported as timeout (default 600)"},
+    {"limit", OPT_LIMIT, 1, "SIZE",
+     "memory limit per cell (RLIMIT_DATA: committed private memory)"},
     {"output", OPT_OUTPUT, 1, "FILE.json", "write results here (temporary file + rename)"},
     {"help", OPT_HELP, 0, NULL, "this text"},
     {"rep-index", OPT_REP_INDEX, 1, "I", NULL},
@@ -104,8 +109,7 @@ void hl_run_options_help(FILE *out) {
       snprintf(left, sizeof left, "-%c, --%s%s%s", d->id, d->name, d->arg ? " " : "",
                d->arg ? d->arg : "");
     else
-      snprintf(left, sizeof left, "    --%s%s%s", d->name, d->arg ? " " : "",
-               d->arg ? d->arg : "");
+      snprintf(left, sizeof left, "    --%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
     fprintf(out, "  %-34s %s\n", left, d->help);
   }
 }
@@ -166,13 +170,13 @@ static int parse_counters(const char *value, hl_run_options_t *o) {
     const char *const *names = hl_counters_default(&n);
     o->counters = calloc(n, sizeof *o->counters);
     if (!o->counters) return HL_ENOMEM;
-    for (size_t i = 0; i < n; i++) o->counters[i] = strdup(names[i]);
+    for (size_t i = 0; i < n; i++)
+      o->counters[i] = strdup(names[i]);
     o->ncounters = n;
     return 0;
   }
   int rc = parse_list("counters", value, &o->counters, &o->ncounters);
-  if (rc == 0 && o->ncounters > HL_MAX_COUNTERS)
-    return bad("counters", value, "at most 16 events");
+  if (rc == 0 && o->ncounters > HL_MAX_COUNTERS) return bad("counters", value, "at most 16 events");
   return rc;
 }
 
@@ -199,9 +203,12 @@ static int apply(int id, const char *name, const char *v, hl_run_options_t *o) {
   case OPT_PIN:
     return hl_pin_parse(v, &o->pin) ? bad(name, v, "expected none, compact or scatter") : 0;
   case OPT_ESCAPE:
-    if (strcmp(v, "on") == 0) o->escape = HL_ESCAPE_ON;
-    else if (strcmp(v, "off") == 0) o->escape = HL_ESCAPE_OFF;
-    else return bad(name, v, "expected on or off");
+    if (strcmp(v, "on") == 0)
+      o->escape = HL_ESCAPE_ON;
+    else if (strcmp(v, "off") == 0)
+      o->escape = HL_ESCAPE_OFF;
+    else
+      return bad(name, v, "expected on or off");
     return 0;
   case OPT_GOGC:
     if (strcmp(v, "off") == 0) {
@@ -216,7 +223,9 @@ static int apply(int id, const char *name, const char *v, hl_run_options_t *o) {
     return hl_parse_seconds(v, &o->timeout_s) ? bad(name, v, "expected seconds > 0") : 0;
   case OPT_LIMIT:
     if (hl_parse_size(v, &o->limit_bytes) || o->limit_bytes == 0)
-      return bad(name, v, "expected a size such as 64M, 1G or 512MiB (units B K M G T KiB MiB GiB TiB KB MB GB TB)");
+      return bad(name, v,
+                 "expected a size such as 64M, 1G or 512MiB (units B K M G T KiB MiB GiB TiB KB MB "
+                 "GB TB)");
     return 0;
   default: return HL_EINVAL;
   }
@@ -247,7 +256,7 @@ int hl_run_options_parse(int argc, char **argv, hl_run_options_t *o) {
       const char *what = argv[optind - 1];
       hl_msg("run", "%s '%s' (see heaplab run --help)",
              c == ':' || (optopt && strchr(shortopts, optopt)) ? "option needs a value"
-                                                              : "unknown option",
+                                                               : "unknown option",
              what);
       return HL_EINVAL;
     }

@@ -21,25 +21,25 @@ typedef struct hl_param_setting {
 } hl_param_setting_t;
 
 typedef struct hl_run_options {
-  char **workloads;      /* names, or "all" */
+  char **workloads; /* names, or "all" */
   size_t nworkloads;
-  char **backends;       /* names, or "all" (every available one) */
+  char **backends; /* names, or "all" (every available one) */
   size_t nbackends;
   hl_param_setting_t param[HL_MAX_PARAM_SETTINGS];
   size_t nparams;
-  unsigned reps;         /* repetitions, each in its own process */
+  unsigned reps; /* repetitions, each in its own process */
   unsigned threads;
   hl_pin_t pin;
-  char **counters;       /* libpfm4 event names; empty = none */
+  char **counters; /* libpfm4 event names; empty = none */
   size_t ncounters;
   hl_escape_mode_t escape;
-  int gogc;              /* GOGC, or HL_GC_OFF */
+  int gogc; /* GOGC, or HL_GC_OFF */
   uint64_t seed;
   int quick;
-  double timeout_s;      /* per cell */
-  uint64_t limit_bytes;  /* RLIMIT_DATA per cell; 0 = none */
-  const char *output;    /* results file, or NULL */
-  unsigned rep_index;    /* worker only: which repetition this is */
+  double timeout_s;     /* per cell */
+  uint64_t limit_bytes; /* RLIMIT_DATA per cell; 0 = none */
+  const char *output;   /* results file, or NULL */
+  unsigned rep_index;   /* worker only: which repetition this is */
 } hl_run_options_t;
 
 void hl_run_options_init(hl_run_options_t *o);

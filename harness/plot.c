@@ -26,22 +26,22 @@ extern char **environ;
 #define MAX_REPS 1024
 
 typedef struct metric {
-  const char *key;   /* results field */
-  const char *file;  /* output base name */
+  const char *key;  /* results field */
+  const char *file; /* output base name */
   const char *title;
   const char *ylabel;
-  double scale;      /* value / scale is plotted */
+  double scale; /* value / scale is plotted */
 } metric_t;
 
 static const metric_t metrics[] = {
     {"cpu_time", "time", "CPU time per iteration (median of repetitions; bars: min..max)",
      "ns per iteration (log scale)", 1},
-    {"rss_peak_bytes", "rss", "Peak resident memory of the worker (VmHWM)",
-     "MiB (log scale)", 1048576},
+    {"rss_peak_bytes", "rss", "Peak resident memory of the worker (VmHWM)", "MiB (log scale)",
+     1048576},
 };
 
 typedef struct layout {
-  char *group[MAX_GROUPS];   /* "steady-service/live=4M" */
+  char *group[MAX_GROUPS]; /* "steady-service/live=4M" */
   const char *backend[MAX_BACKENDS];
   size_t ngroups, nbackends;
 } layout_t;
@@ -56,8 +56,7 @@ static void group_label(const json_t *e, char *buf, size_t len) {
   const char *w = json_string_value(json_object_get(e, "workload"));
   const char *b = json_string_value(json_object_get(e, "backend"));
   size_t wl = w ? strlen(w) : 0, bl = b ? strlen(b) : 0;
-  if (name && w && b && !strncmp(name, w, wl) && name[wl] == '/' &&
-      !strncmp(name + wl + 1, b, bl))
+  if (name && w && b && !strncmp(name, w, wl) && name[wl] == '/' && !strncmp(name + wl + 1, b, bl))
     snprintf(buf, len, "%s%s", w, name + wl + 1 + bl);
   else
     snprintf(buf, len, "%s", name ? name : "?");
@@ -79,12 +78,14 @@ static int build_layout(const json_t *bench, layout_t *l) {
     group_label(e, g, sizeof g);
     const char *b = json_string_value(json_object_get(e, "backend"));
     size_t k = 0;
-    while (k < l->ngroups && strcmp(l->group[k], g)) k++;
+    while (k < l->ngroups && strcmp(l->group[k], g))
+      k++;
     if (k == l->ngroups) {
       if (l->ngroups == MAX_GROUPS) return HL_ERANGE;
       if (!(l->group[l->ngroups++] = strdup(g))) return HL_ENOMEM;
     }
-    for (k = 0; k < l->nbackends && strcmp(l->backend[k], b); k++) {}
+    for (k = 0; k < l->nbackends && strcmp(l->backend[k], b); k++) {
+    }
     if (k == l->nbackends) {
       if (l->nbackends == MAX_BACKENDS) return HL_ERANGE;
       l->backend[l->nbackends++] = b;
@@ -113,8 +114,8 @@ static size_t cell_values(const json_t *bench, const layout_t *l, size_t g, size
 }
 
 /* Writes the data file; returns the smallest and largest value plotted. */
-static int write_data(const char *path, const json_t *bench, const layout_t *l,
-                      const metric_t *m, double *lo, double *hi) {
+static int write_data(const char *path, const json_t *bench, const layout_t *l, const metric_t *m,
+                      double *lo, double *hi) {
   FILE *f = fopen(path, "w");
   double *v = calloc(MAX_REPS, sizeof *v);
   if (!f || !v) {
@@ -125,7 +126,8 @@ static int write_data(const char *path, const json_t *bench, const layout_t *l,
   *lo = INFINITY;
   *hi = 0;
   fprintf(f, "workload");
-  for (size_t b = 0; b < l->nbackends; b++) fprintf(f, "\t%s\tmin\tmax", l->backend[b]);
+  for (size_t b = 0; b < l->nbackends; b++)
+    fprintf(f, "\t%s\tmin\tmax", l->backend[b]);
   fprintf(f, "\n");
   for (size_t g = 0; g < l->ngroups; g++) {
     fprintf(f, "%s", l->group[g]);
@@ -195,7 +197,8 @@ static int run_gnuplot(const char *script, char *why, size_t len) {
     return HL_EUNAVAIL;
   }
   int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     snprintf(why, len, "gnuplot failed on %.900s (its message is above)", script);
     return HL_ECHILD;
@@ -212,7 +215,8 @@ static int plot_metric(const plot_opts_t *o, const json_t *bench, const layout_t
   snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp", o->dir, m->file, o->ext);
   double lo, hi;
   if (write_data(data, bench, l, m, &lo, &hi) != 0) {
-    snprintf(why, len, "%.400s: no %s values to plot, or cannot write %.400s", o->input, m->key, data);
+    snprintf(why, len, "%.400s: no %s values to plot, or cannot write %.400s", o->input, m->key,
+             data);
     return HL_EIO;
   }
   char ymin[32], ymax[32], width[16], last[16], ngroups[16];
@@ -222,9 +226,9 @@ static int plot_metric(const plot_opts_t *o, const json_t *bench, const layout_t
   snprintf(width, sizeof width, "%zu", w < 900 ? 900 : w > 4000 ? 4000 : w);
   snprintf(last, sizeof last, "%zu", l->nbackends - 1);
   snprintf(ngroups, sizeof ngroups, "%zu", l->ngroups);
-  const char *kv[] = {"TERMINAL", o->terminal, "WIDTH", width, "OUTPUT", tmp, "TITLE", m->title,
-                      "YLABEL", m->ylabel, "YMIN", ymin, "YMAX", ymax, "LAST", last,
-                      "NGROUPS", ngroups, "DATA", data};
+  const char *kv[] = {"TERMINAL", o->terminal, "WIDTH",   width,   "OUTPUT", tmp,    "TITLE",
+                      m->title,   "YLABEL",    m->ylabel, "YMIN",  ymin,     "YMAX", ymax,
+                      "LAST",     last,        "NGROUPS", ngroups, "DATA",   data};
   char *text = fill(hl_template_bars, kv, sizeof kv / sizeof kv[0]);
   int rc = text ? hl_write_file_atomic(script, text, strlen(text)) : HL_ENOMEM;
   free(text);
@@ -242,12 +246,11 @@ static int plot_metric(const plot_opts_t *o, const json_t *bench, const layout_t
 }
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "Usage: heaplab plot FILE.json -o DIR [--format png|svg]\n\n"
-          "Draws DIR/time.png (CPU time per iteration) and DIR/rss.png (peak RSS): one\n"
-          "cluster per workload, one bar per backend (median of the ok repetitions, error\n"
-          "bars min..max), log scale. DIR/*.gp and DIR/*.dat are the gnuplot script and\n"
-          "data of each figure. Needs gnuplot (Debian: gnuplot-nox).\n");
+  fprintf(out, "Usage: heaplab plot FILE.json -o DIR [--format png|svg]\n\n"
+               "Draws DIR/time.png (CPU time per iteration) and DIR/rss.png (peak RSS): one\n"
+               "cluster per workload, one bar per backend (median of the ok repetitions, error\n"
+               "bars min..max), log scale. DIR/*.gp and DIR/*.dat are the gnuplot script and\n"
+               "data of each figure. Needs gnuplot (Debian: gnuplot-nox).\n");
 }
 
 static int parse_args(int argc, char **argv, plot_opts_t *o) {
@@ -273,8 +276,9 @@ static int parse_args(int argc, char **argv, plot_opts_t *o) {
       usage(stdout);
       return 1;
     } else {
-      hl_msg("plot", c == 'f' ? "--format '%s': expected png or svg"
-                              : "unknown option or missing value '%s' (see heaplab plot --help)",
+      hl_msg("plot",
+             c == 'f' ? "--format '%s': expected png or svg"
+                      : "unknown option or missing value '%s' (see heaplab plot --help)",
              c == 'f' ? optarg : argv[optind - 1]);
       return HL_EINVAL;
     }
@@ -322,7 +326,8 @@ int hl_plot_main(int argc, char **argv) {
   for (size_t i = 0; rc == 0 && i < sizeof metrics / sizeof metrics[0]; i++)
     if ((rc = plot_metric(&o, bench, &l, &metrics[i], why, sizeof why)) != 0)
       hl_msg("plot", "%s", why);
-  for (size_t g = 0; g < l.ngroups; g++) free(l.group[g]);
+  for (size_t g = 0; g < l.ngroups; g++)
+    free(l.group[g]);
   json_decref(root);
   return rc ? HL_EXIT_USAGE : HL_EXIT_OK;
 }

@@ -16,7 +16,7 @@ static const char *const field_names[HL_CF_COUNT] = {
     HL_CELL_FIELDS(HL_X)
 #undef HL_X
 #define HL_X(f, h) #f,
-    HL_HEAP_STATS(HL_X)
+        HL_HEAP_STATS(HL_X)
 #undef HL_X
 };
 
@@ -25,7 +25,7 @@ static const char *const field_help[HL_CF_COUNT] = {
     HL_CELL_FIELDS(HL_X)
 #undef HL_X
 #define HL_X(f, h) h,
-    HL_HEAP_STATS(HL_X)
+        HL_HEAP_STATS(HL_X)
 #undef HL_X
 };
 
@@ -72,16 +72,16 @@ static int check_entry(const json_t *e, size_t i, char *why, size_t len) {
   }
   const char *rt = json_string_value(json_object_get(e, "run_type"));
   if (rt && strcmp(rt, "iteration") != 0 && strcmp(rt, "aggregate") != 0) {
-    snprintf(why, len, "benchmarks[%zu] (%s): run_type '%s' is neither iteration nor aggregate",
-             i, json_string_value(name), rt);
+    snprintf(why, len, "benchmarks[%zu] (%s): run_type '%s' is neither iteration nor aggregate", i,
+             json_string_value(name), rt);
     return HL_EPARSE;
   }
   static const char *const numeric[] = {"real_time", "cpu_time"};
   for (size_t k = 0; k < 2; k++) {
     const json_t *v = json_object_get(e, numeric[k]);
     if (v && !json_is_number(v)) {
-      snprintf(why, len, "benchmarks[%zu] (%s): \"%s\" is not a number", i,
-               json_string_value(name), numeric[k]);
+      snprintf(why, len, "benchmarks[%zu] (%s): \"%s\" is not a number", i, json_string_value(name),
+               numeric[k]);
       return HL_EPARSE;
     }
   }
@@ -101,8 +101,8 @@ int hl_results_load(const char *path, json_t **root_out, char *why, size_t why_l
   json_t *root = json_loadb(text, len, 0, &err);
   free(text);
   if (!root) {
-    snprintf(why, why_len, "%s: not valid JSON: %s (line %d, column %d)", path, err.text,
-             err.line, err.column);
+    snprintf(why, why_len, "%s: not valid JSON: %s (line %d, column %d)", path, err.text, err.line,
+             err.column);
     return HL_EPARSE;
   }
   const json_t *ctx = json_object_get(root, "context");
@@ -145,8 +145,8 @@ int hl_results_save(const json_t *root, const char *path) {
 /* Keys that describe a row rather than measure it: never aggregated. */
 static int structural(const char *key) {
   static const char *const keys[] = {"family_index", "per_family_instance_index",
-                                     "repetitions", "repetition_index", "threads",
-                                     "iterations"};
+                                     "repetitions",  "repetition_index",
+                                     "threads",      "iterations"};
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
     if (strcmp(key, keys[i]) == 0) return 1;
   return 0;
@@ -179,15 +179,13 @@ static json_t *aggregate_row(json_t *const *reps, size_t n, int which, double *x
   const char *run_name = json_string_value(json_object_get(first, "run_name"));
   char name[512];
   snprintf(name, sizeof name, "%s_%s", run_name, agg_names[which]);
-  json_t *row = json_pack("{s:s, s:O, s:O, s:s, s:s, s:O, s:O, s:s, s:s, s:I}", "name", name,
-                          "family_index", json_object_get(first, "family_index"),
-                          "per_family_instance_index",
-                          json_object_get(first, "per_family_instance_index"), "run_name",
-                          run_name, "run_type", "aggregate", "repetitions",
-                          json_object_get(first, "repetitions"), "threads",
-                          json_object_get(first, "threads"), "aggregate_name", agg_names[which],
-                          "aggregate_unit", which == AGG_CV ? "percentage" : "time",
-                          "iterations", (json_int_t)n);
+  json_t *row = json_pack(
+      "{s:s, s:O, s:O, s:s, s:s, s:O, s:O, s:s, s:s, s:I}", "name", name, "family_index",
+      json_object_get(first, "family_index"), "per_family_instance_index",
+      json_object_get(first, "per_family_instance_index"), "run_name", run_name, "run_type",
+      "aggregate", "repetitions", json_object_get(first, "repetitions"), "threads",
+      json_object_get(first, "threads"), "aggregate_name", agg_names[which], "aggregate_unit",
+      which == AGG_CV ? "percentage" : "time", "iterations", (json_int_t)n);
   if (!row) return NULL;
   const char *key;
   json_t *value;

@@ -22,21 +22,21 @@
 
 /* Per-cell figures measured by the worker. X(field, help). The heap
  * statistics of the backend follow (HL_HEAP_STATS). */
-#define HL_CELL_FIELDS(X)                                                          \
-  X(rss_peak_bytes, "peak resident memory of the worker (VmHWM) at the end of the timed loop") \
-  X(rss_start_bytes, "resident memory before setup: heaplab's own baseline")                \
-  X(allocs, "objects allocated from the backend, setup and timed loop")                    \
-  X(alloc_bytes, "bytes requested from the backend, setup and timed loop")                 \
-  X(frees, "objects given back to the backend with free()")                                \
-  X(free_bytes, "bytes given back with free()")                                            \
-  X(stack_allocs, "objects placed in a frame's stack region (escape analysis)")            \
+#define HL_CELL_FIELDS(X)                                                                          \
+  X(rss_peak_bytes, "peak resident memory of the worker (VmHWM) at the end of the timed loop")     \
+  X(rss_start_bytes, "resident memory before setup: heaplab's own baseline")                       \
+  X(allocs, "objects allocated from the backend, setup and timed loop")                            \
+  X(alloc_bytes, "bytes requested from the backend, setup and timed loop")                         \
+  X(frees, "objects given back to the backend with free()")                                        \
+  X(free_bytes, "bytes given back with free()")                                                    \
+  X(stack_allocs, "objects placed in a frame's stack region (escape analysis)")                    \
   X(stack_alloc_bytes, "bytes placed in stack regions")
 
 enum {
 #define HL_X(f, h) HL_CF_##f,
   HL_CELL_FIELDS(HL_X)
 #undef HL_X
-  HL_CF_HEAP_BASE,
+      HL_CF_HEAP_BASE,
   HL_CF_COUNT = HL_CF_HEAP_BASE + HL_HS_COUNT
 };
 

@@ -72,7 +72,8 @@ static int pick_workloads(run_t *r) {
   const hl_workload_t *const *all = hl_workload_all(&nall);
   r->w = calloc(nall, sizeof *r->w);
   if (!r->w) return HL_ENOMEM;
-  int everything = r->o.nworkloads == 0 || (r->o.nworkloads == 1 && !strcmp(r->o.workloads[0], "all"));
+  int everything =
+      r->o.nworkloads == 0 || (r->o.nworkloads == 1 && !strcmp(r->o.workloads[0], "all"));
   if (everything) {
     for (size_t i = 0; i < nall; i++)
       if (!strcmp(all[i]->kind, "bench")) r->w[r->nw++] = all[i];
@@ -105,8 +106,10 @@ int hl_runner_probe_backend(const hl_backend_t *b, json_t **info, char *why, siz
   }
   exe[n] = '\0';
   char *argv[] = {exe, (char *)"__probe", (char *)b->name, NULL};
-  hl_spawn_config_t cfg = {.argv = argv, .preload = b->preload ? b->library : NULL,
-                           .timeout_s = 30, .interrupted = &interrupted};
+  hl_spawn_config_t cfg = {.argv = argv,
+                           .preload = b->preload ? b->library : NULL,
+                           .timeout_s = 30,
+                           .interrupted = &interrupted};
   hl_child_result_t res;
   if (hl_child_run(&cfg, &res) != 0) {
     snprintf(why, why_len, "cannot start a probe process");
@@ -130,7 +133,9 @@ static void note_backend(run_t *r, const hl_backend_t *b, json_t *probe, const c
   json_t *o = json_pack("{s:s}", "kind", hl_backend_kind_name(b->kind));
   char text[512];
   snprintf(text, sizeof text, "%s%s%s",
-           b->kind == HL_BACKEND_MALLOC ? "num_gc, heap_goal_bytes, gc_pause_total_ns: not a collector" : "",
+           b->kind == HL_BACKEND_MALLOC
+               ? "num_gc, heap_goal_bytes, gc_pause_total_ns: not a collector"
+               : "",
            b->kind == HL_BACKEND_MALLOC && b->unreported ? "; " : "",
            b->unreported ? b->unreported : "");
   if (text[0]) json_object_set_new(o, "not_reported", json_string(text));
@@ -183,7 +188,8 @@ static int pick_backends(run_t *r) {
 static int check_param_keys(const run_t *r) {
   for (size_t i = 0; i < r->o.nparams; i++) {
     size_t k = 0;
-    while (k < r->nw && hl_workload_param_index(r->w[k], r->o.param[i].key) < 0) k++;
+    while (k < r->nw && hl_workload_param_index(r->w[k], r->o.param[i].key) < 0)
+      k++;
     if (k < r->nw) continue;
     char keys[1024] = "";
     size_t off = 0;
@@ -335,11 +341,10 @@ static json_t *failed_row(const hl_child_result_t *res) {
  * keys, then heaplab's cell description. */
 static json_t *normalise_row(const run_t *r, const cell_t *c, size_t family, unsigned rep,
                              json_t *row, hl_outcome_t outcome) {
-  json_t *e = json_pack("{s:s, s:I, s:i, s:s, s:s, s:i, s:i, s:i}", "name", c->name,
-                        "family_index", (json_int_t)family, "per_family_instance_index", 0,
-                        "run_name", c->name, "run_type", "iteration", "repetitions",
-                        (int)r->o.reps, "repetition_index", (int)rep, "threads",
-                        (int)r->o.threads);
+  json_t *e = json_pack("{s:s, s:I, s:i, s:s, s:s, s:i, s:i, s:i}", "name", c->name, "family_index",
+                        (json_int_t)family, "per_family_instance_index", 0, "run_name", c->name,
+                        "run_type", "iteration", "repetitions", (int)r->o.reps, "repetition_index",
+                        (int)rep, "threads", (int)r->o.threads);
   const char *key;
   json_t *v;
   json_object_foreach(row, key, v) {
@@ -453,8 +458,10 @@ static int prepare_context(run_t *r, int argc, char **argv) {
   r->context = hl_context_new(argc, argv, topo);
   hl_topology_free(topo);
   json_t *wl = json_array(), *be = json_array();
-  for (size_t i = 0; i < r->nw; i++) json_array_append_new(wl, json_string(r->w[i]->name));
-  for (size_t i = 0; i < r->nb; i++) json_array_append_new(be, json_string(r->b[i]->name));
+  for (size_t i = 0; i < r->nw; i++)
+    json_array_append_new(wl, json_string(r->w[i]->name));
+  for (size_t i = 0; i < r->nb; i++)
+    json_array_append_new(be, json_string(r->b[i]->name));
   json_object_set_new(r->context, "options", hl_context_options(&r->o, wl, be));
   json_decref(wl);
   json_decref(be);
@@ -469,8 +476,9 @@ static int prepare_context(run_t *r, int argc, char **argv) {
 
 static void warn_debug_build(void) {
 #if !HL_OPTIMIZED
-  hl_msg("run", "WARNING: this heaplab was built without optimisation (%s): timings are not "
-                "representative; rebuild with meson setup --buildtype=release",
+  hl_msg("run",
+         "WARNING: this heaplab was built without optimisation (%s): timings are not "
+         "representative; rebuild with meson setup --buildtype=release",
          HL_BUILD_TYPE);
 #endif
 }
@@ -486,7 +494,8 @@ static void usage(FILE *out) {
 }
 
 static void run_free(run_t *r) {
-  for (size_t i = 0; i < r->ncells; i++) json_decref(r->cells[i].entries);
+  for (size_t i = 0; i < r->ncells; i++)
+    json_decref(r->cells[i].entries);
   free(r->cells);
   free(r->w);
   free(r->b);
@@ -506,8 +515,7 @@ static int setup_run(run_t *r, int argc, char **argv) {
   if (n <= 0) return usage_error("cannot find the heaplab executable");
   r->exe[n] = '\0';
   r->backend_info = json_object();
-  if ((rc = pick_workloads(r)) || (rc = check_param_keys(r)) || (rc = pick_backends(r)))
-    return rc;
+  if ((rc = pick_workloads(r)) || (rc = check_param_keys(r)) || (rc = pick_backends(r))) return rc;
   if ((rc = plan(r)) != 0) return rc;
   if (r->o.output) { /* fail now, not after the run, if it cannot be written */
     FILE *f = fopen(r->o.output, "a");

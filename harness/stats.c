@@ -45,7 +45,8 @@ static int cmp_double_qsort(const void *pa, const void *pb) {
 double hl_stats_mean(const double *x, size_t n) {
   if (!x || n == 0) return NAN;
   double sum = 0;
-  for (size_t i = 0; i < n; i++) sum += x[i];
+  for (size_t i = 0; i < n; i++)
+    sum += x[i];
   return sum / (double)n;
 }
 
@@ -113,13 +114,14 @@ typedef struct mw_ranks {
   int has_ties;
 } mw_ranks_t;
 
-static int mw_rank(const double *a, size_t na, const double *b, size_t nb,
-                   mw_ranks_t *r) {
+static int mw_rank(const double *a, size_t na, const double *b, size_t nb, mw_ranks_t *r) {
   size_t n = na + nb;
   mw_obs_t *obs = malloc(n * sizeof *obs);
   if (!obs) return HL_ENOMEM;
-  for (size_t i = 0; i < na; i++) obs[i] = (mw_obs_t){a[i], 1};
-  for (size_t i = 0; i < nb; i++) obs[na + i] = (mw_obs_t){b[i], 0};
+  for (size_t i = 0; i < na; i++)
+    obs[i] = (mw_obs_t){a[i], 1};
+  for (size_t i = 0; i < nb; i++)
+    obs[na + i] = (mw_obs_t){b[i], 0};
   qsort(obs, n, sizeof *obs, cmp_obs);
 
   *r = (mw_ranks_t){0, 0, 0};
@@ -165,8 +167,10 @@ static void mw_exact_counts(size_t m, size_t n, size_t k_max, double *c) {
   c[0] = 1;
   for (size_t i = 1; i <= m; i++) {
     size_t up = n + i;
-    for (size_t k = k_max; k >= up; k--) c[k] -= c[k - up]; /* up >= 2 */
-    for (size_t k = i; k <= k_max; k++) c[k] += c[k - i];
+    for (size_t k = k_max; k >= up; k--)
+      c[k] -= c[k - up]; /* up >= 2 */
+    for (size_t k = i; k <= k_max; k++)
+      c[k] += c[k - i];
   }
 }
 
@@ -182,8 +186,10 @@ static int mw_exact_p(size_t na, size_t nb, double u1, double *p_out) {
   mw_exact_counts(m, n, k_max, c);
 
   double tail = 0, total = 1; /* total = C(m+n, m) */
-  for (size_t k = 0; k <= k_max; k++) tail += c[k];
-  for (size_t i = 1; i <= m; i++) total = total * (double)(n + i) / (double)i;
+  for (size_t k = 0; k <= k_max; k++)
+    tail += c[k];
+  for (size_t i = 1; i <= m; i++)
+    total = total * (double)(n + i) / (double)i;
   free(c);
 
   double p = 2 * tail / total;
@@ -210,8 +216,7 @@ static double mw_normal_p(size_t na, size_t nb, double u1, double tie_term) {
   return p > 1 ? 1 : p;
 }
 
-int hl_mann_whitney(const double *a, size_t na, const double *b, size_t nb,
-                    hl_utest_t *out) {
+int hl_mann_whitney(const double *a, size_t na, const double *b, size_t nb, hl_utest_t *out) {
   if (!a || !b || !out || na == 0 || nb == 0) return HL_EINVAL;
   size_t limit = SIZE_MAX / sizeof(mw_obs_t);
   if (na > limit || nb > limit - na) return HL_ERANGE;
@@ -256,10 +261,12 @@ void hl_holm(const double *p, size_t n, double *adjusted) {
   if (!p || !adjusted || n == 0) return;
   holm_item_t *items = malloc(n * sizeof *items);
   if (!items) {
-    for (size_t i = 0; i < n; i++) adjusted[i] = 1;
+    for (size_t i = 0; i < n; i++)
+      adjusted[i] = 1;
     return;
   }
-  for (size_t i = 0; i < n; i++) items[i] = (holm_item_t){p[i], i};
+  for (size_t i = 0; i < n; i++)
+    items[i] = (holm_item_t){p[i], i};
   qsort(items, n, sizeof *items, cmp_holm);
 
   double running = 0;

@@ -31,8 +31,7 @@ typedef struct hl_utest {
 } hl_utest_t;
 
 /* 0, or HL_EINVAL when a sample is empty. */
-int hl_mann_whitney(const double *a, size_t na, const double *b, size_t nb,
-                    hl_utest_t *out);
+int hl_mann_whitney(const double *a, size_t na, const double *b, size_t nb, hl_utest_t *out);
 
 /* Holm-Bonferroni step-down adjustment of n p-values: adjusted[i] is the
  * smallest family-wise alpha at which hypothesis i is rejected (monotone,

@@ -46,7 +46,8 @@ static void outcomes_text(const json_t *benchmarks, const char *run_name, char *
     const char *o = json_string_value(json_object_get(e, "outcome"));
     if (!o) o = json_is_true(json_object_get(e, "error_occurred")) ? "error" : "ok";
     size_t k = 0;
-    while (k < nnames && strcmp(names[k], o) != 0) k++;
+    while (k < nnames && strcmp(names[k], o) != 0)
+      k++;
     if (k == nnames && nnames < 8) {
       names[nnames] = o;
       counts[nnames++] = 0;
@@ -72,20 +73,28 @@ static double median_of(const json_t **rows, size_t n, const char *key, double *
 }
 
 static void fmt_ns(double ns, char *buf, size_t len) {
-  if (ns < 0) snprintf(buf, len, "-");
-  else if (ns < 10) snprintf(buf, len, "%.2f", ns);
-  else if (ns < 1000) snprintf(buf, len, "%.1f", ns);
-  else snprintf(buf, len, "%.0f", ns);
+  if (ns < 0)
+    snprintf(buf, len, "-");
+  else if (ns < 10)
+    snprintf(buf, len, "%.2f", ns);
+  else if (ns < 1000)
+    snprintf(buf, len, "%.1f", ns);
+  else
+    snprintf(buf, len, "%.0f", ns);
 }
 
 static void fmt_bytes(double v, char *buf, size_t len) {
-  if (v < 0) snprintf(buf, len, "-");
-  else hl_size_format_human((uint64_t)v, buf, len);
+  if (v < 0)
+    snprintf(buf, len, "-");
+  else
+    hl_size_format_human((uint64_t)v, buf, len);
 }
 
 static void fmt_count(double v, char *buf, size_t len) {
-  if (v < 0) snprintf(buf, len, "-");
-  else snprintf(buf, len, "%.0f", v);
+  if (v < 0)
+    snprintf(buf, len, "-");
+  else
+    snprintf(buf, len, "%.0f", v);
 }
 
 static int add_row(hl_table_t *t, const json_t *bench, const char *run_name, double *scratch,
@@ -110,7 +119,7 @@ static int add_row(hl_table_t *t, const json_t *bench, const char *run_name, dou
 
 hl_table_t *hl_summary_table(const json_t *root) {
   static const char *const headers[] = {"benchmark", "outcome", "cpu ns/iter", "spread",
-                                        "peak RSS", "allocs", "alloc bytes", "GCs"};
+                                        "peak RSS",  "allocs",  "alloc bytes", "GCs"};
   hl_table_t *t = hl_table_new(headers, 8, "llrrrrrr");
   double *scratch = calloc(MAX_REPS, sizeof *scratch);
   const json_t **rows = calloc(MAX_REPS, sizeof *rows);

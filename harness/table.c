@@ -42,10 +42,13 @@ int hl_table_add(hl_table_t *t, const char *const *cells) {
   return 0;
 }
 
-size_t hl_table_rows(const hl_table_t *t) { return t->nrows; }
+size_t hl_table_rows(const hl_table_t *t) {
+  return t->nrows;
+}
 
 static void pad(FILE *out, size_t n) {
-  while (n--) fputc(' ', out);
+  while (n--)
+    fputc(' ', out);
 }
 
 void hl_table_print(const hl_table_t *t, FILE *out, int markdown) {
@@ -71,7 +74,8 @@ void hl_table_print(const hl_table_t *t, FILE *out, int markdown) {
       fputs("|", out);
       for (size_t c = 0; c < ncols; c++) {
         fputs(t->align[c] == 'r' ? " " : " :", out);
-        for (size_t k = 1; k < width[c]; k++) fputc('-', out);
+        for (size_t k = 1; k < width[c]; k++)
+          fputc('-', out);
         fputs(t->align[c] == 'r' ? ": |" : "- |", out);
       }
       fputs("\n", out);
@@ -83,7 +87,8 @@ void hl_table_free(hl_table_t *t) {
   if (!t) return;
   if (t->cells) {
     size_t used = (t->nrows + 1) * t->ncols;
-    for (size_t i = 0; i < used; i++) free(t->cells[i]);
+    for (size_t i = 0; i < used; i++)
+      free(t->cells[i]);
   }
   free(t->cells);
   free(t->align);

@@ -85,8 +85,7 @@ struct hl_topology {
  * hwloc_topology_refresh() ends the single-threaded phase explicitly, so
  * lazily built internal caches never get built concurrently later. */
 static int load_hw(hwloc_topology_t hw) {
-  if (hwloc_topology_set_icache_types_filter(hw, HWLOC_TYPE_FILTER_KEEP_ALL) < 0)
-    return HL_ESYS;
+  if (hwloc_topology_set_icache_types_filter(hw, HWLOC_TYPE_FILTER_KEEP_ALL) < 0) return HL_ESYS;
   if (hwloc_topology_load(hw) < 0) return HL_ESYS;
   if (hwloc_topology_refresh(hw) < 0) return HL_ESYS;
   return 0;
@@ -209,9 +208,8 @@ static void add_cache(hl_cache_info_t *kinds, unsigned *nkinds, hwloc_obj_t obj)
   snprintf(k.type, sizeof k.type, "%s", cache_type_word(ca->type));
   for (unsigned i = 0; i < *nkinds; i++) {
     hl_cache_info_t *e = &kinds[i];
-    if (e->level == k.level && strcmp(e->type, k.type) == 0 &&
-        e->size_bytes == k.size_bytes && e->line_bytes == k.line_bytes &&
-        e->num_sharing == k.num_sharing) {
+    if (e->level == k.level && strcmp(e->type, k.type) == 0 && e->size_bytes == k.size_bytes &&
+        e->line_bytes == k.line_bytes && e->num_sharing == k.num_sharing) {
       e->count++;
       return;
     }
@@ -271,8 +269,7 @@ static int bind_to(hl_topology_t *topo, hwloc_const_cpuset_t set, int *pu) {
  * consecutive threads share a core's PUs before moving to the next core. */
 static int bind_compact(hl_topology_t *topo, unsigned thread_index, int *pu) {
   unsigned k = thread_index % topo->nallowed;
-  hwloc_obj_t obj =
-      hwloc_get_obj_inside_cpuset_by_type(topo->hw, topo->allowed, HWLOC_OBJ_PU, k);
+  hwloc_obj_t obj = hwloc_get_obj_inside_cpuset_by_type(topo->hw, topo->allowed, HWLOC_OBJ_PU, k);
   if (!obj || !obj->cpuset) return HL_EUNAVAIL;
   return bind_to(topo, obj->cpuset, pu);
 }
@@ -285,22 +282,22 @@ static int bind_compact(hl_topology_t *topo, unsigned thread_index, int *pu) {
  * overflow, which would stack threads 0 and 1 together while later PUs fill
  * up. The sets are recomputed per call into per-call memory; binding happens
  * once per thread, and nothing shared is written. */
-static int bind_scatter(hl_topology_t *topo, unsigned thread_index, unsigned threads,
-                        int *pu) {
+static int bind_scatter(hl_topology_t *topo, unsigned thread_index, unsigned threads, int *pu) {
   unsigned n = threads < topo->nallowed ? threads : topo->nallowed;
   hwloc_obj_t *roots = calloc(topo->nallowed, sizeof *roots);
   hwloc_cpuset_t *sets = calloc(n, sizeof *sets);
   int rc = HL_ENOMEM;
   if (!roots || !sets) goto out;
   rc = HL_ESYS;
-  int nroots = hwloc_get_largest_objs_inside_cpuset(topo->hw, topo->allowed, roots,
-                                                    (int)topo->nallowed);
+  int nroots =
+      hwloc_get_largest_objs_inside_cpuset(topo->hw, topo->allowed, roots, (int)topo->nallowed);
   if (nroots <= 0) goto out;
   if (hwloc_distrib(topo->hw, roots, (unsigned)nroots, sets, n, INT_MAX, 0) < 0) goto out;
   hwloc_cpuset_t mine = sets[thread_index % n];
   rc = mine ? bind_to(topo, mine, pu) : HL_ENOMEM;
 out:
-  for (unsigned i = 0; sets && i < n; i++) hwloc_bitmap_free(sets[i]);
+  for (unsigned i = 0; sets && i < n; i++)
+    hwloc_bitmap_free(sets[i]);
   free(sets);
   free(roots);
   return rc;
@@ -348,7 +345,9 @@ int hl_topology_load(hl_topology_t **out) {
   return HL_EUNAVAIL;
 }
 
-void hl_topology_free(hl_topology_t *topo) { (void)topo; }
+void hl_topology_free(hl_topology_t *topo) {
+  (void)topo;
+}
 
 int hl_topology_summary(const hl_topology_t *topo, hl_topology_summary_t *out) {
   (void)topo;

@@ -34,20 +34,20 @@ void hl_topology_free(hl_topology_t *topo);
 #define HL_MAX_CACHE_KINDS 8
 
 typedef struct hl_cache_info {
-  unsigned level;        /* 1, 2, 3 */
-  char type[16];         /* "Data", "Instruction", "Unified" (Google Benchmark's words) */
-  uint64_t size_bytes;   /* one cache of this kind */
+  unsigned level;      /* 1, 2, 3 */
+  char type[16];       /* "Data", "Instruction", "Unified" (Google Benchmark's words) */
+  uint64_t size_bytes; /* one cache of this kind */
   unsigned line_bytes;
-  unsigned count;        /* caches of this kind in the machine */
-  unsigned num_sharing;  /* PUs sharing one cache */
+  unsigned count;       /* caches of this kind in the machine */
+  unsigned num_sharing; /* PUs sharing one cache */
 } hl_cache_info_t;
 
 typedef struct hl_topology_summary {
-  char source[32];       /* "hwloc 2.9.0" */
+  char source[32]; /* "hwloc 2.9.0" */
   unsigned packages, numa_nodes, cores, pus;
   char allowed_pus[128]; /* OS indexes this process may run on, "0-1" */
   hl_cache_info_t cache[HL_MAX_CACHE_KINDS];
-  unsigned ncaches;      /* ordered by level, data before instruction */
+  unsigned ncaches; /* ordered by level, data before instruction */
 } hl_topology_summary_t;
 
 int hl_topology_summary(const hl_topology_t *topo, hl_topology_summary_t *out);

@@ -39,9 +39,9 @@ typedef struct thread_result {
   hl_wl_thread_t wl;
   hl_mutator_counts_t counts;
   hl_counter_value_t counter[HL_MAX_COUNTERS];
-  int counted;   /* counters were open and read */
-  int pu_bound;  /* -1: not pinned */
-  int cpu_last;  /* -1: unknown */
+  int counted;  /* counters were open and read */
+  int pu_bound; /* -1: not pinned */
+  int cpu_last; /* -1: unknown */
   int failed;
 } thread_result_t;
 
@@ -76,8 +76,7 @@ static void send_record(json_t *rec) {
 }
 
 static int send_error(const char *stage, const char *message) {
-  json_t *rec = json_pack("{s:s, s:s, s:s}", "type", "error", "stage", stage, "message",
-                          message);
+  json_t *rec = json_pack("{s:s, s:s, s:s}", "type", "error", "stage", stage, "message", message);
   if (rec) send_record(rec);
   json_decref(rec);
   hl_msg("worker", "%s: %s", stage, message);
@@ -204,8 +203,7 @@ static void gather_counts(worker_t *wk, unsigned threads) {
   hl_metrics_set(m, HL_CF_stack_allocs, sum.stack_allocs);
   hl_metrics_set(m, HL_CF_stack_alloc_bytes, sum.stack_alloc_bytes);
   for (int i = 0; i < HL_HS_COUNT; i++)
-    if (wk->heap.present & (1u << i))
-      hl_metrics_set(m, HL_CF_HEAP_BASE + i, wk->heap.value[i]);
+    if (wk->heap.present & (1u << i)) hl_metrics_set(m, HL_CF_HEAP_BASE + i, wk->heap.value[i]);
 }
 
 /* The allocation sites with their calls summed over threads. */
@@ -218,10 +216,9 @@ static json_t *sites_json(const worker_t *wk, unsigned threads) {
       bytes += wk->tr[t].counts.site[s].bytes;
     }
     const hl_site_t *site = &wk->w->sites[s];
-    json_array_append_new(arr, json_pack("{s:s, s:b, s:s, s:I, s:I}", "name", site->name,
-                                         "escapes", site->escapes, "reason", site->reason,
-                                         "calls", (json_int_t)calls, "bytes",
-                                         (json_int_t)bytes));
+    json_array_append_new(arr, json_pack("{s:s, s:b, s:s, s:I, s:I}", "name", site->name, "escapes",
+                                         site->escapes, "reason", site->reason, "calls",
+                                         (json_int_t)calls, "bytes", (json_int_t)bytes));
   }
   return arr;
 }
@@ -289,10 +286,10 @@ static int report_result(worker_t *wk, const char *gb_text) {
     return send_error("setup", msg);
   }
   json_t *entry = build_entry(wk, row, wk->o->threads);
-  json_t *rec = json_pack("{s:s, s:o, s:{s:s, s:s, s:s}, s:O*}", "type", "result", "entry",
-                          entry, "backend", "version", wk->info.version, "library_path",
-                          wk->info.library_path, "settings", wk->info.settings,
-                          "gb_context", json_object_get(gb, "context"));
+  json_t *rec =
+      json_pack("{s:s, s:o, s:{s:s, s:s, s:s}, s:O*}", "type", "result", "entry", entry, "backend",
+                "version", wk->info.version, "library_path", wk->info.library_path, "settings",
+                wk->info.settings, "gb_context", json_object_get(gb, "context"));
   if (rec) send_record(rec);
   json_decref(rec);
   json_decref(gb);

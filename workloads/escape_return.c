@@ -24,8 +24,8 @@ enum { P_CALLS, P_OBJ, P_PTR_PCT, P_COUNT };
 static const hl_param_spec_t params[P_COUNT] = {
     [P_CALLS] = {"calls", HL_PARAM_COUNT, 2000000, 200000, 1, UINT64_C(1) << 40,
                  "constructor calls in total (iterations)", NULL},
-    [P_OBJ] = {"obj", HL_PARAM_BYTES, 32, 32, 8, 64 << 10,
-               "bytes of the constructed value T", NULL},
+    [P_OBJ] = {"obj", HL_PARAM_BYTES, 32, 32, 8, 64 << 10, "bytes of the constructed value T",
+               NULL},
     [P_PTR_PCT] = {"ptr_pct", HL_PARAM_PERCENT, 50, 50, 0, 100,
                    "percent of calls that use the pointer-returning constructor", NULL},
 };
@@ -43,12 +43,14 @@ static uint64_t er_iterations(const uint64_t *p, unsigned threads) {
 
 /* The constructor body both forms share: initialise every word of T. */
 static inline void construct(uint64_t *words, size_t nwords, uint64_t seed) {
-  for (size_t w = 0; w < nwords; w++) words[w] = seed + w;
+  for (size_t w = 0; w < nwords; w++)
+    words[w] = seed + w;
 }
 
 static inline uint64_t consume(const uint64_t *words, size_t nwords) {
   uint64_t sum = 0;
-  for (size_t w = 0; w < nwords; w++) sum += words[w];
+  for (size_t w = 0; w < nwords; w++)
+    sum += words[w];
   return sum;
 }
 

@@ -35,8 +35,8 @@ static const hl_param_spec_t params[P_COUNT] = {
                 "what goes wrong: none|crash|abort|hang|oom", kinds},
     [P_AFTER] = {"after", HL_PARAM_COUNT, 1000, 1000, 0, UINT64_C(1) << 40,
                  "iteration at which the fault happens", NULL},
-    [P_OPS] = {"ops", HL_PARAM_COUNT, 100000, 10000, 1, UINT64_C(1) << 40,
-               "iterations in total", NULL},
+    [P_OPS] = {"ops", HL_PARAM_COUNT, 100000, 10000, 1, UINT64_C(1) << 40, "iterations in total",
+               NULL},
     [P_OBJ] = {"obj", HL_PARAM_BYTES, 64, 64, 8, 1 << 20, "bytes per object", NULL},
 };
 
@@ -69,7 +69,8 @@ static void hog(hl_wl_thread_t *t) {
   for (;;) {
     unsigned char *o = hl_new(t->m, &sites[SITE_HOG], HOG_BYTES, 1);
     hl_set(t->m, o, 0, hl_root_get(head, 0));
-    for (size_t off = sizeof(void *); off < HOG_BYTES; off += 4096) o[off] = 1;
+    for (size_t off = sizeof(void *); off < HOG_BYTES; off += 4096)
+      o[off] = 1;
     hl_root_set(t->m, head, 0, o);
   }
 }
@@ -81,15 +82,12 @@ static void fault(hl_wl_thread_t *t) {
     *null = 1;
     break;
   }
-  case KIND_ABORT:
-    abort();
+  case KIND_ABORT: abort();
   case KIND_HANG:
-    for (;;) pause();
-  case KIND_OOM:
-    hog(t);
-    break;
-  default:
-    break;
+    for (;;)
+      pause();
+  case KIND_OOM: hog(t); break;
+  default: break;
   }
 }
 

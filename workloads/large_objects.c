@@ -23,8 +23,8 @@ enum { P_OPS, P_MIN, P_MAX, P_WINDOW, P_TOUCH, P_COUNT };
 static const hl_param_spec_t params[P_COUNT] = {
     [P_OPS] = {"ops", HL_PARAM_COUNT, 20000, 2000, 1, UINT64_C(1) << 32,
                "objects allocated in total (iterations)", NULL},
-    [P_MIN] = {"min", HL_PARAM_BYTES, 32 << 10, 32 << 10, 1, UINT64_C(1) << 32,
-               "smallest object", NULL},
+    [P_MIN] = {"min", HL_PARAM_BYTES, 32 << 10, 32 << 10, 1, UINT64_C(1) << 32, "smallest object",
+               NULL},
     [P_MAX] = {"max", HL_PARAM_BYTES, 4 << 20, 4 << 20, 1, UINT64_C(1) << 32,
                "largest object (sizes double from min up to max)", NULL},
     [P_WINDOW] = {"window", HL_PARAM_COUNT, 4, 4, 1, 1 << 16,
@@ -83,7 +83,8 @@ static void lo_run(hl_wl_thread_t *t, uint64_t iterations) {
     unsigned char *p = hl_new(m, &sites[SITE_OBJ], bytes, 0);
     size_t pages = (bytes + PAGE_BYTES - 1) / PAGE_BYTES;
     size_t touched = pages * touch_pct / 100;
-    for (size_t pg = 0; pg < touched; pg++) p[pg * PAGE_BYTES] = (unsigned char)pg;
+    for (size_t pg = 0; pg < touched; pg++)
+      p[pg * PAGE_BYTES] = (unsigned char)pg;
     p[0] = (unsigned char)i;
     hl_escape_to_compiler(p);
     sink += p[0];

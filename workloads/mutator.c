@@ -57,14 +57,12 @@ static void fatal(const char *what) {
 }
 
 static void *map_region(size_t bytes) {
-  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? NULL : p;
 }
 
 int hl_mutator_new(const hl_mutator_config_t *cfg, hl_mutator_t **out) {
-  if (!cfg || !cfg->backend || !cfg->backend->alloc || cfg->nsites > HL_MAX_SITES)
-    return HL_EINVAL;
+  if (!cfg || !cfg->backend || !cfg->backend->alloc || cfg->nsites > HL_MAX_SITES) return HL_EINVAL;
   hl_mutator_t *m = calloc(1, sizeof *m);
   if (!m) return HL_ENOMEM;
   const hl_backend_t *be = cfg->backend;
@@ -100,7 +98,8 @@ fail:
 
 void hl_mutator_free(hl_mutator_t *m) {
   if (!m) return;
-  while (m->depth) hl_frame_leave(m);
+  while (m->depth)
+    hl_frame_leave(m);
   if (m->collector) {
     m->backend->remove_roots(m->stack_base, m->stack_bytes);
     m->backend->remove_roots(m->fheap, FRAME_HEAP_ENTRIES * sizeof *m->fheap);
@@ -114,8 +113,7 @@ const hl_mutator_counts_t *hl_mutator_counts(const hl_mutator_t *m) {
   return &m->counts;
 }
 
-static void *heap_alloc(hl_mutator_t *m, const hl_site_t *site, size_t bytes,
-                        unsigned nptrs) {
+static void *heap_alloc(hl_mutator_t *m, const hl_site_t *site, size_t bytes, unsigned nptrs) {
   void *p = m->alloc(bytes, nptrs);
   if (__builtin_expect(p == NULL, 0)) {
     if (m->on_oom) m->on_oom(m->oom_ctx, site, bytes);
@@ -220,7 +218,8 @@ void hl_root_set(hl_mutator_t *m, hl_roots_t *roots, size_t i, void *target) {
  * a memset call. */
 static void clear_words(void *p, size_t bytes) {
   volatile uint64_t *w = p;
-  for (size_t i = 0; i < bytes / sizeof(uint64_t); i++) w[i] = 0;
+  for (size_t i = 0; i < bytes / sizeof(uint64_t); i++)
+    w[i] = 0;
 }
 
 void hl_frame_enter(hl_mutator_t *m) {

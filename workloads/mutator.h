@@ -51,11 +51,11 @@ typedef struct hl_site_counts {
 } hl_site_counts_t;
 
 typedef struct hl_mutator_counts {
-  uint64_t allocs;            /* objects from the backend */
+  uint64_t allocs; /* objects from the backend */
   uint64_t alloc_bytes;
-  uint64_t frees;             /* objects given back with backend free() */
+  uint64_t frees; /* objects given back with backend free() */
   uint64_t free_bytes;
-  uint64_t stack_allocs;      /* objects placed in a frame's stack region */
+  uint64_t stack_allocs; /* objects placed in a frame's stack region */
   uint64_t stack_alloc_bytes;
   hl_site_counts_t site[HL_MAX_SITES];
 } hl_mutator_counts_t;
@@ -69,10 +69,10 @@ typedef void (*hl_oom_fn)(void *ctx, const hl_site_t *site, size_t bytes);
 typedef struct hl_mutator_config {
   const hl_backend_t *backend;
   hl_escape_mode_t escape;
-  size_t stack_bytes;         /* stack region per thread; 0 = 1 MiB */
-  const hl_site_t *sites;     /* the workload's site table */
+  size_t stack_bytes;     /* stack region per thread; 0 = 1 MiB */
+  const hl_site_t *sites; /* the workload's site table */
   size_t nsites;
-  hl_oom_fn on_oom;           /* NULL: abort() */
+  hl_oom_fn on_oom; /* NULL: abort() */
   void *oom_ctx;
 } hl_mutator_config_t;
 

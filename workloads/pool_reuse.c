@@ -24,12 +24,10 @@ enum { P_OPS, P_BUF, P_POOL, P_HOLD, P_COUNT };
 static const hl_param_spec_t params[P_COUNT] = {
     [P_OPS] = {"ops", HL_PARAM_COUNT, 1000000, 100000, 1, UINT64_C(1) << 40,
                "buffers taken in total (iterations)", NULL},
-    [P_BUF] = {"buf", HL_PARAM_BYTES, 1024, 1024, 8, 1 << 20,
-               "bytes per buffer", NULL},
+    [P_BUF] = {"buf", HL_PARAM_BYTES, 1024, 1024, 8, 1 << 20, "bytes per buffer", NULL},
     [P_POOL] = {"pool", HL_PARAM_BOOL, 1, 1, 0, 1,
                 "1: reuse released buffers from a per-thread pool; 0: allocate fresh", NULL},
-    [P_HOLD] = {"hold", HL_PARAM_COUNT, 4, 4, 1, 4096,
-                "buffers in use at once per thread", NULL},
+    [P_HOLD] = {"hold", HL_PARAM_COUNT, 4, 4, 1, 4096, "buffers in use at once per thread", NULL},
 };
 
 enum { SITE_BUF, SITE_COUNT };

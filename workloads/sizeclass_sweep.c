@@ -24,11 +24,10 @@ enum { P_MIN, P_MAX, P_STEP, P_PASSES, P_WINDOW, P_COUNT };
 
 static const hl_param_spec_t params[P_COUNT] = {
     [P_MIN] = {"min", HL_PARAM_BYTES, 1, 1, 1, 1 << 20, "smallest request size", NULL},
-    [P_MAX] = {"max", HL_PARAM_BYTES, 32 << 10, 32 << 10, 1, 1 << 20,
-               "largest request size", NULL},
+    [P_MAX] = {"max", HL_PARAM_BYTES, 32 << 10, 32 << 10, 1, 1 << 20, "largest request size", NULL},
     [P_STEP] = {"step", HL_PARAM_BYTES, 1, 8, 1, 1 << 20, "distance between sizes", NULL},
-    [P_PASSES] = {"passes", HL_PARAM_COUNT, 16, 4, 1, 1 << 20,
-                  "sweeps over the whole size range", NULL},
+    [P_PASSES] = {"passes", HL_PARAM_COUNT, 16, 4, 1, 1 << 20, "sweeps over the whole size range",
+                  NULL},
     [P_WINDOW] = {"window", HL_PARAM_COUNT, 64, 64, 1, 1 << 20,
                   "objects kept alive at once per thread (FIFO)", NULL},
 };
@@ -50,8 +49,8 @@ static uint64_t nsizes(const uint64_t *p) {
 static int ss_check(const uint64_t *p, unsigned threads, char *why, size_t len) {
   (void)threads;
   if (p[P_MIN] > p[P_MAX]) {
-    snprintf(why, len, "min (%llu) is larger than max (%llu)",
-             (unsigned long long)p[P_MIN], (unsigned long long)p[P_MAX]);
+    snprintf(why, len, "min (%llu) is larger than max (%llu)", (unsigned long long)p[P_MIN],
+             (unsigned long long)p[P_MAX]);
     return HL_EINVAL;
   }
   return 0;

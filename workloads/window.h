@@ -19,8 +19,8 @@ void hl_window_free(hl_mutator_t *m, hl_window_t *w);
 
 /* Stores obj in the oldest slot; returns what was there (NULL at first) and
  * its size in *old_bytes. */
-static inline void *hl_window_push(hl_mutator_t *m, hl_window_t *w, void *obj,
-                                   size_t bytes, size_t *old_bytes) {
+static inline void *hl_window_push(hl_mutator_t *m, hl_window_t *w, void *obj, size_t bytes,
+                                   size_t *old_bytes) {
   size_t slot = w->next;
   void *old = hl_root_get(w->roots, slot);
   *old_bytes = w->bytes[slot];
@@ -31,8 +31,7 @@ static inline void *hl_window_push(hl_mutator_t *m, hl_window_t *w, void *obj,
 }
 
 /* Push, then drop what fell out. */
-static inline void hl_window_cycle(hl_mutator_t *m, hl_window_t *w, void *obj,
-                                   size_t bytes) {
+static inline void hl_window_cycle(hl_mutator_t *m, hl_window_t *w, void *obj, size_t bytes) {
   size_t old_bytes;
   void *old = hl_window_push(m, w, obj, bytes, &old_bytes);
   if (old) hl_drop(m, old, old_bytes);

@@ -17,9 +17,8 @@ extern const hl_workload_t hl_workload_steady_service;
 extern const hl_workload_t hl_workload_fault_inject;
 
 static const hl_workload_t *const registry[] = {
-    &hl_workload_escape_return,  &hl_workload_pool_reuse,
-    &hl_workload_sizeclass_sweep, &hl_workload_large_objects,
-    &hl_workload_steady_service, &hl_workload_fault_inject,
+    &hl_workload_escape_return, &hl_workload_pool_reuse,     &hl_workload_sizeclass_sweep,
+    &hl_workload_large_objects, &hl_workload_steady_service, &hl_workload_fault_inject,
 };
 
 #define NREG (sizeof registry / sizeof registry[0])
@@ -61,8 +60,8 @@ static void choices_list(const hl_param_spec_t *spec, char *buf, size_t len) {
   }
 }
 
-int hl_param_parse(const hl_param_spec_t *spec, const char *text, uint64_t *out,
-                   char *why, size_t len) {
+int hl_param_parse(const hl_param_spec_t *spec, const char *text, uint64_t *out, char *why,
+                   size_t len) {
   uint64_t v = 0;
   int rc;
   switch (spec->kind) {

@@ -45,10 +45,10 @@ typedef struct hl_wl_thread {
   hl_mutator_t *m;
   const uint64_t *param; /* values, in the order of the workload's param table */
   unsigned thread_index, threads;
-  uint64_t seed;         /* this thread's seed */
-  uint64_t iterations;   /* this thread's share */
-  void *state;           /* the workload's own */
-  uint64_t sink;         /* results folded here so loops are not optimised away */
+  uint64_t seed;       /* this thread's seed */
+  uint64_t iterations; /* this thread's share */
+  void *state;         /* the workload's own */
+  uint64_t sink;       /* results folded here so loops are not optimised away */
   /* Named figures a workload measures itself, outside the timed loop
    * (sizeclass-sweep's internal fragmentation). Finite values only. */
   struct {
@@ -60,10 +60,10 @@ typedef struct hl_wl_thread {
 } hl_wl_thread_t;
 
 typedef struct hl_workload {
-  const char *name;     /* "steady-service" */
-  const char *claim;    /* "C4" */
-  const char *summary;  /* one line */
-  const char *kind;     /* "bench", or "selftest" for harness checks */
+  const char *name;    /* "steady-service" */
+  const char *claim;   /* "C4" */
+  const char *summary; /* one line */
+  const char *kind;    /* "bench", or "selftest" for harness checks */
   const hl_param_spec_t *params;
   size_t nparams;
   const hl_site_t *sites;
@@ -87,8 +87,8 @@ void hl_workload_names(char *buf, size_t len);
 /* Index of key in w's param table, or -1. */
 int hl_workload_param_index(const hl_workload_t *w, const char *key);
 /* Parses text for parameter spec; HL_EPARSE / HL_ERANGE with why filled. */
-int hl_param_parse(const hl_param_spec_t *spec, const char *text, uint64_t *out,
-                   char *why, size_t len);
+int hl_param_parse(const hl_param_spec_t *spec, const char *text, uint64_t *out, char *why,
+                   size_t len);
 /* Formats a value the way benchmark names show it ("64M", "50"). */
 void hl_param_format(const hl_param_spec_t *spec, uint64_t v, char *buf, size_t len);
 /* Fills defaults (quick or normal). */

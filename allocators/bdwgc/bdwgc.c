@@ -40,13 +40,13 @@
 #define BDWGC_LIBRARY "libgc.so.1"
 
 /* The libgc entry points heaplab uses, resolved with dlsym at init. */
-#define BDWGC_FUNCS(X)                                                         \
-  X(GC_init) X(GC_malloc) X(GC_malloc_atomic) X(GC_gcollect) X(GC_get_gc_no)   \
-  X(GC_get_prof_stats) X(GC_set_free_space_divisor) X(GC_disable)              \
-  X(GC_allow_register_threads) X(GC_register_my_thread)                        \
-  X(GC_unregister_my_thread) X(GC_get_stack_base) X(GC_add_roots)              \
-  X(GC_remove_roots) X(GC_get_version) X(GC_size)                              \
-  X(GC_set_on_collection_event) X(GC_get_free_space_divisor)
+#define BDWGC_FUNCS(X)                                                                             \
+  X(GC_init)                                                                                       \
+  X(GC_malloc) X(GC_malloc_atomic) X(GC_gcollect) X(GC_get_gc_no) X(GC_get_prof_stats)             \
+      X(GC_set_free_space_divisor) X(GC_disable) X(GC_allow_register_threads)                      \
+          X(GC_register_my_thread) X(GC_unregister_my_thread) X(GC_get_stack_base) X(GC_add_roots) \
+              X(GC_remove_roots) X(GC_get_version) X(GC_size) X(GC_set_on_collection_event)        \
+                  X(GC_get_free_space_divisor)
 
 static struct {
 #define HL_X(fn) __typeof__(&fn) fn;
@@ -71,17 +71,17 @@ static int divisor_for(int gc_percent) {
   return d < 1 ? 1 : (int)d;
 }
 
-static int bdwgc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info,
-                      char *why, size_t why_len) {
+static int bdwgc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
+                      size_t why_len) {
   void *h = dlopen(BDWGC_LIBRARY, RTLD_NOW | RTLD_GLOBAL);
   if (!h) {
     snprintf(why, why_len, "cannot load %s: %s", BDWGC_LIBRARY, dlerror());
     return HL_EUNAVAIL;
   }
-#define HL_X(fn)                                                               \
-  if (!(*(void **)&gc.fn = dlsym(h, #fn))) {                                   \
-    snprintf(why, why_len, "%s lacks %s", BDWGC_LIBRARY, #fn);                 \
-    return HL_EUNAVAIL;                                                        \
+#define HL_X(fn)                                                                                   \
+  if (!(*(void **)&gc.fn = dlsym(h, #fn))) {                                                       \
+    snprintf(why, why_len, "%s lacks %s", BDWGC_LIBRARY, #fn);                                     \
+    return HL_EUNAVAIL;                                                                            \
   }
   BDWGC_FUNCS(HL_X)
 #undef HL_X
@@ -94,12 +94,11 @@ static int bdwgc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info,
   } else {
     int d = divisor_for(cfg->gc_percent);
     gc.GC_set_free_space_divisor((GC_word)d);
-    snprintf(info->settings, sizeof info->settings,
-             "GOGC=%d: free_space_divisor=%d", cfg->gc_percent, d);
+    snprintf(info->settings, sizeof info->settings, "GOGC=%d: free_space_divisor=%d",
+             cfg->gc_percent, d);
   }
   unsigned v = gc.GC_get_version();
-  snprintf(info->version, sizeof info->version, "%u.%u.%u", v >> 16,
-           (v >> 8) & 0xff, v & 0xff);
+  snprintf(info->version, sizeof info->version, "%u.%u.%u", v >> 16, (v >> 8) & 0xff, v & 0xff);
   Dl_info di;
   if (dladdr(*(void **)&gc.GC_malloc, &di) && di.dli_fname &&
       !realpath(di.dli_fname, info->library_path))
@@ -124,7 +123,9 @@ static void *bdwgc_alloc(size_t bytes, unsigned nptrs) {
   return nptrs ? gc.GC_malloc(bytes) : gc.GC_malloc_atomic(bytes);
 }
 
-static void bdwgc_collect(void) { gc.GC_gcollect(); }
+static void bdwgc_collect(void) {
+  gc.GC_gcollect();
+}
 
 static int bdwgc_stats(hl_heap_stats_t *out) {
   struct GC_prof_stats_s ps;
@@ -133,8 +134,7 @@ static int bdwgc_stats(hl_heap_stats_t *out) {
   /* heapsize_full counts unmapped (released) blocks too; free_bytes_full
    * likewise, so their difference is the part holding objects. */
   hl_heap_stats_set(out, HL_HS_heap_sys_bytes, ps.heapsize_full);
-  hl_heap_stats_set(out, HL_HS_heap_inuse_bytes,
-                    ps.heapsize_full - ps.free_bytes_full);
+  hl_heap_stats_set(out, HL_HS_heap_inuse_bytes, ps.heapsize_full - ps.free_bytes_full);
   hl_heap_stats_set(out, HL_HS_heap_released_bytes, ps.unmapped_bytes);
   hl_heap_stats_set(out, HL_HS_num_gc, ps.gc_no);
   hl_heap_stats_set(out, HL_HS_gc_pause_total_ns, pause_total_ns);
@@ -150,7 +150,9 @@ static void bdwgc_remove_roots(void *start, size_t bytes) {
   gc.GC_remove_roots(start, (char *)start + bytes);
 }
 
-static size_t bdwgc_usable_size(void *obj) { return gc.GC_size(obj); }
+static size_t bdwgc_usable_size(void *obj) {
+  return gc.GC_size(obj);
+}
 
 const hl_backend_t hl_backend_bdwgc = {
     .name = "bdwgc",

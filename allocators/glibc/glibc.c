@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int glibc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info,
-                      char *why, size_t why_len) {
+static int glibc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
+                      size_t why_len) {
   (void)cfg;
   Dl_info di;
   void *m = dlsym(RTLD_DEFAULT, "malloc");

@@ -14,16 +14,14 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-typedef int (*mallctl_fn)(const char *name, void *oldp, size_t *oldlenp,
-                          void *newp, size_t newlen);
+typedef int (*mallctl_fn)(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen);
 
 static mallctl_fn je_mallctl;
 
-static int je_init(const hl_backend_config_t *cfg, hl_backend_info_t *info,
-                   char *why, size_t why_len) {
+static int je_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
+                   size_t why_len) {
   (void)cfg;
-  je_mallctl = (mallctl_fn)hl_preload_verify("libjemalloc.so.2", "mallctl",
-                                             info, why, why_len);
+  je_mallctl = (mallctl_fn)hl_preload_verify("libjemalloc.so.2", "mallctl", info, why, why_len);
   if (!je_mallctl) return HL_EUNAVAIL;
   const char *version = NULL;
   size_t len = sizeof version;
@@ -32,8 +30,7 @@ static int je_init(const hl_backend_config_t *cfg, hl_backend_info_t *info,
   ssize_t decay_ms = 0;
   size_t dlen = sizeof decay_ms;
   if (je_mallctl("opt.dirty_decay_ms", &decay_ms, &dlen, NULL, 0) == 0)
-    snprintf(info->settings, sizeof info->settings, "dirty_decay_ms=%zd",
-             decay_ms);
+    snprintf(info->settings, sizeof info->settings, "dirty_decay_ms=%zd", decay_ms);
   return 0;
 }
 
@@ -51,10 +48,8 @@ static int je_stats(hl_heap_stats_t *out) {
   uint64_t allocated, active, mapped, retained;
   if (je_read("stats.allocated", &allocated) == 0)
     hl_heap_stats_set(out, HL_HS_heap_alloc_bytes, allocated);
-  if (je_read("stats.active", &active) == 0)
-    hl_heap_stats_set(out, HL_HS_heap_inuse_bytes, active);
-  if (je_read("stats.mapped", &mapped) == 0 &&
-      je_read("stats.retained", &retained) == 0) {
+  if (je_read("stats.active", &active) == 0) hl_heap_stats_set(out, HL_HS_heap_inuse_bytes, active);
+  if (je_read("stats.mapped", &mapped) == 0 && je_read("stats.retained", &retained) == 0) {
     hl_heap_stats_set(out, HL_HS_heap_sys_bytes, mapped + retained);
     hl_heap_stats_set(out, HL_HS_heap_released_bytes, retained);
   }

@@ -11,22 +11,20 @@
 #include <stdio.h>
 
 typedef int (*mi_version_fn)(void);
-typedef void (*mi_process_info_fn)(size_t *elapsed_msecs, size_t *user_msecs,
-                                   size_t *system_msecs, size_t *current_rss,
-                                   size_t *peak_rss, size_t *current_commit,
+typedef void (*mi_process_info_fn)(size_t *elapsed_msecs, size_t *user_msecs, size_t *system_msecs,
+                                   size_t *current_rss, size_t *peak_rss, size_t *current_commit,
                                    size_t *peak_commit, size_t *page_faults);
 
 static mi_process_info_fn mi_info;
 
-static int mi_init(const hl_backend_config_t *cfg, hl_backend_info_t *info,
-                   char *why, size_t why_len) {
+static int mi_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
+                   size_t why_len) {
   (void)cfg;
-  mi_version_fn version = (mi_version_fn)hl_preload_verify(
-      "libmimalloc.so.2", "mi_version", info, why, why_len);
+  mi_version_fn version =
+      (mi_version_fn)hl_preload_verify("libmimalloc.so.2", "mi_version", info, why, why_len);
   if (!version) return HL_EUNAVAIL;
   int v = version(); /* MI_MALLOC_VERSION: 209 for 2.0.9 */
-  snprintf(info->version, sizeof info->version, "%d.%d.%d", v / 100,
-           (v / 10) % 10, v % 10);
+  snprintf(info->version, sizeof info->version, "%d.%d.%d", v / 100, (v / 10) % 10, v % 10);
   mi_info = (mi_process_info_fn)hl_preload_sym("mi_process_info");
   return 0;
 }

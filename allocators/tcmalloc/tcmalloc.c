@@ -18,19 +18,17 @@ typedef int (*numeric_property_fn)(const char *name, size_t *value);
 
 static numeric_property_fn tc_property;
 
-static int tc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info,
-                   char *why, size_t why_len) {
+static int tc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
+                   size_t why_len) {
   (void)cfg;
-  tc_version_fn version = (tc_version_fn)hl_preload_verify(
-      "libtcmalloc_minimal.so.4", "tc_version", info, why, why_len);
+  tc_version_fn version = (tc_version_fn)hl_preload_verify("libtcmalloc_minimal.so.4", "tc_version",
+                                                           info, why, why_len);
   if (!version) return HL_EUNAVAIL;
   int major = 0, minor = 0;
   const char *patch = "";
   version(&major, &minor, &patch);
-  snprintf(info->version, sizeof info->version, "%d.%d%s", major, minor,
-           patch ? patch : "");
-  tc_property = (numeric_property_fn)hl_preload_sym(
-      "MallocExtension_GetNumericProperty");
+  snprintf(info->version, sizeof info->version, "%d.%d%s", major, minor, patch ? patch : "");
+  tc_property = (numeric_property_fn)hl_preload_sym("MallocExtension_GetNumericProperty");
   return 0;
 }
 

@@ -8,7 +8,8 @@
 const char *hl_strerror(int err) {
   switch (err) {
   case HL_OK: return "success";
-#define HL_X(name, text) case HL_E##name: return text;
+#define HL_X(name, text)                                                                           \
+  case HL_E##name: return text;
     HL_ERRNO_MAP(HL_X)
 #undef HL_X
   default: return "unknown error";
@@ -18,7 +19,8 @@ const char *hl_strerror(int err) {
 const char *hl_err_name(int err) {
   switch (err) {
   case HL_OK: return "HL_OK";
-#define HL_X(name, text) case HL_E##name: return "HL_E" #name;
+#define HL_X(name, text)                                                                           \
+  case HL_E##name: return "HL_E" #name;
     HL_ERRNO_MAP(HL_X)
 #undef HL_X
   default: return "HL_E?";

@@ -10,15 +10,15 @@
 
 #include <stdarg.h>
 
-#define HL_ERRNO_MAP(X)                                                   \
-  X(INVAL, "invalid argument")                                            \
-  X(NOMEM, "out of memory")                                               \
-  X(NOENT, "no such item")                                                \
-  X(IO, "input/output error")                                             \
-  X(PARSE, "malformed input")                                             \
-  X(RANGE, "value out of range")                                          \
-  X(UNAVAIL, "unavailable")                                               \
-  X(SYS, "system call failed")                                            \
+#define HL_ERRNO_MAP(X)                                                                            \
+  X(INVAL, "invalid argument")                                                                     \
+  X(NOMEM, "out of memory")                                                                        \
+  X(NOENT, "no such item")                                                                         \
+  X(IO, "input/output error")                                                                      \
+  X(PARSE, "malformed input")                                                                      \
+  X(RANGE, "value out of range")                                                                   \
+  X(UNAVAIL, "unavailable")                                                                        \
+  X(SYS, "system call failed")                                                                     \
   X(CHILD, "child process failed")
 
 enum {
@@ -43,8 +43,7 @@ const char *hl_err_name(int err);
 /* Prints "heaplab: <component>: <message>\n" to stderr as one write(2), so
  * lines from a parent and its children never interleave mid-line. Does not
  * allocate. */
-void hl_msg(const char *component, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void hl_msg(const char *component, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void hl_vmsg(const char *component, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 

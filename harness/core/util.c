@@ -41,7 +41,8 @@ int hl_split_list(const char *text, char ***items_out, size_t *n_out) {
 
 void hl_strlist_free(char **items, size_t n) {
   if (!items) return;
-  for (size_t i = 0; i < n; i++) free(items[i]);
+  for (size_t i = 0; i < n; i++)
+    free(items[i]);
   free(items);
 }
 
@@ -137,10 +138,12 @@ int hl_proc_status_bytes(int pid, const char *key, uint64_t *bytes_out) {
   for (char *line = buf; line && *line;) {
     if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
       char *p = line + klen + 1;
-      while (*p == ' ' || *p == '\t') p++;
+      while (*p == ' ' || *p == '\t')
+        p++;
       uint64_t v = 0;
       if (*p < '0' || *p > '9') return HL_EPARSE;
-      while (*p >= '0' && *p <= '9') v = v * 10 + (uint64_t)(*p++ - '0');
+      while (*p >= '0' && *p <= '9')
+        v = v * 10 + (uint64_t)(*p++ - '0');
       *bytes_out = v * 1024;
       return 0;
     }
@@ -168,5 +171,9 @@ static uint64_t clock_ns(clockid_t id) {
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t hl_now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
-uint64_t hl_cputime_ns(void) { return clock_ns(CLOCK_PROCESS_CPUTIME_ID); }
+uint64_t hl_now_ns(void) {
+  return clock_ns(CLOCK_MONOTONIC);
+}
+uint64_t hl_cputime_ns(void) {
+  return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+}

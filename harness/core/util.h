@@ -26,7 +26,7 @@ int hl_proc_status_bytes(int pid, const char *key, uint64_t *bytes_out);
 /* First line of a small file (sysfs, procfs) into buf, newline stripped. */
 int hl_read_line(const char *path, char *buf, size_t len);
 
-uint64_t hl_now_ns(void);      /* CLOCK_MONOTONIC */
-uint64_t hl_cputime_ns(void);  /* CLOCK_PROCESS_CPUTIME_ID */
+uint64_t hl_now_ns(void);     /* CLOCK_MONOTONIC */
+uint64_t hl_cputime_ns(void); /* CLOCK_PROCESS_CPUTIME_ID */
 
 #endif

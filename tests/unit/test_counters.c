@@ -33,9 +33,8 @@ static char ev_minor[] = "perf::PERF_COUNT_SW_PAGE_FAULTS_MIN";
 static char ev_task_clock[] = "perf::TASK-CLOCK";
 static char ev_cycles[] = "perf::CYCLES";
 static char *const test_events[EV_COUNT] = {
-    [EV_FAULTS] = ev_faults,         [EV_UNKNOWN] = ev_unknown,
-    [EV_MINOR] = ev_minor,           [EV_TASK_CLOCK] = ev_task_clock,
-    [EV_CYCLES] = ev_cycles,
+    [EV_FAULTS] = ev_faults,         [EV_UNKNOWN] = ev_unknown, [EV_MINOR] = ev_minor,
+    [EV_TASK_CLOCK] = ev_task_clock, [EV_CYCLES] = ev_cycles,
 };
 
 /* Writes one byte into each page of a fresh anonymous region, kept out of
@@ -43,15 +42,15 @@ static char *const test_events[EV_COUNT] = {
 static void touch_fresh_pages(size_t pages) {
   size_t page_bytes = (size_t)sysconf(_SC_PAGESIZE);
   size_t len = pages * page_bytes;
-  void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
     perror("mmap");
     exit(99);
   }
   madvise(p, len, MADV_NOHUGEPAGE);
   volatile unsigned char *bytes = p;
-  for (size_t i = 0; i < pages; i++) bytes[i * page_bytes] = 1;
+  for (size_t i = 0; i < pages; i++)
+    bytes[i * page_bytes] = 1;
   munmap(p, len);
 }
 
@@ -69,8 +68,10 @@ static int contains(const char *haystack, const char *needle) {
 static void test_backend_and_defaults(void) {
   const char *backend = hl_counters_backend();
   CHECK(backend != NULL && backend[0] != '\0');
-  if (HL_HAVE_PFM) CHECK(strncmp(backend, "libpfm4", 7) == 0);
-  else CHECK_STR(backend, "built without libpfm4");
+  if (HL_HAVE_PFM)
+    CHECK(strncmp(backend, "libpfm4", 7) == 0);
+  else
+    CHECK_STR(backend, "built without libpfm4");
   fprintf(stderr, "backend: %s\n", backend);
 
   size_t n = 0;
@@ -91,10 +92,8 @@ static void test_probe_defaults(void) {
     CHECK_STR(st[i].name, names[i]);
     CHECK(st[i].available == 0 || st[i].available == 1);
     if (!st[i].available) CHECK(st[i].reason[0] != '\0');
-    if (!st[i].available && !HL_HAVE_PFM)
-      CHECK(contains(st[i].reason, "built without libpfm4"));
-    fprintf(stderr, "  %-34s %s\n", st[i].name,
-            st[i].available ? "available" : st[i].reason);
+    if (!st[i].available && !HL_HAVE_PFM) CHECK(contains(st[i].reason, "built without libpfm4"));
+    fprintf(stderr, "  %-34s %s\n", st[i].name, st[i].available ? "available" : st[i].reason);
   }
   CHECK_INT(st[4].available, 1); /* page faults: a software event */
 }
@@ -104,8 +103,7 @@ static void test_unknown_event(void) {
   CHECK_INT(hl_counters_probe(&test_events[EV_UNKNOWN], 1, st), 0);
   CHECK_INT(st[0].available, 0);
   CHECK(st[0].reason[0] != '\0');
-  CHECK(contains(st[0].reason, HL_HAVE_PFM ? "unknown to libpfm4"
-                                           : "built without libpfm4"));
+  CHECK(contains(st[0].reason, HL_HAVE_PFM ? "unknown to libpfm4" : "built without libpfm4"));
 }
 
 /* Page faults of the calling thread between enable and disable, read back. */
@@ -128,8 +126,10 @@ static void check_values(hl_counter_set_t *set, const hl_counter_value_t *v) {
   CHECK(hl_counter_set_status(set, EV_UNKNOWN)->reason[0] != '\0');
   CHECK_INT(v[EV_TASK_CLOCK].available, 1);
   CHECK(v[EV_TASK_CLOCK].value > 0);
-  if (v[EV_CYCLES].available) CHECK(v[EV_CYCLES].value > 0);
-  else CHECK(hl_counter_set_status(set, EV_CYCLES)->reason[0] != '\0');
+  if (v[EV_CYCLES].available)
+    CHECK(v[EV_CYCLES].value > 0);
+  else
+    CHECK(hl_counter_set_status(set, EV_CYCLES)->reason[0] != '\0');
 }
 
 /* probe() and an opened set must reach the same verdict for each event. */

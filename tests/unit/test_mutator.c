@@ -56,8 +56,12 @@ static void rec_barrier(void **slot, void *value) {
   *slot = value;
 }
 static const hl_backend_t collector = {
-    .name = "recording-gc", .kind = HL_BACKEND_GC, .caps = HL_CAP_ROOTS,
-    .alloc = rec_alloc, .add_roots = rec_add_roots, .remove_roots = rec_remove_roots,
+    .name = "recording-gc",
+    .kind = HL_BACKEND_GC,
+    .caps = HL_CAP_ROOTS,
+    .alloc = rec_alloc,
+    .add_roots = rec_add_roots,
+    .remove_roots = rec_remove_roots,
     .write_barrier = rec_barrier,
 };
 
@@ -86,8 +90,8 @@ static void on_oom(void *ctx, const hl_site_t *site, size_t bytes) {
 }
 
 static hl_mutator_t *make(const hl_backend_t *b, hl_escape_mode_t escape) {
-  hl_mutator_config_t cfg = {.backend = b, .escape = escape, .sites = sites,
-                             .nsites = SITE_COUNT, .on_oom = on_oom};
+  hl_mutator_config_t cfg = {
+      .backend = b, .escape = escape, .sites = sites, .nsites = SITE_COUNT, .on_oom = on_oom};
   hl_mutator_t *m = NULL;
   CHECK_INT(hl_mutator_new(&cfg, &m), 0);
   return m;
@@ -216,6 +220,7 @@ int main(void) {
   test_collector();
   test_escape_off_collector();
   test_oom();
-  for (size_t i = 0; i < rec.allocs && i < 4096; i++) free(rec.kept[i]);
+  for (size_t i = 0; i < rec.allocs && i < 4096; i++)
+    free(rec.kept[i]);
   return th_done("test_mutator");
 }

@@ -52,9 +52,9 @@ static void test_metrics(void) {
   for (int i = 0; i < HL_CF_COUNT; i++) {
     const char *n = hl_metric_name(i);
     /* units in names: bytes, ns, or a count named for what it counts */
-    CHECK(n && hl_metric_help(i) && (strstr(n, "_bytes") || strstr(n, "_ns") ||
-                                     !strcmp(n, "allocs") || !strcmp(n, "frees") ||
-                                     !strcmp(n, "stack_allocs") || !strcmp(n, "num_gc")));
+    CHECK(n && hl_metric_help(i) &&
+          (strstr(n, "_bytes") || strstr(n, "_ns") || !strcmp(n, "allocs") || !strcmp(n, "frees") ||
+           !strcmp(n, "stack_allocs") || !strcmp(n, "num_gc")));
   }
   json_decref(e);
 }
@@ -63,15 +63,16 @@ static json_t *row(const char *name, int rep, double cpu, double real, json_int_
   return json_pack("{s:s, s:i, s:i, s:s, s:s, s:i, s:i, s:i, s:I, s:f, s:f, s:s, s:I, s:I, s:s}",
                    "name", name, "family_index", 0, "per_family_instance_index", 0, "run_name",
                    name, "run_type", "iteration", "repetitions", 3, "repetition_index", rep,
-                   "threads", 1, "iterations", (json_int_t)1000, "real_time", real, "cpu_time",
-                   cpu, "time_unit", "ns", "allocs", allocs, "zero_counter", (json_int_t)0,
-                   "outcome", "ok");
+                   "threads", 1, "iterations", (json_int_t)1000, "real_time", real, "cpu_time", cpu,
+                   "time_unit", "ns", "allocs", allocs, "zero_counter", (json_int_t)0, "outcome",
+                   "ok");
 }
 
 static json_t *find_agg(json_t *arr, const char *which) {
   size_t i;
   json_t *e;
-  json_array_foreach(arr, i, e) if (!strcmp(json_string_value(json_object_get(e, "aggregate_name")), which)) return e;
+  json_array_foreach(arr, i, e) if (!strcmp(json_string_value(json_object_get(e, "aggregate_name")),
+                                            which)) return e;
   return NULL;
 }
 
@@ -102,7 +103,8 @@ static void test_aggregate(void) {
   CHECK(json_object_get(mean, "zero_counter") != NULL);
   CHECK(json_object_get(mean, "outcome") == NULL); /* strings are not aggregated */
   CHECK(json_object_get(mean, "repetition_index") == NULL);
-  for (int i = 0; i < 3; i++) json_decref(reps[i]);
+  for (int i = 0; i < 3; i++)
+    json_decref(reps[i]);
   json_decref(out);
 }
 
@@ -136,7 +138,8 @@ int main(void) {
   test_save_load();
   load_fails("missing.json", NULL, HL_ENOENT, "no such file");
   load_fails("broken.json", "{\"context\": {}, \"benchmarks\": [", HL_EPARSE, "not valid JSON");
-  load_fails("nan.json", "{\"context\": {}, \"benchmarks\": [{\"name\": \"a\", \"real_time\": NaN}]}",
+  load_fails("nan.json",
+             "{\"context\": {}, \"benchmarks\": [{\"name\": \"a\", \"real_time\": NaN}]}",
              HL_EPARSE, "not valid JSON");
   load_fails("array.json", "[1, 2]", HL_EPARSE, "not a results file");
   load_fails("nobench.json", "{\"context\": {}}", HL_EPARSE, "not a results file");

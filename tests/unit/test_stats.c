@@ -10,12 +10,12 @@
 
 /* |a - b| <= tol * |b|: a relative check even when b is far below 1, where
  * th.h's CHECK_NEAR would be an absolute one. */
-#define CHECK_REL(a, b, tol)                                                   \
-  do {                                                                         \
-    th_checks++;                                                               \
-    double th_a = (double)(a), th_b = (double)(b);                             \
-    if (!(fabs(th_a - th_b) <= (tol) * fabs(th_b)))                            \
-      TH_FAIL("%s ~= %s (rel) (%.17g vs %.17g)", #a, #b, th_a, th_b);           \
+#define CHECK_REL(a, b, tol)                                                                       \
+  do {                                                                                             \
+    th_checks++;                                                                                   \
+    double th_a = (double)(a), th_b = (double)(b);                                                 \
+    if (!(fabs(th_a - th_b) <= (tol)*fabs(th_b)))                                                  \
+      TH_FAIL("%s ~= %s (rel) (%.17g vs %.17g)", #a, #b, th_a, th_b);                              \
   } while (0)
 
 static void test_descriptive_odd(void) {
@@ -73,7 +73,8 @@ static void test_holm(void) {
   const double want[] = {0.04, 0.09, 0.09, 0.025, 0.5};
   double adj[COUNT(p)];
   hl_holm(p, COUNT(p), adj);
-  for (size_t i = 0; i < COUNT(p); i++) CHECK_NEAR(adj[i], want[i], 1e-15);
+  for (size_t i = 0; i < COUNT(p); i++)
+    CHECK_NEAR(adj[i], want[i], 1e-15);
 
   /* in place (adjusted aliases p); .55*2 and .6*1 are capped / raised to 1 */
   double q[] = {0.6, 0.01, 0.55};
@@ -124,7 +125,7 @@ typedef struct mw_case {
   int exact;
 } mw_case_t;
 
-#define MW_CASE(name, a, b, u, p, exact)                                       \
+#define MW_CASE(name, a, b, u, p, exact)                                                           \
   { name, a, b, COUNT(a), COUNT(b), u, p, exact }
 
 static const double same3_a[] = {1, 3, 5}, same3_b[] = {2, 4, 6};
@@ -136,28 +137,23 @@ static const double n8x8_a[] = {0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5};
 static const double n8x8_b[] = {1, 2, 3, 4, 5, 6, 7, 8.25};
 static const double n9x9_a[] = {0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5};
 static const double n9x9_b[] = {1, 2, 3, 4, 5, 6, 7, 8.25, 9.25};
-static const double n10x12_a[] = {10.1, 11.3, 9.7,  12.4, 10.8,
-                                  11.9, 13.2, 10.5, 12.0, 11.1};
+static const double n10x12_a[] = {10.1, 11.3, 9.7, 12.4, 10.8, 11.9, 13.2, 10.5, 12.0, 11.1};
 static const double n10x12_b[] = {12.2, 13.5, 11.6, 14.1, 12.9, 13.8,
                                   12.6, 14.7, 11.8, 13.1, 15.0, 12.3};
 static const double n5x20_a[] = {3.1, 4.7, 2.2, 5.9, 4.0};
-static const double n5x20_b[] = {5.3, 6.1, 4.4, 7.2, 5.8, 6.6, 3.9,
-                                 7.9, 6.3, 5.1, 8.4, 6.9, 5.6, 7.5,
-                                 4.9, 6.0, 8.8, 7.0, 5.5, 6.8};
+static const double n5x20_b[] = {5.3, 6.1, 4.4, 7.2, 5.8, 6.6, 3.9, 7.9, 6.3, 5.1,
+                                 8.4, 6.9, 5.6, 7.5, 4.9, 6.0, 8.8, 7.0, 5.5, 6.8};
 static const double ties12x15_a[] = {1, 1, 2, 2, 2, 3, 3, 4, 4, 5, 5, 6};
-static const double ties12x15_b[] = {2, 3, 3, 4, 4, 4, 5, 5,
-                                     5, 6, 6, 6, 7, 7, 8};
+static const double ties12x15_b[] = {2, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 8};
 static const double tiesmid_a[] = {1, 2, 2, 3}, tiesmid_b[] = {3, 2, 1, 2};
 static const double allsame_a[] = {7, 7, 7, 7, 7};
 static const double allsame_b[] = {7, 7, 7, 7, 7, 7};
-static const double n8x50_a[] = {3.238, 1.508, 6.509, 0.724,
-                                 5.359, 3.657, 0.58,  5.074};
+static const double n8x50_a[] = {3.238, 1.508, 6.509, 0.724, 5.359, 3.657, 0.58, 5.074};
 static const double n8x50_b[] = {
-    1.375, 5.336, 1.699, 1.907,  5.245, 9.269, 2.238, 3.232, 7.274, 10.477,
-    6.771, 4.967, 10.763, 1.466, 9.585, 3.896, 2.443, 2.178, 4.085, 9.161,
-    2.807, 6.816, 7.389, 4.724,  6.477, 1.628, 1.596, 3.06,  7.804, 5.276,
-    4.141, 6.856, 5.532, 3.998,  8.944, 7.99,  3.441, 6.744, 6.252, 9.751,
-    8.294, 3.879, 10.802, 2.181, 5.181, 8.571, 2.52,  5.89,  1.392, 7.682};
+    1.375, 5.336, 1.699, 1.907,  5.245, 9.269, 2.238, 3.232, 7.274, 10.477, 6.771, 4.967, 10.763,
+    1.466, 9.585, 3.896, 2.443,  2.178, 4.085, 9.161, 2.807, 6.816, 7.389,  4.724, 6.477, 1.628,
+    1.596, 3.06,  7.804, 5.276,  4.141, 6.856, 5.532, 3.998, 8.944, 7.99,   3.441, 6.744, 6.252,
+    9.751, 8.294, 3.879, 10.802, 2.181, 5.181, 8.571, 2.52,  5.89,  1.392,  7.682};
 
 static const mw_case_t mw_cases[] = {
     MW_CASE("same3", same3_a, same3_b, 3, 0.7, 1),

@@ -86,10 +86,14 @@ static int parse_cpu_list(const char *s, cpu_set_t *set) {
       if (end == s || hi < lo) return -1;
     }
     if (hi >= CPU_SETSIZE) return -1;
-    for (long c = lo; c <= hi; c++) CPU_SET((int)c, set);
-    if (*end == ',') end++;
-    else if (*end && *end != '\n') return -1;
-    else if (*end == '\n') end++;
+    for (long c = lo; c <= hi; c++)
+      CPU_SET((int)c, set);
+    if (*end == ',')
+      end++;
+    else if (*end && *end != '\n')
+      return -1;
+    else if (*end == '\n')
+      end++;
     s = end;
   }
   return 0;
@@ -121,8 +125,10 @@ static int affinity_is_all_online(void) {
 static void check_counts(const hl_topology_summary_t *s) {
   int nproc = CPU_COUNT(&proc_affinity);
   CHECK((int)s->pus >= nproc);
-  if (affinity_is_all_online()) CHECK_INT(s->pus, nproc);
-  else fprintf(stderr, "test_topology: note: affinity narrower than online CPUs\n");
+  if (affinity_is_all_online())
+    CHECK_INT(s->pus, nproc);
+  else
+    fprintf(stderr, "test_topology: note: affinity narrower than online CPUs\n");
   CHECK(s->cores >= 1 && s->cores <= s->pus);
   CHECK(s->packages >= 1 && s->packages <= s->cores);
   CHECK(s->numa_nodes >= 1);
@@ -168,8 +174,7 @@ static const hl_cache_info_t *find_kind(const hl_topology_summary_t *s, unsigned
                                         const char *type, uint64_t size_bytes) {
   for (unsigned i = 0; i < s->ncaches && i < HL_MAX_CACHE_KINDS; i++) {
     const hl_cache_info_t *c = &s->cache[i];
-    if (c->level == level && strcmp(c->type, type) == 0 && c->size_bytes == size_bytes)
-      return c;
+    if (c->level == level && strcmp(c->type, type) == 0 && c->size_bytes == size_bytes) return c;
   }
   return NULL;
 }
@@ -177,11 +182,11 @@ static const hl_cache_info_t *find_kind(const hl_topology_summary_t *s, unsigned
 /* One sysfs cache index of `cpu` must appear as a kind with the same level,
  * type, size, line and sharing (counted inside the allowed set, as hwloc
  * drops disallowed PUs). Returns 0 when the index does not exist. */
-static int check_sysfs_index(const hl_topology_summary_t *s, const cpu_set_t *allowed,
-                             int cpu, int index) {
+static int check_sysfs_index(const hl_topology_summary_t *s, const cpu_set_t *allowed, int cpu,
+                             int index) {
   char dir[128], path[192], level[16], type[32], size[32], line[32], shared[256];
   snprintf(dir, sizeof dir, "/sys/devices/system/cpu/cpu%d/cache/index%d", cpu, index);
-#define RD(name, buf) \
+#define RD(name, buf)                                                                              \
   (snprintf(path, sizeof path, "%s/" name, dir), read_sysfs(path, buf, sizeof buf))
   if (RD("level", level) || RD("type", type) || RD("size", size)) return 0;
   int have_line = RD("coherency_line_size", line) == 0;
@@ -209,15 +214,17 @@ static void check_caches_vs_sysfs(const hl_topology_summary_t *s) {
   cpu_set_t allowed;
   if (parse_cpu_list(s->allowed_pus, &allowed) != 0) return; /* failed above */
   int cpu = 0;
-  while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &allowed)) cpu++;
+  while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &allowed))
+    cpu++;
   int seen = 0;
-  for (int index = 0; index < 16; index++) seen += check_sysfs_index(s, &allowed, cpu, index);
+  for (int index = 0; index < 16; index++)
+    seen += check_sysfs_index(s, &allowed, cpu, index);
   if (!seen) fprintf(stderr, "test_topology: note: no sysfs cache info for cpu%d\n", cpu);
 }
 
 static void print_summary(const hl_topology_summary_t *s) {
-  fprintf(stderr, "test_topology: %s packages=%u numa=%u cores=%u pus=%u allowed=%s\n",
-          s->source, s->packages, s->numa_nodes, s->cores, s->pus, s->allowed_pus);
+  fprintf(stderr, "test_topology: %s packages=%u numa=%u cores=%u pus=%u allowed=%s\n", s->source,
+          s->packages, s->numa_nodes, s->cores, s->pus, s->allowed_pus);
   for (unsigned i = 0; i < s->ncaches && i < HL_MAX_CACHE_KINDS; i++)
     fprintf(stderr, "test_topology:   L%u %-11s size=%llu line=%u count=%u sharing=%u\n",
             s->cache[i].level, s->cache[i].type, (unsigned long long)s->cache[i].size_bytes,
@@ -249,7 +256,8 @@ static void *worker_main(void *arg) {
   worker_t *w = arg;
   pthread_barrier_wait(w->start);
   w->rc = hl_topology_bind_thread(w->topo, w->pin, w->index, w->threads, &w->pu);
-  for (volatile unsigned long spin = 0; spin < 2000000; spin++) continue;
+  for (volatile unsigned long spin = 0; spin < 2000000; spin++)
+    continue;
   w->cpu_seen = sched_getcpu();
   w->last_cpu = hl_topology_last_cpu(w->topo);
   sched_getaffinity(0, sizeof w->mask, &w->mask);
@@ -264,8 +272,13 @@ static int run_workers(hl_topology_t *topo, hl_pin_t pin, unsigned first, unsign
   pthread_barrier_t start;
   pthread_barrier_init(&start, NULL, n);
   for (unsigned i = 0; i < n; i++) {
-    w[i] = (worker_t){.topo = topo, .start = &start, .pin = pin, .index = first + i,
-                      .threads = threads, .rc = 1, .pu = -2};
+    w[i] = (worker_t){.topo = topo,
+                      .start = &start,
+                      .pin = pin,
+                      .index = first + i,
+                      .threads = threads,
+                      .rc = 1,
+                      .pu = -2};
     if (pthread_create(&tid[i], NULL, worker_main, &w[i]) != 0) exit(99);
   }
   int good = 0;
@@ -285,8 +298,8 @@ static int run_workers(hl_topology_t *topo, hl_pin_t pin, unsigned first, unsign
 }
 
 /* n threads of an n-thread pinning land on n distinct allowed PUs. */
-static void check_distinct(hl_topology_t *topo, hl_pin_t pin, unsigned n,
-                           const cpu_set_t *allowed, cpu_set_t *used, int *seq) {
+static void check_distinct(hl_topology_t *topo, hl_pin_t pin, unsigned n, const cpu_set_t *allowed,
+                           cpu_set_t *used, int *seq) {
   worker_t *w = calloc(n, sizeof *w);
   if (!w) exit(99);
   CHECK_INT(run_workers(topo, pin, 0, n, n, w), n);
@@ -305,8 +318,7 @@ static void check_distinct(hl_topology_t *topo, hl_pin_t pin, unsigned n,
 static int core_key(int cpu) {
   char path[128], buf[256];
   cpu_set_t sib;
-  snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list",
-           cpu);
+  snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", cpu);
   if (read_sysfs(path, buf, sizeof buf) != 0 || parse_cpu_list(buf, &sib) != 0) return -1;
   for (int c = 0; c < CPU_SETSIZE; c++)
     if (CPU_ISSET(c, &sib)) return c;
@@ -319,7 +331,8 @@ static int core_key(int cpu) {
  * never returns), whatever the OS numbering of SMT siblings. */
 static void check_compact_order(const int *seq, unsigned n, const cpu_set_t *allowed) {
   int lowest = 0;
-  while (lowest < CPU_SETSIZE && !CPU_ISSET(lowest, allowed)) lowest++;
+  while (lowest < CPU_SETSIZE && !CPU_ISSET(lowest, allowed))
+    lowest++;
   CHECK_INT(seq[0], lowest);
   for (unsigned i = 1; i < n; i++) {
     int ki = core_key(seq[i]);
@@ -336,7 +349,8 @@ static void check_wrap(hl_topology_t *topo, hl_pin_t pin, unsigned n) {
   if (!lo || !hi) exit(99);
   run_workers(topo, pin, 0, n, 2 * n, lo);
   run_workers(topo, pin, n, n, 2 * n, hi);
-  for (unsigned i = 0; i < n; i++) CHECK_INT(hi[i].pu, lo[i].pu);
+  for (unsigned i = 0; i < n; i++)
+    CHECK_INT(hi[i].pu, lo[i].pu);
   free(lo);
   free(hi);
 }
@@ -355,7 +369,8 @@ static void test_bind(hl_topology_t *topo, const hl_topology_summary_t *s) {
   free(seq);
   check_distinct(topo, HL_PIN_SCATTER, n, &allowed, &used, NULL);
   CHECK(CPU_EQUAL(&used, &allowed));
-  for (unsigned k = 1; k < n; k++) check_distinct(topo, HL_PIN_SCATTER, k, &allowed, &used, NULL);
+  for (unsigned k = 1; k < n; k++)
+    check_distinct(topo, HL_PIN_SCATTER, k, &allowed, &used, NULL);
   check_wrap(topo, HL_PIN_COMPACT, n);
   check_wrap(topo, HL_PIN_SCATTER, n);
 
