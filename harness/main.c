@@ -93,7 +93,7 @@ static int list_params(const char *only) {
       char def[48], quick[48];
       hl_param_format(s, s->def, def, sizeof def);
       hl_param_format(s, s->quick, quick, sizeof quick);
-      printf("  %-10s %-7s default %-6s --quick %-6s %s\n", s->key, kind_word(s->kind), def, quick,
+      printf("  %-10s %-7s default %-8s --quick %-8s %s\n", s->key, kind_word(s->kind), def, quick,
              s->help);
     }
   }

@@ -67,27 +67,34 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 /* ---- selecting workloads and backends --------------------------------- */
 
+static int have_workload(const run_t *r, const hl_workload_t *w) {
+  for (size_t k = 0; k < r->nw; k++)
+    if (r->w[k] == w) return 1;
+  return 0;
+}
+
+/* Names, where "all" stands for every benchmark workload (not selftests). */
 static int pick_workloads(run_t *r) {
   size_t nall;
   const hl_workload_t *const *all = hl_workload_all(&nall);
   r->w = calloc(nall, sizeof *r->w);
   if (!r->w) return HL_ENOMEM;
-  int everything =
-      r->o.nworkloads == 0 || (r->o.nworkloads == 1 && !strcmp(r->o.workloads[0], "all"));
-  if (everything) {
-    for (size_t i = 0; i < nall; i++)
-      if (!strcmp(all[i]->kind, "bench")) r->w[r->nw++] = all[i];
-    return 0;
-  }
-  for (size_t i = 0; i < r->o.nworkloads; i++) {
-    const hl_workload_t *w = hl_workload_find(r->o.workloads[i]);
-    if (!w) {
-      char names[512];
-      hl_workload_names(names, sizeof names);
-      return usage_error("unknown workload '%s'; available: %s", r->o.workloads[i], names);
+  static char *const everything[] = {(char *)"all"};
+  char *const *names = r->o.nworkloads ? r->o.workloads : everything;
+  size_t n = r->o.nworkloads ? r->o.nworkloads : 1;
+  for (size_t i = 0; i < n; i++) {
+    if (!strcmp(names[i], "all")) {
+      for (size_t k = 0; k < nall; k++)
+        if (!strcmp(all[k]->kind, "bench") && !have_workload(r, all[k])) r->w[r->nw++] = all[k];
+      continue;
     }
-    for (size_t k = 0; k < r->nw; k++)
-      if (r->w[k] == w) return usage_error("workload '%s' named twice", w->name);
+    const hl_workload_t *w = hl_workload_find(names[i]);
+    if (!w) {
+      char list[512];
+      hl_workload_names(list, sizeof list);
+      return usage_error("unknown workload '%s'; available: %s (or all)", names[i], list);
+    }
+    if (have_workload(r, w)) return usage_error("workload '%s' named twice", w->name);
     r->w[r->nw++] = w;
   }
   return 0;
@@ -490,7 +497,8 @@ static void usage(FILE *out) {
           "its own process, interleaved, and prints a summary table. Exit status: 0 every\n"
           "cell ok, 1 some cell ended otherwise (oom, crash, timeout, error), 2 bad input.\n\n");
   hl_run_options_help(out);
-  fprintf(out, "\nSee `heaplab list workloads` for workloads and their parameters.\n");
+  fprintf(out, "\nWorkloads: `heaplab list workloads`; their parameters: `heaplab list params`.\n"
+               "A -p key applies to every chosen workload that has it.\n");
 }
 
 static void run_free(run_t *r) {

@@ -26,9 +26,16 @@ expect_exit 0 "$HEAPLAB" compare "$R" "$R"
 expect_in "$T/out" "6 compared: 0 regressions, 0 changed metrics, 0 faster, 0 not comparable"
 expect_not_in "$T/out" "cannot reach"
 
-# 50% slower on one benchmark, every repetition: a regression, p = 2/70.
-edit "$R" "$T/slow.json" "r['cpu_time'] *= 1.5 if r['name'] == '$SS' else 1"
-expect_exit 1 "$HEAPLAB" compare "$R" "$T/slow.json"
+# Known samples for one benchmark (the measured ones are as noisy as the
+# machine): base 100.0..100.3 ns, then edited copies of it.
+edit "$R" "$T/base.json" "r['cpu_time'] = 100 + 0.1 * r['repetition_index'] if r['name'] == '$SS' else r['cpu_time']"
+at() { # at FACTOR FILE: the base samples of $SS times FACTOR
+  edit "$T/base.json" "$2" "r['cpu_time'] *= $1 if r['name'] == '$SS' else 1"
+}
+
+# 50% slower: a regression, p = 2/70 (4 vs 4, no overlap).
+at 1.5 "$T/slow.json"
+expect_exit 1 "$HEAPLAB" compare "$T/base.json" "$T/slow.json"
 expect_in "$T/out" "6 compared: 1 regressions, 0 changed metrics"
 grep -F "$SS " "$T/out" >"$T/line"
 expect_in "$T/line" "REGRESSION"
@@ -36,17 +43,15 @@ expect_in "$T/line" "+50.0%"
 expect_in "$T/line" "0.0286"
 
 # Twice as fast: reported, not a failure.
-edit "$R" "$T/fast.json" "r['cpu_time'] *= 0.5 if r['name'] == '$SS' else 1"
-expect_exit 0 "$HEAPLAB" compare "$R" "$T/fast.json"
+at 0.5 "$T/fast.json"
+expect_exit 0 "$HEAPLAB" compare "$T/base.json" "$T/fast.json"
 expect_in "$T/out" "1 faster"
 
 # Significant but under the threshold: same at 5%, a regression at 1%.
-# Base samples 100.0..100.3, new 102.0..102.3: +2%, fully separated.
-edit "$R" "$T/base2.json" "r['cpu_time'] = 100 + 0.1 * r['repetition_index'] if r['name'] == '$SS' else r['cpu_time']"
-edit "$R" "$T/bit.json" "r['cpu_time'] = 102 + 0.1 * r['repetition_index'] if r['name'] == '$SS' else r['cpu_time']"
-expect_exit 0 "$HEAPLAB" compare "$T/base2.json" "$T/bit.json" --threshold 5
+at 1.02 "$T/bit.json"
+expect_exit 0 "$HEAPLAB" compare "$T/base.json" "$T/bit.json" --threshold 5
 expect_in "$T/out" "+2.0%      0.0286   4/4  same"
-expect_exit 1 "$HEAPLAB" compare "$T/base2.json" "$T/bit.json" --threshold 1
+expect_exit 1 "$HEAPLAB" compare "$T/base.json" "$T/bit.json" --threshold 1
 
 # A deterministic metric changed: always reported, exit 1.
 edit "$R" "$T/allocs.json" "r['allocs'] += 1 if r['name'] == '$SS' else 0"

@@ -13,7 +13,7 @@ grep -q "^$B .* available:" "$T/list" || { echo "SKIP: $B: $(grep "^$B" "$T/list
 
 # A -p key applies to every chosen workload that has it (ops: pool-reuse,
 # large-objects and fault-inject).
-workloads=escape-return,pool-reuse,sizeclass-sweep,large-objects,steady-service,fault-inject
+workloads=all,fault-inject
 params=(-p calls=20000 -p ops=2000 -p step=64 -p passes=1 -p live=1M -p churn=4M -p kind=none)
 for threads in 1 2; do
   O="$T/conf-$threads.json"

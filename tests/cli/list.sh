@@ -17,7 +17,7 @@ for w in escape-return pool-reuse sizeclass-sweep large-objects steady-service f
 done
 
 expect_exit 0 "$HEAPLAB" list params steady-service
-expect_in "$T/out" "live       size    default 16M    --quick 4M"
+expect_in "$T/out" "live       size    default 16M      --quick 4M"
 expect_in "$T/out" "churn"
 
 expect_exit 0 "$HEAPLAB" list counters
