@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct cell {
@@ -512,6 +513,24 @@ static void run_free(run_t *r) {
   hl_run_options_free(&r->o);
 }
 
+/* Checked before the run, without creating anything: the file is written
+ * (temporary + rename) in its directory, which must exist and be writable;
+ * an existing file must not be a directory. */
+static int output_writable(const char *path) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash)
+    snprintf(dir, sizeof dir, ".");
+  else if (slash == dir)
+    dir[1] = '\0';
+  else
+    *slash = '\0';
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
+  return access(dir, W_OK | X_OK) == 0;
+}
+
 static int setup_run(run_t *r, int argc, char **argv) {
   int rc = hl_run_options_parse(argc, argv, &r->o);
   if (rc == 1) {
@@ -523,13 +542,18 @@ static int setup_run(run_t *r, int argc, char **argv) {
   if (n <= 0) return usage_error("cannot find the heaplab executable");
   r->exe[n] = '\0';
   r->backend_info = json_object();
+  if (r->o.pin != HL_PIN_NONE) {
+    hl_topology_t *topo = NULL;
+    if (hl_topology_load(&topo) != 0)
+      return usage_error("--pin %s needs hwloc, which this build lacks (use --pin none)",
+                         hl_pin_name(r->o.pin));
+    hl_topology_free(topo);
+  }
   if ((rc = pick_workloads(r)) || (rc = check_param_keys(r)) || (rc = pick_backends(r))) return rc;
   if ((rc = plan(r)) != 0) return rc;
-  if (r->o.output) { /* fail now, not after the run, if it cannot be written */
-    FILE *f = fopen(r->o.output, "a");
-    if (!f) return usage_error("cannot write results file '%s'", r->o.output);
-    fclose(f);
-  }
+  if (r->o.output && !output_writable(r->o.output))
+    return usage_error("cannot write results file '%s' (is its directory there and writable?)",
+                       r->o.output);
   return prepare_context(r, argc, argv);
 }
 

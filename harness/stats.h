@@ -30,12 +30,14 @@ typedef struct hl_utest {
   int exact; /* 1: exact distribution; 0: normal approximation */
 } hl_utest_t;
 
-/* 0, or HL_EINVAL when a sample is empty. */
+/* 0; HL_EINVAL for an empty sample or a NULL argument, HL_ENOMEM, or
+ * HL_ERANGE when the sizes would overflow the exact distribution. */
 int hl_mann_whitney(const double *a, size_t na, const double *b, size_t nb, hl_utest_t *out);
 
 /* Holm-Bonferroni step-down adjustment of n p-values: adjusted[i] is the
  * smallest family-wise alpha at which hypothesis i is rejected (monotone,
- * capped at 1). adjusted may alias p. */
+ * capped at 1). adjusted may alias p. If its scratch copy cannot be
+ * allocated every adjusted value is 1 (nothing rejected). */
 void hl_holm(const double *p, size_t n, double *adjusted);
 
 #endif

@@ -38,6 +38,7 @@ bad "expected KEY=VALUE" run -w steady-service -b glibc -p live -o "$R"
 bad "unknown option '--frobnicate'" run --frobnicate
 bad "unexpected argument 'extra'" run -w pool-reuse -b glibc extra
 bad "cannot write results file" run -w pool-reuse -b glibc -o /nonexistent-dir/r.json
+bad "cannot write results file" run -w pool-reuse -b glibc -o "$T"
 bad "unknown command 'rnu'" rnu
 bad "expected one of: backends, workloads, counters, params" list things
 bad "unknown workload 'nope'" list params nope
