@@ -42,6 +42,8 @@ typedef struct hl_cache_info {
   unsigned num_sharing; /* PUs sharing one cache */
 } hl_cache_info_t;
 
+/* Counts cover the part of the machine this process may use (hwloc drops
+ * PUs outside the cgroup's cpuset), not the whole host. */
 typedef struct hl_topology_summary {
   char source[32]; /* "hwloc 2.9.0" */
   unsigned packages, numa_nodes, cores, pus;
