@@ -20,6 +20,8 @@
   };
 
 extern const hl_backend_t hl_backend_glibc;
+extern const hl_backend_t hl_backend_span;
+extern const hl_backend_t hl_backend_span_malloc;
 #if HL_HAVE_JEMALLOC
 extern const hl_backend_t hl_backend_jemalloc;
 #else
@@ -42,8 +44,8 @@ HL_UNBUILT(bdwgc, HL_BACKEND_GC, "libgc-dev", HL_DISABLED_BDWGC)
 #endif
 
 static const hl_backend_t *const registry[] = {
-    &hl_backend_glibc,    &hl_backend_jemalloc, &hl_backend_mimalloc,
-    &hl_backend_tcmalloc, &hl_backend_bdwgc,
+    &hl_backend_glibc, &hl_backend_jemalloc,    &hl_backend_mimalloc, &hl_backend_tcmalloc,
+    &hl_backend_span,  &hl_backend_span_malloc, &hl_backend_bdwgc,
 };
 
 const hl_backend_t *const *hl_backend_all(size_t *n_out) {
@@ -55,6 +57,12 @@ const hl_backend_t *hl_backend_find(const char *name) {
   for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
     if (strcmp(registry[i]->name, name) == 0) return registry[i];
   return NULL;
+}
+
+const char *hl_backend_preload(const hl_backend_t *b) {
+  if (!b->preload) return NULL;
+  if (b->locate_library) return b->locate_library();
+  return b->library;
 }
 
 const char *hl_backend_kind_name(hl_backend_kind_t kind) {

@@ -69,6 +69,13 @@ typedef struct hl_backend_info {
   char settings[256];     /* effective knobs, e.g. "free_space_divisor=2" */
 } hl_backend_info_t;
 
+/* How a backend lays out objects of one request size (its size class). */
+typedef struct hl_size_class {
+  uint64_t object_bytes; /* what a request of this size really occupies */
+  uint64_t span_bytes;   /* the slab (span) objects of this class are cut from */
+  uint64_t objects;      /* objects per slab */
+} hl_size_class_t;
+
 typedef struct hl_backend {
   const char *name;    /* short lowercase id used everywhere: "jemalloc" */
   const char *summary; /* one line for `heaplab list backends` */
@@ -115,12 +122,22 @@ typedef struct hl_backend {
   void (*write_barrier)(void **slot, void *value);
   /* child, optional: usable size of an allocated object (fragmentation). */
   size_t (*usable_size)(void *obj);
+  /* optional: the size class a request of `bytes` goes to, without
+   * allocating. Returns 0, or HL_E* for sizes outside its classes. */
+  int (*size_class)(size_t bytes, hl_size_class_t *out);
+  /* optional: the library to preload, found at run time (a library built
+   * with heaplab, next to its executable); NULL when it cannot be found.
+   * Overrides `library`. */
+  const char *(*locate_library)(void);
 } hl_backend_t;
 
 /* Registry (allocators/backend.c). */
 const hl_backend_t *const *hl_backend_all(size_t *n_out);
 const hl_backend_t *hl_backend_find(const char *name);
 const char *hl_backend_kind_name(hl_backend_kind_t kind);
+/* What LD_PRELOAD must name for b's workers, or NULL (not a preload
+ * backend, or its library cannot be found: the probe then says why). */
+const char *hl_backend_preload(const hl_backend_t *b);
 /* "glibc jemalloc ..." for error hints. */
 void hl_backend_names(char *buf, size_t len);
 

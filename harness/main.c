@@ -50,13 +50,13 @@ static int list_backends(void) {
     json_t *info = NULL;
     char why[512] = "";
     int ok = hl_runner_probe_backend(all[i], &info, why, sizeof why);
+    const char *path = json_string_value(json_object_get(info, "library_path"));
     if (ok)
-      printf("%-10s %-7s available: %s %s (%s)\n", all[i]->name, hl_backend_kind_name(all[i]->kind),
+      printf("%-12s %-7s available: %s %s (%s)\n", all[i]->name, hl_backend_kind_name(all[i]->kind),
              all[i]->name, json_string_value(json_object_get(info, "version")),
-             all[i]->library ? json_string_value(json_object_get(info, "library_path"))
-                             : "the C library");
+             path && *path ? path : "built into heaplab");
     else
-      printf("%-10s %-7s unavailable: %s\n", all[i]->name, hl_backend_kind_name(all[i]->kind), why);
+      printf("%-12s %-7s unavailable: %s\n", all[i]->name, hl_backend_kind_name(all[i]->kind), why);
     json_decref(info);
   }
   return HL_EXIT_OK;

@@ -115,7 +115,7 @@ int hl_runner_probe_backend(const hl_backend_t *b, json_t **info, char *why, siz
   exe[n] = '\0';
   char *argv[] = {exe, (char *)"__probe", (char *)b->name, NULL};
   hl_spawn_config_t cfg = {.argv = argv,
-                           .preload = b->preload ? b->library : NULL,
+                           .preload = hl_backend_preload(b),
                            .timeout_s = 30,
                            .interrupted = &interrupted};
   hl_child_result_t res;
@@ -369,7 +369,7 @@ static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep) {
   argv_builder_t a;
   worker_argv(r, c, rep, &a);
   hl_spawn_config_t cfg = {.argv = a.argv,
-                           .preload = c->b->preload ? c->b->library : NULL,
+                           .preload = hl_backend_preload(c->b),
                            .limit_bytes = r->o.limit_bytes,
                            .timeout_s = r->o.timeout_s,
                            .interrupted = &interrupted};

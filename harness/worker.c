@@ -245,6 +245,23 @@ static void add_counters(const worker_t *wk, unsigned threads, json_t *entry) {
   }
 }
 
+static json_t *classes_json(const hl_wl_thread_t *t) {
+  json_t *arr = json_array();
+  for (unsigned i = 0; i < t->nclasses; i++) {
+    const hl_class_row_t *r = &t->classes[i];
+    json_t *row = json_pack("{s:I, s:I, s:I}", "object_bytes", (json_int_t)r->object_bytes,
+                            "min_request_bytes", (json_int_t)r->min_request, "max_request_bytes",
+                            (json_int_t)r->max_request);
+    if (r->span_bytes) {
+      json_object_set_new(row, "objects", json_integer((json_int_t)r->objects));
+      json_object_set_new(row, "span_bytes", json_integer((json_int_t)r->span_bytes));
+    }
+    json_object_set_new(row, "max_waste_pct", json_real(r->max_waste_pct));
+    json_array_append_new(arr, row);
+  }
+  return arr;
+}
+
 static json_t *cpu_list(const worker_t *wk, unsigned threads, int bound) {
   json_t *arr = json_array();
   for (unsigned t = 0; t < threads; t++) {
@@ -265,6 +282,7 @@ static json_t *build_entry(worker_t *wk, json_t *gb_row, unsigned threads) {
   for (unsigned i = 0; i < t0->nextra; i++)
     json_object_set_new(e, t0->extra[i].name, json_real(t0->extra[i].value));
   json_object_set_new(e, "sites", sites_json(wk, threads));
+  if (t0->nclasses) json_object_set_new(e, "size_classes", classes_json(t0));
   if (wk->o->pin != HL_PIN_NONE) json_object_set_new(e, "cpus_bound", cpu_list(wk, threads, 1));
   json_object_set_new(e, "cpus_ran", cpu_list(wk, threads, 0));
   return e;

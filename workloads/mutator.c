@@ -178,6 +178,10 @@ size_t hl_usable_size(const hl_mutator_t *m, void *obj) {
   return m->backend->usable_size ? m->backend->usable_size(obj) : 0;
 }
 
+int hl_size_class_info(const hl_mutator_t *m, size_t bytes, hl_size_class_t *out) {
+  return m->backend->size_class ? m->backend->size_class(bytes, out) : HL_EUNAVAIL;
+}
+
 int hl_roots_new(hl_mutator_t *m, size_t n, hl_roots_t **out) {
   hl_roots_t *r = calloc(1, sizeof *r);
   if (!r) return HL_ENOMEM;

@@ -95,6 +95,9 @@ void hl_set(hl_mutator_t *m, void *obj, unsigned slot, void *target);
 /* Bytes the backend actually set aside for obj (>= requested), or 0 when the
  * backend cannot tell. Not for timed loops. */
 size_t hl_usable_size(const hl_mutator_t *m, void *obj);
+/* The backend's size class for a request of `bytes`, when it has classes
+ * and says so (0), else HL_EUNAVAIL / HL_ERANGE. */
+int hl_size_class_info(const hl_mutator_t *m, size_t bytes, hl_size_class_t *out);
 static inline void *hl_get(const void *obj, unsigned slot) {
   return ((void *const *)obj)[slot];
 }

@@ -8,10 +8,13 @@
  * per-class caches, class switching.
  *
  * After the timed loop, the teardown asks the backend how many bytes it set
- * aside for one object of each size (malloc_usable_size, GC_size) and
- * reports internal fragmentation: internal_frag_pct = 100 * (usable -
- * requested) / usable summed over all sizes, and max_frag_pct, the worst
- * single size. Backends that cannot tell report neither. */
+ * aside for one object of each size (malloc_usable_size, GC_size, or its
+ * size-class table) and reports internal fragmentation: internal_frag_pct =
+ * 100 * (usable - requested) / usable summed over all sizes, and
+ * max_frag_pct, the worst single size. Backends that publish their size
+ * classes (span) also get a row per class: its requests, objects per span,
+ * span bytes and worst waste (round-up plus span tail, the "max waste" of
+ * Go's size-class table). Backends that cannot tell report none of this. */
 #include "window.h"
 #include "workload.h"
 
@@ -91,16 +94,49 @@ static void ss_run(hl_wl_thread_t *t, uint64_t iterations) {
   t->sink += sink;
 }
 
-/* Internal fragmentation per size, measured once, untimed. */
+/* Adds request `bytes` to the per-class table (requests come in increasing
+ * order, so a class is always the last row or a new one). */
+static void add_to_class(hl_wl_thread_t *t, uint64_t bytes, const hl_size_class_t *sc) {
+  hl_class_row_t *r = t->nclasses ? &t->classes[t->nclasses - 1] : NULL;
+  if (!r || r->object_bytes != sc->object_bytes) {
+    if (t->nclasses == HL_MAX_CLASS_ROWS) return;
+    r = &t->classes[t->nclasses++];
+    r->object_bytes = sc->object_bytes;
+    r->min_request = bytes;
+    r->objects = sc->objects;
+    r->span_bytes = sc->span_bytes;
+  }
+  r->max_request = bytes;
+  /* Go's max waste: the smallest request of the class rounded up in every
+   * slot, plus the span's tail (mksizeclasses.go). */
+  if (r->span_bytes)
+    r->max_waste_pct = 100.0 *
+                       (double)((r->object_bytes - r->min_request) * r->objects +
+                                (r->span_bytes - r->objects * r->object_bytes)) /
+                       (double)r->span_bytes;
+  else
+    r->max_waste_pct = 100.0 * (double)(r->object_bytes - r->min_request) / (double)r->object_bytes;
+}
+
+/* Internal fragmentation per size, measured once, untimed: from the
+ * backend's size classes when it publishes them (no allocation), else from
+ * the usable size of one object of each size (malloc_usable_size, GC_size). */
 static void measure_fragmentation(hl_wl_thread_t *t) {
   const uint64_t min = t->param[P_MIN], step = t->param[P_STEP];
   const uint64_t n = nsizes(t->param);
   double requested = 0, usable = 0, worst = 0;
   for (uint64_t k = 0; k < n; k++) {
     size_t bytes = (size_t)(min + k * step);
-    void *p = hl_new(t->m, &sites[SITE_OBJ], bytes, 0);
-    size_t u = hl_usable_size(t->m, p);
-    hl_drop(t->m, p, bytes);
+    hl_size_class_t sc = {0};
+    size_t u;
+    if (hl_size_class_info(t->m, bytes, &sc) == 0) {
+      u = sc.object_bytes;
+      add_to_class(t, bytes, &sc);
+    } else {
+      void *p = hl_new(t->m, &sites[SITE_OBJ], bytes, 0);
+      u = hl_usable_size(t->m, p);
+      hl_drop(t->m, p, bytes);
+    }
     if (u == 0) return; /* backend cannot tell */
     requested += (double)bytes;
     usable += (double)u;

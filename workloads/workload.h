@@ -39,6 +39,14 @@ typedef struct hl_param_spec {
 
 #define HL_MAX_PARAMS 8
 #define HL_MAX_EXTRAS 4
+#define HL_MAX_CLASS_ROWS 128
+
+/* One size class as a workload measured it (sizeclass-sweep). */
+typedef struct hl_class_row {
+  uint64_t object_bytes, min_request, max_request; /* requests min..max land here */
+  uint64_t objects, span_bytes;                    /* 0 when the backend cannot tell */
+  double max_waste_pct; /* worst waste: round-up of the smallest request plus span tail */
+} hl_class_row_t;
 
 /* Per-thread context handed to a workload's functions. */
 typedef struct hl_wl_thread {
@@ -56,6 +64,8 @@ typedef struct hl_wl_thread {
     double value;
   } extra[HL_MAX_EXTRAS];
   unsigned nextra;
+  hl_class_row_t classes[HL_MAX_CLASS_ROWS]; /* per size class, when measured */
+  unsigned nclasses;
   char error[192]; /* why setup failed, for the results (hl_wl_fail) */
 } hl_wl_thread_t;
 

@@ -4,11 +4,11 @@
 
 expect_exit 0 "$HEAPLAB" list backends
 expect_py "all(len(l.split()) >= 3 for l in open('$T/out'))"
-for b in glibc jemalloc mimalloc tcmalloc bdwgc; do
+for b in glibc jemalloc mimalloc tcmalloc span span-malloc bdwgc; do
   checks=$((checks + 1))
   grep -Eq "^$b +(malloc|gc) +(available: $b [0-9]|unavailable: .+)" "$T/out" || fail "no line for $b"
 done
-expect_in "$T/out" "glibc      malloc  available: glibc "
+expect_in "$T/out" "glibc        malloc  available: glibc "
 
 expect_exit 0 "$HEAPLAB" list workloads
 for w in escape-return pool-reuse sizeclass-sweep large-objects steady-service fault-inject; do

@@ -1,0 +1,154 @@
+/* The span allocator as heaplab backends.
+ *
+ *   span         in the worker process itself: objects come from
+ *                span_alloc_typed, so pointer-free objects use the noscan
+ *                span classes and, under 16 bytes, the tiny allocator, as in
+ *                Go; everything else in the worker keeps glibc's malloc
+ *   span-malloc  libheaplab-span.so put into the worker with LD_PRELOAD,
+ *                exactly as jemalloc is: every malloc of the process is
+ *                served by the span allocator (no type information, so no
+ *                tiny allocator)
+ */
+#include "backend.h"
+#include "preload.h"
+#include "sizeclass.h"
+#include "span.h"
+
+#include "error.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void fill_stats(const span_stats_t *st, hl_heap_stats_t *out) {
+  hl_heap_stats_set(out, HL_HS_heap_alloc_bytes, st->heap_alloc);
+  hl_heap_stats_set(out, HL_HS_heap_inuse_bytes, st->heap_inuse);
+  hl_heap_stats_set(out, HL_HS_heap_sys_bytes, st->heap_sys);
+  hl_heap_stats_set(out, HL_HS_heap_released_bytes, st->heap_released);
+}
+
+/* "heaplab-span 0.1.0" -> "0.1.0" */
+static void version_number(const char *v, char *buf, size_t len) {
+  const char *sp = strchr(v, ' ');
+  snprintf(buf, len, "%s", sp ? sp + 1 : v);
+}
+
+static void settings(char *buf, size_t len) {
+  const char *mode = getenv("HEAPLAB_SPAN_SCAVENGER");
+  snprintf(buf, len, "scavenger=%s", mode && *mode ? mode : "background");
+}
+
+/* Go's class for a request: its object size, span bytes and objects. */
+static int span_size_class_info(size_t bytes, hl_size_class_t *out) {
+  if (bytes == 0 || bytes > SPAN_MAX_SMALL_BYTES) return HL_ERANGE;
+  unsigned cls = span_size_class(bytes);
+  out->object_bytes = span_class_bytes[cls];
+  out->span_bytes = (uint64_t)span_class_pages[cls] * SPAN_PAGE_BYTES;
+  out->objects = span_class_objects[cls];
+  return 0;
+}
+
+/* ---- span: in process --------------------------------------------------------- */
+
+static int inproc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
+                       size_t why_len) {
+  (void)cfg, (void)why, (void)why_len;
+  version_number(span_version(), info->version, sizeof info->version);
+  settings(info->settings, sizeof info->settings);
+  return 0;
+}
+
+static void *inproc_alloc(size_t bytes, unsigned nptrs) { return span_alloc_typed(bytes, nptrs); }
+static void inproc_free(void *obj, size_t bytes) {
+  (void)bytes;
+  span_free(obj);
+}
+static int inproc_stats(hl_heap_stats_t *out) {
+  span_stats_t st;
+  span_read_stats(&st);
+  fill_stats(&st, out);
+  return 0;
+}
+
+const hl_backend_t hl_backend_span = {
+    .name = "span",
+    .summary = "heaplab's Go-modelled span allocator, in the worker (typed objects, tiny allocator)",
+    .kind = HL_BACKEND_MALLOC,
+    .caps = HL_CAP_FREE | HL_CAP_STATS,
+    .package = "heaplab",
+    .init = inproc_init,
+    .alloc = inproc_alloc,
+    .free = inproc_free,
+    .stats = inproc_stats,
+    .usable_size = span_usable_size,
+    .size_class = span_size_class_info,
+};
+
+/* ---- span-malloc: LD_PRELOAD of libheaplab-span.so ------------------------------ */
+
+#define SO_NAME "libheaplab-span.so"
+
+/* Next to the heaplab executable: the build tree (harness/../allocators/span)
+ * or an install (bin/../lib[/multiarch]). */
+static const char *locate(void) {
+  static char found[4096];
+  static const char *const rel[] = {"/../allocators/span/" SO_NAME,
+                                    "/../lib/x86_64-linux-gnu/" SO_NAME, "/../lib/" SO_NAME};
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return NULL;
+  exe[n] = '\0';
+  char *slash = strrchr(exe, '/');
+  if (!slash) return NULL;
+  *slash = '\0';
+  for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+    char path[4096 + 64];
+    snprintf(path, sizeof path, "%s%s", exe, rel[i]);
+    struct stat st;
+    if (stat(path, &st) == 0 && realpath(path, found)) return found;
+  }
+  return NULL;
+}
+
+typedef void (*read_stats_fn)(span_stats_t *out);
+static read_stats_fn so_read_stats;
+
+static int so_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
+                   size_t why_len) {
+  (void)cfg;
+  const char *(*version)(void) = (const char *(*)(void))hl_preload_verify(
+      SO_NAME, "heaplab_span_version", info, why, why_len);
+  if (!version) return HL_EUNAVAIL;
+  version_number(version(), info->version, sizeof info->version);
+  settings(info->settings, sizeof info->settings);
+  so_read_stats = (read_stats_fn)hl_preload_sym("heaplab_span_read_stats");
+  return 0;
+}
+
+static int so_stats(hl_heap_stats_t *out) {
+  if (!so_read_stats) return HL_EUNAVAIL;
+  span_stats_t st;
+  so_read_stats(&st);
+  fill_stats(&st, out);
+  return 0;
+}
+
+const hl_backend_t hl_backend_span_malloc = {
+    .name = "span-malloc",
+    .summary = "heaplab's span allocator as the process's malloc, LD_PRELOAD of " SO_NAME,
+    .kind = HL_BACKEND_MALLOC,
+    .caps = HL_CAP_FREE | HL_CAP_STATS,
+    .library = SO_NAME,
+    .preload = 1,
+    .package = "heaplab",
+    .init = so_init,
+    .alloc = hl_malloc_alloc,
+    .free = hl_malloc_free,
+    .stats = so_stats,
+    .usable_size = hl_malloc_usable_size,
+    .size_class = span_size_class_info,
+    .locate_library = locate,
+};

@@ -1,0 +1,165 @@
+/* Central span lists, one per span class (Go's mcentral): the spans no
+ * thread has cached, split into partial (a free slot somewhere) and full.
+ *
+ * A thread cache takes a partial span, or a new one from the heap (Go's
+ * cacheSpan/grow), and gives back the span it has used up (uncacheSpan).
+ * Taking or giving back sweeps the span: the remote frees recorded in its
+ * remote_free bits are folded into its allocation bits, which is what Go's
+ * sweeper does with the mark bits after a collection. A span whose objects
+ * are all free goes back to the page heap (Go's freeSpan).
+ *
+ * Go keeps partial and full lists twice, swept and unswept, because its
+ * sweeper works lazily between collections; here every span on a list has
+ * been swept when it was put there, and frees after that are found through
+ * remote_count, so one pair of lists is enough. */
+#include "internal.h"
+
+#include <string.h>
+
+typedef struct central {
+  pthread_mutex_t lock;
+  span_t *partial, *full;
+  span_t *empty;       /* spans with no live object, kept back from the heap */
+  uint32_t empty_pages; /* pages of those */
+} central_t;
+
+/* Empty spans kept per class: up to this many pages (one span at least). */
+#define EMPTY_PAGES_PER_CLASS 4u
+
+/* Statically initialised (the first malloc may come before any
+ * constructor runs). */
+static central_t centrals[SPAN_ALL_SPCS] = {
+    [0 ... SPAN_ALL_SPCS - 1] = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, NULL, 0}};
+
+static void list_push(span_t **head, span_t *s, uint8_t list) {
+  s->prev = NULL;
+  s->next = *head;
+  if (*head) (*head)->prev = s;
+  *head = s;
+  s->list = list;
+}
+
+static void list_remove(central_t *c, span_t *s) {
+  span_t **head = s->list == LIST_PARTIAL ? &c->partial
+                  : s->list == LIST_FULL  ? &c->full
+                                          : &c->empty;
+  if (s->list == LIST_EMPTY) c->empty_pages -= s->npages;
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    *head = s->next;
+  if (s->next) s->next->prev = s->prev;
+  s->next = s->prev = NULL;
+  s->list = LIST_NONE;
+}
+
+uint32_t span_sweep(span_t *s) {
+  uint32_t merged = 0;
+  for (uint32_t w = 0; w < s->nwords; w++) {
+    uint64_t bits = atomic_exchange_explicit(&s->remote_free[w], 0, memory_order_acquire);
+    if (!bits) continue;
+    if ((s->alloc_bits[w] & bits) != bits)
+      span_fatal("free(): double free or pointer not allocated", (void *)s->base);
+    s->alloc_bits[w] &= ~bits;
+    merged += (uint32_t)__builtin_popcountll(bits);
+  }
+  atomic_fetch_sub_explicit(&s->remote_count, (int32_t)merged, memory_order_relaxed);
+  uint32_t live = atomic_load_explicit(&s->alloc_count, memory_order_relaxed) - merged;
+  atomic_store_explicit(&s->alloc_count, live, memory_order_relaxed);
+  return live;
+}
+
+/* Starts the allocation cursor over at slot 0 (after a sweep). */
+static void reset_cursor(span_t *s) {
+  s->freeindex = 0;
+  s->alloc_cache = ~s->alloc_bits[0];
+}
+
+span_t *central_cache_span(uint16_t spc, mcache_t *c) {
+  central_t *ce = &centrals[spc];
+  pthread_mutex_lock(&ce->lock);
+  span_t *s = ce->partial ? ce->partial : ce->empty;
+  if (s) {
+    list_remove(ce, s);
+    span_sweep(s);
+    reset_cursor(s);
+    atomic_store_explicit(&s->owner, c, memory_order_relaxed);
+    pthread_mutex_unlock(&ce->lock);
+    return s;
+  }
+  pthread_mutex_unlock(&ce->lock);
+  unsigned cls = spc == SPAN_TINY_SPC ? SPAN_TINY_CLASS : spc >> 1u;
+  s = heap_alloc_span(span_class_pages[cls], spc, 1);
+  if (s) atomic_store_explicit(&s->owner, c, memory_order_relaxed);
+  return s;
+}
+
+/* With the central lock held and the span on no list and unowned: put it
+ * where it belongs. Returns 1 when it must go back to the heap (the caller
+ * does that after unlocking).
+ *
+ * Empty spans are kept back, up to EMPTY_PAGES_PER_CLASS pages a class.
+ * With explicit free a span empties far more often than under Go's
+ * collector (a class with one object per span empties at every free), and
+ * sending each one through the page heap and back costs more than the
+ * objects in it. span_scavenge_all gives them back. */
+static int file_span(central_t *ce, span_t *s, uint32_t live) {
+  if (live == 0 && (!ce->empty || ce->empty_pages + s->npages <= EMPTY_PAGES_PER_CLASS)) {
+    list_push(&ce->empty, s, LIST_EMPTY);
+    ce->empty_pages += s->npages;
+    return 0;
+  }
+  if (live == 0) {
+    atomic_fetch_add_explicit(&s->gen, 1, memory_order_relaxed);
+    return 1;
+  }
+  list_push(live < s->nelems ? &ce->partial : &ce->full, s,
+            live < s->nelems ? LIST_PARTIAL : LIST_FULL);
+  return 0;
+}
+
+void central_uncache_span(span_t *s) {
+  central_t *ce = &centrals[s->spc];
+  pthread_mutex_lock(&ce->lock);
+  atomic_store_explicit(&s->owner, NULL, memory_order_release);
+  int release = file_span(ce, s, span_sweep(s));
+  pthread_mutex_unlock(&ce->lock);
+  if (release) heap_free_span(s);
+}
+
+void central_remote_freed(span_t *s, uint16_t spc, uint32_t gen) {
+  central_t *ce = &centrals[spc];
+  pthread_mutex_lock(&ce->lock);
+  int release = 0;
+  if (atomic_load_explicit(&s->gen, memory_order_relaxed) == gen && s->list != LIST_NONE) {
+    list_remove(ce, s);
+    release = file_span(ce, s, span_sweep(s));
+  }
+  pthread_mutex_unlock(&ce->lock);
+  if (release) heap_free_span(s);
+}
+
+void central_release_empty(void) {
+  for (unsigned i = 0; i < SPAN_ALL_SPCS; i++) {
+    central_t *ce = &centrals[i];
+    for (;;) {
+      pthread_mutex_lock(&ce->lock);
+      span_t *s = ce->empty;
+      if (s) {
+        list_remove(ce, s);
+        atomic_fetch_add_explicit(&s->gen, 1, memory_order_relaxed);
+      }
+      pthread_mutex_unlock(&ce->lock);
+      if (!s) break;
+      heap_free_span(s);
+    }
+  }
+}
+
+void central_lock_all(void) {
+  for (unsigned i = 0; i < SPAN_ALL_SPCS; i++) pthread_mutex_lock(&centrals[i].lock);
+}
+
+void central_unlock_all(void) {
+  for (unsigned i = SPAN_ALL_SPCS; i-- > 0;) pthread_mutex_unlock(&centrals[i].lock);
+}

@@ -1,0 +1,267 @@
+/* Internals of the span allocator shared by its modules (not an API).
+ *
+ * Layout of the heap:
+ *   arena   64 MiB of reserved address space, aligned to 64 MiB (Go's
+ *           heapArena); a larger one for a single huge object
+ *   chunk   4 MiB = 512 pages, the unit of commit (mprotect read/write) and
+ *           of the page allocator's bitmaps (Go's pallocChunk)
+ *   page    8 KiB (Go's runtime page, _PageShift = 13)
+ *   span    a run of pages holding one large object, or objects of one
+ *           size class (mspan)
+ * Locks, in the only order they are ever nested: a central (mcentral) lock,
+ * then the heap lock. The cache-list lock is taken alone.
+ */
+#ifndef SPAN_INTERNAL_H
+#define SPAN_INTERNAL_H
+
+#include "sizeclass.h"
+#include "span.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPAN_ARENA_SHIFT 26
+#define SPAN_ARENA_BYTES ((uintptr_t)1 << SPAN_ARENA_SHIFT)
+#define SPAN_CHUNK_PAGES 512u
+#define SPAN_CHUNK_BYTES ((uintptr_t)SPAN_CHUNK_PAGES * SPAN_PAGE_BYTES)
+#define SPAN_ARENA_CHUNKS ((unsigned)(SPAN_ARENA_BYTES / SPAN_CHUNK_BYTES))
+#define SPAN_CHUNK_WORDS (SPAN_CHUNK_PAGES / 64)
+#define SPAN_MAX_OBJECTS 1024u
+/* Span classes: Go's sizeclass<<1 | noscan, plus one extra class for tiny
+ * blocks (their spans carry per-block reference counts; see tiny.c). */
+#define SPAN_CLASSES (SPAN_NUM_CLASSES * 2)
+#define SPAN_TINY_SPC SPAN_CLASSES
+#define SPAN_ALL_SPCS (SPAN_CLASSES + 1)
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+struct mcache;
+
+enum { SPAN_SMALL = 1, SPAN_LARGE = 2, SPAN_TINY = 4 };
+enum { LIST_NONE = 0, LIST_PARTIAL = 1, LIST_FULL = 2, LIST_EMPTY = 3 };
+
+typedef struct span {
+  /* The owner's fast path (Go's nextFreeFast) reads these. */
+  uint64_t alloc_cache; /* inverted alloc_bits from freeindex: bit k = slot freeindex+k is free */
+  uint32_t freeindex;   /* slots below it were looked at since the last sweep */
+  uint32_t nelems;
+  uintptr_t base;
+  uint32_t elem_bytes;
+  uint32_t divmagic;
+  uint64_t *alloc_bits; /* 1 = allocated; bits past nelems are set */
+  /* Objects allocated and not freed, as far as the owner (or the central
+   * lock holder) has seen; remote frees are subtracted at sweep. Written by
+   * one thread at a time, read racily by remote freers: relaxed atomic. */
+  _Atomic uint32_t alloc_count;
+  uint16_t spc;    /* span class (SPAN_TINY_SPC for tiny blocks) */
+  uint8_t kind;    /* SPAN_SMALL, SPAN_LARGE; SPAN_SMALL | SPAN_TINY for tiny blocks */
+  uint8_t list;    /* LIST_*: where it is while not cached (central lock) */
+  uint32_t npages;
+  uint32_t nwords; /* words of each bitmap */
+  uint8_t needzero; /* some page was in use before: contents not known zero */
+  _Atomic(struct mcache *) owner;   /* the cache holding it, or NULL */
+  _Atomic uint64_t *remote_free;    /* frees by threads that do not own it */
+  _Atomic int32_t remote_count;     /* frees in remote_free not yet swept */
+  _Atomic uint8_t *tiny_refs;       /* tiny spans: live sub-objects per block */
+  /* Incremented (under the central lock) whenever the span goes back to
+   * the heap, and kept when the structure is reused: a remote freer that
+   * lost the race with the span's release sees a different generation. */
+  _Atomic uint32_t gen;
+  struct span *next, *prev;         /* central list, or the metadata free list */
+} span_t;
+
+/* ---- metadata (meta.c): off-heap memory for spans, bitmaps, maps ---------- */
+void *meta_alloc(size_t bytes); /* zeroed, 16-byte aligned; under the heap lock */
+span_t *meta_span_new(void);
+void meta_span_free(span_t *s);
+uint64_t *meta_bits_new(uint32_t nwords); /* 2*nwords words: alloc bits, remote bits */
+void meta_bits_free(uint64_t *bits, uint32_t nwords);
+uint64_t meta_sys_bytes(void);
+
+/* ---- the page heap (heap.c, pagealloc.c) ---------------------------------- */
+typedef struct heap_stats {
+  uint64_t inuse_pages, free_pages, released_pages, committed_pages;
+} heap_stats_t;
+
+extern pthread_mutex_t span_heap_lock;
+
+/* A span of npages pages (large: spc 0 or 1), or NULL when memory is out.
+ * Takes the heap lock. */
+span_t *heap_alloc_span(uint32_t npages, uint16_t spc, uint32_t align_pages);
+void heap_free_span(span_t *s);
+/* Address -> arena, for any pointer, without locks: two levels of 2^11
+ * entries over the 2^22 possible 64 MiB arenas of a 48-bit address space
+ * (Go's arenas[L1][L2]). Entries are only ever added. Each arena has a
+ * page -> span map (Go's heapArena.spans). */
+#define SPAN_MAP_BITS 11
+#define SPAN_MAP_L2 ((size_t)1 << SPAN_MAP_BITS)
+typedef struct arena_hdr {
+  uintptr_t base, bytes;
+  _Atomic(span_t *) *spans;
+} arena_hdr_t;
+extern _Atomic(_Atomic(arena_hdr_t *) *) span_arena_map[(size_t)1 << SPAN_MAP_BITS];
+
+static inline arena_hdr_t *arena_lookup(uintptr_t addr) {
+  uintptr_t i = addr >> SPAN_ARENA_SHIFT;
+  if (unlikely(i >> (2 * SPAN_MAP_BITS))) return NULL;
+  _Atomic(arena_hdr_t *) *l2 =
+      atomic_load_explicit(&span_arena_map[i >> SPAN_MAP_BITS], memory_order_acquire);
+  if (unlikely(!l2)) return NULL;
+  arena_hdr_t *a = atomic_load_explicit(&l2[i & (SPAN_MAP_L2 - 1)], memory_order_acquire);
+  if (unlikely(!a || addr - a->base >= a->bytes)) return NULL;
+  return a;
+}
+
+/* The page map for free(): one table entry per 64 MiB of the 47-bit user
+ * address space (2^21 entries, reserved inaccessible and committed a page
+ * at a time as arenas appear), pointing at the page -> span entries of that
+ * block. Two dependent loads to the span instead of the four of the arena
+ * map. A pointer this heap never returned reads an entry of an uncommitted
+ * table page and faults: like glibc's abort, that is the answer to an
+ * invalid free. */
+#define SPAN_PAGEMAP_BLOCKS ((uintptr_t)1 << (47 - SPAN_ARENA_SHIFT))
+extern _Atomic(span_t *) *_Atomic *span_pagemap;
+
+/* The span that owns address p (NULL for NULL, or before the heap exists). */
+static inline span_t *pagemap_get(const void *p) {
+  uintptr_t b = (uintptr_t)p >> SPAN_ARENA_SHIFT;
+  _Atomic(span_t *) *_Atomic *table = span_pagemap;
+  if (unlikely(!p || b >= SPAN_PAGEMAP_BLOCKS || !table)) return NULL;
+  _Atomic(span_t *) *m = atomic_load_explicit(&table[b], memory_order_acquire);
+  if (unlikely(!m)) return NULL;
+  return atomic_load_explicit(
+      &m[((uintptr_t)p >> SPAN_PAGE_SHIFT) & ((SPAN_ARENA_BYTES >> SPAN_PAGE_SHIFT) - 1)],
+      memory_order_acquire);
+}
+/* Points the page map of [base, base + npages pages) at s (heap lock). */
+void pagemap_set(uintptr_t base, uint32_t npages, span_t *s);
+void heap_read_stats(heap_stats_t *out);
+
+/* Page allocator over committed chunks; all under the heap lock. */
+typedef struct arena arena_t;
+uintptr_t pages_alloc(uint32_t npages, uint32_t align_pages, uint32_t *scavenged);
+void pages_free(uintptr_t addr, uint32_t npages);
+/* Marks up to max_pages free, unscavenged pages (highest address first) as
+ * taken for scavenging; returns the run start, 0 when none. */
+uintptr_t pages_take_unscavenged(uint32_t max_pages, uint32_t *npages);
+void pages_return_scavenged(uintptr_t addr, uint32_t npages);
+int pages_grow(uint32_t npages);
+void pages_counts(uint64_t *free_pages, uint64_t *released_pages, uint64_t *committed_pages);
+
+/* ---- central span lists (central.c) -------------------------------------- */
+span_t *central_cache_span(uint16_t spc, struct mcache *c);
+void central_uncache_span(span_t *s);
+/* After a remote free that may have emptied the span or given a full span
+ * its first free slot: fix its list (full -> partial) or give it back to the
+ * heap when it is empty. spc and gen were read before the free was
+ * published; a span released meanwhile is left alone. */
+void central_remote_freed(span_t *s, uint16_t spc, uint32_t gen);
+/* Folds remote frees into the alloc bits; returns the live object count. */
+uint32_t span_sweep(span_t *s);
+void central_lock_all(void);
+void central_unlock_all(void);
+
+/* ---- per-thread caches (mcache.c) ---------------------------------------- */
+/* Freed small objects a cache keeps for reuse, last in first out (see
+ * mcache.c). */
+typedef struct freecache {
+  uint16_t n, cap;
+  void **obj;
+} freecache_t;
+
+typedef struct mcache {
+  span_t *alloc[SPAN_ALL_SPCS];
+  freecache_t fc[SPAN_CLASSES];
+  uint64_t fc_bytes; /* bytes in all free caches; kept under SPAN_FC_BUDGET */
+  /* tiny allocator (Go's mcache.tiny / tinyoffset) */
+  uintptr_t tiny;
+  uint32_t tiny_offset;
+  span_t *tiny_span;
+  /* statistics, flushed into the totals when the cache goes away; written
+   * by the owner only, read by span_read_stats: relaxed atomics */
+  _Atomic uint64_t nmalloc[SPAN_NUM_CLASSES], nfree[SPAN_NUM_CLASSES];
+  _Atomic uint64_t large_alloc_bytes, large_free_bytes, tiny_allocs;
+  struct mcache *next_live, *prev_live;
+} mcache_t;
+
+extern span_t span_empty; /* the span every cache slot starts at: never has a free slot */
+extern __thread mcache_t *span_tls_cache __attribute__((tls_model("initial-exec")));
+
+mcache_t *mcache_create(void);
+/* This thread's cache, created on first use (NULL when memory is out). */
+static inline mcache_t *mcache_get(void) {
+  mcache_t *c = span_tls_cache;
+  return likely(c != NULL) ? c : mcache_create();
+}
+/* The cache of this thread, or NULL if it has none yet (never creates). */
+static inline mcache_t *mcache_peek(void) { return span_tls_cache; }
+void *mcache_alloc_slow(mcache_t *c, uint16_t spc);
+/* Frees all but the newest `keep` objects of a free cache to the spans. */
+void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep);
+/* Halves every free cache (the thread's budget was reached). */
+void mcache_trim(mcache_t *c);
+#define SPAN_FC_OBJECTS 64u                  /* per span class */
+#define SPAN_FC_BUDGET ((uint64_t)1 << 20) /* bytes per thread */
+void mcache_release(mcache_t *c); /* gives back every cached span */
+void mcache_sum_stats(span_stats_t *out);
+void mcache_key_create(void);
+/* Counts a free by a thread that has no cache (at thread exit). */
+void mcache_count_uncached(unsigned cls, uint64_t large_free_bytes);
+void mcache_lock_all(void);
+void mcache_unlock_all(void);
+void mcache_after_fork_child(void);
+
+static inline void stat_add(_Atomic uint64_t *counter, uint64_t v) {
+  atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + v,
+                        memory_order_relaxed);
+}
+
+/* ---- spans: the allocation fast path (Go's nextFreeFast) ----------------- */
+static inline void *span_next_fast(span_t *s) {
+  uint64_t cache = s->alloc_cache;
+  if (likely(cache != 0)) {
+    unsigned bit = (unsigned)__builtin_ctzll(cache);
+    uint32_t idx = s->freeindex + bit;
+    if (likely(idx < s->nelems)) {
+      s->alloc_cache = cache >> bit >> 1;
+      s->freeindex = idx + 1;
+      s->alloc_bits[idx >> 6] |= (uint64_t)1 << (idx & 63);
+      atomic_store_explicit(&s->alloc_count,
+                            atomic_load_explicit(&s->alloc_count, memory_order_relaxed) + 1,
+                            memory_order_relaxed);
+      return (void *)(s->base + (uintptr_t)idx * s->elem_bytes);
+    }
+  }
+  return NULL;
+}
+
+static inline uint32_t span_index_of(const span_t *s, const void *p) {
+  return (uint32_t)((((uint64_t)((uintptr_t)p - s->base)) * s->divmagic) >> 32);
+}
+
+/* ---- objects (malloc.c, tiny.c) ------------------------------------------ */
+void *span_alloc_small(size_t bytes, int noscan);
+void *span_alloc_large(size_t bytes, size_t align);
+void *tiny_alloc(mcache_t *c, size_t bytes);
+void tiny_free(span_t *s, void *p);
+/* Frees slot idx of small span s (owner or remote). */
+void span_free_slot(span_t *s, uint32_t idx, mcache_t *c);
+void span_fatal(const char *what, const void *p) __attribute__((noreturn));
+
+/* ---- scavenger (scavenger.c) --------------------------------------------- */
+/* After pages were freed, with the heap's counts then: release what is
+ * over the goal (or wake the thread that does). */
+void scavenger_note_free(const heap_stats_t *h);
+uint64_t scavenger_excess_pages(const heap_stats_t *h);
+/* Gives the empty spans the central lists keep back to the heap. */
+void central_release_empty(void);
+void scavenger_after_fork_child(void);
+uint64_t scavenger_released_bytes(void);
+
+/* ---- lifecycle (malloc.c) ------------------------------------------------ */
+void span_ensure_init(void);
+
+#endif

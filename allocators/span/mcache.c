@@ -1,0 +1,233 @@
+/* Per-thread caches (Go's mcache: one per P; here one per thread).
+ *
+ * A cache holds one span per span class and allocates from it without locks
+ * (span_next_fast in internal.h, Go's nextFreeFast). When the span has no
+ * free slot left after its free index, the cache first sweeps it in place:
+ * frees recorded since the last sweep (its own, already in the allocation
+ * bits, and other threads', in the remote bits) make slots reusable, and a
+ * span with at least an eighth of its slots free is kept. Only a span that
+ * is nearly full goes back to its central list, for a partial or new one
+ * (Go's mcache.refill). This keeps the common malloc/free cycle off the
+ * central locks, as Go's per-P caches keep it off mcentral.
+ *
+ * Free cache. Go never frees an object; its sweeper finds a span's dead
+ * objects all at once. An explicit free comes one object at a time, often
+ * for an object of a span the thread does not own, and recording it in the
+ * span costs atomic operations and, for the first free of a full span, the
+ * central lock. So free() of a small object first goes to the freeing
+ * thread's cache: up to 64 pointers per span class, and 4 MiB per thread
+ * in all, that the next allocations of that class hand out again, newest
+ * first. A full class gives back its older half; a thread over its budget
+ * halves every class (tcmalloc's thread-cache scavenge). Objects in it stay marked allocated
+ * in their spans; when it fills, its older half is freed into the spans
+ * (owner: clear the bit; other: remote bit). This is jemalloc's tcache and
+ * tcmalloc's thread cache, added to Go's design; the span fast path and
+ * the sweep-on-refill above are unchanged behind it. A double free of an
+ * object still in a free cache is caught only when the cache is flushed.
+ *
+ * A thread's cache is created at its first allocation and released (free
+ * caches flushed, every span given back, statistics folded into the totals)
+ * by a thread-specific data destructor when the thread exits. After fork()
+ * the child gives back the caches of the threads that did not come along. */
+#include "internal.h"
+
+#include <string.h>
+
+span_t span_empty; /* nelems 0, alloc_cache 0: every fast path misses */
+
+__thread mcache_t *span_tls_cache __attribute__((tls_model("initial-exec")));
+static pthread_key_t cache_key;
+static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
+static mcache_t *live_caches, *free_caches;
+static struct {
+  uint64_t nmalloc[SPAN_NUM_CLASSES], nfree[SPAN_NUM_CLASSES];
+  uint64_t large_alloc_bytes, large_free_bytes, tiny_allocs;
+} totals; /* of released caches, under caches_lock */
+
+static void cache_destructor(void *arg);
+
+static size_t fc_slots(void) { return (size_t)SPAN_FC_OBJECTS * (SPAN_CLASSES - 2); }
+
+void mcache_key_create(void) { pthread_key_create(&cache_key, cache_destructor); }
+
+void mcache_count_uncached(unsigned cls, uint64_t large_free_bytes) {
+  pthread_mutex_lock(&caches_lock);
+  totals.nfree[cls]++;
+  totals.large_free_bytes += large_free_bytes;
+  pthread_mutex_unlock(&caches_lock);
+}
+
+mcache_t *mcache_create(void) {
+  span_ensure_init();
+  pthread_mutex_lock(&caches_lock);
+  mcache_t *c = free_caches;
+  if (c) free_caches = c->next_live;
+  pthread_mutex_unlock(&caches_lock);
+  if (!c) {
+    pthread_mutex_lock(&span_heap_lock);
+    c = meta_alloc(sizeof *c + sizeof(void *) * fc_slots());
+    pthread_mutex_unlock(&span_heap_lock);
+    if (!c) return NULL;
+  }
+  memset(c, 0, sizeof *c);
+  for (unsigned i = 0; i < SPAN_ALL_SPCS; i++) c->alloc[i] = &span_empty;
+  void **slot = (void **)(c + 1);
+  for (unsigned spc = 2; spc < SPAN_CLASSES; spc++) {
+    c->fc[spc].cap = SPAN_FC_OBJECTS;
+    c->fc[spc].obj = slot;
+    slot += c->fc[spc].cap;
+  }
+  pthread_mutex_lock(&caches_lock);
+  c->next_live = live_caches;
+  if (live_caches) live_caches->prev_live = c;
+  live_caches = c;
+  pthread_mutex_unlock(&caches_lock);
+  span_tls_cache = c;
+  pthread_setspecific(cache_key, c); /* low key number: no allocation */
+  return c;
+}
+
+/* First free slot at or after `from`, or nelems. */
+static uint32_t find_free(const span_t *s, uint32_t from) {
+  for (uint32_t w = from >> 6; w < s->nwords; w++) {
+    uint64_t free = ~s->alloc_bits[w];
+    if (w == from >> 6) free &= ~(uint64_t)0 << (from & 63);
+    if (free) return w * 64 + (uint32_t)__builtin_ctzll(free);
+  }
+  return s->nelems;
+}
+
+/* Go's nextFreeIndex + the fast path: moves the cursor to the next free
+ * slot and takes it, or returns NULL when the span has none after it. */
+static void *next_slot(span_t *s) {
+  uint32_t idx = find_free(s, s->freeindex);
+  if (idx >= s->nelems) {
+    s->freeindex = s->nelems;
+    s->alloc_cache = 0;
+    return NULL;
+  }
+  s->freeindex = idx;
+  s->alloc_cache = ~s->alloc_bits[idx >> 6] >> (idx & 63);
+  return span_next_fast(s);
+}
+
+void *mcache_alloc_slow(mcache_t *c, uint16_t spc) {
+  span_t *s = c->alloc[spc];
+  if (s != &span_empty) {
+    void *p = next_slot(s);
+    if (p) return p;
+    uint32_t live = span_sweep(s); /* we own it: no lock needed */
+    uint32_t keep = s->nelems / 8 ? s->nelems / 8 : 1;
+    if (s->nelems - live >= keep) {
+      s->freeindex = 0;
+      s->alloc_cache = ~s->alloc_bits[0];
+      return next_slot(s);
+    }
+    c->alloc[spc] = &span_empty;
+    central_uncache_span(s);
+  }
+  s = central_cache_span(spc, c);
+  if (!s) return NULL;
+  c->alloc[spc] = s;
+  return next_slot(s);
+}
+
+/* Frees all but the newest `keep` objects of a free cache into their spans. */
+void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep) {
+  freecache_t *f = &c->fc[spc];
+  uint32_t drop = f->n > keep ? f->n - keep : 0;
+  for (uint32_t i = 0; i < drop; i++) {
+    span_t *s = pagemap_get(f->obj[i]);
+    span_free_slot(s, span_index_of(s, f->obj[i]), c);
+  }
+  memmove(f->obj, f->obj + drop, sizeof(void *) * (f->n - drop));
+  f->n -= (uint16_t)drop;
+  c->fc_bytes -= (uint64_t)drop * span_class_bytes[spc >> 1];
+}
+
+void mcache_trim(mcache_t *c) {
+  for (uint16_t spc = 2; spc < SPAN_CLASSES; spc++)
+    if (c->fc[spc].n) mcache_flush(c, spc, c->fc[spc].n / 2);
+}
+
+void mcache_release(mcache_t *c) {
+  for (uint16_t spc = 2; spc < SPAN_CLASSES; spc++) mcache_flush(c, spc, 0);
+  if (c->tiny) tiny_free(c->tiny_span, (void *)c->tiny); /* the cache's own hold */
+  c->tiny = 0;
+  for (unsigned i = 0; i < SPAN_ALL_SPCS; i++) {
+    span_t *s = c->alloc[i];
+    c->alloc[i] = &span_empty;
+    if (s != &span_empty) central_uncache_span(s);
+  }
+  pthread_mutex_lock(&caches_lock);
+  for (unsigned k = 0; k < SPAN_NUM_CLASSES; k++) {
+    totals.nmalloc[k] += atomic_load_explicit(&c->nmalloc[k], memory_order_relaxed);
+    totals.nfree[k] += atomic_load_explicit(&c->nfree[k], memory_order_relaxed);
+  }
+  totals.large_alloc_bytes += atomic_load_explicit(&c->large_alloc_bytes, memory_order_relaxed);
+  totals.large_free_bytes += atomic_load_explicit(&c->large_free_bytes, memory_order_relaxed);
+  totals.tiny_allocs += atomic_load_explicit(&c->tiny_allocs, memory_order_relaxed);
+  if (c->prev_live)
+    c->prev_live->next_live = c->next_live;
+  else
+    live_caches = c->next_live;
+  if (c->next_live) c->next_live->prev_live = c->prev_live;
+  c->next_live = free_caches;
+  free_caches = c;
+  pthread_mutex_unlock(&caches_lock);
+}
+
+/* Thread exit. A later allocation by this thread (another destructor)
+ * makes a new cache, and glibc calls this again for it. */
+static void cache_destructor(void *arg) {
+  mcache_t *c = arg;
+  span_tls_cache = NULL;
+  mcache_release(c);
+}
+
+void mcache_sum_stats(span_stats_t *out) {
+  pthread_mutex_lock(&caches_lock);
+  uint64_t large_alloc = totals.large_alloc_bytes, large_free = totals.large_free_bytes;
+  uint64_t tiny = totals.tiny_allocs;
+  for (unsigned k = 0; k < SPAN_NUM_CLASSES; k++) {
+    out->by_class[k].mallocs = totals.nmalloc[k];
+    out->by_class[k].frees = totals.nfree[k];
+  }
+  for (mcache_t *c = live_caches; c; c = c->next_live) {
+    for (unsigned k = 0; k < SPAN_NUM_CLASSES; k++) {
+      out->by_class[k].mallocs += atomic_load_explicit(&c->nmalloc[k], memory_order_relaxed);
+      out->by_class[k].frees += atomic_load_explicit(&c->nfree[k], memory_order_relaxed);
+    }
+    large_alloc += atomic_load_explicit(&c->large_alloc_bytes, memory_order_relaxed);
+    large_free += atomic_load_explicit(&c->large_free_bytes, memory_order_relaxed);
+    tiny += atomic_load_explicit(&c->tiny_allocs, memory_order_relaxed);
+  }
+  pthread_mutex_unlock(&caches_lock);
+  out->tiny_allocs = tiny;
+  out->heap_alloc = large_alloc - large_free;
+  for (unsigned k = 1; k < SPAN_NUM_CLASSES; k++) {
+    const uint64_t live = out->by_class[k].mallocs - out->by_class[k].frees;
+    out->by_class[k].bytes = span_class_bytes[k];
+    out->heap_alloc += live * span_class_bytes[k];
+    out->mallocs += out->by_class[k].mallocs;
+    out->frees += out->by_class[k].frees;
+  }
+  out->mallocs += out->by_class[0].mallocs + tiny;
+  out->frees += out->by_class[0].frees;
+}
+
+void mcache_lock_all(void) { pthread_mutex_lock(&caches_lock); }
+void mcache_unlock_all(void) { pthread_mutex_unlock(&caches_lock); }
+
+/* In the child after fork: only this thread exists; the other caches'
+ * spans would stay owned forever, so give them back. */
+void mcache_after_fork_child(void) {
+  for (;;) {
+    pthread_mutex_lock(&caches_lock);
+    mcache_t *c = live_caches;
+    while (c && c == span_tls_cache) c = c->next_live;
+    pthread_mutex_unlock(&caches_lock);
+    if (!c) return;
+    mcache_release(c);
+  }
+}

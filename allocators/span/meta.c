@@ -1,0 +1,85 @@
+/* Off-heap metadata for the span allocator (Go's fixalloc / persistentalloc).
+ *
+ * Span structures, allocation bitmaps, arena page maps and thread caches
+ * live outside the heap they describe, in memory mapped here in 1 MiB blocks
+ * and never returned: like Go's mspan and mcache structures, freed span
+ * structures and bitmaps go to free lists and are reused. Callers hold the
+ * heap lock. Never calls malloc (this is malloc's own metadata). */
+#include "internal.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#define BLOCK_BYTES ((size_t)1 << 20)
+#define BIG_BYTES ((size_t)64 << 10) /* larger requests get their own mapping */
+#define BITS_LISTS 6                 /* 1, 2, 4, 8, 16, 32 words per bitmap */
+
+static struct {
+  char *cur, *end;
+  uint64_t sys_bytes;
+  span_t *free_spans;
+  void *free_bits[BITS_LISTS];
+} meta;
+
+static void *map_rw(size_t bytes) {
+  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  meta.sys_bytes += bytes;
+  return p;
+}
+
+void *meta_alloc(size_t bytes) {
+  bytes = (bytes + 15) & ~(size_t)15;
+  if (bytes >= BIG_BYTES) return map_rw((bytes + 4095) & ~(size_t)4095);
+  if ((size_t)(meta.end - meta.cur) < bytes) {
+    char *block = map_rw(BLOCK_BYTES);
+    if (!block) return NULL;
+    meta.cur = block;
+    meta.end = block + BLOCK_BYTES;
+  }
+  void *p = meta.cur;
+  meta.cur += bytes;
+  return p; /* fresh anonymous memory is zero */
+}
+
+span_t *meta_span_new(void) {
+  span_t *s = meta.free_spans;
+  if (s) {
+    meta.free_spans = s->next;
+    uint32_t gen = atomic_load_explicit(&s->gen, memory_order_relaxed);
+    memset(s, 0, sizeof *s);
+    atomic_store_explicit(&s->gen, gen, memory_order_relaxed); /* see span_t.gen */
+    return s;
+  }
+  return meta_alloc(sizeof(span_t));
+}
+
+void meta_span_free(span_t *s) {
+  s->next = meta.free_spans;
+  meta.free_spans = s;
+}
+
+static unsigned bits_list(uint32_t nwords) {
+  unsigned i = 0;
+  while ((1u << i) < nwords) i++;
+  return i;
+}
+
+uint64_t *meta_bits_new(uint32_t nwords) {
+  unsigned i = bits_list(nwords);
+  uint64_t *b = meta.free_bits[i];
+  if (b) {
+    meta.free_bits[i] = *(void **)b;
+    memset(b, 0, sizeof(uint64_t) * 2 * ((size_t)1 << i));
+    return b;
+  }
+  return meta_alloc(sizeof(uint64_t) * 2 * ((size_t)1 << i));
+}
+
+void meta_bits_free(uint64_t *bits, uint32_t nwords) {
+  unsigned i = bits_list(nwords);
+  *(void **)bits = meta.free_bits[i];
+  meta.free_bits[i] = bits;
+}
+
+uint64_t meta_sys_bytes(void) { return meta.sys_bytes; }
