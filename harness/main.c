@@ -7,12 +7,14 @@
 #include "counters.h"
 #include "error.h"
 #include "plot.h"
+#include "ratio.h"
 #include "results.h"
 #include "runner.h"
 #include "summary.h"
 #include "worker.h"
 #include "workload.h"
 
+#include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -142,24 +144,56 @@ static int list_main(int argc, char **argv) {
   return HL_EXIT_USAGE;
 }
 
+static void show_usage(FILE *out) {
+  fprintf(out, "Usage: heaplab show FILE.json [--markdown] [--ratio BACKEND [--metric KEY]]\n\n"
+               "Prints the summary table of a results file. With --ratio, every backend's\n"
+               "KEY (default cpu_time; also real_time, rss_peak_bytes, any numeric field)\n"
+               "divided by BACKEND's, repetition by repetition (heaplab interleaves them):\n"
+               "the median ratio and its range.\n");
+}
+
 static int show_main(int argc, char **argv) {
-  int markdown = argc == 3 && !strcmp(argv[2], "--markdown");
-  if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    printf("Usage: heaplab show FILE.json [--markdown]\n");
-    return HL_EXIT_OK;
+  static const struct option longopts[] = {{"markdown", no_argument, NULL, 'm'},
+                                           {"ratio", required_argument, NULL, 'r'},
+                                           {"metric", required_argument, NULL, 'k'},
+                                           {"help", no_argument, NULL, 'h'},
+                                           {NULL, 0, NULL, 0}};
+  int markdown = 0, c;
+  const char *base = NULL, *metric = "cpu_time";
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    if (c == 'm')
+      markdown = 1;
+    else if (c == 'r')
+      base = optarg;
+    else if (c == 'k')
+      metric = optarg;
+    else if (c == 'h') {
+      show_usage(stdout);
+      return HL_EXIT_OK;
+    } else {
+      hl_msg("show", "unknown option or missing value '%s' (see heaplab show --help)",
+             argv[optind - 1]);
+      return HL_EXIT_USAGE;
+    }
   }
-  if (argc != 2 && !markdown) {
-    hl_msg("show", "expected one results file (and optionally --markdown)");
+  if (argc - optind != 1) {
+    hl_msg("show", "expected one results file (see heaplab show --help)");
     return HL_EXIT_USAGE;
   }
   json_t *root;
   char why[1024];
-  if (hl_results_load(argv[1], &root, why, sizeof why) != 0) {
+  if (hl_results_load(argv[optind], &root, why, sizeof why) != 0) {
     hl_msg("show", "%s", why);
     return HL_EXIT_USAGE;
   }
-  hl_table_t *t = hl_summary_table(root);
-  if (t) hl_table_print(t, stdout, markdown);
+  hl_table_t *t =
+      base ? hl_ratio_table(root, base, metric, why, sizeof why) : hl_summary_table(root);
+  if (t)
+    hl_table_print(t, stdout, markdown);
+  else if (base)
+    hl_msg("show", "%s", why);
   hl_table_free(t);
   json_decref(root);
   return t ? HL_EXIT_OK : HL_EXIT_USAGE;

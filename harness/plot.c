@@ -5,6 +5,7 @@
 #include "plot_templates.h"
 #include "results.h"
 #include "stats.h"
+#include "summary.h"
 #include "util.h"
 
 #include <errno.h>
@@ -50,18 +51,6 @@ typedef struct plot_opts {
   const char *input, *dir, *terminal, *ext;
 } plot_opts_t;
 
-/* "W/B/rest" with workload W and backend B -> "W/rest". */
-static void group_label(const json_t *e, char *buf, size_t len) {
-  const char *name = json_string_value(json_object_get(e, "run_name"));
-  const char *w = json_string_value(json_object_get(e, "workload"));
-  const char *b = json_string_value(json_object_get(e, "backend"));
-  size_t wl = w ? strlen(w) : 0, bl = b ? strlen(b) : 0;
-  if (name && w && b && !strncmp(name, w, wl) && name[wl] == '/' && !strncmp(name + wl + 1, b, bl))
-    snprintf(buf, len, "%s%s", w, name + wl + 1 + bl);
-  else
-    snprintf(buf, len, "%s", name ? name : "?");
-}
-
 static int is_ok_iteration(const json_t *e) {
   const char *rt = json_string_value(json_object_get(e, "run_type"));
   const char *o = json_string_value(json_object_get(e, "outcome"));
@@ -75,7 +64,7 @@ static int build_layout(const json_t *bench, layout_t *l) {
   json_array_foreach(bench, i, e) {
     if (!is_ok_iteration(e)) continue;
     char g[256];
-    group_label(e, g, sizeof g);
+    hl_entry_group(e, g, sizeof g);
     const char *b = json_string_value(json_object_get(e, "backend"));
     size_t k = 0;
     while (k < l->ngroups && strcmp(l->group[k], g))
@@ -103,7 +92,7 @@ static size_t cell_values(const json_t *bench, const layout_t *l, size_t g, size
   json_array_foreach(bench, i, e) {
     if (!is_ok_iteration(e) || n == MAX_REPS) continue;
     char label[256];
-    group_label(e, label, sizeof label);
+    hl_entry_group(e, label, sizeof label);
     if (strcmp(label, l->group[g]) ||
         strcmp(json_string_value(json_object_get(e, "backend")), l->backend[b]))
       continue;

@@ -22,6 +22,17 @@ static const char *run_name_of(const json_t *e) {
   return n ? n : json_string_value(json_object_get(e, "name"));
 }
 
+void hl_entry_group(const json_t *e, char *buf, size_t len) {
+  const char *name = json_string_value(json_object_get(e, "run_name"));
+  const char *w = json_string_value(json_object_get(e, "workload"));
+  const char *b = json_string_value(json_object_get(e, "backend"));
+  size_t wl = w ? strlen(w) : 0, bl = b ? strlen(b) : 0;
+  if (name && w && b && !strncmp(name, w, wl) && name[wl] == '/' && !strncmp(name + wl + 1, b, bl))
+    snprintf(buf, len, "%s%s", w, name + wl + 1 + bl);
+  else
+    snprintf(buf, len, "%s", name ? name : "?");
+}
+
 size_t hl_summary_ok_rows(const json_t *benchmarks, const char *run_name, const json_t **rows,
                           size_t max) {
   size_t n = 0, i;

@@ -61,7 +61,9 @@ static int inproc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, 
   return 0;
 }
 
-static void *inproc_alloc(size_t bytes, unsigned nptrs) { return span_alloc_typed(bytes, nptrs); }
+static void *inproc_alloc(size_t bytes, unsigned nptrs) {
+  return span_alloc_typed(bytes, nptrs);
+}
 static void inproc_free(void *obj, size_t bytes) {
   (void)bytes;
   span_free(obj);
@@ -75,7 +77,8 @@ static int inproc_stats(hl_heap_stats_t *out) {
 
 const hl_backend_t hl_backend_span = {
     .name = "span",
-    .summary = "heaplab's Go-modelled span allocator, in the worker (typed objects, tiny allocator)",
+    .summary =
+        "heaplab's Go-modelled span allocator, in the worker (typed objects, tiny allocator)",
     .kind = HL_BACKEND_MALLOC,
     .caps = HL_CAP_FREE | HL_CAP_STATS,
     .package = "heaplab",
@@ -119,8 +122,8 @@ static read_stats_fn so_read_stats;
 static int so_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
                    size_t why_len) {
   (void)cfg;
-  const char *(*version)(void) = (const char *(*)(void))hl_preload_verify(
-      SO_NAME, "heaplab_span_version", info, why, why_len);
+  const char *(*version)(void) =
+      (const char *(*)(void))hl_preload_verify(SO_NAME, "heaplab_span_version", info, why, why_len);
   if (!version) return HL_EUNAVAIL;
   version_number(version(), info->version, sizeof info->version);
   settings(info->settings, sizeof info->settings);

@@ -19,12 +19,12 @@
 typedef struct central {
   pthread_mutex_t lock;
   span_t *partial, *full;
-  span_t *empty;       /* spans with no live object, kept back from the heap */
+  span_t *empty;        /* spans with no live object, kept back from the heap */
   uint32_t empty_pages; /* pages of those */
 } central_t;
 
 /* Empty spans kept per class: up to this many pages (one span at least). */
-#define EMPTY_PAGES_PER_CLASS 4u
+#define EMPTY_PAGES_PER_CLASS 1u
 
 /* Statically initialised (the first malloc may come before any
  * constructor runs). */
@@ -157,9 +157,11 @@ void central_release_empty(void) {
 }
 
 void central_lock_all(void) {
-  for (unsigned i = 0; i < SPAN_ALL_SPCS; i++) pthread_mutex_lock(&centrals[i].lock);
+  for (unsigned i = 0; i < SPAN_ALL_SPCS; i++)
+    pthread_mutex_lock(&centrals[i].lock);
 }
 
 void central_unlock_all(void) {
-  for (unsigned i = SPAN_ALL_SPCS; i-- > 0;) pthread_mutex_unlock(&centrals[i].lock);
+  for (unsigned i = SPAN_ALL_SPCS; i-- > 0;)
+    pthread_mutex_unlock(&centrals[i].lock);
 }

@@ -58,7 +58,7 @@ span_t *heap_alloc_span(uint32_t npages, uint16_t spc, uint32_t align_pages) {
     s->elem_bytes = npages * SPAN_PAGE_BYTES;
     atomic_store_explicit(&s->alloc_count, 1, memory_order_relaxed);
   }
-  pagemap_set(base, npages, s);
+  pagemap_set(base, npages, s, spc > 1 ? spc : PAGE_LARGE);
   inuse_pages += npages;
   pthread_mutex_unlock(&span_heap_lock);
   return s;
@@ -77,7 +77,7 @@ static void read_locked(heap_stats_t *out) {
 
 void heap_free_span(span_t *s) {
   pthread_mutex_lock(&span_heap_lock);
-  pagemap_set(s->base, s->npages, NULL);
+  pagemap_set(s->base, s->npages, NULL, PAGE_FREE);
   pages_free(s->base, s->npages);
   inuse_pages -= s->npages;
   if (s->kind & SPAN_SMALL) meta_bits_free(s->alloc_bits, s->nwords);

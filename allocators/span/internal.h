@@ -56,21 +56,21 @@ typedef struct span {
    * lock holder) has seen; remote frees are subtracted at sweep. Written by
    * one thread at a time, read racily by remote freers: relaxed atomic. */
   _Atomic uint32_t alloc_count;
-  uint16_t spc;    /* span class (SPAN_TINY_SPC for tiny blocks) */
-  uint8_t kind;    /* SPAN_SMALL, SPAN_LARGE; SPAN_SMALL | SPAN_TINY for tiny blocks */
-  uint8_t list;    /* LIST_*: where it is while not cached (central lock) */
+  uint16_t spc; /* span class (SPAN_TINY_SPC for tiny blocks) */
+  uint8_t kind; /* SPAN_SMALL, SPAN_LARGE; SPAN_SMALL | SPAN_TINY for tiny blocks */
+  uint8_t list; /* LIST_*: where it is while not cached (central lock) */
   uint32_t npages;
-  uint32_t nwords; /* words of each bitmap */
-  uint8_t needzero; /* some page was in use before: contents not known zero */
-  _Atomic(struct mcache *) owner;   /* the cache holding it, or NULL */
-  _Atomic uint64_t *remote_free;    /* frees by threads that do not own it */
-  _Atomic int32_t remote_count;     /* frees in remote_free not yet swept */
-  _Atomic uint8_t *tiny_refs;       /* tiny spans: live sub-objects per block */
+  uint32_t nwords;                /* words of each bitmap */
+  uint8_t needzero;               /* some page was in use before: contents not known zero */
+  _Atomic(struct mcache *) owner; /* the cache holding it, or NULL */
+  _Atomic uint64_t *remote_free;  /* frees by threads that do not own it */
+  _Atomic int32_t remote_count;   /* frees in remote_free not yet swept */
+  _Atomic uint8_t *tiny_refs;     /* tiny spans: live sub-objects per block */
   /* Incremented (under the central lock) whenever the span goes back to
    * the heap, and kept when the structure is reused: a remote freer that
    * lost the race with the span's release sees a different generation. */
   _Atomic uint32_t gen;
-  struct span *next, *prev;         /* central list, or the metadata free list */
+  struct span *next, *prev; /* central list, or the metadata free list */
 } span_t;
 
 /* ---- metadata (meta.c): off-heap memory for spans, bitmaps, maps ---------- */
@@ -92,15 +92,13 @@ extern pthread_mutex_t span_heap_lock;
  * Takes the heap lock. */
 span_t *heap_alloc_span(uint32_t npages, uint16_t spc, uint32_t align_pages);
 void heap_free_span(span_t *s);
-/* Address -> arena, for any pointer, without locks: two levels of 2^11
- * entries over the 2^22 possible 64 MiB arenas of a 48-bit address space
- * (Go's arenas[L1][L2]). Entries are only ever added. Each arena has a
- * page -> span map (Go's heapArena.spans). */
+/* Address -> arena, for the page allocator's slow paths: two levels of
+ * 2^11 entries over the 2^22 possible 64 MiB arenas of a 48-bit address
+ * space (Go's arenas[L1][L2]). Entries are only ever added. */
 #define SPAN_MAP_BITS 11
 #define SPAN_MAP_L2 ((size_t)1 << SPAN_MAP_BITS)
 typedef struct arena_hdr {
   uintptr_t base, bytes;
-  _Atomic(span_t *) *spans;
 } arena_hdr_t;
 extern _Atomic(_Atomic(arena_hdr_t *) *) span_arena_map[(size_t)1 << SPAN_MAP_BITS];
 
@@ -115,29 +113,50 @@ static inline arena_hdr_t *arena_lookup(uintptr_t addr) {
   return a;
 }
 
-/* The page map for free(): one table entry per 64 MiB of the 47-bit user
- * address space (2^21 entries, reserved inaccessible and committed a page
- * at a time as arenas appear), pointing at the page -> span entries of that
- * block. Two dependent loads to the span instead of the four of the arena
- * map. A pointer this heap never returned reads an entry of an uncommitted
- * table page and faults: like glibc's abort, that is the answer to an
- * invalid free. */
+/* The page map for free(): one table entry per 64 MiB block of the 47-bit
+ * user address space (2^21 entries, reserved inaccessible and committed a
+ * page at a time as arenas appear), pointing at that block's map: the span
+ * of each page (Go's heapArena.spans) and its span class in a byte, so that
+ * free() learns an object's class without touching the span. A pointer this
+ * heap never returned reads an entry of an uncommitted table page and
+ * faults: like glibc's abort, that is the answer to an invalid free. */
+#define SPAN_BLOCK_PAGES (SPAN_ARENA_BYTES >> SPAN_PAGE_SHIFT)
 #define SPAN_PAGEMAP_BLOCKS ((uintptr_t)1 << (47 - SPAN_ARENA_SHIFT))
-extern _Atomic(span_t *) *_Atomic *span_pagemap;
+enum { PAGE_FREE = 0, PAGE_LARGE = 1 }; /* else the small span class (tiny too) */
+typedef struct block_map {
+  _Atomic(span_t *) span[SPAN_BLOCK_PAGES];
+  _Atomic uint8_t spc[SPAN_BLOCK_PAGES];
+} block_map_t;
+extern block_map_t *_Atomic *span_pagemap;
+
+static inline block_map_t *block_map_of(const void *p) {
+  uintptr_t b = (uintptr_t)p >> SPAN_ARENA_SHIFT;
+  block_map_t *_Atomic *table = span_pagemap;
+  if (unlikely(!p || b >= SPAN_PAGEMAP_BLOCKS || !table)) return NULL;
+  return atomic_load_explicit(&table[b], memory_order_acquire);
+}
+
+static inline size_t block_page(const void *p) {
+  return ((uintptr_t)p >> SPAN_PAGE_SHIFT) & (SPAN_BLOCK_PAGES - 1);
+}
 
 /* The span that owns address p (NULL for NULL, or before the heap exists). */
 static inline span_t *pagemap_get(const void *p) {
-  uintptr_t b = (uintptr_t)p >> SPAN_ARENA_SHIFT;
-  _Atomic(span_t *) *_Atomic *table = span_pagemap;
-  if (unlikely(!p || b >= SPAN_PAGEMAP_BLOCKS || !table)) return NULL;
-  _Atomic(span_t *) *m = atomic_load_explicit(&table[b], memory_order_acquire);
-  if (unlikely(!m)) return NULL;
-  return atomic_load_explicit(
-      &m[((uintptr_t)p >> SPAN_PAGE_SHIFT) & ((SPAN_ARENA_BYTES >> SPAN_PAGE_SHIFT) - 1)],
-      memory_order_acquire);
+  block_map_t *m = block_map_of(p);
+  return likely(m != NULL) ? atomic_load_explicit(&m->span[block_page(p)], memory_order_acquire)
+                           : NULL;
 }
-/* Points the page map of [base, base + npages pages) at s (heap lock). */
-void pagemap_set(uintptr_t base, uint32_t npages, span_t *s);
+
+/* PAGE_FREE, PAGE_LARGE, or the span class of the small span holding p. */
+static inline unsigned pagemap_spc(const void *p) {
+  block_map_t *m = block_map_of(p);
+  return likely(m != NULL) ? atomic_load_explicit(&m->spc[block_page(p)], memory_order_relaxed)
+                           : PAGE_FREE;
+}
+
+/* Points the page map of [base, base + npages pages) at s, with class
+ * spc (PAGE_* or a small span class); heap lock. */
+void pagemap_set(uintptr_t base, uint32_t npages, span_t *s, unsigned spc);
 void heap_read_stats(heap_stats_t *out);
 
 /* Page allocator over committed chunks; all under the heap lock. */
@@ -165,24 +184,26 @@ void central_lock_all(void);
 void central_unlock_all(void);
 
 /* ---- per-thread caches (mcache.c) ---------------------------------------- */
-/* Freed small objects a cache keeps for reuse, last in first out (see
- * mcache.c). */
+/* Per span class in a cache: freed small objects kept for reuse, last in
+ * first out (see mcache.c), and the class's allocation counters, on the
+ * same cache line the fast paths touch anyway. The counters are written by
+ * the owner only and read by span_read_stats: relaxed atomics. */
 typedef struct freecache {
   uint16_t n, cap;
   void **obj;
+  _Atomic uint64_t nmalloc, nfree;
 } freecache_t;
 
 typedef struct mcache {
   span_t *alloc[SPAN_ALL_SPCS];
-  freecache_t fc[SPAN_CLASSES];
-  uint64_t fc_bytes; /* bytes in all free caches; kept under SPAN_FC_BUDGET */
+  freecache_t fc[SPAN_ALL_SPCS]; /* caps 0 for large (spc 0, 1) and tiny blocks */
+  uint64_t fc_bytes;             /* bytes in all free caches; kept under SPAN_FC_BUDGET */
   /* tiny allocator (Go's mcache.tiny / tinyoffset) */
   uintptr_t tiny;
   uint32_t tiny_offset;
   span_t *tiny_span;
   /* statistics, flushed into the totals when the cache goes away; written
    * by the owner only, read by span_read_stats: relaxed atomics */
-  _Atomic uint64_t nmalloc[SPAN_NUM_CLASSES], nfree[SPAN_NUM_CLASSES];
   _Atomic uint64_t large_alloc_bytes, large_free_bytes, tiny_allocs;
   struct mcache *next_live, *prev_live;
 } mcache_t;
@@ -197,19 +218,25 @@ static inline mcache_t *mcache_get(void) {
   return likely(c != NULL) ? c : mcache_create();
 }
 /* The cache of this thread, or NULL if it has none yet (never creates). */
-static inline mcache_t *mcache_peek(void) { return span_tls_cache; }
+static inline mcache_t *mcache_peek(void) {
+  return span_tls_cache;
+}
 void *mcache_alloc_slow(mcache_t *c, uint16_t spc);
 /* Frees all but the newest `keep` objects of a free cache to the spans. */
 void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep);
 /* Halves every free cache (the thread's budget was reached). */
 void mcache_trim(mcache_t *c);
-#define SPAN_FC_OBJECTS 64u                  /* per span class */
-#define SPAN_FC_BUDGET ((uint64_t)1 << 20) /* bytes per thread */
-void mcache_release(mcache_t *c); /* gives back every cached span */
+#define SPAN_FC_OBJECTS 64u                /* per span class */
+#define SPAN_FC_BUDGET ((uint64_t)1024 << 10) /* bytes per thread */
+void mcache_release(mcache_t *c);          /* gives back every cached span */
 void mcache_sum_stats(span_stats_t *out);
 void mcache_key_create(void);
 /* Counts a free by a thread that has no cache (at thread exit). */
 void mcache_count_uncached(unsigned cls, uint64_t large_free_bytes);
+/* Class of a span class for the statistics (tiny blocks: class 2). */
+static inline unsigned spc_class(unsigned spc) {
+  return spc == SPAN_TINY_SPC ? SPAN_TINY_CLASS : spc >> 1;
+}
 void mcache_lock_all(void);
 void mcache_unlock_all(void);
 void mcache_after_fork_child(void);

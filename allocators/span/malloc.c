@@ -38,7 +38,9 @@ void span_fatal(const char *what, const void *p) {
   abort();
 }
 
-const char *span_version(void) { return "heaplab-span " HL_SPAN_VERSION; }
+const char *span_version(void) {
+  return "heaplab-span " HL_SPAN_VERSION;
+}
 
 /* ---- initialisation and fork ------------------------------------------------- */
 
@@ -69,7 +71,8 @@ void span_ensure_init(void) {
   if (likely(atomic_load_explicit(&init_state, memory_order_acquire) == 2) || init_here) return;
   int expected = 0;
   if (!atomic_compare_exchange_strong(&init_state, &expected, 1)) {
-    while (atomic_load_explicit(&init_state, memory_order_acquire) != 2) sched_yield();
+    while (atomic_load_explicit(&init_state, memory_order_acquire) != 2)
+      sched_yield();
     return;
   }
   init_here = 1;
@@ -98,7 +101,7 @@ static void *alloc_class(mcache_t *c, unsigned cls, int noscan) {
     p = span_next_fast(c->alloc[spc]);
   }
   if (unlikely(!p)) p = mcache_alloc_slow(c, spc);
-  if (likely(p != NULL)) stat_add(&c->nmalloc[cls], 1);
+  if (likely(p != NULL)) stat_add(&f->nmalloc, 1);
   return p;
 }
 
@@ -116,7 +119,7 @@ void *span_alloc_large(size_t bytes, size_t align) {
   uint32_t align_pages = align > SPAN_PAGE_BYTES ? (uint32_t)(align >> SPAN_PAGE_SHIFT) : 1;
   span_t *s = heap_alloc_span(npages ? npages : 1, 1, align_pages);
   if (!s) return NULL;
-  stat_add(&c->nmalloc[0], 1);
+  stat_add(&c->fc[1].nmalloc, 1);
   stat_add(&c->large_alloc_bytes, (uint64_t)s->npages * SPAN_PAGE_BYTES);
   return (void *)s->base;
 }
@@ -137,7 +140,7 @@ static inline void *small_fast(size_t bytes, int noscan) {
       p = span_next_fast(c->alloc[spc]);
     }
     if (likely(p != NULL)) {
-      stat_add(&c->nmalloc[cls], 1);
+      stat_add(&f->nmalloc, 1);
       return p;
     }
   }
@@ -148,13 +151,15 @@ static inline void *small_fast(size_t bytes, int noscan) {
  * bytes, as glibc gives; Go's 24-byte class gives 8, so the malloc face
  * sends 17..24-byte requests to the 32-byte class. Every other class above
  * 16 bytes is a multiple of 16. */
-static inline size_t malloc_bytes(size_t bytes) { return bytes - 17 < 8 ? 32 : bytes; }
+static inline size_t malloc_bytes(size_t bytes) {
+  return bytes - 17 < 8 ? 32 : bytes;
+}
 
 void *span_malloc(size_t bytes) {
   bytes = malloc_bytes(bytes);
   void *p = likely(bytes - 1 < SPAN_MAX_SMALL_BYTES) ? small_fast(bytes, 1)
-            : bytes == 0                            ? span_alloc_small(1, 1)
-                                                    : span_alloc_large(bytes, SPAN_PAGE_BYTES);
+            : bytes == 0                             ? span_alloc_small(1, 1)
+                                                     : span_alloc_large(bytes, SPAN_PAGE_BYTES);
   return likely(p != NULL) ? p : oom();
 }
 
@@ -201,7 +206,7 @@ static void free_large(span_t *s, void *p) {
   mcache_t *c = mcache_peek();
   uint64_t bytes = (uint64_t)s->npages * SPAN_PAGE_BYTES;
   if (c) {
-    stat_add(&c->nfree[0], 1);
+    stat_add(&c->fc[1].nfree, 1);
     stat_add(&c->large_free_bytes, bytes);
   } else {
     mcache_count_uncached(0, bytes);
@@ -224,7 +229,7 @@ static __attribute__((noinline)) void free_slow(void *p, span_t *s) {
       if (f->n < f->cap && c->fc_bytes + s->elem_bytes <= SPAN_FC_BUDGET) {
         f->obj[f->n++] = p;
         c->fc_bytes += s->elem_bytes;
-        stat_add(&c->nfree[s->spc >> 1], 1);
+        stat_add(&f->nfree, 1);
         return;
       }
     }
@@ -240,32 +245,33 @@ static __attribute__((noinline)) void free_slow(void *p, span_t *s) {
   uint32_t idx = span_index_of(s, p);
   if (unlikely(s->base + (uintptr_t)idx * s->elem_bytes != (uintptr_t)p))
     span_fatal("free(): invalid pointer (not the start of an object)", p);
-  unsigned cls = s->spc >> 1; /* read before the free: s may be released by it */
+  uint16_t spc = s->spc; /* read before the free: s may be released by it */
   span_free_slot(s, idx, c);
   if (likely(c != NULL))
-    stat_add(&c->nfree[cls], 1);
+    stat_add(&c->fc[spc].nfree, 1);
   else
-    mcache_count_uncached(cls, 0);
+    mcache_count_uncached(spc_class(spc), 0);
 }
 
 /* Fast path inline: a small object goes to this thread's free cache
  * (mcache.c), to be handed out again by the next allocation of its class;
- * a full cache first frees its older half into the spans. */
+ * a full cache first frees its older half into the spans. The class comes
+ * from the page map, so the span itself is not touched here; whether p is
+ * the start of an object is checked when the cache flushes it. */
 void span_free(void *p) {
-  span_t *s = pagemap_get(p); /* NULL for NULL */
+  unsigned spc = pagemap_spc(p); /* PAGE_FREE for NULL */
   mcache_t *c = span_tls_cache;
-  if (likely(s != NULL && s->kind == SPAN_SMALL && c != NULL)) {
-    uint32_t idx = span_index_of(s, p);
-    freecache_t *f = &c->fc[s->spc];
-    if (likely(s->base + (uintptr_t)idx * s->elem_bytes == (uintptr_t)p && f->n < f->cap &&
-               c->fc_bytes + s->elem_bytes <= SPAN_FC_BUDGET)) {
+  if (likely(spc >= 2 && spc < SPAN_CLASSES && c != NULL)) {
+    freecache_t *f = &c->fc[spc];
+    uint32_t bytes = span_class_bytes[spc >> 1];
+    if (likely(f->n < f->cap && c->fc_bytes + bytes <= SPAN_FC_BUDGET)) {
       f->obj[f->n++] = p;
-      c->fc_bytes += s->elem_bytes;
-      stat_add(&c->nfree[s->spc >> 1], 1);
+      c->fc_bytes += bytes;
+      stat_add(&f->nfree, 1);
       return;
     }
   }
-  free_slow(p, s); /* a tail call: the fast path saves no registers */
+  free_slow(p, pagemap_get(p)); /* a tail call: the fast path saves no registers */
 }
 
 /* ---- the rest of the malloc family -------------------------------------------- */
@@ -327,7 +333,8 @@ void *span_memalign(size_t align, size_t bytes) {
   if (align == 16) return span_malloc(bytes < 16 ? 16 : bytes); /* class 1 is only 8-aligned */
   if (align & (align - 1)) { /* glibc rounds a non-power of two up */
     size_t a = 16;
-    while (a < align && a) a <<= 1;
+    while (a < align && a)
+      a <<= 1;
     if (!a) return oom();
     align = a;
   }
@@ -355,9 +362,13 @@ int span_posix_memalign(void **out, size_t align, size_t bytes) {
   return 0;
 }
 
-void *span_aligned_alloc(size_t align, size_t bytes) { return span_memalign(align, bytes); }
+void *span_aligned_alloc(size_t align, size_t bytes) {
+  return span_memalign(align, bytes);
+}
 
-void *span_valloc(size_t bytes) { return span_memalign((size_t)sysconf(_SC_PAGESIZE), bytes); }
+void *span_valloc(size_t bytes) {
+  return span_memalign((size_t)sysconf(_SC_PAGESIZE), bytes);
+}
 
 void *span_pvalloc(size_t bytes) {
   size_t page = (size_t)sysconf(_SC_PAGESIZE);

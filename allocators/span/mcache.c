@@ -46,9 +46,13 @@ static struct {
 
 static void cache_destructor(void *arg);
 
-static size_t fc_slots(void) { return (size_t)SPAN_FC_OBJECTS * (SPAN_CLASSES - 2); }
+static size_t fc_slots(void) {
+  return (size_t)SPAN_FC_OBJECTS * (SPAN_CLASSES - 2);
+}
 
-void mcache_key_create(void) { pthread_key_create(&cache_key, cache_destructor); }
+void mcache_key_create(void) {
+  pthread_key_create(&cache_key, cache_destructor);
+}
 
 void mcache_count_uncached(unsigned cls, uint64_t large_free_bytes) {
   pthread_mutex_lock(&caches_lock);
@@ -70,9 +74,10 @@ mcache_t *mcache_create(void) {
     if (!c) return NULL;
   }
   memset(c, 0, sizeof *c);
-  for (unsigned i = 0; i < SPAN_ALL_SPCS; i++) c->alloc[i] = &span_empty;
+  for (unsigned i = 0; i < SPAN_ALL_SPCS; i++)
+    c->alloc[i] = &span_empty;
   void **slot = (void **)(c + 1);
-  for (unsigned spc = 2; spc < SPAN_CLASSES; spc++) {
+  for (unsigned spc = 2; spc < SPAN_CLASSES; spc++) { /* not large (0, 1) or tiny */
     c->fc[spc].cap = SPAN_FC_OBJECTS;
     c->fc[spc].obj = slot;
     slot += c->fc[spc].cap;
@@ -138,7 +143,10 @@ void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep) {
   uint32_t drop = f->n > keep ? f->n - keep : 0;
   for (uint32_t i = 0; i < drop; i++) {
     span_t *s = pagemap_get(f->obj[i]);
-    span_free_slot(s, span_index_of(s, f->obj[i]), c);
+    uint32_t idx = span_index_of(s, f->obj[i]);
+    if (unlikely(s->base + (uintptr_t)idx * s->elem_bytes != (uintptr_t)f->obj[i]))
+      span_fatal("free(): invalid pointer (not the start of an object)", f->obj[i]);
+    span_free_slot(s, idx, c);
   }
   memmove(f->obj, f->obj + drop, sizeof(void *) * (f->n - drop));
   f->n -= (uint16_t)drop;
@@ -151,7 +159,8 @@ void mcache_trim(mcache_t *c) {
 }
 
 void mcache_release(mcache_t *c) {
-  for (uint16_t spc = 2; spc < SPAN_CLASSES; spc++) mcache_flush(c, spc, 0);
+  for (uint16_t spc = 2; spc < SPAN_CLASSES; spc++)
+    mcache_flush(c, spc, 0);
   if (c->tiny) tiny_free(c->tiny_span, (void *)c->tiny); /* the cache's own hold */
   c->tiny = 0;
   for (unsigned i = 0; i < SPAN_ALL_SPCS; i++) {
@@ -160,9 +169,10 @@ void mcache_release(mcache_t *c) {
     if (s != &span_empty) central_uncache_span(s);
   }
   pthread_mutex_lock(&caches_lock);
-  for (unsigned k = 0; k < SPAN_NUM_CLASSES; k++) {
-    totals.nmalloc[k] += atomic_load_explicit(&c->nmalloc[k], memory_order_relaxed);
-    totals.nfree[k] += atomic_load_explicit(&c->nfree[k], memory_order_relaxed);
+  for (unsigned spc = 0; spc < SPAN_ALL_SPCS; spc++) {
+    totals.nmalloc[spc_class(spc)] +=
+        atomic_load_explicit(&c->fc[spc].nmalloc, memory_order_relaxed);
+    totals.nfree[spc_class(spc)] += atomic_load_explicit(&c->fc[spc].nfree, memory_order_relaxed);
   }
   totals.large_alloc_bytes += atomic_load_explicit(&c->large_alloc_bytes, memory_order_relaxed);
   totals.large_free_bytes += atomic_load_explicit(&c->large_free_bytes, memory_order_relaxed);
@@ -194,9 +204,10 @@ void mcache_sum_stats(span_stats_t *out) {
     out->by_class[k].frees = totals.nfree[k];
   }
   for (mcache_t *c = live_caches; c; c = c->next_live) {
-    for (unsigned k = 0; k < SPAN_NUM_CLASSES; k++) {
-      out->by_class[k].mallocs += atomic_load_explicit(&c->nmalloc[k], memory_order_relaxed);
-      out->by_class[k].frees += atomic_load_explicit(&c->nfree[k], memory_order_relaxed);
+    for (unsigned spc = 0; spc < SPAN_ALL_SPCS; spc++) {
+      unsigned k = spc_class(spc);
+      out->by_class[k].mallocs += atomic_load_explicit(&c->fc[spc].nmalloc, memory_order_relaxed);
+      out->by_class[k].frees += atomic_load_explicit(&c->fc[spc].nfree, memory_order_relaxed);
     }
     large_alloc += atomic_load_explicit(&c->large_alloc_bytes, memory_order_relaxed);
     large_free += atomic_load_explicit(&c->large_free_bytes, memory_order_relaxed);
@@ -216,8 +227,12 @@ void mcache_sum_stats(span_stats_t *out) {
   out->frees += out->by_class[0].frees;
 }
 
-void mcache_lock_all(void) { pthread_mutex_lock(&caches_lock); }
-void mcache_unlock_all(void) { pthread_mutex_unlock(&caches_lock); }
+void mcache_lock_all(void) {
+  pthread_mutex_lock(&caches_lock);
+}
+void mcache_unlock_all(void) {
+  pthread_mutex_unlock(&caches_lock);
+}
 
 /* In the child after fork: only this thread exists; the other caches'
  * spans would stay owned forever, so give them back. */
@@ -225,7 +240,8 @@ void mcache_after_fork_child(void) {
   for (;;) {
     pthread_mutex_lock(&caches_lock);
     mcache_t *c = live_caches;
-    while (c && c == span_tls_cache) c = c->next_live;
+    while (c && c == span_tls_cache)
+      c = c->next_live;
     pthread_mutex_unlock(&caches_lock);
     if (!c) return;
     mcache_release(c);

@@ -61,7 +61,8 @@ void meta_span_free(span_t *s) {
 
 static unsigned bits_list(uint32_t nwords) {
   unsigned i = 0;
-  while ((1u << i) < nwords) i++;
+  while ((1u << i) < nwords)
+    i++;
   return i;
 }
 
@@ -82,4 +83,6 @@ void meta_bits_free(uint64_t *bits, uint32_t nwords) {
   meta.free_bits[i] = bits;
 }
 
-uint64_t meta_sys_bytes(void) { return meta.sys_bytes; }
+uint64_t meta_sys_bytes(void) {
+  return meta.sys_bytes;
+}

@@ -32,20 +32,21 @@ typedef struct chunk {
 } chunk_t;
 
 struct arena {
-  arena_hdr_t hdr;    /* base, bytes reserved, page -> span map: read without locks */
-  uint32_t nchunks;   /* reserved */
-  uint32_t committed; /* committed chunks: a prefix */
-  uint32_t hint;      /* no free page below this chunk */
+  arena_hdr_t hdr;      /* base, bytes reserved: read without locks */
+  block_map_t **blocks; /* page maps, one per 64 MiB block */
+  uint32_t nchunks;     /* reserved */
+  uint32_t committed;   /* committed chunks: a prefix */
+  uint32_t hint;        /* no free page below this chunk */
   chunk_t *chunk;
-  arena_t *next;      /* address order */
+  arena_t *next; /* address order */
 };
 
 _Atomic(_Atomic(arena_hdr_t *) *) span_arena_map[(size_t)1 << SPAN_MAP_BITS];
-_Atomic(span_t *) *_Atomic *span_pagemap;
+block_map_t *_Atomic *span_pagemap;
 
 /* Makes the page map entry of 64 MiB block b writable and points it at
- * that block's page -> span entries. */
-static int pagemap_insert(uintptr_t b, _Atomic(span_t *) *entries) {
+ * that block's map. */
+static int pagemap_insert(uintptr_t b, block_map_t *entries) {
   if (!span_pagemap) {
     size_t bytes = SPAN_PAGEMAP_BLOCKS * sizeof(void *);
     void *t = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -58,7 +59,9 @@ static int pagemap_insert(uintptr_t b, _Atomic(span_t *) *entries) {
   return 0;
 }
 
-static arena_t *arena_of(uintptr_t addr) { return (arena_t *)arena_lookup(addr); }
+static arena_t *arena_of(uintptr_t addr) {
+  return (arena_t *)arena_lookup(addr);
+}
 
 static struct {
   arena_t *arenas;
@@ -67,7 +70,9 @@ static struct {
 
 /* ---- bitmaps ---------------------------------------------------------------- */
 
-static int bit_get(const uint64_t *w, unsigned i) { return (int)((w[i >> 6] >> (i & 63)) & 1); }
+static int bit_get(const uint64_t *w, unsigned i) {
+  return (int)((w[i >> 6] >> (i & 63)) & 1);
+}
 
 /* Sets (v = 1) or clears bits [from, from + n) of w. */
 static void bits_set(uint64_t *w, unsigned from, unsigned n, int v) {
@@ -114,9 +119,11 @@ static unsigned next_with(const uint64_t *w, unsigned i, int v) {
  * kept by the callers (no popcount: the baseline x86-64 target lacks it). */
 static void summarize(chunk_t *c) {
   unsigned start = 0, end = 0, w;
-  for (w = 0; w < SPAN_CHUNK_WORDS && !c->alloc[w]; w++) start += 64;
+  for (w = 0; w < SPAN_CHUNK_WORDS && !c->alloc[w]; w++)
+    start += 64;
   if (w < SPAN_CHUNK_WORDS) start += (unsigned)__builtin_ctzll(c->alloc[w]);
-  for (w = SPAN_CHUNK_WORDS; w-- > 0 && !c->alloc[w];) end += 64;
+  for (w = SPAN_CHUNK_WORDS; w-- > 0 && !c->alloc[w];)
+    end += 64;
   if (w < SPAN_CHUNK_WORDS) end += (unsigned)__builtin_clzll(c->alloc[w]);
   c->start = (uint16_t)start;
   c->end = (uint16_t)end;
@@ -142,7 +149,8 @@ static uint32_t mark_alloc(arena_t *a, uint32_t page, uint32_t n) {
     page += take;
     n -= take;
   }
-  while (a->hint < a->committed && a->chunk[a->hint].nfree == 0) a->hint++;
+  while (a->hint < a->committed && a->chunk[a->hint].nfree == 0)
+    a->hint++;
   return scav;
 }
 
@@ -221,11 +229,13 @@ uintptr_t pages_alloc(uint32_t npages, uint32_t align_pages, uint32_t *scavenged
   return 0;
 }
 
-void pagemap_set(uintptr_t base, uint32_t npages, span_t *s) {
-  arena_hdr_t *a = arena_lookup(base);
-  size_t first = (base - a->base) >> SPAN_PAGE_SHIFT;
-  for (uint32_t i = 0; i < npages; i++)
-    atomic_store_explicit(&a->spans[first + i], s, memory_order_release);
+void pagemap_set(uintptr_t base, uint32_t npages, span_t *s, unsigned spc) {
+  for (uint32_t i = 0; i < npages; i++) {
+    void *page = (void *)(base + (uintptr_t)i * SPAN_PAGE_BYTES);
+    block_map_t *m = block_map_of(page);
+    atomic_store_explicit(&m->spc[block_page(page)], (uint8_t)spc, memory_order_relaxed);
+    atomic_store_explicit(&m->span[block_page(page)], s, memory_order_release);
+  }
 }
 
 void pages_free(uintptr_t addr, uint32_t npages) {
@@ -263,27 +273,31 @@ static int map_insert(arena_t *a) {
       atomic_store_explicit(&span_arena_map[i >> SPAN_MAP_BITS], l2, memory_order_release);
     }
     atomic_store_explicit(&l2[i & (SPAN_MAP_L2 - 1)], &a->hdr, memory_order_release);
-    if (pagemap_insert(i, a->hdr.spans + (off >> SPAN_PAGE_SHIFT)) != 0) return -1;
+    block_map_t *m = meta_alloc(sizeof *m);
+    if (!m || pagemap_insert(i, m) != 0) return -1;
+    a->blocks[off >> SPAN_ARENA_SHIFT] = m;
   }
   return 0;
 }
 
 static arena_t *arena_new(uint32_t nchunks) {
-  size_t bytes = (((size_t)nchunks * SPAN_CHUNK_BYTES) + SPAN_ARENA_BYTES - 1) & ~(SPAN_ARENA_BYTES - 1);
+  size_t bytes =
+      (((size_t)nchunks * SPAN_CHUNK_BYTES) + SPAN_ARENA_BYTES - 1) & ~(SPAN_ARENA_BYTES - 1);
   nchunks = (uint32_t)(bytes / SPAN_CHUNK_BYTES);
   arena_t *a = meta_alloc(sizeof *a);
   if (!a) return NULL;
   a->chunk = meta_alloc(sizeof(chunk_t) * nchunks);
-  a->hdr.spans = meta_alloc(sizeof(*a->hdr.spans) * nchunks * SPAN_CHUNK_PAGES);
+  a->blocks = meta_alloc(sizeof(*a->blocks) * (bytes >> SPAN_ARENA_SHIFT));
   a->hdr.base = reserve(bytes);
-  if (!a->chunk || !a->hdr.spans || !a->hdr.base) return NULL; /* metadata is not reclaimed */
+  if (!a->chunk || !a->blocks || !a->hdr.base) return NULL; /* metadata is not reclaimed */
   a->hdr.bytes = bytes;
   a->nchunks = nchunks;
   for (uint32_t i = 0; i < nchunks; i++) /* uncommitted chunks look full */
     memset(a->chunk[i].alloc, 0xff, sizeof a->chunk[i].alloc);
   if (map_insert(a) != 0) return NULL;
   arena_t **at = &pa.arenas; /* keep address order: first fit is lowest address first */
-  while (*at && (*at)->hdr.base < a->hdr.base) at = &(*at)->next;
+  while (*at && (*at)->hdr.base < a->hdr.base)
+    at = &(*at)->next;
   a->next = *at;
   *at = a;
   return a;
@@ -328,18 +342,22 @@ int pages_grow(uint32_t npages) {
  * released so nobody allocates it meanwhile. */
 uintptr_t pages_take_unscavenged(uint32_t max_pages, uint32_t *npages) {
   arena_t *last = NULL;
-  for (arena_t *a = pa.arenas; a; a = a->next) last = a;
+  for (arena_t *a = pa.arenas; a; a = a->next)
+    last = a;
   for (arena_t *a = last; a;) {
     for (uint32_t ci = a->committed; ci-- > a->hint;) {
       chunk_t *c = &a->chunk[ci];
       if (!c->nfree) continue;
       uint64_t cand[SPAN_CHUNK_WORDS]; /* free and not scavenged: both bits 0 */
-      for (unsigned w = 0; w < SPAN_CHUNK_WORDS; w++) cand[w] = c->alloc[w] | c->scav[w];
+      for (unsigned w = 0; w < SPAN_CHUNK_WORDS; w++)
+        cand[w] = c->alloc[w] | c->scav[w];
       unsigned e = SPAN_CHUNK_PAGES;
-      while (e > 0 && bit_get(cand, e - 1)) e--;
+      while (e > 0 && bit_get(cand, e - 1))
+        e--;
       if (e == 0) continue;
       unsigned s = e;
-      while (s > 0 && !bit_get(cand, s - 1) && e - s < max_pages) s--;
+      while (s > 0 && !bit_get(cand, s - 1) && e - s < max_pages)
+        s--;
       *npages = e - s;
       uint32_t page = ci * SPAN_CHUNK_PAGES + s;
       mark_alloc(a, page, e - s);
@@ -347,7 +365,8 @@ uintptr_t pages_take_unscavenged(uint32_t max_pages, uint32_t *npages) {
       return a->hdr.base + (uintptr_t)page * SPAN_PAGE_BYTES;
     }
     arena_t *prev = NULL; /* walk backwards through a singly linked list */
-    for (arena_t *b = pa.arenas; b != a; b = b->next) prev = b;
+    for (arena_t *b = pa.arenas; b != a; b = b->next)
+      prev = b;
     a = prev;
   }
   return 0;

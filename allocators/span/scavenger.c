@@ -59,7 +59,9 @@ int span_set_scavenger(const char *name) {
   return 0;
 }
 
-uint64_t scavenger_released_bytes(void) { return atomic_load(&released_bytes); }
+uint64_t scavenger_released_bytes(void) {
+  return atomic_load(&released_bytes);
+}
 
 /* Free resident pages beyond the goal. */
 uint64_t scavenger_excess_pages(const heap_stats_t *h) {
@@ -113,7 +115,8 @@ static void *scavenger_main(void *arg) {
   (void)arg;
   for (;;) {
     pthread_mutex_lock(&scav_lock);
-    while (!work_pending) pthread_cond_wait(&scav_wake, &scav_lock);
+    while (!work_pending)
+      pthread_cond_wait(&scav_wake, &scav_lock);
     work_pending = 0;
     pthread_mutex_unlock(&scav_lock);
     for (uint64_t excess; (excess = excess_pages()) > 0;) {
@@ -121,7 +124,8 @@ static void *scavenger_main(void *arg) {
       if (!scavenge(excess, WORK_NS)) break;
       uint64_t worked = now_ns() - t0, pause = worked * SLEEP_FACTOR;
       struct timespec ts = {(time_t)(pause / 1000000000ull), (long)(pause % 1000000000ull)};
-      while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+      while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+      }
     }
   }
   return NULL;

@@ -55,7 +55,7 @@ typedef struct span_stats {
   uint64_t scavenged;     /* bytes released by the scavenger, ever */
   uint64_t meta_sys;      /* bytes of metadata (spans, caches, page maps) */
   struct {
-    uint32_t bytes;       /* class object size (0 for class 0: large) */
+    uint32_t bytes; /* class object size (0 for class 0: large) */
     uint64_t mallocs, frees;
   } by_class[68];
 } span_stats_t;

@@ -38,7 +38,7 @@ void *tiny_alloc(mcache_t *c, size_t bytes) {
   if (!p) p = mcache_alloc_slow(c, SPAN_TINY_SPC);
   if (!p) return NULL;
   s = c->alloc[SPAN_TINY_SPC];
-  stat_add(&c->nmalloc[SPAN_TINY_CLASS], 1);
+  stat_add(&c->fc[SPAN_TINY_SPC].nmalloc, 1);
   stat_add(&c->tiny_allocs, 1);
   /* Keep the block with more room left (Go's rule); the kept one holds an
    * extra reference for the cache. */
@@ -63,7 +63,7 @@ void tiny_free(span_t *s, void *p) {
   mcache_t *c = mcache_peek();
   span_free_slot(s, b, c);
   if (c)
-    stat_add(&c->nfree[SPAN_TINY_CLASS], 1);
+    stat_add(&c->fc[SPAN_TINY_SPC].nfree, 1);
   else
     mcache_count_uncached(SPAN_TINY_CLASS, 0);
 }

@@ -1,0 +1,23 @@
+/* Ratio tables: every backend's figure divided by one base backend's, cell
+ * by cell and repetition by repetition.
+ *
+ * heaplab runs repetitions interleaved, so repetition i of every backend
+ * was measured within moments of the others: the ratio of two rows with
+ * the same repetition index cancels most of the machine's drift, which a
+ * ratio of medians would not. Each table cell shows the median of those
+ * per-repetition ratios and their range, "0.62 (0.55-0.71)"; the base
+ * column shows the base's own median. Reads only the results file. */
+#ifndef HL_RATIO_H
+#define HL_RATIO_H
+
+#include "table.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* metric: a numeric key of the rows ("cpu_time", "rss_peak_bytes", ...).
+ * NULL with a reason when the base backend is not in the file. */
+hl_table_t *hl_ratio_table(const json_t *root, const char *base, const char *metric, char *why,
+                           size_t why_len);
+
+#endif
