@@ -28,7 +28,8 @@
  * A thread's cache is created at its first allocation and released (free
  * caches flushed, every span given back, statistics folded into the totals)
  * by a thread-specific data destructor when the thread exits. After fork()
- * the child gives back the caches of the threads that did not come along. */
+ * the child abandons the caches of the threads that did not come along
+ * (see mcache_after_fork_child). */
 #include "internal.h"
 
 #include <string.h>
@@ -234,16 +235,12 @@ void mcache_unlock_all(void) {
   pthread_mutex_unlock(&caches_lock);
 }
 
-/* In the child after fork: only this thread exists; the other caches'
- * spans would stay owned forever, so give them back. */
-void mcache_after_fork_child(void) {
-  for (;;) {
-    pthread_mutex_lock(&caches_lock);
-    mcache_t *c = live_caches;
-    while (c && c == span_tls_cache)
-      c = c->next_live;
-    pthread_mutex_unlock(&caches_lock);
-    if (!c) return;
-    mcache_release(c);
-  }
-}
+/* In the child after fork, only the forking thread exists. The other
+ * threads' caches are abandoned as they are: a thread may have been halfway
+ * through its lock-free fast path (a free cache being flushed, a span being
+ * swept) when fork() copied it, so giving them back could free an object
+ * twice. Their spans stay owned by a cache nobody uses, and their free
+ * caches' objects are lost: a bounded leak in the child (what glibc does
+ * with other threads' tcaches), which usually calls exec() soon. They stay
+ * on the live list, so the statistics still count what they did. */
+void mcache_after_fork_child(void) {}

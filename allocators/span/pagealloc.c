@@ -111,23 +111,48 @@ static unsigned next_with(const uint64_t *w, unsigned i, int v) {
   return SPAN_CHUNK_PAGES;
 }
 
-/* Go's pallocBits.summarize: free pages at the start and at the end, word
- * at a time. The longest free run is kept as an upper bound instead: any
- * change sets it to nfree, and arena_find lowers it to the true value when
- * it has walked the chunk's runs without finding room. Walking every run on
- * every change was the most expensive thing in the page allocator. nfree is
- * kept by the callers (no popcount: the baseline x86-64 target lacks it). */
+/* Longest run of zero bits inside one word: each step of y &= y << 1
+ * shortens every run of ones in y (the zeros of x) by one. */
+static unsigned word_max_zero_run(uint64_t x) {
+  uint64_t y = ~x;
+  unsigned n = 0;
+  while (y) {
+    y &= y << 1;
+    n++;
+  }
+  return n;
+}
+
+/* Go's pallocBits.summarize: free pages at the start, at the end, and the
+ * longest free run, word at a time (runs that cross words are carried from
+ * one word's high end into the next word's low end). nfree is kept by the
+ * callers (no popcount: the baseline x86-64 target lacks it). */
 static void summarize(chunk_t *c) {
-  unsigned start = 0, end = 0, w;
+  unsigned start = 0, end = 0, w, best = 0, run = 0;
   for (w = 0; w < SPAN_CHUNK_WORDS && !c->alloc[w]; w++)
     start += 64;
   if (w < SPAN_CHUNK_WORDS) start += (unsigned)__builtin_ctzll(c->alloc[w]);
   for (w = SPAN_CHUNK_WORDS; w-- > 0 && !c->alloc[w];)
     end += 64;
   if (w < SPAN_CHUNK_WORDS) end += (unsigned)__builtin_clzll(c->alloc[w]);
+  for (w = 0; w < SPAN_CHUNK_WORDS; w++) {
+    uint64_t x = c->alloc[w];
+    if (!x) {
+      run += 64;
+      continue;
+    }
+    unsigned low = (unsigned)__builtin_ctzll(x);
+    if (run + low > best) best = run + low;
+    if (~x) {
+      unsigned inner = word_max_zero_run(x);
+      if (inner > best) best = inner;
+    }
+    run = (unsigned)__builtin_clzll(x);
+  }
+  if (run > best) best = run;
   c->start = (uint16_t)start;
   c->end = (uint16_t)end;
-  c->max = c->nfree;
+  c->max = (uint16_t)best;
 }
 
 /* ---- marking ranges, possibly across chunks ------------------------------- */
@@ -180,10 +205,10 @@ static uint32_t fit(uint32_t rs, uint32_t re, uint32_t n, uint32_t align) {
 
 /* Walks the free runs of one arena in address order, merging runs across
  * chunk boundaries; returns the first page of the first fit, or UINT32_MAX. */
-static uint32_t arena_find(arena_t *a, uint32_t n, uint32_t align) {
+static uint32_t arena_find(const arena_t *a, uint32_t n, uint32_t align) {
   uint32_t run_start = 0, run_len = 0;
   for (uint32_t ci = a->hint; ci < a->committed; ci++) {
-    chunk_t *c = &a->chunk[ci];
+    const chunk_t *c = &a->chunk[ci];
     uint32_t cbase = ci * SPAN_CHUNK_PAGES;
     if (c->nfree == SPAN_CHUNK_PAGES) { /* fully free: extend the run */
       if (!run_len) run_start = cbase;
@@ -196,18 +221,15 @@ static uint32_t arena_find(arena_t *a, uint32_t n, uint32_t align) {
       uint32_t at = fit(run_len ? run_start : cbase, cbase + c->start, n, align);
       if (at != UINT32_MAX) return at;
     }
-    if (c->max >= n) { /* look inside; learn the true longest run on the way */
-      uint32_t longest = c->start > c->end ? c->start : c->end;
+    if (c->max >= n) { /* look inside */
       for (uint32_t i = c->start; i < SPAN_CHUNK_PAGES;) {
         uint32_t s = next_with(c->alloc, i, 0);
         if (s == SPAN_CHUNK_PAGES) break;
         uint32_t e = next_with(c->alloc, s, 1);
         uint32_t at = e - s >= n ? fit(cbase + s, cbase + e, n, align) : UINT32_MAX;
         if (at != UINT32_MAX) return at;
-        if (e - s > longest) longest = e - s;
         i = e;
       }
-      c->max = (uint16_t)longest;
     }
     run_len = c->end;
     run_start = cbase + SPAN_CHUNK_PAGES - c->end;
