@@ -29,7 +29,7 @@ typedef struct central {
 /* Statically initialised (the first malloc may come before any
  * constructor runs). */
 static central_t centrals[SPAN_ALL_SPCS] = {
-    [0 ... SPAN_ALL_SPCS - 1] = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, NULL, 0}};
+    [0 ... SPAN_ALL_SPCS - 1] = {PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP, NULL, NULL, NULL, 0}};
 
 static void list_push(span_t **head, span_t *s, uint8_t list) {
   s->prev = NULL;
@@ -75,23 +75,31 @@ static void reset_cursor(span_t *s) {
   s->alloc_cache = ~s->alloc_bits[0];
 }
 
+/* Under the central lock: a partial (or kept empty) span, swept, owned by
+ * c; NULL when the list has none. */
+static span_t *take_locked(central_t *ce, mcache_t *c) {
+  span_t *s = ce->partial ? ce->partial : ce->empty;
+  if (!s) return NULL;
+  list_remove(ce, s);
+  span_sweep(s);
+  reset_cursor(s);
+  atomic_store_explicit(&s->owner, c, memory_order_relaxed);
+  return s;
+}
+
+static span_t *grow(uint16_t spc, mcache_t *c) {
+  unsigned cls = spc == SPAN_TINY_SPC ? SPAN_TINY_CLASS : spc >> 1u;
+  span_t *s = heap_alloc_span(span_class_pages[cls], spc, 1);
+  if (s) atomic_store_explicit(&s->owner, c, memory_order_relaxed);
+  return s;
+}
+
 span_t *central_cache_span(uint16_t spc, mcache_t *c) {
   central_t *ce = &centrals[spc];
   pthread_mutex_lock(&ce->lock);
-  span_t *s = ce->partial ? ce->partial : ce->empty;
-  if (s) {
-    list_remove(ce, s);
-    span_sweep(s);
-    reset_cursor(s);
-    atomic_store_explicit(&s->owner, c, memory_order_relaxed);
-    pthread_mutex_unlock(&ce->lock);
-    return s;
-  }
+  span_t *s = take_locked(ce, c);
   pthread_mutex_unlock(&ce->lock);
-  unsigned cls = spc == SPAN_TINY_SPC ? SPAN_TINY_CLASS : spc >> 1u;
-  s = heap_alloc_span(span_class_pages[cls], spc, 1);
-  if (s) atomic_store_explicit(&s->owner, c, memory_order_relaxed);
-  return s;
+  return s ? s : grow(spc, c);
 }
 
 /* With the central lock held and the span on no list and unowned: put it
@@ -125,6 +133,18 @@ void central_uncache_span(span_t *s) {
   int release = file_span(ce, s, span_sweep(s));
   pthread_mutex_unlock(&ce->lock);
   if (release) heap_free_span(s);
+}
+
+span_t *central_swap_span(span_t *old, mcache_t *c) {
+  central_t *ce = &centrals[old->spc];
+  pthread_mutex_lock(&ce->lock);
+  atomic_store_explicit(&old->owner, NULL, memory_order_release);
+  int release = file_span(ce, old, span_sweep(old));
+  span_t *s = take_locked(ce, c);
+  pthread_mutex_unlock(&ce->lock);
+  uint16_t spc = old->spc;
+  if (release) heap_free_span(old);
+  return s ? s : grow(spc, c);
 }
 
 void central_remote_freed(span_t *s, uint16_t spc, uint32_t gen) {

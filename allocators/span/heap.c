@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-pthread_mutex_t span_heap_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t span_heap_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 
 static uint64_t inuse_pages;
 

@@ -173,6 +173,9 @@ void pages_counts(uint64_t *free_pages, uint64_t *released_pages, uint64_t *comm
 /* ---- central span lists (central.c) -------------------------------------- */
 span_t *central_cache_span(uint16_t spc, struct mcache *c);
 void central_uncache_span(span_t *s);
+/* Gives back a used-up span and takes another of its class, under one lock
+ * (uncacheSpan + cacheSpan). */
+span_t *central_swap_span(span_t *old, struct mcache *c);
 /* After a remote free that may have emptied the span or given a full span
  * its first free slot: fix its list (full -> partial) or give it back to the
  * heap when it is empty. spc and gen were read before the free was
@@ -226,9 +229,9 @@ void *mcache_alloc_slow(mcache_t *c, uint16_t spc);
 void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep);
 /* Halves every free cache (the thread's budget was reached). */
 void mcache_trim(mcache_t *c);
-#define SPAN_FC_OBJECTS 64u                /* per span class */
+#define SPAN_FC_OBJECTS 64u                   /* per span class */
 #define SPAN_FC_BUDGET ((uint64_t)1024 << 10) /* bytes per thread */
-void mcache_release(mcache_t *c);          /* gives back every cached span */
+void mcache_release(mcache_t *c);             /* gives back every cached span */
 void mcache_sum_stats(span_stats_t *out);
 void mcache_key_create(void);
 /* Counts a free by a thread that has no cache (at thread exit). */

@@ -130,9 +130,10 @@ void *mcache_alloc_slow(mcache_t *c, uint16_t spc) {
       return next_slot(s);
     }
     c->alloc[spc] = &span_empty;
-    central_uncache_span(s);
+    s = central_swap_span(s, c);
+  } else {
+    s = central_cache_span(spc, c);
   }
-  s = central_cache_span(spc, c);
   if (!s) return NULL;
   c->alloc[spc] = s;
   return next_slot(s);
