@@ -130,10 +130,11 @@ typedef struct block_map {
 extern block_map_t *_Atomic *span_pagemap;
 
 static inline block_map_t *block_map_of(const void *p) {
-  uintptr_t b = (uintptr_t)p >> SPAN_ARENA_SHIFT;
   block_map_t *_Atomic *table = span_pagemap;
-  if (unlikely(!p || b >= SPAN_PAGEMAP_BLOCKS || !table)) return NULL;
-  return atomic_load_explicit(&table[b], memory_order_acquire);
+  /* one compare for NULL and for addresses above the table: p - 1 wraps */
+  if (unlikely((uintptr_t)p - 1 >= (SPAN_PAGEMAP_BLOCKS << SPAN_ARENA_SHIFT) - 1 || !table))
+    return NULL;
+  return atomic_load_explicit(&table[(uintptr_t)p >> SPAN_ARENA_SHIFT], memory_order_acquire);
 }
 
 static inline size_t block_page(const void *p) {
@@ -195,12 +196,13 @@ typedef struct freecache {
   uint16_t n, cap;
   void **obj;
   _Atomic uint64_t nmalloc, nfree;
+  uint64_t gc_seen; /* nmalloc + nfree at the idle collector's last visit */
 } freecache_t;
 
 typedef struct mcache {
   span_t *alloc[SPAN_ALL_SPCS];
   freecache_t fc[SPAN_ALL_SPCS]; /* caps 0 for large (spc 0, 1) and tiny blocks */
-  uint64_t fc_bytes;             /* bytes in all free caches; kept under SPAN_FC_BUDGET */
+  uint16_t gc_next;              /* the span class the idle collector visits next */
   /* tiny allocator (Go's mcache.tiny / tinyoffset) */
   uintptr_t tiny;
   uint32_t tiny_offset;
@@ -227,11 +229,14 @@ static inline mcache_t *mcache_peek(void) {
 void *mcache_alloc_slow(mcache_t *c, uint16_t spc);
 /* Frees all but the newest `keep` objects of a free cache to the spans. */
 void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep);
-/* Halves every free cache (the thread's budget was reached). */
-void mcache_trim(mcache_t *c);
-#define SPAN_FC_OBJECTS 64u                   /* per span class */
-#define SPAN_FC_BUDGET ((uint64_t)1024 << 10) /* bytes per thread */
-void mcache_release(mcache_t *c);             /* gives back every cached span */
+#define SPAN_FC_OBJECTS 64u              /* per span class */
+#define SPAN_FC_CLASS_BYTES (256u << 10) /* per span class */
+void mcache_release(mcache_t *c);        /* gives back every cached span */
+/* A slow-path event: visits the next SPAN_GC_VISITS span classes and gives
+ * back the free cache and span of each that went unused since the last
+ * visit. */
+void mcache_gc_tick(mcache_t *c);
+#define SPAN_GC_VISITS 8u
 void mcache_sum_stats(span_stats_t *out);
 void mcache_key_create(void);
 /* Counts a free by a thread that has no cache (at thread exit). */

@@ -96,7 +96,6 @@ static void *alloc_class(mcache_t *c, unsigned cls, int noscan) {
   void *p;
   if (f->n) {
     p = f->obj[--f->n];
-    c->fc_bytes -= span_class_bytes[cls];
   } else {
     p = span_next_fast(c->alloc[spc]);
   }
@@ -135,7 +134,6 @@ static inline void *small_fast(size_t bytes, int noscan) {
     void *p;
     if (f->n) {
       p = f->obj[--f->n];
-      c->fc_bytes -= span_class_bytes[cls];
     } else {
       p = span_next_fast(c->alloc[spc]);
     }
@@ -222,13 +220,10 @@ static __attribute__((noinline)) void free_slow(void *p, span_t *s) {
     uint32_t idx = span_index_of(s, p);
     freecache_t *f = &c->fc[s->spc];
     if (s->base + (uintptr_t)idx * s->elem_bytes == (uintptr_t)p) {
-      if (f->n == f->cap)
-        mcache_flush(c, s->spc, f->n / 2);
-      else /* over the thread's budget: every class gives back half */
-        mcache_trim(c);
-      if (f->n < f->cap && c->fc_bytes + s->elem_bytes <= SPAN_FC_BUDGET) {
+      mcache_flush(c, s->spc, f->n / 2); /* full */
+      mcache_gc_tick(c);
+      if (f->n < f->cap) {
         f->obj[f->n++] = p;
-        c->fc_bytes += s->elem_bytes;
         stat_add(&f->nfree, 1);
         return;
       }
@@ -263,10 +258,8 @@ void span_free(void *p) {
   mcache_t *c = span_tls_cache;
   if (likely(spc >= 2 && spc < SPAN_CLASSES && c != NULL)) {
     freecache_t *f = &c->fc[spc];
-    uint32_t bytes = span_class_bytes[spc >> 1];
-    if (likely(f->n < f->cap && c->fc_bytes + bytes <= SPAN_FC_BUDGET)) {
+    if (likely(f->n < f->cap)) {
       f->obj[f->n++] = p;
-      c->fc_bytes += bytes;
       stat_add(&f->nfree, 1);
       return;
     }

@@ -15,10 +15,11 @@
  * for an object of a span the thread does not own, and recording it in the
  * span costs atomic operations and, for the first free of a full span, the
  * central lock. So free() of a small object first goes to the freeing
- * thread's cache: up to 64 pointers per span class, and 4 MiB per thread
- * in all, that the next allocations of that class hand out again, newest
- * first. A full class gives back its older half; a thread over its budget
- * halves every class (tcmalloc's thread-cache scavenge). Objects in it stay marked allocated
+ * thread's cache: up to 64 pointers per span class (fewer for large
+ * classes: at most 256 KiB of objects a class), that the next allocations
+ * of that class hand out again, newest first. A full class gives back its
+ * older half, and the idle collector (mcache_gc_tick) empties the caches
+ * of classes the thread no longer uses. Objects in it stay marked allocated
  * in their spans; when it fills, its older half is freed into the spans
  * (owner: clear the bit; other: remote bit). This is jemalloc's tcache and
  * tcmalloc's thread cache, added to Go's design; the span fast path and
@@ -47,8 +48,18 @@ static struct {
 
 static void cache_destructor(void *arg);
 
+/* Objects a free cache keeps for class cls: 64, fewer for large objects,
+ * so that no class holds more than SPAN_FC_CLASS_BYTES (at least 4). */
+static uint16_t fc_cap(unsigned cls) {
+  uint32_t n = SPAN_FC_CLASS_BYTES / span_class_bytes[cls];
+  return (uint16_t)(n > SPAN_FC_OBJECTS ? SPAN_FC_OBJECTS : n < 4 ? 4 : n);
+}
+
 static size_t fc_slots(void) {
-  return (size_t)SPAN_FC_OBJECTS * (SPAN_CLASSES - 2);
+  size_t n = 0;
+  for (unsigned spc = 2; spc < SPAN_CLASSES; spc++)
+    n += fc_cap(spc >> 1);
+  return n;
 }
 
 void mcache_key_create(void) {
@@ -79,7 +90,7 @@ mcache_t *mcache_create(void) {
     c->alloc[i] = &span_empty;
   void **slot = (void **)(c + 1);
   for (unsigned spc = 2; spc < SPAN_CLASSES; spc++) { /* not large (0, 1) or tiny */
-    c->fc[spc].cap = SPAN_FC_OBJECTS;
+    c->fc[spc].cap = fc_cap(spc >> 1);
     c->fc[spc].obj = slot;
     slot += c->fc[spc].cap;
   }
@@ -118,6 +129,7 @@ static void *next_slot(span_t *s) {
 }
 
 void *mcache_alloc_slow(mcache_t *c, uint16_t spc) {
+  mcache_gc_tick(c);
   span_t *s = c->alloc[spc];
   if (s != &span_empty) {
     void *p = next_slot(s);
@@ -152,12 +164,38 @@ void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep) {
   }
   memmove(f->obj, f->obj + drop, sizeof(void *) * (f->n - drop));
   f->n -= (uint16_t)drop;
-  c->fc_bytes -= (uint64_t)drop * span_class_bytes[spc >> 1];
 }
 
-void mcache_trim(mcache_t *c) {
-  for (uint16_t spc = 2; spc < SPAN_CLASSES; spc++)
-    if (c->fc[spc].n) mcache_flush(c, spc, c->fc[spc].n / 2);
+/* Idle collector. A free cache or a cached span of a class the thread has
+ * stopped using holds memory no one else can have: a program that moves
+ * from one size to the next (a parser, a sweep over sizes) would end up
+ * holding a cache and a span for every class it ever used. jemalloc's
+ * tcache GC and tcmalloc's thread-cache scavenge bound this with low-water
+ * marks kept on the fast path; here the per-class counters that the fast
+ * paths keep anyway tell whether a class was used since the last visit.
+ * The visits ride on slow-path events (span refills, free-cache flushes),
+ * SPAN_GC_VISITS classes an event, so a thread that stays on the fast
+ * paths pays nothing, and one that churns through classes returns each
+ * within a few hundred refills of leaving it. */
+void mcache_gc_tick(mcache_t *c) {
+  for (unsigned i = 0; i < SPAN_GC_VISITS; i++) {
+    uint16_t spc = c->gc_next;
+    c->gc_next = spc + 1 < SPAN_CLASSES ? spc + 1 : 2; /* not large (0, 1) */
+    if (spc < 2) continue;
+    freecache_t *f = &c->fc[spc];
+    uint64_t seen = atomic_load_explicit(&f->nmalloc, memory_order_relaxed) +
+                    atomic_load_explicit(&f->nfree, memory_order_relaxed);
+    if (seen != f->gc_seen) {
+      f->gc_seen = seen;
+      continue;
+    }
+    mcache_flush(c, spc, 0);
+    span_t *s = c->alloc[spc];
+    if (s != &span_empty) {
+      c->alloc[spc] = &span_empty;
+      central_uncache_span(s);
+    }
+  }
 }
 
 void mcache_release(mcache_t *c) {
