@@ -74,24 +74,67 @@ typedef struct span {
 } span_t;
 
 /* ---- metadata (meta.c): off-heap memory for spans, bitmaps, maps ---------- */
-void *meta_alloc(size_t bytes); /* zeroed, 16-byte aligned; under the heap lock */
+void *meta_alloc(size_t bytes); /* zeroed, 64-byte aligned; takes the meta lock */
 span_t *meta_span_new(void);
 void meta_span_free(span_t *s);
 uint64_t *meta_bits_new(uint32_t nwords); /* 2*nwords words: alloc bits, remote bits */
 void meta_bits_free(uint64_t *bits, uint32_t nwords);
+uint32_t meta_bits_capacity(uint32_t nwords); /* words a bitmap of nwords really has, each */
 uint64_t meta_sys_bytes(void);
+void meta_lock_all(void); /* fork */
+void meta_unlock_all(void);
 
 /* ---- the page heap (heap.c, pagealloc.c) ---------------------------------- */
+/* free_pages and released_pages count the page allocator's free pages;
+ * pages in threads' page caches are neither in use nor free there, and are
+ * counted apart (cached_*). */
 typedef struct heap_stats {
   uint64_t inuse_pages, free_pages, released_pages, committed_pages;
+  uint64_t cached_released_pages;
 } heap_stats_t;
 
 extern pthread_mutex_t span_heap_lock;
 
+/* A thread's page cache (Go's pageCache): one aligned group of 64 pages
+ * (512 KiB, one word of a chunk's bitmaps) whose free pages the thread took
+ * from the page heap at once, so that it makes small spans without the heap
+ * lock. See heap.c. */
+#define SPAN_PCACHE_PAGES 64u
+typedef struct pagecache {
+  uintptr_t base; /* 0: none */
+  uint64_t free;  /* 1 = page free in the cache */
+  uint64_t scav;  /* 1 = free and released to the OS (reads as zero) */
+} pagecache_t;
+
+/* Go's findBitRange64: the lowest i such that bits [i, i + n) of x are all
+ * set, or 64. Each step ANDs x with itself shifted, doubling the length of
+ * the runs it tracks. */
+static inline unsigned find_bit_range64(uint64_t x, unsigned n) {
+  unsigned p = n - 1, k = 1;
+  while (p > 0) {
+    if (p <= k) {
+      x &= x >> p;
+      break;
+    }
+    x &= x >> k;
+    if (!x) return 64;
+    p -= k;
+    k *= 2;
+  }
+  return x ? (unsigned)__builtin_ctzll(x) : 64;
+}
+
 /* A span of npages pages (large: spc 0 or 1), or NULL when memory is out.
- * Takes the heap lock. */
+ * Small spans come from the calling thread's page cache when they can;
+ * everything else takes the heap lock. */
 span_t *heap_alloc_span(uint32_t npages, uint16_t spc, uint32_t align_pages);
 void heap_free_span(span_t *s);
+/* Gives the free pages of a page cache back to the page heap. */
+void heap_flush_page_cache(pagecache_t *pc);
+/* Gives a cache's spare span structures back to the metadata allocator. */
+struct mcache;
+void heap_drop_spares(struct mcache *c);
+#define SPAN_SPARES 16u
 /* Address -> arena, for the page allocator's slow paths: two levels of
  * 2^11 entries over the 2^22 possible 64 MiB arenas of a 48-bit address
  * space (Go's arenas[L1][L2]). Entries are only ever added. */
@@ -170,6 +213,12 @@ uintptr_t pages_take_unscavenged(uint32_t max_pages, uint32_t *npages);
 void pages_return_scavenged(uintptr_t addr, uint32_t npages);
 int pages_grow(uint32_t npages);
 void pages_counts(uint64_t *free_pages, uint64_t *released_pages, uint64_t *committed_pages);
+/* Fills an empty page cache with the free pages of the lowest aligned
+ * group of 64 pages that has a free run of npages (Go's
+ * pageAlloc.allocToCache); -1 when none has. */
+int pages_alloc_to_cache(pagecache_t *pc, uint32_t npages);
+/* Gives a page cache's free pages back and empties it. */
+void pages_flush_cache(pagecache_t *pc);
 
 /* ---- central span lists (central.c) -------------------------------------- */
 span_t *central_cache_span(uint16_t spc, struct mcache *c);
@@ -203,6 +252,9 @@ typedef struct mcache {
   span_t *alloc[SPAN_ALL_SPCS];
   freecache_t fc[SPAN_ALL_SPCS]; /* caps 0 for large (spc 0, 1) and tiny blocks */
   uint16_t gc_next;              /* the span class the idle collector visits next */
+  pagecache_t pcache;            /* pages for new small spans (heap.c) */
+  span_t *spare;                 /* structures of freed small spans (heap.c) */
+  uint32_t nspare;
   /* tiny allocator (Go's mcache.tiny / tinyoffset) */
   uintptr_t tiny;
   uint32_t tiny_offset;

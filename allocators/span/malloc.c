@@ -48,9 +48,11 @@ static void fork_prepare(void) {
   mcache_lock_all();
   central_lock_all();
   pthread_mutex_lock(&span_heap_lock);
+  meta_lock_all();
 }
 
 static void fork_parent(void) {
+  meta_unlock_all();
   pthread_mutex_unlock(&span_heap_lock);
   central_unlock_all();
   mcache_unlock_all();
@@ -377,8 +379,8 @@ void span_read_stats(span_stats_t *out) {
   heap_stats_t h;
   heap_read_stats(&h);
   out->heap_inuse = h.inuse_pages * SPAN_PAGE_BYTES;
-  out->heap_idle = h.free_pages * SPAN_PAGE_BYTES;
-  out->heap_released = h.released_pages * SPAN_PAGE_BYTES;
+  out->heap_idle = (h.committed_pages - h.inuse_pages) * SPAN_PAGE_BYTES; /* page caches too */
+  out->heap_released = (h.released_pages + h.cached_released_pages) * SPAN_PAGE_BYTES;
   out->heap_sys = h.committed_pages * SPAN_PAGE_BYTES;
   out->scavenged = scavenger_released_bytes();
   out->meta_sys = meta_sys_bytes();

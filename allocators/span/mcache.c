@@ -80,9 +80,7 @@ mcache_t *mcache_create(void) {
   if (c) free_caches = c->next_live;
   pthread_mutex_unlock(&caches_lock);
   if (!c) {
-    pthread_mutex_lock(&span_heap_lock);
     c = meta_alloc(sizeof *c + sizeof(void *) * fc_slots());
-    pthread_mutex_unlock(&span_heap_lock);
     if (!c) return NULL;
   }
   memset(c, 0, sizeof *c);
@@ -208,6 +206,8 @@ void mcache_release(mcache_t *c) {
     c->alloc[i] = &span_empty;
     if (s != &span_empty) central_uncache_span(s);
   }
+  heap_flush_page_cache(&c->pcache);
+  heap_drop_spares(c);
   pthread_mutex_lock(&caches_lock);
   for (unsigned spc = 0; spc < SPAN_ALL_SPCS; spc++) {
     totals.nmalloc[spc_class(spc)] +=

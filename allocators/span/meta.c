@@ -3,8 +3,10 @@
  * Span structures, allocation bitmaps, arena page maps and thread caches
  * live outside the heap they describe, in memory mapped here in 1 MiB blocks
  * and never returned: like Go's mspan and mcache structures, freed span
- * structures and bitmaps go to free lists and are reused. Callers hold the
- * heap lock. Never calls malloc (this is malloc's own metadata). */
+ * structures and bitmaps go to free lists and are reused. One lock of its
+ * own (taken inside the heap lock where both are held): spans are made
+ * outside the heap lock when their pages come from a thread's page cache.
+ * Never calls malloc (this is malloc's own metadata). */
 #include "internal.h"
 
 #include <string.h>
@@ -13,6 +15,8 @@
 #define BLOCK_BYTES ((size_t)1 << 20)
 #define BIG_BYTES ((size_t)64 << 10) /* larger requests get their own mapping */
 #define BITS_LISTS 6                 /* 1, 2, 4, 8, 16, 32 words per bitmap */
+
+static pthread_mutex_t meta_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 
 static struct {
   char *cur, *end;
@@ -28,7 +32,7 @@ static void *map_rw(size_t bytes) {
   return p;
 }
 
-void *meta_alloc(size_t bytes) {
+static void *alloc_locked(size_t bytes) {
   bytes = (bytes + 63) & ~(size_t)63; /* cache-line aligned: no false sharing between threads */
   if (bytes >= BIG_BYTES) return map_rw((bytes + 4095) & ~(size_t)4095);
   if ((size_t)(meta.end - meta.cur) < bytes) {
@@ -42,10 +46,19 @@ void *meta_alloc(size_t bytes) {
   return p; /* fresh anonymous memory is zero */
 }
 
+void *meta_alloc(size_t bytes) {
+  pthread_mutex_lock(&meta_lock);
+  void *p = alloc_locked(bytes);
+  pthread_mutex_unlock(&meta_lock);
+  return p;
+}
+
 span_t *meta_span_new(void) {
+  pthread_mutex_lock(&meta_lock);
   span_t *s = meta.free_spans;
+  if (s) meta.free_spans = s->next;
+  pthread_mutex_unlock(&meta_lock);
   if (s) {
-    meta.free_spans = s->next;
     uint32_t gen = atomic_load_explicit(&s->gen, memory_order_relaxed);
     memset(s, 0, sizeof *s);
     atomic_store_explicit(&s->gen, gen, memory_order_relaxed); /* see span_t.gen */
@@ -56,8 +69,10 @@ span_t *meta_span_new(void) {
 }
 
 void meta_span_free(span_t *s) {
+  pthread_mutex_lock(&meta_lock);
   s->next = meta.free_spans;
   meta.free_spans = s;
+  pthread_mutex_unlock(&meta_lock);
 }
 
 static unsigned bits_list(uint32_t nwords) {
@@ -67,11 +82,17 @@ static unsigned bits_list(uint32_t nwords) {
   return i;
 }
 
+uint32_t meta_bits_capacity(uint32_t nwords) {
+  return 1u << bits_list(nwords);
+}
+
 uint64_t *meta_bits_new(uint32_t nwords) {
   unsigned i = bits_list(nwords);
+  pthread_mutex_lock(&meta_lock);
   uint64_t *b = meta.free_bits[i];
+  if (b) meta.free_bits[i] = *(void **)b;
+  pthread_mutex_unlock(&meta_lock);
   if (b) {
-    meta.free_bits[i] = *(void **)b;
     memset(b, 0, sizeof(uint64_t) * 2 * ((size_t)1 << i));
     return b;
   }
@@ -80,10 +101,23 @@ uint64_t *meta_bits_new(uint32_t nwords) {
 
 void meta_bits_free(uint64_t *bits, uint32_t nwords) {
   unsigned i = bits_list(nwords);
+  pthread_mutex_lock(&meta_lock);
   *(void **)bits = meta.free_bits[i];
   meta.free_bits[i] = bits;
+  pthread_mutex_unlock(&meta_lock);
 }
 
 uint64_t meta_sys_bytes(void) {
-  return meta.sys_bytes;
+  pthread_mutex_lock(&meta_lock);
+  uint64_t n = meta.sys_bytes;
+  pthread_mutex_unlock(&meta_lock);
+  return n;
+}
+
+void meta_lock_all(void) {
+  pthread_mutex_lock(&meta_lock);
+}
+
+void meta_unlock_all(void) {
+  pthread_mutex_unlock(&meta_lock);
 }

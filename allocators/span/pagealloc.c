@@ -111,16 +111,19 @@ static unsigned next_with(const uint64_t *w, unsigned i, int v) {
   return SPAN_CHUNK_PAGES;
 }
 
-/* Longest run of zero bits inside one word: each step of y &= y << 1
- * shortens every run of ones in y (the zeros of x) by one. */
+/* Longest run of zero bits in one word, a run at a time: count the zeros
+ * from position i, then skip the ones after them. */
 static unsigned word_max_zero_run(uint64_t x) {
-  uint64_t y = ~x;
-  unsigned n = 0;
-  while (y) {
-    y &= y << 1;
-    n++;
+  unsigned best = 0, i = 0;
+  while (i < 64) {
+    uint64_t rest = x >> i;
+    if (!rest) return 64 - i > best ? 64 - i : best;
+    unsigned z = (unsigned)__builtin_ctzll(rest);
+    if (z > best) best = z;
+    i += z;
+    i += (unsigned)__builtin_ctzll(~(x >> i)); /* the shift brings in zeros: ~ is never 0 */
   }
-  return n;
+  return best;
 }
 
 /* Go's pallocBits.summarize: free pages at the start, at the end, and the
@@ -265,6 +268,59 @@ void pages_free(uintptr_t addr, uint32_t npages) {
   if (!a) span_fatal("pages_free: address outside the heap", (void *)addr);
   mark_free(a, (uint32_t)((addr - a->hdr.base) / SPAN_PAGE_BYTES), npages, 0);
   pa.free_pages += npages;
+}
+
+/* ---- page caches ----------------------------------------------------------- */
+
+/* A group of 64 pages is one word of a chunk's bitmaps, so a cache is
+ * filled and flushed a word at a time. The cache takes the lowest group
+ * with a free run of the pages asked for (Go takes the lowest group with
+ * any free page, and falls back to the locked path when the run is not
+ * there): caches stay first-fit with the rest of the heap, and a refill
+ * always serves the request that caused it. */
+int pages_alloc_to_cache(pagecache_t *pc, uint32_t npages) {
+  for (arena_t *a = pa.arenas; a; a = a->next)
+    for (uint32_t ci = a->hint; ci < a->committed; ci++) {
+      chunk_t *c = &a->chunk[ci];
+      if (c->max < npages) continue;
+      unsigned w = 0;
+      while (w < SPAN_CHUNK_WORDS && find_bit_range64(~c->alloc[w], npages) == 64)
+        w++;
+      if (w == SPAN_CHUNK_WORDS) continue; /* the run crosses words */
+      pc->free = ~c->alloc[w];
+      pc->scav = c->scav[w] & pc->free;
+      pc->base = a->hdr.base + ((uintptr_t)ci * SPAN_CHUNK_PAGES + w * 64u) * SPAN_PAGE_BYTES;
+      unsigned n = (unsigned)__builtin_popcountll(pc->free);
+      c->alloc[w] = ~(uint64_t)0;
+      c->scav[w] &= ~pc->free;
+      c->nfree = (uint16_t)(c->nfree - n);
+      summarize(c);
+      while (a->hint < a->committed && a->chunk[a->hint].nfree == 0)
+        a->hint++;
+      pa.free_pages -= n;
+      pa.released_pages -= (uint64_t)__builtin_popcountll(pc->scav);
+      return 0;
+    }
+  return -1;
+}
+
+void pages_flush_cache(pagecache_t *pc) {
+  if (!pc->base) return;
+  arena_t *a = arena_of(pc->base);
+  uint32_t page = (uint32_t)((pc->base - a->hdr.base) / SPAN_PAGE_BYTES);
+  uint32_t ci = page / SPAN_CHUNK_PAGES;
+  chunk_t *c = &a->chunk[ci];
+  unsigned w = (page % SPAN_CHUNK_PAGES) / 64u;
+  unsigned n = (unsigned)__builtin_popcountll(pc->free);
+  c->alloc[w] &= ~pc->free;
+  c->scav[w] |= pc->scav;
+  c->nfree = (uint16_t)(c->nfree + n);
+  summarize(c);
+  if (ci < a->hint) a->hint = ci;
+  pa.free_pages += n;
+  pa.released_pages += (uint64_t)__builtin_popcountll(pc->scav);
+  pc->base = 0;
+  pc->free = pc->scav = 0;
 }
 
 /* ---- growing: reserve arenas, commit chunks -------------------------------- */

@@ -107,6 +107,8 @@ static uint64_t scavenge(uint64_t pages, uint64_t budget_ns) {
 
 uint64_t span_scavenge_all(void) {
   span_ensure_init();
+  mcache_t *c = mcache_peek(); /* other threads keep theirs: at most 512 KiB each */
+  if (c) heap_flush_page_cache(&c->pcache);
   central_release_empty();
   return scavenge(UINT64_MAX, 0) * SPAN_PAGE_BYTES;
 }
