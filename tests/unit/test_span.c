@@ -44,7 +44,8 @@ static void test_every_size(void) {
   CHECK(b.heap_alloc >= a.heap_alloc + (uint64_t)(N - 1) * (N - 2) / 2);
   CHECK(b.heap_inuse >= b.heap_alloc);
   CHECK(b.heap_sys >= b.heap_inuse);
-  for (size_t i = 1; i < N; i++) span_free(p[i]);
+  for (size_t i = 1; i < N; i++)
+    span_free(p[i]);
   span_read_stats(&b);
   CHECK_U64(b.frees - a.frees, N - 1);
   CHECK_U64(b.heap_alloc, a.heap_alloc);
@@ -54,15 +55,19 @@ static void test_tiny(void) {
   span_stats_t a, b;
   span_read_stats(&a);
   void *p[8];
-  for (int i = 0; i < 8; i++) p[i] = span_alloc_typed(2, 0); /* eight 2-byte objects */
+  for (int i = 0; i < 8; i++)
+    p[i] = span_alloc_typed(2, 0); /* eight 2-byte objects */
   span_read_stats(&b);
   CHECK_U64(b.tiny_allocs - a.tiny_allocs, 8);
   /* packed into one 16-byte block, 2-byte aligned */
-  for (int i = 1; i < 8; i++) CHECK((char *)p[i] == (char *)p[0] + 2 * i);
+  for (int i = 1; i < 8; i++)
+    CHECK((char *)p[i] == (char *)p[0] + 2 * i);
   CHECK(((uintptr_t)p[0] & 15) == 0);
   void *q = span_alloc_typed(8, 0); /* no room left: a new block */
-  CHECK(((uintptr_t)q & 7) == 0 && ((uintptr_t)q & ~(uintptr_t)15) != ((uintptr_t)p[0] & ~(uintptr_t)15));
-  for (int i = 0; i < 8; i++) span_free(p[i]);
+  CHECK(((uintptr_t)q & 7) == 0 &&
+        ((uintptr_t)q & ~(uintptr_t)15) != ((uintptr_t)p[0] & ~(uintptr_t)15));
+  for (int i = 0; i < 8; i++)
+    span_free(p[i]);
   span_free(q);
   void *big = span_alloc_typed(24, 1); /* has a pointer: never tiny */
   CHECK(big != NULL && span_usable_size(big) == 24);
@@ -87,7 +92,8 @@ static void test_large(void) {
   span_free(a);
   unsigned char *z = span_calloc(1 << 20, 3);
   int zero = 1;
-  for (size_t i = 0; z && i < (size_t)3 << 20; i += 4096) zero &= z[i] == 0;
+  for (size_t i = 0; z && i < (size_t)3 << 20; i += 4096)
+    zero &= z[i] == 0;
   CHECK(z && zero);
   span_free(z);
 }
@@ -123,6 +129,64 @@ static void test_cross_thread(void) {
   CHECK_U64(b.heap_alloc, a.heap_alloc);
 }
 
+/* A thread walks through every size with 64 objects alive, as
+ * sizeclass-sweep does. Spans of the classes it has left must not pile up
+ * in its caches (the idle collector), its page cache and spare spans go
+ * back when it exits, and pages that come back dirty through page caches
+ * are zeroed by calloc. */
+static uint64_t sweep_inuse_bytes;
+
+static void *sweeper(void *arg) {
+  (void)arg;
+  enum { W = 64 };
+  void *win[W] = {0};
+  unsigned k = 0;
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t sz = 1; sz <= 32768; sz += 3, k++) {
+      span_free(win[k % W]);
+      win[k % W] = span_malloc(sz);
+      if (win[k % W]) memset(win[k % W], 0xff, sz);
+    }
+  span_stats_t s;
+  span_read_stats(&s);
+  sweep_inuse_bytes = s.heap_inuse;
+  for (int i = 0; i < W; i++)
+    span_free(win[i]);
+  return NULL;
+}
+
+static void test_page_cache(void) {
+  span_scavenge_all();
+  span_stats_t a, b;
+  span_read_stats(&a);
+  pthread_t t;
+  CHECK_INT(pthread_create(&t, NULL, sweeper, NULL), 0);
+  pthread_join(t, NULL);
+  /* 64 objects of at most 32 KiB alive: 2 MiB, plus a span per class */
+  if (sweep_inuse_bytes > a.heap_inuse + ((uint64_t)8 << 20))
+    TH_FAIL("%llu bytes in use while sweeping: caches keep the classes left behind",
+            (unsigned long long)(sweep_inuse_bytes - a.heap_inuse));
+  span_scavenge_all(); /* the empty spans the central lists keep */
+  span_read_stats(&b);
+  CHECK_U64(b.heap_inuse, a.heap_inuse);
+  CHECK_U64(b.heap_idle + b.heap_inuse, b.heap_sys);
+  CHECK(b.heap_released <= b.heap_idle);
+  /* the same pages again, dirty and released alike, through calloc */
+  enum { N = 3000 };
+  static unsigned char *p[N];
+  int zero = 1;
+  for (int i = 0; i < N; i++) {
+    size_t sz = 1 + (size_t)i * 11 % 32768;
+    p[i] = span_calloc(1, sz);
+    for (size_t j = 0; p[i] && j < sz; j += 61)
+      zero &= p[i][j] == 0;
+    zero &= p[i] && p[i][sz - 1] == 0;
+  }
+  CHECK(zero);
+  for (int i = 0; i < N; i++)
+    span_free(p[i]);
+}
+
 static void test_scavenger(void) {
   CHECK_INT(span_set_scavenger("nonsense"), -1);
   CHECK_INT(span_set_scavenger("off"), 0);
@@ -133,7 +197,8 @@ static void test_scavenger(void) {
     memset(p[i], 1, 1 << 20); /* resident */
   }
   uint64_t rss_full = rss_bytes();
-  for (int i = 0; i < K; i++) span_free(p[i]);
+  for (int i = 0; i < K; i++)
+    span_free(p[i]);
   span_stats_t s;
   span_read_stats(&s);
   CHECK(s.heap_idle >= (uint64_t)K << 20); /* free, still resident: scavenger off */
@@ -158,7 +223,8 @@ static void test_scavenger(void) {
   }
   span_read_stats(&s);
   uint64_t before = s.scavenged;
-  for (int i = 0; i < K; i++) span_free(p[i]);
+  for (int i = 0; i < K; i++)
+    span_free(p[i]);
   span_read_stats(&s);
   CHECK(s.scavenged - before >= (uint64_t)(K - 24) << 20);
   CHECK(s.heap_idle - s.heap_released <= (uint64_t)17 << 20); /* the 16 MiB floor kept */
@@ -170,6 +236,7 @@ int main(void) {
   test_tiny();
   test_large();
   test_cross_thread();
+  test_page_cache();
   test_scavenger();
   CHECK(span_malloc((size_t)1 << 62) == NULL);
   CHECK(span_calloc((size_t)1 << 40, (size_t)1 << 40) == NULL);
