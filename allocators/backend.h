@@ -24,6 +24,9 @@
   X(heap_inuse_bytes, "bytes in pages or spans holding objects")                                   \
   X(heap_sys_bytes, "bytes the backend has mapped from the OS")                                    \
   X(heap_released_bytes, "bytes returned to the OS (mapped, not resident)")                        \
+  X(heap_idle_bytes, "bytes in free pages or spans, released or not")                              \
+  X(backend_allocs, "objects allocated, ever, as the backend counts them")                         \
+  X(backend_frees, "objects freed, ever, as the backend counts them")                              \
   X(num_gc, "completed collections")                                                               \
   X(heap_goal_bytes, "heap size at which the next collection starts")                              \
   X(gc_pause_total_ns, "total stop-the-world time of all collections")
@@ -35,9 +38,19 @@ enum {
       HL_HS_COUNT
 };
 
+/* Objects allocated and freed in one size class, ever (Go's
+ * MemStats.BySize); class 0 of a backend that has one is its large objects
+ * (object_bytes 0). */
+typedef struct hl_class_count {
+  uint64_t object_bytes, mallocs, frees;
+} hl_class_count_t;
+#define HL_MAX_CLASS_COUNTS 128
+
 typedef struct hl_heap_stats {
   uint64_t value[HL_HS_COUNT];
-  uint32_t present; /* bit i set: value[i] is known */
+  uint32_t present;  /* bit i set: value[i] is known */
+  unsigned nclasses; /* rows of by_class filled (0: not known) */
+  hl_class_count_t by_class[HL_MAX_CLASS_COUNTS];
 } hl_heap_stats_t;
 
 static inline void hl_heap_stats_set(hl_heap_stats_t *s, int field, uint64_t v) {

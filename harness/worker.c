@@ -262,6 +262,19 @@ static json_t *classes_json(const hl_wl_thread_t *t) {
   return arr;
 }
 
+/* The backend's own per-class counts (classes it never used left out). */
+static json_t *heap_classes_json(const hl_heap_stats_t *h) {
+  json_t *arr = json_array();
+  for (unsigned i = 0; i < h->nclasses; i++) {
+    const hl_class_count_t *c = &h->by_class[i];
+    if (!c->mallocs && !c->frees) continue;
+    json_array_append_new(arr, json_pack("{s:I, s:I, s:I}", "object_bytes",
+                                         (json_int_t)c->object_bytes, "mallocs",
+                                         (json_int_t)c->mallocs, "frees", (json_int_t)c->frees));
+  }
+  return arr;
+}
+
 static json_t *cpu_list(const worker_t *wk, unsigned threads, int bound) {
   json_t *arr = json_array();
   for (unsigned t = 0; t < threads; t++) {
@@ -283,6 +296,7 @@ static json_t *build_entry(worker_t *wk, json_t *gb_row, unsigned threads) {
     json_object_set_new(e, t0->extra[i].name, json_real(t0->extra[i].value));
   json_object_set_new(e, "sites", sites_json(wk, threads));
   if (t0->nclasses) json_object_set_new(e, "size_classes", classes_json(t0));
+  if (wk->heap.nclasses) json_object_set_new(e, "heap_classes", heap_classes_json(&wk->heap));
   if (wk->o->pin != HL_PIN_NONE) json_object_set_new(e, "cpus_bound", cpu_list(wk, threads, 1));
   json_object_set_new(e, "cpus_ran", cpu_list(wk, threads, 0));
   return e;

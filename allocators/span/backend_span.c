@@ -28,6 +28,14 @@ static void fill_stats(const span_stats_t *st, hl_heap_stats_t *out) {
   hl_heap_stats_set(out, HL_HS_heap_inuse_bytes, st->heap_inuse);
   hl_heap_stats_set(out, HL_HS_heap_sys_bytes, st->heap_sys);
   hl_heap_stats_set(out, HL_HS_heap_released_bytes, st->heap_released);
+  hl_heap_stats_set(out, HL_HS_heap_idle_bytes, st->heap_idle);
+  hl_heap_stats_set(out, HL_HS_backend_allocs, st->mallocs);
+  hl_heap_stats_set(out, HL_HS_backend_frees, st->frees);
+  unsigned n = sizeof st->by_class / sizeof st->by_class[0];
+  out->nclasses = n < HL_MAX_CLASS_COUNTS ? n : HL_MAX_CLASS_COUNTS;
+  for (unsigned i = 0; i < out->nclasses; i++)
+    out->by_class[i] =
+        (hl_class_count_t){st->by_class[i].bytes, st->by_class[i].mallocs, st->by_class[i].frees};
 }
 
 /* "heaplab-span 0.1.0" -> "0.1.0" */

@@ -38,8 +38,7 @@ void *tiny_alloc(mcache_t *c, size_t bytes) {
   if (!p) p = mcache_alloc_slow(c, SPAN_TINY_SPC);
   if (!p) return NULL;
   s = c->alloc[SPAN_TINY_SPC];
-  stat_add(&c->fc[SPAN_TINY_SPC].nmalloc, 1);
-  stat_add(&c->tiny_allocs, 1);
+  stat_add(&c->fc[SPAN_TINY_SPC].nmalloc, 1); /* a new block: counted as its class, as in Go */
   /* Keep the block with more room left (Go's rule); the kept one holds an
    * extra reference for the cache. */
   if (!c->tiny || bytes < c->tiny_offset) {

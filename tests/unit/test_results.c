@@ -54,7 +54,8 @@ static void test_metrics(void) {
     /* units in names: bytes, ns, or a count named for what it counts */
     CHECK(n && hl_metric_help(i) &&
           (strstr(n, "_bytes") || strstr(n, "_ns") || !strcmp(n, "allocs") || !strcmp(n, "frees") ||
-           !strcmp(n, "stack_allocs") || !strcmp(n, "num_gc")));
+           !strcmp(n, "stack_allocs") || !strcmp(n, "backend_allocs") ||
+           !strcmp(n, "backend_frees") || !strcmp(n, "num_gc")));
   }
   json_decref(e);
 }
