@@ -92,17 +92,18 @@ static void *oom(void) {
   return NULL;
 }
 
+/* One span class's lock-free sources, in order: the free cache (newest
+ * first), then the cached span's allocation cache. NULL when both are dry. */
+static inline void *class_fast(mcache_t *c, unsigned spc) {
+  freecache_t *f = &c->fc[spc];
+  return f->n ? f->obj[--f->n] : span_next_fast(c->alloc[spc]);
+}
+
 static void *alloc_class(mcache_t *c, unsigned cls, int noscan) {
   uint16_t spc = (uint16_t)(cls << 1 | (unsigned)noscan);
-  freecache_t *f = &c->fc[spc];
-  void *p;
-  if (f->n) {
-    p = f->obj[--f->n];
-  } else {
-    p = span_next_fast(c->alloc[spc]);
-  }
+  void *p = class_fast(c, spc);
   if (unlikely(!p)) p = mcache_alloc_slow(c, spc);
-  if (likely(p != NULL)) stat_add(&f->nmalloc, 1);
+  if (likely(p != NULL)) stat_add(&c->fc[spc].nmalloc, 1);
   return p;
 }
 
@@ -130,17 +131,10 @@ void *span_alloc_large(size_t bytes, size_t align) {
 static inline void *small_fast(size_t bytes, int noscan) {
   mcache_t *c = span_tls_cache;
   if (likely(c != NULL)) {
-    unsigned cls = span_size_class(bytes);
-    unsigned spc = cls << 1 | (unsigned)noscan;
-    freecache_t *f = &c->fc[spc];
-    void *p;
-    if (f->n) {
-      p = f->obj[--f->n];
-    } else {
-      p = span_next_fast(c->alloc[spc]);
-    }
+    unsigned spc = span_size_class(bytes) << 1 | (unsigned)noscan;
+    void *p = class_fast(c, spc);
     if (likely(p != NULL)) {
-      stat_add(&f->nmalloc, 1);
+      stat_add(&c->fc[spc].nmalloc, 1);
       return p;
     }
   }
