@@ -263,8 +263,10 @@ void mcache_sum_stats(span_stats_t *out) {
     out->mallocs += out->by_class[k].mallocs;
     out->frees += out->by_class[k].frees;
   }
+  /* Go's MemStats: a packed tiny object counts as allocated and freed at
+   * once (only its block is tracked), so mallocs - frees is live slots */
   out->mallocs += out->by_class[0].mallocs + tiny;
-  out->frees += out->by_class[0].frees;
+  out->frees += out->by_class[0].frees + tiny;
 }
 
 void mcache_lock_all(void) {

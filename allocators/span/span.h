@@ -49,8 +49,8 @@ typedef struct span_stats {
   uint64_t heap_idle;     /* bytes in free pages, released or not */
   uint64_t heap_released; /* bytes of free pages returned to the OS */
   uint64_t heap_sys;      /* bytes committed from the OS for the heap (inuse + idle) */
-  uint64_t mallocs;       /* objects allocated, ever */
-  uint64_t frees;         /* slots freed, ever (a tiny block is freed once, with its last object) */
+  uint64_t mallocs;       /* objects allocated, ever (tiny ones included) */
+  uint64_t frees;         /* objects freed, ever; as in Go, tiny_allocs counts in both */
   uint64_t tiny_allocs;   /* objects packed into a tiny block opened before (Go's TinyAllocs) */
   uint64_t scavenged;     /* bytes released by the scavenger, ever */
   uint64_t meta_sys;      /* bytes of metadata (spans, caches, page maps) */

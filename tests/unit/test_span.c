@@ -63,6 +63,7 @@ static void test_tiny(void) {
   CHECK_U64(b.tiny_allocs - a.tiny_allocs, 7);
   CHECK_U64(b.mallocs - a.mallocs, 8);
   CHECK_U64(b.by_class[2].mallocs - a.by_class[2].mallocs, 1);
+  CHECK_U64(b.frees - a.frees, 7); /* the packed ones, at once (Go's rule) */
   /* packed into one 16-byte block, 2-byte aligned */
   for (int i = 1; i < 8; i++)
     CHECK((char *)p[i] == (char *)p[0] + 2 * i);
