@@ -6,6 +6,7 @@
 #include "revision.h"
 #include "counters.h"
 #include "error.h"
+#include "pacer_sim.h"
 #include "plot.h"
 #include "ratio.h"
 #include "results.h"
@@ -30,7 +31,8 @@ static void usage(FILE *out) {
           "  compare  compare two results files: regressions by U test and exact metrics\n"
           "  plot     draw the bar charts of a results file with gnuplot\n"
           "  show     print the summary table of a results file\n"
-          "  list     list backends, workloads, params or counters, and whether they work here\n\n"
+          "  list     list backends, workloads, params or counters, and whether they work here\n"
+          "  pacer-sim run Go's GC pacer tests (TestGcPacer) on heaplab's port of the pacer\n\n"
           "  heaplab COMMAND --help   explains a command\n"
           "  heaplab --version        version and build\n\n"
           "Example:\n"
@@ -211,6 +213,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "plot")) return hl_plot_main(argc, argv);
   if (!strcmp(cmd, "show")) return show_main(argc, argv);
   if (!strcmp(cmd, "list")) return list_main(argc, argv);
+  if (!strcmp(cmd, "pacer-sim")) return hl_pacer_sim_main(argc, argv);
   if (!strcmp(cmd, "__worker")) return hl_worker_main(argc, argv) == 0 ? 0 : 1;
   if (!strcmp(cmd, "__probe")) return hl_probe_main(argc, argv) == 0 ? 0 : 1;
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) return version();
@@ -218,7 +221,9 @@ int main(int argc, char **argv) {
     usage(stdout);
     return HL_EXIT_OK;
   }
-  hl_msg("main", "unknown command '%s'; commands: run compare plot show list (see heaplab --help)",
-         cmd);
+  hl_msg(
+      "main",
+      "unknown command '%s'; commands: run compare plot show list pacer-sim (see heaplab --help)",
+      cmd);
   return HL_EXIT_USAGE;
 }
