@@ -66,13 +66,49 @@ enum {
   HL_CAP_ROOTS = 1u << 2,      /* add_roots()/remove_roots() must see every root */
   HL_CAP_GC_PERCENT = 1u << 3, /* honours hl_backend_config_t.gc_percent */
   HL_CAP_STATS = 1u << 4,      /* stats() fills some fields */
+  HL_CAP_MEMORY_LIMIT = 1u << 5, /* honours memory_limit_bytes (a soft limit, GOMEMLIMIT) */
 };
 
 #define HL_GC_OFF (-1)
+#define HL_NO_MEMORY_LIMIT INT64_MAX
+
+/* One completed collection, the fields of Go's gctrace line (reference
+ * go-runtime.md section 5.1). A stop-the-world collector reports its whole
+ * cycle as pause; a field it cannot tell is 0. Bytes are exact, not MiB. */
+typedef struct hl_gc_cycle {
+  uint64_t num;      /* gc #: 1 for the first collection */
+  uint64_t start_ns; /* when it started, ns since the backend's init */
+  /* wall time of the three phases: sweep termination, mark, mark termination */
+  uint64_t clock_ns[3];
+  /* CPU time: sweep termination, assist, background mark, idle mark, mark
+   * termination (gctrace's "#+#/#/#+# ms cpu") */
+  uint64_t cpu_ns[5];
+  uint64_t pause_ns;           /* of the wall time, how much the world was stopped */
+  uint64_t heap_trigger_bytes; /* heap live at which it was due (0: not known) */
+  uint64_t heap_start_bytes;   /* heap live when it started (gctrace's first figure) */
+  uint64_t heap_end_bytes;     /* heap live at mark end, the cycle's peak (second) */
+  uint64_t heap_marked_bytes;  /* bytes marked live (third) */
+  uint64_t heap_goal_bytes;    /* goal of this cycle (0: not known) */
+  uint64_t stack_scan_bytes;   /* stack bytes scanned */
+  uint64_t globals_scan_bytes; /* other root bytes scanned */
+  double gc_cpu_fraction;      /* GC share of available CPU since init, after this cycle */
+  uint32_t procs;              /* CPUs that fraction is of (GOMAXPROCS) */
+  uint8_t forced;              /* started by collect(), not by the heap */
+  uint8_t limiter_on;          /* the GC CPU limiter was limiting at the end */
+} hl_gc_cycle_t;
+
+/* Called by a collector after each cycle, on the thread that collected,
+ * while the other mutator threads are stopped: it must not allocate from
+ * the backend, take a lock a mutator may hold, or block. */
+typedef void (*hl_gc_cycle_fn)(void *ctx, const hl_gc_cycle_t *cycle);
 
 typedef struct hl_backend_config {
-  int gc_percent;   /* GOGC: 100 default, HL_GC_OFF disables collection */
-  unsigned threads; /* worker threads that will attach */
+  int gc_percent;             /* GOGC: 100 default, HL_GC_OFF disables collection */
+  unsigned threads;           /* worker threads that will attach */
+  int64_t memory_limit_bytes; /* GOMEMLIMIT, HL_NO_MEMORY_LIMIT for none */
+  int pacer_model;            /* span-gc: 0 go122 (default), 1 go119 (hl_pacer_model_t) */
+  hl_gc_cycle_fn on_gc_cycle; /* may be NULL */
+  void *gc_cycle_ctx;
 } hl_backend_config_t;
 
 /* Facts a backend reports about itself once it is running (child side). */
@@ -133,6 +169,18 @@ typedef struct hl_backend {
   /* child, optional: pointer stores go through here when set (the barrier
    * hook a concurrent collector needs). NULL: plain store. */
   void (*write_barrier)(void **slot, void *value);
+  /* child, optional (HL_CAP_GC_PERCENT): debug.SetGCPercent at run time,
+   * between phases of a workload; HL_GC_OFF disables. Returns the old value. */
+  int (*set_gc_percent)(int gc_percent);
+  /* child, optional (HL_CAP_MEMORY_LIMIT): debug.SetMemoryLimit; a negative
+   * value only reads. Returns the old limit. */
+  int64_t (*set_memory_limit)(int64_t bytes);
+  /* child, optional: the mutator thread is about to block outside the
+   * mutator (a barrier, I/O) / is back. A stop-the-world collector does not
+   * wait for a blocked thread (Go's entersyscall / exitsyscall); unblock
+   * waits while a collection runs. Both are called outside timed loops. */
+  void (*thread_block)(void);
+  void (*thread_unblock)(void);
   /* child, optional: usable size of an allocated object (fragmentation). */
   size_t (*usable_size)(void *obj);
   /* optional: the size class a request of `bytes` goes to, without

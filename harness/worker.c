@@ -350,7 +350,8 @@ static int resolve_cell(worker_t *wk, const hl_run_options_t *o) {
 static int start_backend(const hl_backend_t *b, const hl_run_options_t *o,
                          hl_backend_info_t *info) {
   char why[256] = "";
-  hl_backend_config_t cfg = {.gc_percent = o->gogc, .threads = o->threads};
+  hl_backend_config_t cfg = {
+      .gc_percent = o->gogc, .threads = o->threads, .memory_limit_bytes = HL_NO_MEMORY_LIMIT};
   if (b->init(&cfg, info, why, sizeof why) != 0) return send_error("backend", why);
   return 0;
 }
