@@ -22,6 +22,7 @@
 extern const hl_backend_t hl_backend_glibc;
 extern const hl_backend_t hl_backend_span;
 extern const hl_backend_t hl_backend_span_malloc;
+extern const hl_backend_t hl_backend_span_gc;
 #if HL_HAVE_JEMALLOC
 extern const hl_backend_t hl_backend_jemalloc;
 #else
@@ -45,7 +46,7 @@ HL_UNBUILT(bdwgc, HL_BACKEND_GC, "libgc-dev", HL_DISABLED_BDWGC)
 
 static const hl_backend_t *const registry[] = {
     &hl_backend_glibc, &hl_backend_jemalloc,    &hl_backend_mimalloc, &hl_backend_tcmalloc,
-    &hl_backend_span,  &hl_backend_span_malloc, &hl_backend_bdwgc,
+    &hl_backend_span,  &hl_backend_span_malloc, &hl_backend_span_gc,  &hl_backend_bdwgc,
 };
 
 const hl_backend_t *const *hl_backend_all(size_t *n_out) {

@@ -10,6 +10,7 @@
  *                tiny allocator)
  */
 #include "backend.h"
+#include "gc.h"
 #include "preload.h"
 #include "sizeclass.h"
 #include "span.h"
@@ -94,6 +95,76 @@ const hl_backend_t hl_backend_span = {
     .alloc = inproc_alloc,
     .free = inproc_free,
     .stats = inproc_stats,
+    .usable_size = span_usable_size,
+    .size_class = span_size_class_info,
+};
+
+/* ---- span-gc: the same heap, collected ---------------------------------------- */
+
+static int gc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
+                   size_t why_len) {
+  span_gc_config_t gc = {.gc_percent = cfg->gc_percent,
+                         .memory_limit_bytes = cfg->memory_limit_bytes,
+                         .pacer_model = cfg->pacer_model,
+                         .on_cycle = cfg->on_gc_cycle,
+                         .on_cycle_ctx = cfg->gc_cycle_ctx};
+  if (span_gc_enable(&gc) != 0) {
+    snprintf(why, why_len, "the span heap already has objects: the collector must come first");
+    return HL_EINVAL;
+  }
+  version_number(span_version(), info->version, sizeof info->version);
+  char gogc[16], limit[32], scav[64];
+  if (cfg->gc_percent == HL_GC_OFF)
+    snprintf(gogc, sizeof gogc, "off");
+  else
+    snprintf(gogc, sizeof gogc, "%d", cfg->gc_percent);
+  if (cfg->memory_limit_bytes == HL_NO_MEMORY_LIMIT)
+    snprintf(limit, sizeof limit, "off");
+  else
+    snprintf(limit, sizeof limit, "%lldB", (long long)cfg->memory_limit_bytes);
+  settings(scav, sizeof scav);
+  snprintf(info->settings, sizeof info->settings, "GOGC=%s GOMEMLIMIT=%s pacer=%s %s", gogc,
+           limit, cfg->pacer_model == 1 ? "go119" : "go122", scav);
+  return 0;
+}
+
+static int gc_attach(void) {
+  return span_gc_thread_attach() == 0 ? 0 : HL_ESYS;
+}
+
+static int gc_stats(hl_heap_stats_t *out) {
+  inproc_stats(out);
+  span_gc_stats_t g;
+  span_gc_read_stats(&g);
+  hl_heap_stats_set(out, HL_HS_num_gc, g.num_gc);
+  hl_heap_stats_set(out, HL_HS_heap_goal_bytes, g.heap_goal_bytes);
+  hl_heap_stats_set(out, HL_HS_gc_pause_total_ns, g.pause_total_ns);
+  return 0;
+}
+
+static int gc_add_roots(void *start, size_t bytes) {
+  return span_gc_add_roots(start, bytes) == 0 ? 0 : HL_ENOMEM;
+}
+
+const hl_backend_t hl_backend_span_gc = {
+    .name = "span-gc",
+    .summary = "the span heap collected: precise stop-the-world mark-sweep paced by Go's pacer",
+    .kind = HL_BACKEND_GC,
+    .caps = HL_CAP_COLLECT | HL_CAP_ROOTS | HL_CAP_GC_PERCENT | HL_CAP_STATS |
+            HL_CAP_MEMORY_LIMIT,
+    .package = "heaplab",
+    .init = gc_init,
+    .thread_attach = gc_attach,
+    .thread_detach = span_gc_thread_detach,
+    .alloc = span_gc_alloc,
+    .collect = span_gc_collect,
+    .stats = gc_stats,
+    .add_roots = gc_add_roots,
+    .remove_roots = span_gc_remove_roots,
+    .set_gc_percent = span_gc_set_gc_percent,
+    .set_memory_limit = span_gc_set_memory_limit,
+    .thread_block = span_gc_thread_block,
+    .thread_unblock = span_gc_thread_unblock,
     .usable_size = span_usable_size,
     .size_class = span_size_class_info,
 };

@@ -19,6 +19,7 @@
 typedef struct central {
   pthread_mutex_t lock;
   span_t *partial, *full;
+  span_t *unswept; /* collector: spans not swept since the last mark (gcsweep.c) */
   span_t *empty;        /* spans with no live object, kept back from the heap */
   uint32_t empty_pages; /* pages of those */
 } central_t;
@@ -29,7 +30,8 @@ typedef struct central {
 /* Statically initialised (the first malloc may come before any
  * constructor runs). */
 static central_t centrals[SPAN_ALL_SPCS] = {
-    [0 ... SPAN_ALL_SPCS - 1] = {PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP, NULL, NULL, NULL, 0}};
+    [0 ... SPAN_ALL_SPCS - 1] = {PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP, NULL, NULL, NULL, NULL,
+                                 0}};
 
 static void list_push(span_t **head, span_t *s, uint8_t list) {
   s->prev = NULL;
@@ -40,9 +42,10 @@ static void list_push(span_t **head, span_t *s, uint8_t list) {
 }
 
 static void list_remove(central_t *c, span_t *s) {
-  span_t **head = s->list == LIST_PARTIAL ? &c->partial
-                  : s->list == LIST_FULL  ? &c->full
-                                          : &c->empty;
+  span_t **head = s->list == LIST_PARTIAL   ? &c->partial
+                  : s->list == LIST_FULL    ? &c->full
+                  : s->list == LIST_UNSWEPT ? &c->unswept
+                                            : &c->empty;
   if (s->list == LIST_EMPTY) c->empty_pages -= s->npages;
   if (s->prev)
     s->prev->next = s->next;
@@ -54,6 +57,8 @@ static void list_remove(central_t *c, span_t *s) {
 }
 
 uint32_t span_sweep(span_t *s) {
+  if (span_gc_mode) /* no explicit frees; remote_free holds mark bits */
+    return atomic_load_explicit(&s->alloc_count, memory_order_relaxed);
   uint32_t merged = 0;
   for (uint32_t w = 0; w < s->nwords; w++) {
     uint64_t bits = atomic_exchange_explicit(&s->remote_free[w], 0, memory_order_acquire);
@@ -94,10 +99,33 @@ static span_t *grow(uint16_t spc, mcache_t *c) {
   return s;
 }
 
+/* Collector: unswept spans a cache may sweep looking for a free slot
+ * before it grows the heap (Go's spanBudget). */
+#define SWEEP_BUDGET_SPANS 100
+
+static int file_span(central_t *ce, span_t *s, uint32_t live);
+
+/* Collector, central lock held: sweeps unswept spans of the class until
+ * one has a free slot (returned, owned by c) or the budget is spent. */
+static span_t *take_unswept_locked(central_t *ce, mcache_t *c) {
+  for (int i = 0; i < SWEEP_BUDGET_SPANS && ce->unswept; i++) {
+    span_t *s = ce->unswept;
+    list_remove(ce, s);
+    uint32_t live = gc_sweep_small(s);
+    if (live < s->nelems) {
+      atomic_store_explicit(&s->owner, c, memory_order_relaxed);
+      return s;
+    }
+    file_span(ce, s, live); /* full: cannot be released */
+  }
+  return NULL;
+}
+
 span_t *central_cache_span(uint16_t spc, mcache_t *c) {
   central_t *ce = &centrals[spc];
   pthread_mutex_lock(&ce->lock);
   span_t *s = take_locked(ce, c);
+  if (!s && span_gc_mode) s = take_unswept_locked(ce, c);
   pthread_mutex_unlock(&ce->lock);
   return s ? s : grow(spc, c);
 }
@@ -127,6 +155,7 @@ static int file_span(central_t *ce, span_t *s, uint32_t live) {
 }
 
 void central_uncache_span(span_t *s) {
+  if (span_gc_mode) gc_note_uncache(s);
   central_t *ce = &centrals[s->spc];
   pthread_mutex_lock(&ce->lock);
   atomic_store_explicit(&s->owner, NULL, memory_order_release);
@@ -141,6 +170,7 @@ span_t *central_swap_span(span_t *old, mcache_t *c) {
   atomic_store_explicit(&old->owner, NULL, memory_order_release);
   int release = file_span(ce, old, span_sweep(old));
   span_t *s = take_locked(ce, c);
+  if (!s && span_gc_mode) s = take_unswept_locked(ce, c);
   pthread_mutex_unlock(&ce->lock);
   uint16_t spc = old->spc;
   if (release) heap_free_span(old);
@@ -184,4 +214,40 @@ void central_lock_all(void) {
 void central_unlock_all(void) {
   for (unsigned i = SPAN_ALL_SPCS; i-- > 0;)
     pthread_mutex_unlock(&centrals[i].lock);
+}
+
+/* ---- the collector's sweep (gcsweep.c) --------------------------------------- */
+
+uint32_t central_gc_sweep_one(uint16_t spc) {
+  central_t *ce = &centrals[spc];
+  pthread_mutex_lock(&ce->lock);
+  span_t *s = ce->unswept;
+  if (!s) {
+    pthread_mutex_unlock(&ce->lock);
+    return 0;
+  }
+  list_remove(ce, s);
+  uint32_t pages = s->npages;
+  int release = file_span(ce, s, gc_sweep_small(s));
+  pthread_mutex_unlock(&ce->lock);
+  if (release) heap_free_span(s);
+  return pages;
+}
+
+static void move_unswept(central_t *ce, span_t **from) {
+  while (*from) {
+    span_t *s = *from;
+    list_remove(ce, s);
+    list_push(&ce->unswept, s, LIST_UNSWEPT);
+  }
+}
+
+void central_gc_unsweep_all(void) {
+  for (unsigned i = 0; i < SPAN_ALL_SPCS; i++) {
+    central_t *ce = &centrals[i];
+    pthread_mutex_lock(&ce->lock);
+    move_unswept(ce, &ce->partial);
+    move_unswept(ce, &ce->full);
+    pthread_mutex_unlock(&ce->lock);
+  }
 }

@@ -72,14 +72,19 @@ static span_t *spare_take(mcache_t *c, uint64_t **bits, uint32_t *bits_words) {
   *bits = s->alloc_bits;
   *bits_words = s->nwords;
   uint32_t gen = atomic_load_explicit(&s->gen, memory_order_relaxed);
+  uint16_t *ptr_words = s->ptr_words; /* the collector's table goes with it */
+  uint32_t ptr_cap = s->ptr_cap;
   memset(s, 0, sizeof *s);
   atomic_store_explicit(&s->gen, gen, memory_order_relaxed);
+  s->ptr_words = ptr_words;
+  s->ptr_cap = ptr_cap;
   return s;
 }
 
 static void span_struct_free(span_t *s) {
   if (s->kind & SPAN_SMALL) meta_bits_free(s->alloc_bits, s->nwords);
   if (s->tiny_refs) meta_bits_free((uint64_t *)s->tiny_refs, TINY_REF_WORDS);
+  gc_span_struct_free(s);
   meta_span_free(s);
 }
 
@@ -115,6 +120,10 @@ static span_t *make_span(mcache_t *c, uintptr_t base, uint32_t npages, uint16_t 
     s->nelems = 1;
     s->elem_bytes = npages * SPAN_PAGE_BYTES;
     atomic_store_explicit(&s->alloc_count, 1, memory_order_relaxed);
+  }
+  if (span_gc_mode && gc_span_init(s) != 0) {
+    span_struct_free(s);
+    return NULL;
   }
   pagemap_set(base, npages, s, spc > 1 ? spc : PAGE_LARGE);
   atomic_fetch_add_explicit(&inuse_pages, npages, memory_order_relaxed);

@@ -41,7 +41,7 @@
 struct mcache;
 
 enum { SPAN_SMALL = 1, SPAN_LARGE = 2, SPAN_TINY = 4 };
-enum { LIST_NONE = 0, LIST_PARTIAL = 1, LIST_FULL = 2, LIST_EMPTY = 3 };
+enum { LIST_NONE = 0, LIST_PARTIAL = 1, LIST_FULL = 2, LIST_EMPTY = 3, LIST_UNSWEPT = 4 };
 
 typedef struct span {
   /* The owner's fast path (Go's nextFreeFast) reads these. */
@@ -63,14 +63,24 @@ typedef struct span {
   uint32_t nwords;                /* words of each bitmap */
   uint8_t needzero;               /* some page was in use before: contents not known zero */
   _Atomic(struct mcache *) owner; /* the cache holding it, or NULL */
-  _Atomic uint64_t *remote_free;  /* frees by threads that do not own it */
+  /* A collected heap (gc.c) never frees explicitly, so the same bitmap
+   * holds mark bits there. */
+  union {
+    _Atomic uint64_t *remote_free; /* frees by threads that do not own it */
+    uint64_t *mark_bits;           /* collector: 1 = reached by the last mark */
+  };
   _Atomic int32_t remote_count;   /* frees in remote_free not yet swept */
   _Atomic uint8_t *tiny_refs;     /* tiny spans: live sub-objects per block */
   /* Incremented (under the central lock) whenever the span goes back to
    * the heap, and kept when the structure is reused: a remote freer that
    * lost the race with the span's release sees a different generation. */
   _Atomic uint32_t gen;
-  struct span *next, *prev; /* central list, or the metadata free list */
+  struct span *next, *prev; /* central list, the collector's large list, or the metadata free list */
+  /* Collector only (gc*.c). */
+  uint16_t *ptr_words;  /* scan spans: pointer slots of each object (first words) */
+  uint32_t ptr_cap;     /* entries ptr_words has room for */
+  uint32_t large_nptrs; /* large span: pointer slots of its object */
+  uint8_t large_marked; /* large span: reached by the last mark */
 } span_t;
 
 /* ---- metadata (meta.c): off-heap memory for spans, bitmaps, maps ---------- */
@@ -347,6 +357,40 @@ uint64_t scavenger_excess_pages(const heap_stats_t *h);
 void central_release_empty(void);
 void scavenger_after_fork_child(void);
 uint64_t scavenger_released_bytes(void);
+
+/* ---- the collector's hooks into the heap (gc*.c) ------------------------- */
+/* Set once, before the first allocation, by span_gc_enable: the heap is
+ * collected (span-gc) and nothing is freed explicitly. */
+extern int span_gc_mode;
+/* A thread cache took span s (refill) / a large span was made: charge
+ * the heap's live bytes and test the trigger (Go's mcache.refill and
+ * gcTrigger test). Sweeps first when sweep credit is owed. */
+void gc_note_refill(span_t *s);
+void gc_note_large(span_t *s);
+/* A cache gives back span s at a collection: its free slots leave heapLive. */
+void gc_note_uncache(span_t *s);
+void gc_freed_counts(uint64_t *frees_by_class, uint64_t *large_free_bytes);
+/* Sweep credit before taking a span of `pages` pages (deductSweepCredit). */
+void gc_deduct_sweep_credit(uint32_t pages);
+/* Sets up the collector's per-span tables of a new span (init_small /
+ * make_span); -1 when metadata is out. */
+int gc_span_init(span_t *s);
+void gc_span_struct_free(span_t *s);
+/* Sweeps one unswept span of class spc (any thread, no lock held): 0 when
+ * the class has none left, else the pages swept. */
+uint32_t central_gc_sweep_one(uint16_t spc);
+/* World stopped: every span on a partial or full list becomes unswept. */
+void central_gc_unsweep_all(void);
+/* gcsweep.c: sweeps s (its mark bits become its allocation bits); returns
+ * the live objects. Caller holds the class's central lock (small). */
+uint32_t gc_sweep_small(span_t *s);
+/* World stopped: every thread cache gives back its spans (Go's
+ * mcache.releaseAll at mark termination). */
+void mcache_gc_release_all(void);
+/* Scavenger goal set by the collector after each cycle: keep at most this
+ * many pages retained (in use + free, not released); 0: the allocator's
+ * own rule. */
+void scavenger_set_retain_goal(uint64_t pages);
 
 /* ---- lifecycle (malloc.c) ------------------------------------------------ */
 void span_ensure_init(void);

@@ -119,8 +119,10 @@ void *span_alloc_large(size_t bytes, size_t align) {
   if (unlikely(!c)) return NULL;
   uint32_t npages = (uint32_t)((bytes + SPAN_PAGE_BYTES - 1) >> SPAN_PAGE_SHIFT);
   uint32_t align_pages = align > SPAN_PAGE_BYTES ? (uint32_t)(align >> SPAN_PAGE_SHIFT) : 1;
+  if (span_gc_mode) gc_deduct_sweep_credit(npages ? npages : 1);
   span_t *s = heap_alloc_span(npages ? npages : 1, 1, align_pages);
   if (!s) return NULL;
+  if (span_gc_mode) gc_note_large(s);
   stat_add(&c->fc[1].nmalloc, 1);
   stat_add(&c->large_alloc_bytes, (uint64_t)s->npages * SPAN_PAGE_BYTES);
   return (void *)s->base;

@@ -139,14 +139,37 @@ void *mcache_alloc_slow(mcache_t *c, uint16_t spc) {
       s->alloc_cache = ~s->alloc_bits[0];
       return next_slot(s);
     }
+    if (span_gc_mode) gc_deduct_sweep_credit(s->npages);
     c->alloc[spc] = &span_empty;
     s = central_swap_span(s, c);
   } else {
+    if (span_gc_mode) gc_deduct_sweep_credit(span_class_pages[spc_class(spc)]);
     s = central_cache_span(spc, c);
   }
   if (!s) return NULL;
   c->alloc[spc] = s;
+  if (span_gc_mode) gc_note_refill(s);
   return next_slot(s);
+}
+
+/* Collector, world stopped: every cache gives back its spans and its tiny
+ * block (Go's mcache.releaseAll); central_uncache_span takes the unused
+ * slots of each span off the heap's live bytes again. Free caches are
+ * empty: nothing is freed explicitly in a collected heap. */
+void mcache_gc_release_all(void) {
+  pthread_mutex_lock(&caches_lock);
+  for (mcache_t *c = live_caches; c; c = c->next_live) {
+    c->tiny = 0;
+    c->tiny_offset = 0;
+    c->tiny_span = NULL;
+    for (unsigned i = 0; i < SPAN_ALL_SPCS; i++) {
+      span_t *s = c->alloc[i];
+      if (s == &span_empty) continue;
+      c->alloc[i] = &span_empty;
+      central_uncache_span(s);
+    }
+  }
+  pthread_mutex_unlock(&caches_lock);
 }
 
 /* Frees all but the newest `keep` objects of a free cache into their spans. */
@@ -199,7 +222,7 @@ void mcache_gc_tick(mcache_t *c) {
 void mcache_release(mcache_t *c) {
   for (uint16_t spc = 2; spc < SPAN_CLASSES; spc++)
     mcache_flush(c, spc, 0);
-  if (c->tiny) tiny_free(c->tiny_span, (void *)c->tiny); /* the cache's own hold */
+  if (c->tiny && !span_gc_mode) tiny_free(c->tiny_span, (void *)c->tiny); /* the cache's hold */
   c->tiny = 0;
   for (unsigned i = 0; i < SPAN_ALL_SPCS; i++) {
     span_t *s = c->alloc[i];
@@ -254,6 +277,12 @@ void mcache_sum_stats(span_stats_t *out) {
     tiny += atomic_load_explicit(&c->tiny_allocs, memory_order_relaxed);
   }
   pthread_mutex_unlock(&caches_lock);
+  if (span_gc_mode) { /* frees are the sweeper's */
+    uint64_t frees[SPAN_NUM_CLASSES] = {0};
+    gc_freed_counts(frees, &large_free);
+    for (unsigned k = 0; k < SPAN_NUM_CLASSES; k++)
+      out->by_class[k].frees += frees[k];
+  }
   out->tiny_allocs = tiny;
   out->heap_alloc = large_alloc - large_free;
   for (unsigned k = 1; k < SPAN_NUM_CLASSES; k++) {

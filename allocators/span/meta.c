@@ -14,7 +14,7 @@
 
 #define BLOCK_BYTES ((size_t)1 << 20)
 #define BIG_BYTES ((size_t)64 << 10) /* larger requests get their own mapping */
-#define BITS_LISTS 6                 /* 1, 2, 4, 8, 16, 32 words per bitmap */
+#define BITS_LISTS 8 /* 1 .. 128 words per bitmap (the collector's per-object tables: 128) */
 
 static pthread_mutex_t meta_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 

@@ -63,9 +63,24 @@ uint64_t scavenger_released_bytes(void) {
   return atomic_load(&released_bytes);
 }
 
+/* Under the collector, the goal it sets after each cycle (gc.c: Go's
+ * gcPercentGoal and memory-limit goal of gcPaceScavenger), in pages of
+ * retained memory; 0 until then. */
+static _Atomic uint64_t gc_retain_goal_pages;
+
+void scavenger_set_retain_goal(uint64_t pages) {
+  atomic_store_explicit(&gc_retain_goal_pages, pages, memory_order_relaxed);
+}
+
 /* Free resident pages beyond the goal. */
 uint64_t scavenger_excess_pages(const heap_stats_t *h) {
   uint64_t resident_free = h->free_pages - h->released_pages;
+  uint64_t goal = atomic_load_explicit(&gc_retain_goal_pages, memory_order_relaxed);
+  if (goal) {
+    uint64_t retained = h->inuse_pages + resident_free;
+    uint64_t over = retained > goal ? retained - goal : 0;
+    return over < resident_free ? over : resident_free;
+  }
   uint64_t keep = h->inuse_pages / 10 > FLOOR_PAGES ? h->inuse_pages / 10 : FLOOR_PAGES;
   return resident_free > keep ? resident_free - keep : 0;
 }

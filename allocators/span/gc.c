@@ -1,0 +1,417 @@
+/* span-gc's driver: pacing, the cycle, and the collected heap's API (gc.h).
+ *
+ * Heap accounting, as Go's gcControllerState keeps it (reference
+ * go-runtime.md 2.12 and 3): heapLive is charged when a thread cache takes
+ * a span (all its free slots at once, Go's mcache.refill) or a large span
+ * is made, and given back for the slots a cache returns unused; a cycle
+ * resets it to the bytes it marked. After each charge the trigger is
+ * tested (Go tests the heap trigger only on these events too); crossing it
+ * asks for a collection, which the next allocation of any thread starts.
+ *
+ * A cycle, all with the world stopped (gcstw.c):
+ *   sweep termination  thread caches give back their spans; what the
+ *                      last cycle left unswept is swept (gcsweep.c)
+ *   mark               roots, stacks, then the heap (gcmark.c)
+ *   mark termination   every span becomes unswept; the pacer ends the
+ *                      cycle (cons/mark), resets heapLive to the marked
+ *                      bytes and commits the next goal and trigger; the
+ *                      sweeper and scavenger are paced for it
+ * then the world starts again and sweeping goes on lazily.
+ *
+ * The pacer is Go's (pacer.c), used unchanged. For a collector that marks
+ * with the world stopped the heap does not grow during marking, so Go's
+ * cons/mark estimate stays at zero (its endCycle skips a cycle in which
+ * the heap did not grow past the trigger), the runway is zero, and the
+ * trigger sits at its upper bound: 61/64 of the way from the marked heap to
+ * the goal, or 4 MiB under the goal when that is higher. The heap peaks at
+ * the trigger plus at most one span per size class, just under the goal.
+ *
+ * The GC CPU limiter (gclimit.c) sees each stop-the-world cycle as GC time
+ * on every CPU, as Go counts pauses. While it is limiting, a crossed
+ * trigger is not acted on, so the heap grows past its goal instead of the
+ * program spending more than half its CPU in the collector: the analogue,
+ * for a stop-the-world collector, of Go dropping mark assists.
+ *
+ * What a concurrent version would change: marking would run beside the
+ * mutator from the trigger to the goal, so the runway would come from a
+ * measured cons/mark, objects allocated while marking would be allocated
+ * black (marked at birth), and every pointer store would go through the
+ * write barrier (the backend's write_barrier slot, NULL here) to shade
+ * the old target (Yuasa deletion barrier; Go's hybrid barrier shades the
+ * new target too). Mark assists would charge allocating threads scan work
+ * in proportion to the assist ratio the pacer already computes (revise). */
+#include "gc.h"
+
+#include "gcmark.h"
+#include "gclimit.h"
+#include "gcstw.h"
+#include "gcsweep.h"
+#include "internal.h"
+#include "pacer.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int span_gc_mode;
+
+/* Memory-limit goal: re-read the heap's memory figures at least every
+ * this many span charges (the goal moves as mapped memory does). */
+#define LIMIT_REFRESH_CHARGES 64u
+/* While the CPU limiter is limiting, test again after this much growth. */
+#define LIMITED_RETEST_BYTES ((uint64_t)256 << 10)
+
+static struct {
+  pthread_mutex_t lock; /* the pacer, the limiter, the cycle records */
+  hl_pacer_t pacer;
+  hl_gclimit_t limiter;
+  _Atomic uint64_t heap_live_bytes;
+  _Atomic uint64_t heap_scan_bytes;
+  _Atomic uint64_t trigger_bytes; /* heapLive at which a collection is due */
+  _Atomic uint32_t charges;       /* span charges since the last memory refresh */
+  uint64_t goal_bytes;
+  int64_t start_ns;
+  unsigned procs;
+  uint64_t num_gc, num_forced_gc, pause_total_ns, gc_cpu_ns, limiter_skipped;
+  uint64_t last_heap_goal_bytes; /* goal of the previous cycle (scavenger pacing) */
+  hl_gc_cycle_fn on_cycle;
+  void *on_cycle_ctx;
+} g = {.lock = PTHREAD_MUTEX_INITIALIZER, .trigger_bytes = UINT64_MAX};
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static unsigned cpus_available(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  int n = CPU_COUNT(&set);
+  return n > 0 ? (unsigned)n : 1;
+}
+
+/* ---- the pacer's inputs ------------------------------------------------------ */
+
+/* The memory figures the memory-limit goal needs (Go's mappedReady,
+ * heapFree, heapAlloc); only read when a limit is set. Lock held. */
+static void refresh_memory_locked(void) {
+  if (g.pacer.memory_limit_bytes == HL_PACER_NO_LIMIT) return;
+  span_stats_t st;
+  span_read_stats(&st);
+  g.pacer.mapped_ready_bytes = st.heap_sys - st.heap_released + st.meta_sys;
+  g.pacer.heap_free_bytes = st.heap_idle - st.heap_released;
+  g.pacer.total_alloc_bytes = st.heap_alloc;
+  g.pacer.total_free_bytes = 0;
+}
+
+/* Lock held: the trigger and goal for the heap as it is now. */
+static uint64_t retrigger_locked(void) {
+  refresh_memory_locked();
+  g.pacer.heap_live_bytes = atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed);
+  uint64_t goal;
+  uint64_t trigger = hl_pacer_trigger(&g.pacer, &goal);
+  g.goal_bytes = goal;
+  atomic_store_explicit(&g.trigger_bytes, trigger, memory_order_relaxed);
+  atomic_store_explicit(&g.charges, 0, memory_order_relaxed);
+  return trigger;
+}
+
+/* Go's gcTrigger.test for the heap kind, after a charge took heapLive to
+ * live. */
+static void test_trigger(uint64_t live) {
+  pthread_mutex_lock(&g.lock);
+  uint64_t trigger = retrigger_locked();
+  if (live >= trigger) {
+    int64_t now = now_ns();
+    if (hl_gclimit_need_update(&g.limiter, now)) hl_gclimit_update(&g.limiter, now);
+    if (hl_gclimit_limiting(&g.limiter)) {
+      g.limiter_skipped++;
+      atomic_store_explicit(&g.trigger_bytes, live + LIMITED_RETEST_BYTES, memory_order_relaxed);
+    } else {
+      gc_request_collect();
+    }
+  }
+  pthread_mutex_unlock(&g.lock);
+}
+
+static void charge(int64_t bytes, int scan) {
+  uint64_t live =
+      atomic_fetch_add_explicit(&g.heap_live_bytes, (uint64_t)bytes, memory_order_relaxed) +
+      (uint64_t)bytes;
+  if (scan) atomic_fetch_add_explicit(&g.heap_scan_bytes, (uint64_t)bytes, memory_order_relaxed);
+  if (bytes <= 0) return;
+  int refresh = g.pacer.memory_limit_bytes != HL_PACER_NO_LIMIT &&
+                atomic_fetch_add_explicit(&g.charges, 1, memory_order_relaxed) + 1 >=
+                    LIMIT_REFRESH_CHARGES;
+  if ((live >= atomic_load_explicit(&g.trigger_bytes, memory_order_relaxed) || refresh) &&
+      !gc_collect_requested())
+    test_trigger(live);
+}
+
+static uint64_t free_slot_bytes(const span_t *s) {
+  uint32_t used = atomic_load_explicit(&s->alloc_count, memory_order_relaxed);
+  return (uint64_t)(s->nelems - used) * s->elem_bytes;
+}
+
+void gc_note_refill(span_t *s) {
+  charge((int64_t)free_slot_bytes(s), !(s->spc & 1));
+}
+
+void gc_note_uncache(span_t *s) {
+  uint64_t unused = free_slot_bytes(s);
+  if (unused) charge(-(int64_t)unused, !(s->spc & 1) && s->spc != SPAN_TINY_SPC);
+}
+
+void gc_note_large(span_t *s) {
+  gc_large_add(s);
+  charge((int64_t)s->npages * SPAN_PAGE_BYTES, 0);
+}
+
+void gc_deduct_sweep_credit(uint32_t pages) {
+  gc_sweep_credit(pages, atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed));
+}
+
+/* ---- the cycle --------------------------------------------------------------- */
+
+/* gcPaceScavenger: keep what the next goal implies, plus 10% (Go's
+ * retainExtraPercent), and under a memory limit no more than 95% of it
+ * (reduceExtraPercent); in pages of retained heap. Lock held. */
+static void pace_scavenger_locked(uint64_t heap_inuse_bytes) {
+  uint64_t goal = UINT64_MAX;
+  if (g.last_heap_goal_bytes) {
+    double ratio = (double)g.goal_bytes / (double)g.last_heap_goal_bytes;
+    goal = (uint64_t)((double)heap_inuse_bytes * ratio);
+    goal += goal / 10;
+  }
+  if (g.pacer.memory_limit_bytes != HL_PACER_NO_LIMIT) {
+    uint64_t limit_goal = (uint64_t)g.pacer.memory_limit_bytes / 100 * 95;
+    uint64_t other = g.pacer.mapped_ready_bytes > heap_inuse_bytes + g.pacer.heap_free_bytes
+                         ? g.pacer.mapped_ready_bytes - heap_inuse_bytes - g.pacer.heap_free_bytes
+                         : 0;
+    limit_goal = limit_goal > other ? limit_goal - other : 0;
+    if (limit_goal < goal) goal = limit_goal;
+  }
+  if (goal == UINT64_MAX) return;
+  scavenger_set_retain_goal(goal / SPAN_PAGE_BYTES ? goal / SPAN_PAGE_BYTES : 1);
+  heap_stats_t h;
+  heap_read_stats(&h);
+  if (scavenger_excess_pages(&h)) scavenger_note_free(&h);
+}
+
+static void record_phase(hl_gc_cycle_t *rec, int phase, int64_t from, int64_t to) {
+  uint64_t ns = (uint64_t)(to - from);
+  rec->clock_ns[phase] = ns;
+  /* the world is stopped: every CPU counts as the collector's (Go's rule
+   * for pauses); marking is the background-mark column */
+  rec->cpu_ns[phase == 0 ? 0 : phase == 1 ? 2 : 4] = ns * g.procs;
+}
+
+/* One collection; the world is stopped and the lock held. */
+static void cycle_locked(int forced) {
+  hl_gc_cycle_t rec = {.forced = (uint8_t)forced, .procs = g.procs};
+  int64_t t0 = now_ns();
+  hl_gclimit_start_gc_transition(&g.limiter, true, t0);
+  rec.start_ns = (uint64_t)(t0 - g.start_ns);
+  rec.heap_trigger_bytes = atomic_load_explicit(&g.trigger_bytes, memory_order_relaxed);
+  mcache_gc_release_all();
+  gc_finish_sweep();
+  uint64_t live = atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed);
+  rec.heap_start_bytes = rec.heap_end_bytes = live;
+  refresh_memory_locked();
+  g.pacer.heap_live_bytes = live;
+  g.pacer.heap_scan_bytes = atomic_load_explicit(&g.heap_scan_bytes, memory_order_relaxed);
+  rec.heap_goal_bytes = hl_pacer_heap_goal(&g.pacer);
+  int64_t t1 = now_ns();
+  record_phase(&rec, 0, t0, t1);
+
+  hl_pacer_start_cycle(&g.pacer, t1, (int)g.procs, false);
+  gc_mark_result_t mr;
+  if (gc_mark(&mr) != 0) span_fatal("span-gc: the mark stack cannot grow", NULL);
+  int64_t t2 = now_ns();
+  record_phase(&rec, 1, t1, t2);
+
+  gc_unsweep_all();
+  g.pacer.heap_scan_work_bytes = (int64_t)mr.heap_scan_bytes;
+  g.pacer.stack_scan_work_bytes = (int64_t)mr.stack_scan_bytes;
+  g.pacer.globals_scan_work_bytes = (int64_t)mr.globals_scan_bytes;
+  g.pacer.globals_scan_bytes = mr.globals_scan_bytes;
+  g.pacer.max_stack_scan_bytes = mr.stack_scan_bytes;
+  hl_pacer_end_cycle(&g.pacer, t2, (int)g.procs);
+  hl_pacer_reset_live(&g.pacer, mr.marked_bytes);
+  atomic_store_explicit(&g.heap_live_bytes, mr.marked_bytes, memory_order_relaxed);
+  atomic_store_explicit(&g.heap_scan_bytes, mr.heap_scan_bytes, memory_order_relaxed);
+  hl_pacer_commit(&g.pacer, false);
+  g.last_heap_goal_bytes = rec.heap_goal_bytes;
+  uint64_t trigger = retrigger_locked();
+  heap_stats_t h;
+  heap_read_stats(&h);
+  gc_sweep_pace(mr.marked_bytes, trigger, h.inuse_pages);
+  pace_scavenger_locked(h.inuse_pages * SPAN_PAGE_BYTES);
+  int64_t t3 = now_ns();
+  record_phase(&rec, 2, t2, t3);
+  hl_gclimit_finish_gc_transition(&g.limiter, t3);
+  hl_gclimit_start_gc_transition(&g.limiter, false, t3);
+  hl_gclimit_finish_gc_transition(&g.limiter, t3);
+
+  g.num_gc++;
+  g.num_forced_gc += (uint64_t)forced;
+  g.limiter.num_gc = (uint32_t)g.num_gc;
+  g.pause_total_ns += (uint64_t)(t3 - t0);
+  g.gc_cpu_ns += (uint64_t)(t3 - t0) * g.procs;
+  rec.num = g.num_gc;
+  rec.pause_ns = (uint64_t)(t3 - t0);
+  rec.heap_marked_bytes = mr.marked_bytes;
+  rec.stack_scan_bytes = mr.stack_scan_bytes;
+  rec.globals_scan_bytes = mr.globals_scan_bytes;
+  rec.limiter_on = hl_gclimit_limiting(&g.limiter);
+  int64_t elapsed = t3 - g.start_ns;
+  rec.gc_cpu_fraction =
+      elapsed > 0 ? (double)g.gc_cpu_ns / ((double)elapsed * (double)g.procs) : 0.0;
+  if (g.on_cycle) g.on_cycle(g.on_cycle_ctx, &rec);
+}
+
+/* Collects unless another thread just did (or the heap no longer needs
+ * it); returns with the world started again. Its frame holds the
+ * caller's registers for the stack scan. */
+__attribute__((noinline)) static void run_collection(int forced) {
+  GC_RECORD_STACK();
+  if (gc_stop_world() != 0) return; /* parked through another thread's cycle */
+  pthread_mutex_lock(&g.lock);
+  if (forced || atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed) >=
+                    atomic_load_explicit(&g.trigger_bytes, memory_order_relaxed))
+    cycle_locked(forced);
+  pthread_mutex_unlock(&g.lock);
+  gc_start_world();
+}
+
+__attribute__((noinline)) static void poll_slow(void) {
+  gc_safepoint();
+  if (gc_collect_requested()) run_collection(0);
+}
+
+/* ---- the API ------------------------------------------------------------------ */
+
+int span_gc_enable(const span_gc_config_t *cfg) {
+  if (span_gc_mode) return -1;
+  span_stats_t st;
+  span_read_stats(&st);
+  if (st.mallocs) return -1;
+  pthread_mutex_lock(&g.lock);
+  hl_pacer_init(&g.pacer, cfg->pacer_model == 1 ? HL_PACER_GO119 : HL_PACER_GO122,
+                cfg->gc_percent == HL_GC_OFF ? -1 : cfg->gc_percent,
+                cfg->memory_limit_bytes == HL_NO_MEMORY_LIMIT ? -1 : cfg->memory_limit_bytes);
+  g.procs = cpus_available();
+  g.start_ns = now_ns();
+  hl_gclimit_init(&g.limiter, g.start_ns, (int32_t)g.procs);
+  g.on_cycle = cfg->on_cycle;
+  g.on_cycle_ctx = cfg->on_cycle_ctx;
+  span_gc_mode = 1;
+  retrigger_locked();
+  pthread_mutex_unlock(&g.lock);
+  return 0;
+}
+
+static void *oom(void) {
+  return NULL;
+}
+
+void *span_gc_alloc(size_t bytes, unsigned nptrs) {
+  if (unlikely(atomic_load_explicit(&span_gc_poll, memory_order_relaxed))) poll_slow();
+  if (nptrs == 0) return span_alloc_typed(bytes, 0);
+  if (likely(bytes - 1 < SPAN_MAX_SMALL_BYTES)) {
+    mcache_t *c = mcache_get();
+    if (unlikely(!c)) return oom();
+    unsigned spc = span_size_class(bytes) << 1;
+    span_t *s = c->alloc[spc];
+    void *p = span_next_fast(s);
+    if (unlikely(!p)) {
+      p = mcache_alloc_slow(c, (uint16_t)spc);
+      if (unlikely(!p)) return oom();
+      s = c->alloc[spc];
+    }
+    stat_add(&c->fc[spc].nmalloc, 1);
+    uint32_t max = s->elem_bytes / sizeof(void *);
+    s->ptr_words[s->freeindex - 1] = (uint16_t)(nptrs < max ? nptrs : max);
+    return p;
+  }
+  if (bytes == 0) return span_alloc_typed(1, 0);
+  void *p = span_alloc_large(bytes, SPAN_PAGE_BYTES);
+  if (!p) return oom();
+  span_t *s = pagemap_get(p);
+  s->large_nptrs = (uint32_t)(nptrs < bytes / sizeof(void *) ? nptrs : bytes / sizeof(void *));
+  return p;
+}
+
+void span_gc_collect(void) {
+  run_collection(1);
+}
+
+int span_gc_add_roots(void *start, size_t bytes) {
+  return gc_roots_add(start, bytes);
+}
+
+void span_gc_remove_roots(void *start, size_t bytes) {
+  gc_roots_remove(start, bytes);
+}
+
+int span_gc_thread_attach(void) {
+  return gc_thread_attach();
+}
+
+void span_gc_thread_detach(void) {
+  gc_thread_detach();
+}
+
+void span_gc_thread_block(void) {
+  gc_thread_block();
+}
+
+void span_gc_thread_unblock(void) {
+  gc_thread_unblock();
+}
+
+int span_gc_set_gc_percent(int gc_percent) {
+  pthread_mutex_lock(&g.lock);
+  int old = hl_pacer_set_gc_percent(&g.pacer, gc_percent == HL_GC_OFF ? -1 : gc_percent);
+  hl_pacer_commit(&g.pacer, gc_sweep_done());
+  uint64_t trigger = retrigger_locked();
+  pthread_mutex_unlock(&g.lock);
+  if (atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed) >= trigger)
+    gc_request_collect();
+  return old < 0 ? HL_GC_OFF : old;
+}
+
+int64_t span_gc_set_memory_limit(int64_t bytes) {
+  pthread_mutex_lock(&g.lock);
+  int64_t old = hl_pacer_set_memory_limit(&g.pacer, bytes);
+  uint64_t trigger = UINT64_MAX;
+  if (bytes >= 0) {
+    hl_pacer_commit(&g.pacer, gc_sweep_done());
+    trigger = retrigger_locked();
+  }
+  pthread_mutex_unlock(&g.lock);
+  if (atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed) >= trigger)
+    gc_request_collect();
+  return old;
+}
+
+void span_gc_read_stats(span_gc_stats_t *out) {
+  pthread_mutex_lock(&g.lock);
+  memset(out, 0, sizeof *out);
+  out->num_gc = g.num_gc;
+  out->num_forced_gc = g.num_forced_gc;
+  out->pause_total_ns = g.pause_total_ns;
+  out->gc_cpu_ns = g.gc_cpu_ns;
+  int64_t elapsed = now_ns() - g.start_ns;
+  out->procs = g.procs;
+  out->gc_cpu_fraction =
+      elapsed > 0 && g.procs ? (double)g.gc_cpu_ns / ((double)elapsed * (double)g.procs) : 0.0;
+  out->heap_live_bytes = atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed);
+  out->heap_marked_bytes = g.pacer.heap_marked_bytes;
+  out->heap_goal_bytes = g.goal_bytes;
+  out->heap_trigger_bytes = atomic_load_explicit(&g.trigger_bytes, memory_order_relaxed);
+  out->limiter_skipped = g.limiter_skipped;
+  pthread_mutex_unlock(&g.lock);
+}
