@@ -412,6 +412,8 @@ void span_gc_read_stats(span_gc_stats_t *out) {
   out->heap_marked_bytes = g.pacer.heap_marked_bytes;
   out->heap_goal_bytes = g.goal_bytes;
   out->heap_trigger_bytes = atomic_load_explicit(&g.trigger_bytes, memory_order_relaxed);
+  out->stack_scan_bytes = g.pacer.last_stack_scan_bytes;
+  out->globals_scan_bytes = g.pacer.globals_scan_bytes;
   out->limiter_skipped = g.limiter_skipped;
   pthread_mutex_unlock(&g.lock);
 }

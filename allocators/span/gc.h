@@ -56,6 +56,7 @@ typedef struct span_gc_stats {
   uint64_t gc_cpu_ns;      /* GC CPU time, pauses counted on every CPU (Go's rule) */
   double gc_cpu_fraction;  /* gc_cpu_ns / (time since enable x procs) */
   uint64_t heap_live_bytes, heap_marked_bytes, heap_goal_bytes, heap_trigger_bytes;
+  uint64_t stack_scan_bytes, globals_scan_bytes; /* roots the last cycle read */
   uint64_t limiter_skipped; /* triggers not acted on while the CPU limiter was limiting */
   unsigned procs;
 } span_gc_stats_t;

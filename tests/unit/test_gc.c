@@ -6,10 +6,9 @@
  * reachable objects - same count, same bytes as the collector marked.
  *
  * The exact count needs the conservative scan of machine stacks to find no
- * stale pointers, so the checks run from functions whose frames are gone
- * before collecting, and the stack below is cleared (clear_stack). Also run
- * with several threads at once (stop-the-world handshakes, a thread that
- * blocks and unblocks) and under ASan and valgrind by ci/test. */
+ * stale pointers: see collect_clean. Also run with several threads at once
+ * (stop-the-world handshakes, a thread that blocks and unblocks), and
+ * under ASan and valgrind by ci/test. */
 #include "gc.h"
 #include "sizeclass.h"
 #include "span.h"
@@ -18,6 +17,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define MAX_PTRS 6
@@ -198,21 +198,50 @@ static void graph_init(graph_t *g, size_t nroots, uint64_t seed) {
   CHECK_INT(span_gc_add_roots(g->roots, nroots * sizeof *g->roots), 0);
 }
 
+static void graph_free(graph_t *g) {
+  span_gc_remove_roots(g->roots, g->nroots * sizeof *g->roots);
+  free(g->roots);
+  free(g->root_idx);
+  free(g->obj);
+  free(g->queue);
+}
+
 static __attribute__((noinline)) int run_mutations(graph_t *g, unsigned steps) {
   for (unsigned i = 0; i < steps; i++)
     if (mutate(g) != 0) return -1;
   return 0;
 }
 
-/* Zeroes the stack below the caller, where dead frames left pointers. */
-static __attribute__((noinline)) void clear_stack(void) {
-  volatile char buf[64 << 10];
-  memset((char *)buf, 0, sizeof buf);
+static void *collect_twice(void *arg) {
+  (void)arg;
+  if (span_gc_thread_attach() != 0) return (void *)1;
+  span_gc_collect();
+  span_gc_collect();
+  span_gc_thread_detach();
+  return NULL;
 }
 
+/* Two collections whose only machine stack is a fresh one. Stacks are
+ * scanned conservatively, and an unoptimised build leaves stale pointers
+ * in the padding of live frames, so for an exact count the calling thread
+ * steps out of the mutators (it holds nothing the roots do not) and a new
+ * thread on a newly mapped, zeroed stack collects. */
 static __attribute__((noinline)) void collect_clean(void) {
-  clear_stack();
-  span_gc_collect();
+  enum { STACK = 256 << 10 };
+  void *stack = mmap(NULL, STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(stack != MAP_FAILED);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstack(&attr, stack, STACK);
+  span_gc_thread_detach();
+  pthread_t t;
+  void *failed = NULL;
+  CHECK_INT(pthread_create(&t, &attr, collect_twice, NULL), 0);
+  pthread_join(t, &failed);
+  CHECK(failed == NULL);
+  CHECK_INT(span_gc_thread_attach(), 0);
+  pthread_attr_destroy(&attr);
+  munmap(stack, STACK);
 }
 
 static __attribute__((noinline)) uint64_t live_objects(void) {
@@ -224,7 +253,6 @@ static __attribute__((noinline)) uint64_t live_objects(void) {
 /* After two collections with nothing in between, the heap holds exactly
  * the objects the first one found reachable. */
 static void check_exact(size_t reachable, uint64_t bytes) {
-  collect_clean();
   collect_clean();
   span_gc_stats_t gs;
   span_gc_read_stats(&gs);
@@ -254,7 +282,7 @@ static void test_single(void) {
   for (size_t r = 0; r < g.nroots; r++)
     set_root(&g, r, -1);
   check_exact(0, 0);
-  span_gc_remove_roots(g.roots, g.nroots * sizeof *g.roots);
+  graph_free(&g);
 }
 
 /* Tiny pointer-free objects packed into 16-byte blocks, kept by a slot of
@@ -294,6 +322,50 @@ static __attribute__((noinline)) void test_tiny(void) {
   free(root);
 }
 
+/* debug.SetGCPercent between phases: the goal follows Go's formula at
+ * once, marked + (marked + stacks + globals) * GOGC / 100, and the heap
+ * then grows to it before the next automatic collection. */
+static void check_goal(int gc_percent) {
+  span_gc_stats_t gs;
+  span_gc_read_stats(&gs);
+  uint64_t want = gs.heap_marked_bytes + (gs.heap_marked_bytes + gs.stack_scan_bytes +
+                                          gs.globals_scan_bytes) *
+                                             (uint64_t)gc_percent / 100;
+  CHECK_U64(gs.heap_goal_bytes, want);
+}
+
+static __attribute__((noinline)) void test_set_percent(void) {
+  enum { N = 8192, OBJ = 1024 }; /* 8 MiB live */
+  void **live = calloc(N, sizeof *live);
+  CHECK_INT(span_gc_add_roots(live, N * sizeof *live), 0);
+  for (int i = 0; i < N; i++) {
+    live[i] = span_gc_alloc(OBJ, 1);
+    memset(live[i], 0, OBJ);
+  }
+  collect_clean();
+  check_goal(25);
+  CHECK_INT(span_gc_set_gc_percent(200), 25);
+  check_goal(200);
+  span_gc_stats_t gs;
+  span_gc_read_stats(&gs);
+  uint64_t before = gs.num_gc, goal = gs.heap_goal_bytes;
+  /* churn less than the new goal allows: no automatic collection */
+  for (uint64_t i = 0, n = (goal - gs.heap_live_bytes) / OBJ / 2; i < n; i++) {
+    void *p = span_gc_alloc(OBJ, 1);
+    memset(p, 0, OBJ);
+    live[i % N] = p;
+  }
+  span_gc_read_stats(&gs);
+  CHECK_U64(gs.num_gc, before);
+  CHECK_INT(span_gc_set_gc_percent(HL_GC_OFF), 200);
+  span_gc_read_stats(&gs);
+  CHECK(gs.heap_goal_bytes > (UINT64_C(1) << 62)); /* no goal: the limit's, near 2^63 */
+  CHECK_INT(span_gc_set_gc_percent(25), HL_GC_OFF);
+  memset(live, 0, N * sizeof *live);
+  span_gc_remove_roots(live, N * sizeof *live);
+  free(live);
+}
+
 /* ---- threads ----------------------------------------------------------------------- */
 
 typedef struct worker {
@@ -329,7 +401,9 @@ static void *blocker_main(void *arg) {
   void **keep = calloc(1, sizeof *keep);
   span_gc_add_roots(keep, sizeof *keep);
   while (!atomic_load(&stop_blocker)) {
-    *keep = span_gc_alloc(64, 1);
+    void **o = span_gc_alloc(64, 1);
+    o[0] = NULL; /* pointer slots are the caller's to clear */
+    *keep = o;
     span_gc_thread_block();
     usleep(2000);
     span_gc_thread_unblock();
@@ -367,6 +441,10 @@ static void test_threads(void) {
   total += *keep != NULL;
   bytes += *keep ? object_bytes(64) : 0;
   check_exact(total, bytes);
+  for (int i = 0; i < T; i++)
+    graph_free(&w[i].g);
+  span_gc_remove_roots(keep, sizeof *keep);
+  free(keep);
 }
 
 int main(void) {
@@ -376,6 +454,7 @@ int main(void) {
   CHECK_INT(span_gc_thread_attach(), 0);
   test_single();
   test_tiny();
+  test_set_percent();
   test_threads();
   span_gc_stats_t gs;
   span_gc_read_stats(&gs);
