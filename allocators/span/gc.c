@@ -100,6 +100,14 @@ static void refresh_memory_locked(void) {
   if (g.pacer.memory_limit_bytes == HL_PACER_NO_LIMIT) return;
   span_stats_t st;
   span_read_stats(&st);
+  uint64_t mapped = st.heap_sys - st.heap_released + st.meta_sys;
+  uint64_t limit = (uint64_t)g.pacer.memory_limit_bytes;
+  if (mapped > limit && !hl_gclimit_limiting(&g.limiter)) {
+    /* over the limit: give free pages back now, as Go's allocSpan does,
+     * down to 95% of it (reduceExtraPercent) */
+    uint64_t want = (mapped - limit / 100 * 95 + SPAN_PAGE_BYTES - 1) / SPAN_PAGE_BYTES;
+    if (scavenger_release_now(want)) span_read_stats(&st);
+  }
   g.pacer.mapped_ready_bytes = st.heap_sys - st.heap_released + st.meta_sys;
   g.pacer.heap_free_bytes = st.heap_idle - st.heap_released;
   g.pacer.total_alloc_bytes = st.heap_alloc;

@@ -391,6 +391,9 @@ void mcache_gc_release_all(void);
  * many pages retained (in use + free, not released); 0: the allocator's
  * own rule. */
 void scavenger_set_retain_goal(uint64_t pages);
+/* Releases up to `pages` free pages now, on the calling thread; returns
+ * how many (Go's allocation-time scavenging under a memory limit). */
+uint64_t scavenger_release_now(uint64_t pages);
 
 /* ---- lifecycle (malloc.c) ------------------------------------------------ */
 void span_ensure_init(void);

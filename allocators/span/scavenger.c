@@ -120,6 +120,10 @@ static uint64_t scavenge(uint64_t pages, uint64_t budget_ns) {
   return done;
 }
 
+uint64_t scavenger_release_now(uint64_t pages) {
+  return scavenge(pages, 0);
+}
+
 uint64_t span_scavenge_all(void) {
   span_ensure_init();
   mcache_t *c = mcache_peek(); /* other threads keep theirs: at most 512 KiB each */

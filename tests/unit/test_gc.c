@@ -366,6 +366,45 @@ static __attribute__((noinline)) void test_set_percent(void) {
   free(live);
 }
 
+/* GOGC=off with a memory limit: the limit alone paces the collector, and
+ * the memory the heap keeps mapped and resident stays under it while the
+ * program allocates 16 times the limit. */
+static __attribute__((noinline)) void test_memory_limit(void) {
+  enum { N = 8192, OBJ = 1024 };                /* 8 MiB live */
+  const int64_t limit = (int64_t)32 << 20;      /* 4x live */
+  void **live = calloc(N, sizeof *live);
+  CHECK_INT(span_gc_add_roots(live, N * sizeof *live), 0);
+  CHECK_INT(span_gc_set_gc_percent(HL_GC_OFF), 25);
+  CHECK(span_gc_set_memory_limit(limit) == HL_NO_MEMORY_LIMIT);
+  CHECK(span_gc_set_memory_limit(-1) == limit); /* reads */
+  span_gc_stats_t gs;
+  span_gc_read_stats(&gs);
+  uint64_t before = gs.num_gc, peak = 0;
+  uint64_t rng = 7;
+  for (uint64_t i = 0; i < (uint64_t)16 * (uint64_t)limit / OBJ; i++) {
+    void **p = span_gc_alloc(OBJ, 1);
+    memset(p, 0, OBJ);
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    live[(rng >> 33) % N] = p;
+    if (i % 4096 == 0) {
+      span_stats_t st;
+      span_read_stats(&st);
+      uint64_t mapped = st.heap_sys - st.heap_released + st.meta_sys;
+      if (mapped > peak) peak = mapped;
+    }
+  }
+  span_gc_read_stats(&gs);
+  printf("memory limit %lld: %" PRIu64 " collections, peak mapped %" PRIu64 "\n",
+         (long long)limit, gs.num_gc - before, peak);
+  CHECK(gs.num_gc > before + 10);
+  CHECK(peak <= (uint64_t)limit);
+  CHECK_INT(span_gc_set_memory_limit(HL_NO_MEMORY_LIMIT), limit);
+  CHECK_INT(span_gc_set_gc_percent(25), HL_GC_OFF);
+  memset(live, 0, N * sizeof *live);
+  span_gc_remove_roots(live, N * sizeof *live);
+  free(live);
+}
+
 /* ---- threads ----------------------------------------------------------------------- */
 
 typedef struct worker {
@@ -455,6 +494,7 @@ int main(void) {
   test_single();
   test_tiny();
   test_set_percent();
+  test_memory_limit();
   test_threads();
   span_gc_stats_t gs;
   span_gc_read_stats(&gs);
