@@ -118,16 +118,29 @@ static int append(collect_t *c, const char *data, size_t n) {
   return 0;
 }
 
+static void forward(const char *data, size_t n) {
+  while (n) {
+    ssize_t w = write(STDERR_FILENO, data, n);
+    if (w <= 0 && errno != EINTR) return;
+    if (w > 0) {
+      data += w;
+      n -= (size_t)w;
+    }
+  }
+}
+
 /* Reads what is there; returns 0 at EOF, 1 while open. */
-static int drain(int fd, collect_t *c, int is_report) {
+static int drain(int fd, collect_t *c, int is_report, int forward_stderr) {
   char chunk[8192];
   ssize_t r = read(fd, chunk, sizeof chunk);
   if (r < 0) return errno == EINTR || errno == EAGAIN ? 1 : 0;
   if (r == 0) return 0;
-  if (is_report)
+  if (is_report) {
     append(c, chunk, (size_t)r);
-  else
+  } else {
     keep_tail(c, chunk, (size_t)r);
+    if (forward_stderr) forward(chunk, (size_t)r);
+  }
   return 1;
 }
 
@@ -164,8 +177,8 @@ static void supervise(const hl_spawn_config_t *cfg, int report_r, int err_r, col
       if (!fds_open[0]) p[0].fd = -1;
       if (!fds_open[1]) p[1].fd = -1;
       if (poll(p, 2, wait_ms) > 0) {
-        if (p[0].revents && !drain(report_r, c, 1)) fds_open[0] = 0;
-        if (p[1].revents && !drain(err_r, c, 0)) fds_open[1] = 0;
+        if (p[0].revents && !drain(report_r, c, 1, 0)) fds_open[0] = 0;
+        if (p[1].revents && !drain(err_r, c, 0, cfg->forward_stderr)) fds_open[1] = 0;
       }
     } else {
       struct timespec ts = {0, wait_ms * 1000000L};
@@ -174,9 +187,9 @@ static void supervise(const hl_spawn_config_t *cfg, int report_r, int err_r, col
     if (waitpid(w->pid, &w->status, WNOHANG) == w->pid) w->reaped = 1;
   }
   /* The child is gone: whatever is still in the pipes is complete now. */
-  while (fds_open[0] && drain(report_r, c, 1)) {
+  while (fds_open[0] && drain(report_r, c, 1, 0)) {
   }
-  while (fds_open[1] && drain(err_r, c, 0)) {
+  while (fds_open[1] && drain(err_r, c, 0, cfg->forward_stderr)) {
   }
 }
 

@@ -4,8 +4,8 @@
  * Every measured cell runs in a fresh process (allocators cannot share one,
  * RSS is per process, and a crash must not take anyone else down). The
  * child writes JSON records, one per line, to file descriptor 3; its stderr
- * is captured (the last 2 KiB are kept for error messages) and its stdout
- * discarded. The parent never blocks on the child: it polls both pipes
+ * is captured (the last 2 KiB are kept for error messages, and everything is
+ * passed on to ours with forward_stderr) and its stdout discarded. The parent never blocks on the child: it polls both pipes
  * against the deadline, kills the child's whole process group on timeout or
  * interruption, and always reaps it.
  */
@@ -43,6 +43,7 @@ typedef struct hl_spawn_config {
   const char *preload;                /* LD_PRELOAD for the child; NULL removes it */
   uint64_t limit_bytes;               /* RLIMIT_DATA; 0: none */
   double timeout_s;                   /* 0: none */
+  int forward_stderr;                 /* copy the child's stderr to ours as it comes */
   volatile sig_atomic_t *interrupted; /* polled; when set the child is killed */
 } hl_spawn_config_t;
 

@@ -142,6 +142,17 @@ json_t *hl_context_options(const hl_run_options_t *o, json_t *workloads, json_t 
                 (int)o->threads, "pin", hl_pin_name(o->pin), "counters", counters, "escape",
                 o->escape == HL_ESCAPE_ON ? "on" : "off", "gogc", gogc, "seed", (json_int_t)o->seed,
                 "quick", o->quick, "timeout_s", o->timeout_s);
+  if (opts) {
+    char memlimit[32];
+    hl_memlimit_format(o->memlimit_bytes, memlimit, sizeof memlimit);
+    json_object_set_new(opts, "gogc_from", json_string(o->gogc_from));
+    json_object_set_new(opts, "memlimit", json_string(memlimit));
+    if (o->memlimit_bytes != HL_NO_MEMORY_LIMIT)
+      json_object_set_new(opts, "memlimit_bytes", json_integer((json_int_t)o->memlimit_bytes));
+    json_object_set_new(opts, "memlimit_from", json_string(o->memlimit_from));
+    json_object_set_new(opts, "pacer_model", json_string(hl_pacer_model_name(o->pacer_model)));
+    json_object_set_new(opts, "gctrace", json_boolean(o->gctrace));
+  }
   if (opts && o->limit_bytes) {
     json_object_set_new(opts, "limit_bytes", json_integer((json_int_t)o->limit_bytes));
     json_object_set_new(opts, "limit_mode", json_string("rlimit"));

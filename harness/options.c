@@ -24,6 +24,9 @@ enum {
   OPT_COUNTERS,
   OPT_ESCAPE,
   OPT_GOGC,
+  OPT_MEMLIMIT,
+  OPT_PACER_MODEL,
+  OPT_GCTRACE,
   OPT_SEED,
   OPT_QUICK,
   OPT_TIMEOUT,
@@ -55,7 +58,15 @@ static const opt_def_t defs[] = {
      "libpfm4 events to count (default: dTLB and LLC misses, instructions, cycles, page faults)"},
     {"escape", OPT_ESCAPE, 1, "on|off",
      "on: non-escaping sites use the frame's stack region, as Go does (default); off: the heap"},
-    {"gogc", OPT_GOGC, 1, "N|off", "GC percent for collectors (default 100)"},
+    {"gogc", OPT_GOGC, 1, "N|off",
+     "GC percent for collectors (default: $HEAPLAB_GOGC, else 100)"},
+    {"memlimit", OPT_MEMLIMIT, 1, "SIZE|off",
+     "soft memory limit for collectors that have one, GOMEMLIMIT syntax: 512MiB, 2GB "
+     "(default: $HEAPLAB_MEMLIMIT, else off)"},
+    {"gctrace", OPT_GCTRACE, 0, NULL,
+     "one line per collection to stderr, in Go's GODEBUG=gctrace=1 format"},
+    {"pacer-model", OPT_PACER_MODEL, 1, "go122|go119",
+     "Go pacer the span-gc collector follows (default go122)"},
     {"seed", OPT_SEED, 1, "N", "seed of the workloads' random choices (default 1)"},
     {"quick", OPT_QUICK, 0, NULL,
      "small default parameters: a whole comparison in well under a minute"},
@@ -77,6 +88,10 @@ void hl_run_options_init(hl_run_options_t *o) {
   o->pin = HL_PIN_NONE;
   o->escape = HL_ESCAPE_ON;
   o->gogc = 100;
+  o->memlimit_bytes = HL_NO_MEMORY_LIMIT;
+  o->gogc_from = "default";
+  o->memlimit_from = "default";
+  o->pacer_model = HL_PACER_GO122;
   o->seed = 1;
   o->timeout_s = 600;
 }
@@ -99,6 +114,13 @@ void hl_gogc_format(int gogc, char *buf, size_t len) {
     snprintf(buf, len, "%d", gogc);
 }
 
+void hl_memlimit_format(int64_t memlimit_bytes, char *buf, size_t len) {
+  if (memlimit_bytes == HL_NO_MEMORY_LIMIT)
+    snprintf(buf, len, "off");
+  else
+    snprintf(buf, len, "%" PRId64, memlimit_bytes);
+}
+
 void hl_run_options_help(FILE *out) {
   fprintf(out, "Options:\n");
   for (size_t i = 0; i < NDEFS; i++) {
@@ -114,8 +136,9 @@ void hl_run_options_help(FILE *out) {
   }
 }
 
-static int bad(const char *opt, const char *value, const char *why) {
-  hl_msg("run", "--%s '%s': %s", opt, value, why);
+/* what: "--gogc", or the environment variable the value came from. */
+static int bad(const char *what, const char *value, const char *why) {
+  hl_msg("run", "%s '%s': %s", what, value, why);
   return HL_EINVAL;
 }
 
@@ -130,8 +153,8 @@ static int parse_list(const char *opt, const char *value, char ***items, size_t 
 
 static int parse_param(const char *value, hl_run_options_t *o) {
   const char *eq = strchr(value, '=');
-  if (!eq || eq == value || !eq[1]) return bad("param", value, "expected KEY=VALUE");
-  if (o->nparams == HL_MAX_PARAM_SETTINGS) return bad("param", value, "too many -p options");
+  if (!eq || eq == value || !eq[1]) return bad("--param", value, "expected KEY=VALUE");
+  if (o->nparams == HL_MAX_PARAM_SETTINGS) return bad("--param", value, "too many -p options");
   hl_param_setting_t *ps = &o->param[o->nparams];
   ps->key = strndup(value, (size_t)(eq - value));
   if (!ps->key) return HL_ENOMEM;
@@ -139,13 +162,13 @@ static int parse_param(const char *value, hl_run_options_t *o) {
     if (strcmp(o->param[i].key, ps->key) == 0) {
       free(ps->key);
       ps->key = NULL;
-      return bad("param", value, "given twice; list several values as KEY=V1,V2");
+      return bad("--param", value, "given twice; list several values as KEY=V1,V2");
     }
   }
   if (hl_split_list(eq + 1, &ps->values, &ps->nvalues) != 0) {
     free(ps->key);
     ps->key = NULL;
-    return bad("param", value, "empty value");
+    return bad("--param", value, "empty value");
   }
   o->nparams++;
   return 0;
@@ -175,8 +198,8 @@ static int parse_counters(const char *value, hl_run_options_t *o) {
     o->ncounters = n;
     return 0;
   }
-  int rc = parse_list("counters", value, &o->counters, &o->ncounters);
-  if (rc == 0 && o->ncounters > HL_MAX_COUNTERS) return bad("counters", value, "at most 16 events");
+  int rc = parse_list("--counters", value, &o->counters, &o->ncounters);
+  if (rc == 0 && o->ncounters > HL_MAX_COUNTERS) return bad("--counters", value, "at most 16 events");
   return rc;
 }
 
@@ -219,6 +242,21 @@ static int apply(int id, const char *name, const char *v, hl_run_options_t *o) {
       return bad(name, v, "expected a percentage from 1 to 100000, or off");
     o->gogc = (int)u;
     return 0;
+  case OPT_MEMLIMIT:
+    rc = hl_parse_memlimit(v, &o->memlimit_bytes);
+    if (rc == HL_ERANGE) return bad(name, v, "too large: at most 9223372036854775807 bytes");
+    if (rc)
+      return bad(name, v,
+                 "expected a byte count such as 512MiB or 2GB (units B KiB MiB GiB TiB KB MB GB "
+                 "TB), or off");
+    return 0;
+  case OPT_PACER_MODEL: {
+    hl_pacer_model_t model;
+    if (hl_pacer_model_parse(v, &model) != 0) return bad(name, v, "expected go122 or go119");
+    o->pacer_model = model;
+    return 0;
+  }
+  case OPT_GCTRACE: o->gctrace = 1; return 0;
   case OPT_TIMEOUT:
     return hl_parse_seconds(v, &o->timeout_s) ? bad(name, v, "expected seconds > 0") : 0;
   case OPT_LIMIT:
@@ -229,6 +267,33 @@ static int apply(int id, const char *name, const char *v, hl_run_options_t *o) {
     return 0;
   default: return HL_EINVAL;
   }
+}
+
+/* Environment variables that stand for an option when it is absent, as GOGC
+ * and GOMEMLIMIT do for a Go program. */
+static const struct {
+  const char *var, *option;
+  int id;
+} env_defaults[] = {
+    {"HEAPLAB_GOGC", "--gogc", OPT_GOGC},
+    {"HEAPLAB_MEMLIMIT", "--memlimit", OPT_MEMLIMIT},
+};
+#define NENV (sizeof env_defaults / sizeof env_defaults[0])
+
+/* Where the options record the source of the value of option id. */
+static const char **source_of(int id, hl_run_options_t *o) {
+  return id == OPT_GOGC ? &o->gogc_from : id == OPT_MEMLIMIT ? &o->memlimit_from : NULL;
+}
+
+static int apply_env(const int *given, hl_run_options_t *o) {
+  for (size_t i = 0; i < NENV; i++) {
+    const char *v = getenv(env_defaults[i].var);
+    if (given[i] || !v || !*v) continue;
+    int rc = apply(env_defaults[i].id, env_defaults[i].var, v, o);
+    if (rc) return rc;
+    *source_of(env_defaults[i].id, o) = env_defaults[i].var;
+  }
+  return 0;
 }
 
 int hl_run_options_parse(int argc, char **argv, hl_run_options_t *o) {
@@ -250,7 +315,7 @@ int hl_run_options_parse(int argc, char **argv, hl_run_options_t *o) {
   if (rc) return rc;
   optind = 1;
   opterr = 0;
-  int c, idx;
+  int c, idx, given[NENV] = {0};
   while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
     if (c == '?' || c == ':') {
       const char *what = argv[optind - 1];
@@ -261,14 +326,19 @@ int hl_run_options_parse(int argc, char **argv, hl_run_options_t *o) {
       return HL_EINVAL;
     }
     if (c == OPT_HELP) return 1;
-    const char *name = "?";
+    char name[64] = "?";
     for (size_t i = 0; i < NDEFS; i++)
-      if (defs[i].id == c) name = defs[i].name;
+      if (defs[i].id == c) snprintf(name, sizeof name, "--%s", defs[i].name);
     if ((rc = apply(c, name, optarg, o)) != 0) return rc;
+    for (size_t i = 0; i < NENV; i++) {
+      if (env_defaults[i].id != c) continue;
+      given[i] = 1;
+      *source_of(c, o) = env_defaults[i].option;
+    }
   }
   if (optind < argc) {
     hl_msg("run", "unexpected argument '%s' (see heaplab run --help)", argv[optind]);
     return HL_EINVAL;
   }
-  return 0;
+  return apply_env(given, o);
 }

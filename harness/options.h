@@ -6,6 +6,7 @@
 #define HL_OPTIONS_H
 
 #include "mutator.h"
+#include "pacer.h"
 #include "topology.h"
 
 #include <stdint.h>
@@ -33,7 +34,12 @@ typedef struct hl_run_options {
   char **counters; /* libpfm4 event names; empty = none */
   size_t ncounters;
   hl_escape_mode_t escape;
-  int gogc; /* GOGC, or HL_GC_OFF */
+  int gogc;                  /* GOGC, or HL_GC_OFF */
+  int64_t memlimit_bytes;    /* GOMEMLIMIT, or HL_NO_MEMORY_LIMIT */
+  const char *gogc_from;     /* where gogc came from: "--gogc", "HEAPLAB_GOGC", "default" */
+  const char *memlimit_from; /* likewise: "--memlimit", "HEAPLAB_MEMLIMIT", "default" */
+  hl_pacer_model_t pacer_model;
+  int gctrace; /* print Go's gctrace line per collection to stderr */
   uint64_t seed;
   int quick;
   double timeout_s;     /* per cell */
@@ -45,12 +51,16 @@ typedef struct hl_run_options {
 void hl_run_options_init(hl_run_options_t *o);
 /* Parses argv (argv[0] is the subcommand name). Prints one clear message and
  * returns HL_EINVAL / HL_EPARSE / HL_ERANGE on bad input; returns 1 when
- * --help was printed. */
+ * --help was printed. HEAPLAB_GOGC and HEAPLAB_MEMLIMIT give --gogc and
+ * --memlimit when those are absent (an option wins; the variable is then not
+ * read; set but empty counts as unset, as Go treats GOGC and GOMEMLIMIT). */
 int hl_run_options_parse(int argc, char **argv, hl_run_options_t *o);
 void hl_run_options_free(hl_run_options_t *o);
 void hl_run_options_help(FILE *out);
 
 /* "100" or "off". */
 void hl_gogc_format(int gogc, char *buf, size_t len);
+/* "104857600" (bytes) or "off". */
+void hl_memlimit_format(int64_t memlimit_bytes, char *buf, size_t len);
 
 #endif

@@ -312,6 +312,10 @@ static void worker_argv(const run_t *r, const cell_t *c, unsigned rep, argv_buil
   arg(a, "--escape=%s", r->o.escape == HL_ESCAPE_ON ? "on" : "off");
   hl_gogc_format(r->o.gogc, num, sizeof num);
   arg(a, "--gogc=%s", num);
+  hl_memlimit_format(r->o.memlimit_bytes, num, sizeof num);
+  arg(a, "--memlimit=%s", num);
+  arg(a, "--pacer-model=%s", hl_pacer_model_name(r->o.pacer_model));
+  if (r->o.gctrace) arg(a, "%s", "--gctrace");
   snprintf(num, sizeof num, "%llu", (unsigned long long)r->o.seed);
   arg(a, "--seed=%s", num);
   snprintf(num, sizeof num, "%u", rep);
@@ -372,6 +376,7 @@ static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep) {
                            .preload = hl_backend_preload(c->b),
                            .limit_bytes = r->o.limit_bytes,
                            .timeout_s = r->o.timeout_s,
+                           .forward_stderr = r->o.gctrace,
                            .interrupted = &interrupted};
   hl_child_result_t res;
   if (hl_child_run(&cfg, &res) != 0) {
@@ -389,6 +394,11 @@ static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep) {
     json_t *bt = json_object_get(gbc, "library_build_type");
     if (bt) json_object_set(r->context, "library_build_type", bt);
   }
+  /* The probe started the backend with default knobs; the worker's settings
+   * are those this run used (--gogc, --memlimit). */
+  json_t *settings = json_object_get(json_object_get(result, "backend"), "settings");
+  json_t *binfo = json_object_get(r->backend_info, c->b->name);
+  if (json_is_string(settings) && binfo) json_object_set(binfo, "settings", settings);
   json_array_append_new(c->entries, normalise_row(r, c, family, rep, row, res.outcome));
   json_decref(row);
   if (res.outcome != HL_OUTCOME_OK && !interrupted)
@@ -436,8 +446,12 @@ static int save(const run_t *r, int final) {
 
 /* ---- the run ------------------------------------------------------------- */
 
-static void progress(size_t done, size_t total, const cell_t *c, unsigned rep, unsigned reps) {
-  if (!isatty(STDERR_FILENO)) return;
+/* No progress line under --gctrace: the workers' trace lines go to the same
+ * terminal. */
+static void progress(const run_t *r, size_t done, const cell_t *c, unsigned rep) {
+  if (!isatty(STDERR_FILENO) || r->o.gctrace) return;
+  size_t total = r->ncells * r->o.reps;
+  unsigned reps = r->o.reps;
   if (!c) {
     fprintf(stderr, "\r\033[K");
     return;
@@ -447,16 +461,16 @@ static void progress(size_t done, size_t total, const cell_t *c, unsigned rep, u
 }
 
 static int run_cells(run_t *r, int *all_ok) {
-  size_t total = r->ncells * r->o.reps, done = 0;
+  size_t done = 0;
   *all_ok = 1;
   for (unsigned rep = 0; rep < r->o.reps && !interrupted; rep++) {
     for (size_t i = 0; i < r->ncells && !interrupted; i++, done++) {
-      progress(done, total, &r->cells[i], rep, r->o.reps);
+      progress(r, done, &r->cells[i], rep);
       if (run_one(r, &r->cells[i], i, rep) != HL_OUTCOME_OK) *all_ok = 0;
       if (save(r, 0) != 0) return HL_EIO;
     }
   }
-  progress(0, 0, NULL, 0, 0);
+  progress(r, 0, NULL, 0);
   return 0;
 }
 

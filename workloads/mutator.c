@@ -250,3 +250,26 @@ void hl_frame_leave(hl_mutator_t *m) {
   m->stack_used = f->stack_used;
   m->fheap_len = f->fheap_len;
 }
+
+int hl_set_gc_percent(hl_mutator_t *m, int gc_percent, int *old_out) {
+  if (!m->backend->set_gc_percent) return HL_EUNAVAIL;
+  if (gc_percent < 1 && gc_percent != HL_GC_OFF) return HL_EINVAL;
+  int old = m->backend->set_gc_percent(gc_percent);
+  if (old_out) *old_out = old;
+  return 0;
+}
+
+int hl_set_memory_limit(hl_mutator_t *m, int64_t bytes, int64_t *old_out) {
+  if (!m->backend->set_memory_limit) return HL_EUNAVAIL;
+  int64_t old = m->backend->set_memory_limit(bytes);
+  if (old_out) *old_out = old;
+  return 0;
+}
+
+void hl_mutator_block(hl_mutator_t *m) {
+  if (m->backend->thread_block) m->backend->thread_block();
+}
+
+void hl_mutator_unblock(hl_mutator_t *m) {
+  if (m->backend->thread_unblock) m->backend->thread_unblock();
+}

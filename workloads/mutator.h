@@ -112,6 +112,22 @@ static inline void *hl_root_get(const hl_roots_t *roots, size_t i) {
 void hl_frame_enter(hl_mutator_t *m);
 void hl_frame_leave(hl_mutator_t *m);
 
+/* Collector knobs at run time, between phases of a workload (Go's
+ * debug.SetGCPercent and debug.SetMemoryLimit). gc_percent >= 1, or
+ * HL_GC_OFF; a negative limit only reads the current one. The previous
+ * value goes to *old_out (may be NULL). HL_EUNAVAIL when the backend has no
+ * such knob (malloc backends; bdwgc has no memory limit), HL_EINVAL for a
+ * bad value. Not for timed loops. */
+int hl_set_gc_percent(hl_mutator_t *m, int gc_percent, int *old_out);
+int hl_set_memory_limit(hl_mutator_t *m, int64_t bytes, int64_t *old_out);
+
+/* Brackets a stretch where the thread waits outside the mutator (a barrier,
+ * I/O, sleep) and allocates nothing: a stop-the-world collector does not
+ * wait for a blocked thread (Go's entersyscall/exitsyscall); unblock waits
+ * while a collection runs. No-ops on backends without the hooks. */
+void hl_mutator_block(hl_mutator_t *m);
+void hl_mutator_unblock(hl_mutator_t *m);
+
 /* Keeps a value alive so the compiler cannot delete the work that made it
  * (the C analogue of benchmark::DoNotOptimize). */
 static inline void hl_escape_to_compiler(const void *p) {

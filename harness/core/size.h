@@ -13,6 +13,14 @@
 
 int hl_parse_size(const char *text, uint64_t *bytes_out);
 
+/* A memory limit in GOMEMLIMIT's syntax (Go's parseByteCount, plus the
+ * decimal units): digits with an optional B, KiB, MiB, GiB, TiB (binary)
+ * or KB, MB, GB, TB (decimal); no single-letter units. "off" gives
+ * INT64_MAX (Go's math.MaxInt64: no limit). Values above INT64_MAX are
+ * HL_ERANGE, anything else malformed HL_EPARSE; *bytes_out is untouched on
+ * failure. */
+int hl_parse_memlimit(const char *text, int64_t *bytes_out);
+
 /* A plain unsigned decimal integer in [min, max]. */
 int hl_parse_count(const char *text, uint64_t min, uint64_t max, uint64_t *out);
 

@@ -55,14 +55,37 @@ static void rec_barrier(void **slot, void *value) {
   rec.barrier_calls++;
   *slot = value;
 }
+/* Knobs and block hooks: remember what they were told. */
+static int rec_gc_percent = 100, rec_blocked;
+static int64_t rec_limit = HL_NO_MEMORY_LIMIT;
+static int rec_set_gc_percent(int pct) {
+  int old = rec_gc_percent;
+  rec_gc_percent = pct;
+  return old;
+}
+static int64_t rec_set_memory_limit(int64_t bytes) {
+  int64_t old = rec_limit;
+  if (bytes >= 0) rec_limit = bytes;
+  return old;
+}
+static void rec_block(void) {
+  rec_blocked++;
+}
+static void rec_unblock(void) {
+  rec_blocked--;
+}
 static const hl_backend_t collector = {
     .name = "recording-gc",
     .kind = HL_BACKEND_GC,
-    .caps = HL_CAP_ROOTS,
+    .caps = HL_CAP_ROOTS | HL_CAP_GC_PERCENT | HL_CAP_MEMORY_LIMIT,
     .alloc = rec_alloc,
     .add_roots = rec_add_roots,
     .remove_roots = rec_remove_roots,
     .write_barrier = rec_barrier,
+    .set_gc_percent = rec_set_gc_percent,
+    .set_memory_limit = rec_set_memory_limit,
+    .thread_block = rec_block,
+    .thread_unblock = rec_unblock,
 };
 
 static int registered(const void *p) {
@@ -209,6 +232,39 @@ static void test_oom(void) {
   hl_mutator_free(m);
 }
 
+/* SetGCPercent / SetMemoryLimit reach the backend's slots, return the old
+ * value, and say HL_EUNAVAIL where there is no slot. */
+static void test_knobs(const hl_backend_t *glibc) {
+  hl_mutator_t *m = make(&collector, HL_ESCAPE_ON);
+  int old = 0;
+  CHECK_INT(hl_set_gc_percent(m, 50, &old), 0);
+  CHECK_INT(old, 100);
+  CHECK_INT(hl_set_gc_percent(m, HL_GC_OFF, &old), 0);
+  CHECK_INT(old, 50);
+  CHECK_INT(rec_gc_percent, HL_GC_OFF);
+  CHECK_INT(hl_set_gc_percent(m, 0, NULL), HL_EINVAL);
+  CHECK_INT(hl_set_gc_percent(m, -7, NULL), HL_EINVAL);
+  CHECK_INT(rec_gc_percent, HL_GC_OFF);
+  int64_t old_limit = 0;
+  CHECK_INT(hl_set_memory_limit(m, 100 << 20, &old_limit), 0);
+  CHECK(old_limit == HL_NO_MEMORY_LIMIT);
+  CHECK_INT(hl_set_memory_limit(m, -1, &old_limit), 0); /* only reads */
+  CHECK_INT(old_limit, 100 << 20);
+  CHECK_INT(rec_limit, 100 << 20);
+  hl_mutator_block(m);
+  CHECK_INT(rec_blocked, 1);
+  hl_mutator_unblock(m);
+  CHECK_INT(rec_blocked, 0);
+  hl_mutator_free(m);
+
+  m = make(glibc, HL_ESCAPE_ON);
+  CHECK_INT(hl_set_gc_percent(m, 50, &old), HL_EUNAVAIL);
+  CHECK_INT(hl_set_memory_limit(m, 1 << 20, &old_limit), HL_EUNAVAIL);
+  hl_mutator_block(m); /* no hooks: nothing happens */
+  hl_mutator_unblock(m);
+  hl_mutator_free(m);
+}
+
 int main(void) {
   const hl_backend_t *glibc = hl_backend_find("glibc");
   CHECK(glibc != NULL);
@@ -220,6 +276,7 @@ int main(void) {
   test_collector();
   test_escape_off_collector();
   test_oom();
+  test_knobs(glibc);
   for (size_t i = 0; i < rec.allocs && i < 4096; i++)
     free(rec.kept[i]);
   return th_done("test_mutator");

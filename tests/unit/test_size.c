@@ -17,7 +17,57 @@ static void rejects(const char *text, int want_rc) {
   CHECK_U64(v, 777); /* untouched on failure */
 }
 
+/* GOMEMLIMIT syntax: known answers, and rejections that leave the output
+ * untouched. */
+static void memlimit_parses(const char *text, int64_t want) {
+  int64_t v = 12345;
+  int rc = hl_parse_memlimit(text, &v);
+  if (rc != 0) TH_FAIL("hl_parse_memlimit(\"%s\") failed: %s", text, hl_strerror(rc));
+  CHECK_INT(v, want);
+}
+
+static void memlimit_rejects(const char *text, int want_rc) {
+  int64_t v = 777;
+  int rc = hl_parse_memlimit(text, &v);
+  if (rc != want_rc) TH_FAIL("hl_parse_memlimit(\"%s\") = %d, want %d", text, rc, want_rc);
+  CHECK_INT(v, 777);
+}
+
+static void memlimit_known_answers(void) {
+  memlimit_parses("100MiB", 104857600);
+  memlimit_parses("1GB", 1000000000);
+  memlimit_parses("512KiB", 524288);
+  memlimit_parses("1TiB", 1099511627776);
+  memlimit_parses("3GiB", 3LL << 30);
+  memlimit_parses("5KB", 5000);
+  memlimit_parses("7MB", 7000000);
+  memlimit_parses("2TB", 2000000000000);
+  memlimit_parses("4096", 4096);
+  memlimit_parses("4096B", 4096);
+  memlimit_parses("0", 0);
+  memlimit_parses("off", INT64_MAX);
+  memlimit_parses("9223372036854775807", INT64_MAX);
+  memlimit_parses("8388607TiB", 8388607LL << 40);
+  memlimit_rejects("12XB", HL_EPARSE);
+  memlimit_rejects("-1", HL_EPARSE);
+  memlimit_rejects("", HL_EPARSE);
+  memlimit_rejects("64M", HL_EPARSE); /* GOMEMLIMIT has no single-letter units */
+  memlimit_rejects("64m", HL_EPARSE);
+  memlimit_rejects("1.5GiB", HL_EPARSE);
+  memlimit_rejects(" 1GiB", HL_EPARSE);
+  memlimit_rejects("1 GiB", HL_EPARSE);
+  memlimit_rejects("1gib", HL_EPARSE);
+  memlimit_rejects("MiB", HL_EPARSE);
+  memlimit_rejects("Off", HL_EPARSE);
+  memlimit_rejects("99999999999TiB", HL_ERANGE);
+  memlimit_rejects("8388608TiB", HL_ERANGE); /* 2^63 */
+  memlimit_rejects("9223372036854775808", HL_ERANGE);
+  memlimit_rejects("99999999999999999999", HL_ERANGE);
+  CHECK_INT(hl_parse_memlimit(NULL, NULL), HL_EINVAL);
+}
+
 int main(void) {
+  memlimit_known_answers();
   parses("0", 0);
   parses("1024", 1024);
   parses("64B", 64);
