@@ -4,10 +4,25 @@
  * bench_thread, thread 0 on the main thread):
  *   pin -> attach to the backend -> mutator -> workload setup (untimed)
  *   -> open counters -> enable -> [timer] run N iterations [timer] -> disable
- *   -> thread 0: VmHWM and backend heap statistics
+ *   -> thread 0: VmHWM, backend heap statistics, end of the GC timeline
  *   -> snapshot counts -> teardown (untimed) -> detach
  * Nothing is allocated, printed or locked between enable and disable except
- * what the workload itself does through the mutator.
+ * what the workload itself does through the mutator (and, with --gctrace, a
+ * write(2) per collection).
+ *
+ * Blocked threads. Google Benchmark's start and stop barriers (inside
+ * hl_gb_batch_begin/end) park a thread outside the mutator. A stop-the-world
+ * collector that waited for every attached thread would wait forever for one
+ * parked there while another thread collects, so each barrier is bracketed
+ * by the backend's thread_block/thread_unblock (Go's entersyscall and
+ * exitsyscall): a thread is unblocked exactly while it runs setup, the timed
+ * loop and teardown. The one unblock after the start barrier and the one
+ * block before the stop barrier sit at the timed loop's edges, outside it.
+ *
+ * GC timeline. Collectors get the timeline's recorder as on_gc_cycle; it is
+ * allocated before the backend starts and stopped by thread 0 with the other
+ * end-of-loop figures, so num_gc, the cycles and the gctrace lines cover
+ * setup and the timed loop, not teardown.
  *
  * Out of memory: when the backend returns NULL, the mutator calls on_oom(),
  * which writes one "oom" record with a stack buffer and raw write(2) (the
@@ -20,6 +35,7 @@
 #include "counters.h"
 #include "error.h"
 #include "gbench.h"
+#include "gc_timeline.h"
 #include "options.h"
 #include "results.h"
 #include "topology.h"
@@ -42,6 +58,7 @@ typedef struct thread_result {
   int counted;  /* counters were open and read */
   int pu_bound; /* -1: not pinned */
   int cpu_last; /* -1: unknown */
+  int attached; /* the backend knows the thread (thread_block applies) */
   int failed;
 } thread_result_t;
 
@@ -56,6 +73,7 @@ typedef struct worker {
   hl_heap_stats_t heap;
   hl_cell_metrics_t metrics;
   hl_backend_info_t info;
+  hl_gc_timeline_t timeline; /* collectors only (timeline.kept != NULL) */
 } worker_t;
 
 static void write_all(int fd, const char *buf, size_t len) {
@@ -116,6 +134,7 @@ static int thread_start(worker_t *wk, unsigned tid, unsigned threads, thread_res
              wk->b->name);
     return HL_ESYS;
   }
+  tr->attached = 1;
   hl_mutator_config_t mc = {.backend = wk->b,
                             .escape = wk->o->escape,
                             .sites = wk->w->sites,
@@ -140,7 +159,17 @@ static void snapshot_process(worker_t *wk) {
   uint64_t hwm;
   if (hl_proc_status_bytes(0, "VmHWM", &hwm) == 0)
     hl_metrics_set(&wk->metrics, HL_CF_rss_peak_bytes, hwm);
+  if (wk->timeline.kept) hl_gc_timeline_stop(&wk->timeline);
   if (wk->b->stats) wk->b->stats(&wk->heap);
+}
+
+/* Around a wait outside the mutator (see "Blocked threads" above). */
+static void wait_begin(const worker_t *wk, const thread_result_t *tr) {
+  if (tr->attached && wk->b->thread_block) wk->b->thread_block();
+}
+
+static void wait_end(const worker_t *wk, const thread_result_t *tr) {
+  if (tr->attached && wk->b->thread_unblock) wk->b->thread_unblock();
 }
 
 static void bench_thread(hl_gb_state_t *st, void *arg) {
@@ -162,10 +191,14 @@ static void bench_thread(hl_gb_state_t *st, void *arg) {
   }
   if (tr->failed) hl_gb_skip_with_error(st, tr->wl.error);
   if (ctr) hl_counter_set_enable(ctr);
+  wait_begin(wk, tr);
   uint64_t n = hl_gb_batch_begin(st);
+  wait_end(wk, tr);
   if (n) {
     wk->w->run(&tr->wl, n);
+    wait_begin(wk, tr);
     hl_gb_batch_end(st);
+    wait_end(wk, tr);
   }
   if (ctr) {
     hl_counter_set_disable(ctr);
@@ -204,6 +237,32 @@ static void gather_counts(worker_t *wk, unsigned threads) {
   hl_metrics_set(m, HL_CF_stack_alloc_bytes, sum.stack_alloc_bytes);
   for (int i = 0; i < HL_HS_COUNT; i++)
     if (wk->heap.present & (1u << i)) hl_metrics_set(m, HL_CF_HEAP_BASE + i, wk->heap.value[i]);
+}
+
+/* A collector's figures from its timeline: when it reported cycles, num_gc
+ * and gc_pause_total_ns are theirs (so they agree with gc_cycles exactly),
+ * whatever the backend's own counters said; heap_peak_bytes is the largest
+ * heap at a cycle's mark end, or the heap at the end without a cycle. */
+static void add_gc_figures(worker_t *wk, json_t *e) {
+  const hl_gc_timeline_t *t = &wk->timeline;
+  hl_cell_metrics_t *m = &wk->metrics;
+  uint64_t peak = t->heap_peak_bytes;
+  if (t->ncycles) {
+    hl_metrics_set(m, HL_CF_HEAP_BASE + HL_HS_num_gc, t->ncycles);
+    hl_metrics_set(m, HL_CF_HEAP_BASE + HL_HS_gc_pause_total_ns, t->pause_total_ns);
+  } else {
+    if (!(wk->heap.present & (1u << HL_HS_num_gc))) hl_metrics_set(m, HL_CF_HEAP_BASE + HL_HS_num_gc, 0);
+    if (!(wk->heap.present & (1u << HL_HS_gc_pause_total_ns)))
+      hl_metrics_set(m, HL_CF_HEAP_BASE + HL_HS_gc_pause_total_ns, 0);
+    int f = wk->heap.present & (1u << HL_HS_heap_alloc_bytes) ? HL_HS_heap_alloc_bytes
+                                                              : HL_HS_heap_inuse_bytes;
+    peak = wk->heap.present & (1u << f) ? wk->heap.value[f] : 0;
+  }
+  hl_metrics_set(m, HL_CF_heap_peak_bytes, peak);
+  hl_metrics_set(m, HL_CF_gc_cycles_dropped, hl_gc_timeline_dropped(t));
+  json_object_set_new(e, "gc_cpu_fraction", json_real(t->ncycles ? t->last.gc_cpu_fraction : 0.0));
+  json_t *cycles = hl_gc_timeline_json(t);
+  if (cycles) json_object_set_new(e, "gc_cycles", cycles);
 }
 
 /* The allocation sites with their calls summed over threads. */
@@ -289,6 +348,7 @@ static json_t *build_entry(worker_t *wk, json_t *gb_row, unsigned threads) {
   json_t *e = json_deep_copy(gb_row);
   if (!e) return NULL;
   gather_counts(wk, threads);
+  if (wk->timeline.kept) add_gc_figures(wk, e);
   hl_metrics_to_json(&wk->metrics, e);
   add_counters(wk, threads, e);
   const hl_wl_thread_t *t0 = &wk->tr[0].wl;
@@ -347,11 +407,16 @@ static int resolve_cell(worker_t *wk, const hl_run_options_t *o) {
   return 0;
 }
 
+/* timeline: where a collector reports its cycles, or NULL (probes). */
 static int start_backend(const hl_backend_t *b, const hl_run_options_t *o,
-                         hl_backend_info_t *info) {
+                         hl_gc_timeline_t *timeline, hl_backend_info_t *info) {
   char why[256] = "";
-  hl_backend_config_t cfg = {
-      .gc_percent = o->gogc, .threads = o->threads, .memory_limit_bytes = HL_NO_MEMORY_LIMIT};
+  hl_backend_config_t cfg = {.gc_percent = o->gogc,
+                             .threads = o->threads,
+                             .memory_limit_bytes = o->memlimit_bytes,
+                             .pacer_model = (int)o->pacer_model,
+                             .on_gc_cycle = timeline ? hl_gc_timeline_record : NULL,
+                             .gc_cycle_ctx = timeline};
   if (b->init(&cfg, info, why, sizeof why) != 0) return send_error("backend", why);
   return 0;
 }
@@ -376,7 +441,13 @@ int hl_worker_main(int argc, char **argv) {
     rc = send_error("worker", "out of memory");
     goto done;
   }
-  if ((rc = start_backend(wk.b, &o, &wk.info)) != 0) goto done;
+  if (wk.b->kind == HL_BACKEND_GC &&
+      hl_gc_timeline_init(&wk.timeline, HL_GC_CYCLES_KEPT, o.gctrace ? STDERR_FILENO : -1) != 0) {
+    rc = send_error("worker", "out of memory");
+    goto done;
+  }
+  if ((rc = start_backend(wk.b, &o, wk.timeline.kept ? &wk.timeline : NULL, &wk.info)) != 0)
+    goto done;
   char why[256];
   if (hl_gb_register("cell", bench_thread, &wk, wk.iterations, o.threads) != 0) {
     rc = send_error("benchmark", "cannot register");
@@ -392,6 +463,7 @@ int hl_worker_main(int argc, char **argv) {
   if (wk.b->fini) wk.b->fini();
 done:
   free(wk.tr);
+  hl_gc_timeline_free(&wk.timeline);
   hl_topology_free(wk.topo);
   hl_run_options_free(&o);
   return rc;
@@ -404,7 +476,7 @@ int hl_probe_main(int argc, char **argv) {
   hl_run_options_t o;
   hl_run_options_init(&o);
   hl_backend_info_t info = {0};
-  int rc = start_backend(b, &o, &info);
+  int rc = start_backend(b, &o, NULL, &info);
   if (rc) return rc;
   json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", "probe", "version", info.version,
                           "library_path", info.library_path, "settings", info.settings);

@@ -1,0 +1,198 @@
+/* GC timeline and gctrace lines (gc_timeline.h). */
+#include "gc_timeline.h"
+
+#include "error.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int hl_gc_timeline_init(hl_gc_timeline_t *t, size_t capacity, int trace_fd) {
+  memset(t, 0, sizeof *t);
+  t->kept = calloc(capacity ? capacity : 1, sizeof *t->kept);
+  if (!t->kept) return HL_ENOMEM;
+  t->capacity = capacity;
+  t->trace_fd = trace_fd;
+  atomic_store(&t->recording, 1);
+  return 0;
+}
+
+void hl_gc_timeline_free(hl_gc_timeline_t *t) {
+  free(t->kept);
+  t->kept = NULL;
+}
+
+static void write_all(int fd, const char *buf, size_t len) {
+  while (len) {
+    ssize_t w = write(fd, buf, len);
+    if (w <= 0) return;
+    buf += w;
+    len -= (size_t)w;
+  }
+}
+
+/* Runs inside the collector with the world stopped: copies only. */
+void hl_gc_timeline_record(void *ctx, const hl_gc_cycle_t *cycle) {
+  hl_gc_timeline_t *t = ctx;
+  if (!atomic_load_explicit(&t->recording, memory_order_acquire)) return;
+  if (t->nkept < t->capacity) t->kept[t->nkept++] = *cycle;
+  t->last = *cycle;
+  t->ncycles++;
+  t->pause_total_ns += cycle->pause_ns;
+  if (cycle->heap_end_bytes > t->heap_peak_bytes) t->heap_peak_bytes = cycle->heap_end_bytes;
+  if (t->trace_fd >= 0) {
+    char line[512];
+    write_all(t->trace_fd, line, hl_gctrace_format(cycle, line, sizeof line));
+  }
+}
+
+void hl_gc_timeline_stop(hl_gc_timeline_t *t) {
+  atomic_store_explicit(&t->recording, 0, memory_order_release);
+}
+
+uint64_t hl_gc_timeline_dropped(const hl_gc_timeline_t *t) {
+  return t->ncycles > t->nkept ? t->ncycles - t->nkept - 1 : 0;
+}
+
+static json_t *u64_array(const uint64_t *v, size_t n) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(a, json_integer((json_int_t)v[i]));
+  return a;
+}
+
+static json_t *cycle_json(const hl_gc_cycle_t *c) {
+  json_t *o = json_pack("{s:I, s:I, s:o, s:o, s:I}", "num", (json_int_t)c->num, "start_ns",
+                        (json_int_t)c->start_ns, "clock_ns", u64_array(c->clock_ns, 3), "cpu_ns",
+                        u64_array(c->cpu_ns, 5), "pause_ns", (json_int_t)c->pause_ns);
+  if (!o) return NULL;
+#define HL_X(f) json_object_set_new(o, #f, json_integer((json_int_t)c->f));
+  HL_GC_CYCLE_HEAP_FIELDS(HL_X)
+#undef HL_X
+  json_object_set_new(o, "gc_cpu_fraction", json_real(c->gc_cpu_fraction));
+  json_object_set_new(o, "procs", json_integer(c->procs));
+  json_object_set_new(o, "forced", json_boolean(c->forced));
+  json_object_set_new(o, "limiter_on", json_boolean(c->limiter_on));
+  return o;
+}
+
+json_t *hl_gc_timeline_json(const hl_gc_timeline_t *t) {
+  json_t *arr = json_array();
+  for (size_t i = 0; arr && i < t->nkept; i++)
+    if (json_array_append_new(arr, cycle_json(&t->kept[i])) != 0) goto fail;
+  if (arr && t->ncycles > t->nkept && json_array_append_new(arr, cycle_json(&t->last)) != 0)
+    goto fail;
+  return arr;
+fail:
+  json_decref(arr);
+  return NULL;
+}
+
+/* ---- gctrace ----------------------------------------------------------------
+ *
+ * Go prints the line with the runtime's own print(), not fmt: integers in
+ * decimal, times through itoaDiv and fmtNSAsMS (runtime/mgc.go), which are
+ * ported below digit for digit. */
+
+typedef struct line {
+  char *buf;
+  size_t len, cap; /* cap excludes the terminating NUL */
+} line_t;
+
+static void put(line_t *l, const char *s, size_t n) {
+  if (n > l->cap - l->len) n = l->cap - l->len;
+  memcpy(l->buf + l->len, s, n);
+  l->len += n;
+}
+
+static void put_str(line_t *l, const char *s) {
+  put(l, s, strlen(s));
+}
+
+/* Go's itoaDiv: val / 10^dec with dec decimals, into the end of a 24-byte
+ * buffer. Like Go's, it prints a leading 0 for dec == 0 and val < 10; Go
+ * never asks for that, and neither does this file. */
+static void put_div(line_t *l, uint64_t val, int dec) {
+  char buf[24];
+  int i = (int)sizeof buf - 1, idec = i - dec;
+  while (val >= 10 || i >= idec) {
+    buf[i--] = (char)('0' + val % 10);
+    if (i == idec) buf[i--] = '.';
+    val /= 10;
+  }
+  buf[i] = (char)('0' + val);
+  put(l, buf + i, sizeof buf - (size_t)i);
+}
+
+static void put_u64(line_t *l, uint64_t v) {
+  char buf[24];
+  int i = (int)sizeof buf;
+  do {
+    buf[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  put(l, buf + i, sizeof buf - (size_t)i);
+}
+
+/* Go's fmtNSAsMS: whole milliseconds from 10 ms up, else two significant
+ * digits with at most three decimals ("0.055", "7.9"), and "0" below 1 us. */
+static void put_ms(line_t *l, uint64_t ns) {
+  if (ns >= 10000000) {
+    put_div(l, ns / 1000000, 0);
+    return;
+  }
+  uint64_t x = ns / 1000;
+  if (x == 0) {
+    put_str(l, "0");
+    return;
+  }
+  int dec = 3;
+  while (x >= 100) {
+    x /= 10;
+    dec--;
+  }
+  put_div(l, x, dec);
+}
+
+static void put_mib(line_t *l, uint64_t bytes, const char *after) {
+  put_u64(l, bytes >> 20);
+  put_str(l, after);
+}
+
+size_t hl_gctrace_format(const hl_gc_cycle_t *c, char *buf, size_t len) {
+  if (!len) return 0;
+  line_t l = {buf, 0, len - 1};
+  put_str(&l, "gc ");
+  put_u64(&l, c->num);
+  put_str(&l, " @");
+  put_div(&l, c->start_ns / 1000000, 3);
+  put_str(&l, "s ");
+  double pct = c->gc_cpu_fraction * 100; /* Go: int(gc_cpu_fraction * 100) */
+  put_u64(&l, pct > 0 ? (uint64_t)pct : 0);
+  put_str(&l, "%: ");
+  for (int i = 0; i < 3; i++) {
+    if (i) put_str(&l, "+");
+    put_ms(&l, c->clock_ns[i]);
+  }
+  put_str(&l, " ms clock, ");
+  for (int i = 0; i < 5; i++) {
+    if (i == 2 || i == 3)
+      put_str(&l, "/");
+    else if (i)
+      put_str(&l, "+");
+    put_ms(&l, c->cpu_ns[i]);
+  }
+  put_str(&l, " ms cpu, ");
+  put_mib(&l, c->heap_start_bytes, "->");
+  put_mib(&l, c->heap_end_bytes, "->");
+  put_mib(&l, c->heap_marked_bytes, " MB, ");
+  put_mib(&l, c->heap_goal_bytes, " MB goal, ");
+  put_mib(&l, c->stack_scan_bytes, " MB stacks, ");
+  put_mib(&l, c->globals_scan_bytes, " MB globals, ");
+  put_u64(&l, c->procs);
+  put_str(&l, " P");
+  if (c->forced) put_str(&l, " (forced)");
+  put_str(&l, "\n");
+  buf[l.len] = '\0';
+  return l.len;
+}
