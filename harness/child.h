@@ -5,8 +5,9 @@
  * RSS is per process, and a crash must not take anyone else down). The
  * child writes JSON records, one per line, to file descriptor 3; its stderr
  * is captured (the last 2 KiB are kept for error messages, and everything is
- * passed on to ours with forward_stderr) and its stdout discarded. The parent never blocks on the child: it polls both pipes
- * against the deadline, kills the child's whole process group on timeout or
+ * passed on to ours with forward_stderr) and its stdout discarded. The
+ * parent never blocks on the child: it polls both pipes against the
+ * deadline, kills the child's whole process group on timeout or
  * interruption, and always reaps it.
  */
 #ifndef HL_CHILD_H

@@ -58,8 +58,7 @@ static const opt_def_t defs[] = {
      "libpfm4 events to count (default: dTLB and LLC misses, instructions, cycles, page faults)"},
     {"escape", OPT_ESCAPE, 1, "on|off",
      "on: non-escaping sites use the frame's stack region, as Go does (default); off: the heap"},
-    {"gogc", OPT_GOGC, 1, "N|off",
-     "GC percent for collectors (default: $HEAPLAB_GOGC, else 100)"},
+    {"gogc", OPT_GOGC, 1, "N|off", "GC percent for collectors (default: $HEAPLAB_GOGC, else 100)"},
     {"memlimit", OPT_MEMLIMIT, 1, "SIZE|off",
      "soft memory limit for collectors that have one, GOMEMLIMIT syntax: 512MiB, 2GB "
      "(default: $HEAPLAB_MEMLIMIT, else off)"},
@@ -199,7 +198,8 @@ static int parse_counters(const char *value, hl_run_options_t *o) {
     return 0;
   }
   int rc = parse_list("--counters", value, &o->counters, &o->ncounters);
-  if (rc == 0 && o->ncounters > HL_MAX_COUNTERS) return bad("--counters", value, "at most 16 events");
+  if (rc == 0 && o->ncounters > HL_MAX_COUNTERS)
+    return bad("--counters", value, "at most 16 events");
   return rc;
 }
 

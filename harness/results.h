@@ -30,9 +30,10 @@
   X(frees, "objects given back to the backend with free()")                                        \
   X(free_bytes, "bytes given back with free()")                                                    \
   X(stack_allocs, "objects placed in a frame's stack region (escape analysis)")                    \
-  X(stack_alloc_bytes, "bytes placed in stack regions")                                              \
-  X(heap_peak_bytes, "collectors: largest heap at the end of a cycle's marking, or the heap at the " \
-                     "end when there was no cycle")                                                \
+  X(stack_alloc_bytes, "bytes placed in stack regions")                                            \
+  X(heap_peak_bytes,                                                                               \
+    "collectors: largest heap at the end of a cycle's marking, or the heap at the "                \
+    "end when there was no cycle")                                                                 \
   X(gc_cycles_dropped, "collectors: cycles counted in num_gc but left out of gc_cycles")
 
 enum {

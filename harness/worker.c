@@ -251,7 +251,8 @@ static void add_gc_figures(worker_t *wk, json_t *e) {
     hl_metrics_set(m, HL_CF_HEAP_BASE + HL_HS_num_gc, t->ncycles);
     hl_metrics_set(m, HL_CF_HEAP_BASE + HL_HS_gc_pause_total_ns, t->pause_total_ns);
   } else {
-    if (!(wk->heap.present & (1u << HL_HS_num_gc))) hl_metrics_set(m, HL_CF_HEAP_BASE + HL_HS_num_gc, 0);
+    if (!(wk->heap.present & (1u << HL_HS_num_gc)))
+      hl_metrics_set(m, HL_CF_HEAP_BASE + HL_HS_num_gc, 0);
     if (!(wk->heap.present & (1u << HL_HS_gc_pause_total_ns)))
       hl_metrics_set(m, HL_CF_HEAP_BASE + HL_HS_gc_pause_total_ns, 0);
     int f = wk->heap.present & (1u << HL_HS_heap_alloc_bytes) ? HL_HS_heap_alloc_bytes

@@ -46,16 +46,17 @@ static void test_go_numbers(void) {
     uint64_t ns;
     const char *ms;
   } cases[] = {
-      {0, "0"},          {999, "0"},           {1000, "0.001"},       {12345, "0.012"},
-      {99999, "0.099"},  {100000, "0.10"},     {999999, "0.99"},      {1000000, "1.0"},
-      {9999999, "9.9"},  {10000000, "10"},     {123456789, "123"},    {60000000000, "60000"},
+      {0, "0"},         {999, "0"},       {1000, "0.001"},    {12345, "0.012"},
+      {99999, "0.099"}, {100000, "0.10"}, {999999, "0.99"},   {1000000, "1.0"},
+      {9999999, "9.9"}, {10000000, "10"}, {123456789, "123"}, {60000000000, "60000"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     hl_gc_cycle_t c = {.num = 1, .clock_ns = {cases[i].ns, 0, 0}};
     char line[512], want[64];
     hl_gctrace_format(&c, line, sizeof line);
     snprintf(want, sizeof want, "gc 1 @0.000s 0%%: %s+0+0 ms clock", cases[i].ms);
-    if (strncmp(line, want, strlen(want)) != 0) TH_FAIL("%" PRIu64 " ns: got '%s'", cases[i].ns, line);
+    if (strncmp(line, want, strlen(want)) != 0)
+      TH_FAIL("%" PRIu64 " ns: got '%s'", cases[i].ns, line);
     th_checks++;
   }
   hl_gc_cycle_t c = {.num = 123, .start_ns = 12345678901, .gc_cpu_fraction = 0.999};

@@ -55,8 +55,7 @@ static void test_metrics(void) {
     CHECK(n && hl_metric_help(i) &&
           (strstr(n, "_bytes") || strstr(n, "_ns") || !strcmp(n, "allocs") || !strcmp(n, "frees") ||
            !strcmp(n, "stack_allocs") || !strcmp(n, "backend_allocs") ||
-           !strcmp(n, "backend_frees") || !strcmp(n, "num_gc") ||
-           !strcmp(n, "gc_cycles_dropped")));
+           !strcmp(n, "backend_frees") || !strcmp(n, "num_gc") || !strcmp(n, "gc_cycles_dropped")));
   }
   json_decref(e);
 }
