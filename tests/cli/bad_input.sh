@@ -17,7 +17,7 @@ bad() { # bad "expected message" args...
 
 bad "unknown workload 'steady-servic'; available: escape-return" run -w steady-servic -b glibc -o "$R"
 bad "workload 'pool-reuse' named twice" run -w pool-reuse,pool-reuse -b glibc -o "$R"
-bad "unknown backend 'jemaloc'; available: glibc jemalloc mimalloc tcmalloc span span-malloc bdwgc" run -w pool-reuse -b jemaloc -o "$R"
+bad "unknown backend 'jemaloc'; available: glibc jemalloc mimalloc tcmalloc span span-malloc span-gc bdwgc" run -w pool-reuse -b jemaloc -o "$R"
 bad "'64Q' is not a size" run -w steady-service -b glibc -p live=64Q -o "$R"
 bad "unknown parameter 'lvie'" run -w steady-service -b glibc -p lvie=64M -o "$R"
 bad "(steady-service: live obj churn ptrs)" run -w steady-service -b glibc -p lvie=64M -o "$R"
