@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Summarises ci/gc-bench's results: one row per setting and collector.
+
+Reads heaplab results files (the ones ci/gc-bench writes) and prints a
+Markdown table: peak RSS (median and range over repetitions), collections,
+GC CPU share, CPU and wall time per run, and, from the per-cycle timeline,
+the heap at each collection against that cycle's goal (the pacer's goal:
+marked x (1 + GOGC/100) plus roots, or the memory limit's).
+
+usage: gc-table.py SETTING=FILE.json ...
+"""
+import json
+import statistics
+import sys
+
+MIB = 1 << 20
+
+
+def med_range(values, scale=1.0, fmt="{:.0f}"):
+    if not values:
+        return "-"
+    v = sorted(x / scale for x in values)
+    return (fmt + " ({}-{})").format(statistics.median(v), fmt.format(v[0]), fmt.format(v[-1]))
+
+
+def cycles_summary(entries):
+    """Peak heap over the heap-triggered cycles, and heap/goal at the worst
+    and best of them, over all repetitions."""
+    peak, ratios, budgets = 0, [], []
+    for e in entries:
+        for c in e.get("gc_cycles", []):
+            if c.get("forced") or not c.get("heap_goal_bytes"):
+                continue
+            peak = max(peak, c["heap_end_bytes"])
+            ratios.append(c["heap_end_bytes"] / c["heap_goal_bytes"])
+            budgets.append(c["heap_goal_bytes"] - c["heap_marked_bytes"])
+    return peak, ratios, budgets
+
+
+def rows(setting, path):
+    doc = json.load(open(path))
+    by_backend = {}
+    for e in doc["benchmarks"]:
+        if e.get("run_type") != "iteration" or e.get("outcome") != "ok":
+            continue
+        by_backend.setdefault(e["backend"], []).append(e)
+    for backend, entries in by_backend.items():
+        rss = [e["rss_peak_bytes"] for e in entries if "rss_peak_bytes" in e]
+        gcs = [e.get("num_gc", 0) for e in entries]
+        frac = [100 * e.get("gc_cpu_fraction", 0) for e in entries]
+        cpu = [e["cpu_time"] * e["iterations"] / 1e9 for e in entries]
+        wall = [e["real_time"] * e["iterations"] / 1e9 for e in entries]
+        peak, ratios, _ = cycles_summary(entries)
+        if ratios:
+            heap = "{:.0f}".format(peak / MIB)
+            ratio = "{:.3f}-{:.3f}".format(min(ratios), max(ratios))
+        else:
+            heap = "{:.0f}".format(max(e.get("heap_peak_bytes", 0) for e in entries) / MIB)
+            ratio = "-"
+        yield "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            setting, backend, len(entries), med_range(rss, MIB), med_range(gcs),
+            med_range(frac, 1.0, "{:.1f}"), med_range(cpu, 1.0, "{:.2f}"),
+            med_range(wall, 1.0, "{:.2f}"), heap, ratio)
+
+
+def main(argv):
+    if len(argv) < 2 or any("=" not in a for a in argv[1:]):
+        sys.exit(__doc__)
+    print("| setting | backend | reps | peak RSS MiB | GCs | GC CPU % | CPU s | wall s |"
+          " peak heap MiB | heap/goal per cycle |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for arg in argv[1:]:
+        setting, path = arg.split("=", 1)
+        for row in rows(setting, path):
+            print(row)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
