@@ -5,9 +5,11 @@ Reads heaplab results files (the ones ci/gc-bench writes) and prints a
 Markdown table: peak RSS (median and range over repetitions), collections,
 GC CPU share, CPU and wall time per run, and, from the per-cycle timeline,
 the heap at each collection against that cycle's goal (the pacer's goal:
-marked x (1 + GOGC/100) plus roots, or the memory limit's).
+marked + (marked + roots) x GOGC/100, or the memory limit's): at the largest
+heap of any cycle, and the range over the second half of each run's cycles.
+Medians over repetitions, with the range in parentheses.
 
-usage: gc-table.py SETTING=FILE.json ...
+usage: gc-table.py LABEL=FILE.json ...  (the label may contain "=")
 """
 import json
 import statistics
@@ -24,17 +26,20 @@ def med_range(values, scale=1.0, fmt="{:.0f}"):
 
 
 def cycles_summary(entries):
-    """Peak heap over the heap-triggered cycles, and heap/goal at the worst
-    and best of them, over all repetitions."""
-    peak, ratios, budgets = 0, [], []
+    """The largest heap any heap-triggered cycle started at, that cycle's
+    heap/goal, and heap/goal over the steady cycles (the second half of each
+    run's cycles: the first ones grow with the live set during setup)."""
+    peak, peak_ratio, steady = 0, None, []
     for e in entries:
-        for c in e.get("gc_cycles", []):
-            if c.get("forced") or not c.get("heap_goal_bytes"):
-                continue
-            peak = max(peak, c["heap_end_bytes"])
-            ratios.append(c["heap_end_bytes"] / c["heap_goal_bytes"])
-            budgets.append(c["heap_goal_bytes"] - c["heap_marked_bytes"])
-    return peak, ratios, budgets
+        cycles = [c for c in e.get("gc_cycles", [])
+                  if not c.get("forced") and c.get("heap_goal_bytes")]
+        for i, c in enumerate(cycles):
+            ratio = c["heap_end_bytes"] / c["heap_goal_bytes"]
+            if c["heap_end_bytes"] > peak:
+                peak, peak_ratio = c["heap_end_bytes"], ratio
+            if i >= len(cycles) // 2:
+                steady.append(ratio)
+    return peak, peak_ratio, steady
 
 
 def rows(setting, path):
@@ -50,10 +55,10 @@ def rows(setting, path):
         frac = [100 * e.get("gc_cpu_fraction", 0) for e in entries]
         cpu = [e["cpu_time"] * e["iterations"] / 1e9 for e in entries]
         wall = [e["real_time"] * e["iterations"] / 1e9 for e in entries]
-        peak, ratios, _ = cycles_summary(entries)
-        if ratios:
-            heap = "{:.0f}".format(peak / MIB)
-            ratio = "{:.3f}-{:.3f}".format(min(ratios), max(ratios))
+        peak, peak_ratio, steady = cycles_summary(entries)
+        if steady:
+            heap = "{:.1f} ({:.3f} of its goal)".format(peak / MIB, peak_ratio)
+            ratio = "{:.3f}-{:.3f}".format(min(steady), max(steady))
         else:
             heap = "{:.0f}".format(max(e.get("heap_peak_bytes", 0) for e in entries) / MIB)
             ratio = "-"
@@ -67,10 +72,10 @@ def main(argv):
     if len(argv) < 2 or any("=" not in a for a in argv[1:]):
         sys.exit(__doc__)
     print("| setting | backend | reps | peak RSS MiB | GCs | GC CPU % | CPU s | wall s |"
-          " peak heap MiB | heap/goal per cycle |")
+          " peak heap MiB | heap/goal, steady cycles |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for arg in argv[1:]:
-        setting, path = arg.split("=", 1)
+        setting, path = arg.rsplit("=", 1)
         for row in rows(setting, path):
             print(row)
 
