@@ -1,0 +1,148 @@
+/* The regression gate's decision, as a pure function of the samples.
+ *
+ * No files, no processes, no JSON: the caller (gate.c) fills one
+ * hl_gate_bench_t per benchmark with the CPU-time samples and the
+ * deterministic metrics of each side; hl_gate_decide() fills in the verdicts.
+ * That keeps the rule testable on synthetic samples with known answers
+ * (tests/unit/test_gate.c) and the same for every input (two binaries run
+ * interleaved, two results files, a committed baseline).
+ *
+ * The rule, per benchmark (README "Regression gate" says it for users):
+ *
+ *  1. Deterministic metrics (HL_GATE_METRICS: allocation and free counts and
+ *     bytes, stack allocations, collections) must be equal on both sides, or
+ *     within `tolerance` (a fraction, default 0). A metric that varies between
+ *     the repetitions of one side is not deterministic for that cell (bdwgc's
+ *     num_gc): it is reported, not gated. A metric present on one side only
+ *     makes the benchmark "not comparable".
+ *     A repetition that did not end ok (crash, oom, timeout) on the new side
+ *     where the base had none is a regression.
+ *  2. CPU time: a two-sided Mann-Whitney U test per benchmark, the p-values
+ *     Holm-adjusted over every benchmark tested, and the change of the medians.
+ *     A regression needs p_holm < alpha AND a slowdown above the threshold.
+ *  3. The threshold, unless fixed by the caller, comes from the run's own
+ *     noise: each side's repetitions are an A/A experiment, so their robust
+ *     spread (1.4826 x MAD / median, a CV that one outlier does not inflate)
+ *     measures how much one repetition wanders. Pooled over both sides, the
+ *     standard error of the change of medians is
+ *         se = 1.2533 x cv x sqrt(1/n_base + 1/n_new)
+ *     (1.2533 = sqrt(pi/2): the median's efficiency against the mean), and
+ *         threshold = max(min_threshold, noise_z x se)
+ *     with noise_z = 2 and min_threshold = 2% by default. So a quiet run
+ *     gates at 2% and a noisy one demands a larger slowdown before failing,
+ *     instead of failing on the machine's wander.
+ */
+#ifndef HL_GATE_DECIDE_H
+#define HL_GATE_DECIDE_H
+
+#include <stddef.h>
+
+/* Deterministic metrics, X(results key). */
+#define HL_GATE_METRICS(X)                                                                         \
+  X(allocs)                                                                                        \
+  X(alloc_bytes)                                                                                   \
+  X(frees)                                                                                         \
+  X(free_bytes)                                                                                    \
+  X(stack_allocs)                                                                                  \
+  X(stack_alloc_bytes)                                                                             \
+  X(num_gc)
+
+enum {
+#define HL_X(k) HL_GM_##k,
+  HL_GATE_METRICS(HL_X)
+#undef HL_X
+      HL_GATE_NMETRICS
+};
+
+const char *hl_gate_metric_name(int metric);
+
+/* One side's value of one metric over its repetitions. */
+typedef enum { HL_GV_ABSENT = 0, HL_GV_CONST, HL_GV_VARIES } hl_gate_value_state_t;
+
+typedef struct hl_gate_value {
+  hl_gate_value_state_t state;
+  double lo, hi; /* equal when CONST */
+} hl_gate_value_t;
+
+/* Adds one repetition's value to v (state ABSENT before the first). */
+void hl_gate_value_add(hl_gate_value_t *v, double x);
+
+typedef struct hl_gate_side {
+  int present;          /* the benchmark exists on this side (ok repetitions or not) */
+  const double *cpu_ns; /* CPU time per iteration of each ok repetition; NULL/0: none */
+  size_t n;
+  size_t failed;        /* repetitions whose outcome was not ok */
+  hl_gate_value_t metric[HL_GATE_NMETRICS];
+} hl_gate_side_t;
+
+typedef enum {
+  HL_GT_UNTESTED = 0, /* too few repetitions, or no timings on a side */
+  HL_GT_SAME,
+  HL_GT_SLOWER,
+  HL_GT_FASTER,
+} hl_gate_timing_t;
+
+typedef enum {
+  HL_GM_NONE = 0,     /* absent on both sides */
+  HL_GM_EQUAL,        /* equal (within tolerance) */
+  HL_GM_CHANGED,      /* differs: a behaviour change */
+  HL_GM_ONE_SIDE,     /* present on one side only: not comparable */
+  HL_GM_NOT_EXACT,    /* varies within a side: reported, not gated */
+} hl_gate_metric_verdict_t;
+
+typedef enum {
+  HL_GATE_SAME = 0,
+  HL_GATE_FASTER,
+  HL_GATE_NOT_COMPARABLE,
+  HL_GATE_REGRESSION,
+  HL_GATE_CHANGED,
+} hl_gate_verdict_t;
+
+const char *hl_gate_verdict_name(hl_gate_verdict_t v); /* "same", "REGRESSION", ... */
+
+typedef struct hl_gate_bench {
+  const char *name;
+  hl_gate_side_t base, new_;
+  /* Filled by hl_gate_decide(). Timing figures are 0 when untested. */
+  double base_median_ns, new_median_ns;
+  double change;    /* (new - base) / base of the medians */
+  double noise_cv;  /* pooled robust CV of the repetitions */
+  double threshold; /* slowdown that counts, as a fraction */
+  double p_value, p_holm;
+  hl_gate_timing_t timing;
+  hl_gate_metric_verdict_t metric[HL_GATE_NMETRICS];
+  hl_gate_verdict_t verdict;
+  char note[256]; /* why, for people: "allocs 36864 -> 36865", "alloc_bytes missing in base" */
+} hl_gate_bench_t;
+
+typedef struct hl_gate_opts {
+  double alpha;         /* family-wise, after Holm (default 0.05) */
+  double threshold;     /* fixed slowdown threshold (fraction); < 0: from the noise */
+  double min_threshold; /* floor of the derived threshold (default 0.02) */
+  double noise_z;       /* derived threshold = noise_z x se (default 2) */
+  double tolerance;     /* relative tolerance of deterministic metrics (default 0) */
+} hl_gate_opts_t;
+
+void hl_gate_opts_default(hl_gate_opts_t *o);
+
+typedef struct hl_gate_tally {
+  size_t benchmarks, tested; /* tested: timing U test run */
+  size_t count[HL_GATE_CHANGED + 1];
+  size_t min_reps; /* smallest repetition count of a tested benchmark */
+} hl_gate_tally_t;
+
+/* Decides every benchmark. 0, or HL_ENOMEM / HL_EINVAL (bad samples). */
+int hl_gate_decide(hl_gate_bench_t *b, size_t n, const hl_gate_opts_t *o, hl_gate_tally_t *t);
+
+/* Exit status of the gate: 1 when any benchmark regressed or changed a
+ * deterministic metric, else 0. */
+int hl_gate_exit_status(const hl_gate_tally_t *t);
+
+/* The one-line verdict: "gate: FAIL: 1 regression, 2 changed ... (alpha ...)". */
+void hl_gate_verdict_line(const hl_gate_tally_t *t, const hl_gate_opts_t *o, char *buf,
+                          size_t len);
+
+/* Robust CV: 1.4826 x median absolute deviation / median; 0 when n < 2. */
+double hl_gate_robust_cv(const double *x, size_t n);
+
+#endif

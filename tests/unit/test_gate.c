@@ -1,0 +1,267 @@
+/* The gate's decision rule (harness/gate_decide.c) on synthetic samples whose
+ * answers are known: no regression, a clear regression, a noisy run that must
+ * not fail, a metric missing on one side, Holm's correction, tolerances. */
+#include "error.h"
+#include "gate_decide.h"
+#include "th.h"
+
+#define N 10
+
+/* Ten samples around `center` with a fixed relative wiggle of +-w. */
+static void samples(double *x, double center, double w) {
+  static const double shape[N] = {0, 0.5, -0.5, 1, -1, 0.25, -0.25, 0.75, -0.75, 0.1};
+  for (int i = 0; i < N; i++)
+    x[i] = center * (1 + w * shape[i]);
+}
+
+static void set_metric(hl_gate_side_t *s, int m, double v) {
+  s->metric[m].state = HL_GV_ABSENT;
+  hl_gate_value_add(&s->metric[m], v);
+}
+
+static void side(hl_gate_side_t *s, const double *x, size_t n, double allocs) {
+  memset(s, 0, sizeof *s);
+  s->present = 1;
+  s->cpu_ns = x;
+  s->n = n;
+  set_metric(s, HL_GM_allocs, allocs);
+  set_metric(s, HL_GM_alloc_bytes, allocs * 32);
+}
+
+static hl_gate_verdict_t decide1(hl_gate_bench_t *b, hl_gate_tally_t *t) {
+  hl_gate_opts_t o;
+  hl_gate_opts_default(&o);
+  CHECK_INT(hl_gate_decide(b, 1, &o, t), 0);
+  return b->verdict;
+}
+
+static void test_no_regression(void) {
+  double a[N], c[N];
+  samples(a, 100, 0.02);
+  samples(c, 100.5, 0.02);
+  hl_gate_bench_t b = {.name = "x"};
+  side(&b.base, a, N, 1000);
+  side(&b.new_, c, N, 1000);
+  hl_gate_tally_t t;
+  CHECK_INT(decide1(&b, &t), HL_GATE_SAME);
+  CHECK_INT(b.timing, HL_GT_SAME);
+  CHECK_INT(b.metric[HL_GM_allocs], HL_GM_EQUAL);
+  CHECK_INT(b.metric[HL_GM_frees], HL_GM_NONE);
+  CHECK_INT(hl_gate_exit_status(&t), 0);
+  CHECK_NEAR(b.change, 0.005, 1e-9);
+}
+
+static void test_clear_regression(void) {
+  double a[N], c[N];
+  samples(a, 100, 0.02);
+  samples(c, 120, 0.02);
+  hl_gate_bench_t b = {.name = "x"};
+  side(&b.base, a, N, 1000);
+  side(&b.new_, c, N, 1000);
+  hl_gate_tally_t t;
+  CHECK_INT(decide1(&b, &t), HL_GATE_REGRESSION);
+  CHECK_INT(b.timing, HL_GT_SLOWER);
+  CHECK_NEAR(b.change, 0.2, 1e-9);
+  CHECK(b.p_holm < 0.001);
+  CHECK_NEAR(b.threshold, 0.02, 1e-12); /* quiet run: the floor */
+  CHECK_INT(hl_gate_exit_status(&t), 1);
+  CHECK_INT(t.count[HL_GATE_REGRESSION], 1);
+  CHECK_INT(t.tested, 1);
+  char line[512];
+  hl_gate_opts_t o;
+  hl_gate_opts_default(&o);
+  hl_gate_verdict_line(&t, &o, line, sizeof line);
+  CHECK(strstr(line, "gate: FAIL: 1 benchmarks, 1 regressions") == line);
+
+  /* The same data the other way round: faster, and the gate passes. */
+  side(&b.base, c, N, 1000);
+  side(&b.new_, a, N, 1000);
+  CHECK_INT(decide1(&b, &t), HL_GATE_FASTER);
+  CHECK_INT(hl_gate_exit_status(&t), 0);
+}
+
+/* A noisy machine: repetitions wander by +-40%; the new side's median is 8%
+ * higher. Neither the U test nor the noise-derived threshold may call that a
+ * regression. */
+static void test_noisy_no_regression(void) {
+  double a[N], c[N];
+  samples(a, 100, 0.4);
+  samples(c, 108, 0.4);
+  hl_gate_bench_t b = {.name = "x"};
+  side(&b.base, a, N, 1000);
+  side(&b.new_, c, N, 1000);
+  hl_gate_tally_t t;
+  CHECK_INT(decide1(&b, &t), HL_GATE_SAME);
+  CHECK(b.p_value > 0.05);
+  CHECK(b.threshold > 0.08); /* derived from the noise, above the 2% floor */
+  CHECK(b.noise_cv > 0.1);
+}
+
+/* The derived threshold, by hand: samples 90 95 100 105 110 on both sides:
+ * median 100, MAD 5, cv = 1.4826 * 5 / 100; se = sqrt(pi/2) * cv * sqrt(2/5);
+ * threshold = 2 se. */
+static void test_threshold_formula(void) {
+  double a[5] = {90, 95, 100, 105, 110}, c[5] = {110, 90, 105, 95, 100};
+  hl_gate_bench_t b = {.name = "x"};
+  side(&b.base, a, 5, 1);
+  side(&b.new_, c, 5, 1);
+  hl_gate_tally_t t;
+  CHECK_INT(decide1(&b, &t), HL_GATE_SAME);
+  double cv = 1.4826 * 5 / 100;
+  CHECK_NEAR(b.noise_cv, cv, 1e-12);
+  CHECK_NEAR(b.threshold, 2 * 1.2533141373155 * cv * sqrt(2.0 / 5), 1e-9);
+  CHECK_NEAR(hl_gate_robust_cv(a, 5), cv, 1e-12);
+  double one = 5;
+  CHECK_NEAR(hl_gate_robust_cv(&one, 1), 0, 0);
+
+  /* A fixed threshold replaces the derived one. */
+  double slow[5];
+  for (int i = 0; i < 5; i++)
+    slow[i] = a[i] * 1.3 + 40; /* disjoint from a: exact p = 2/252 */
+  side(&b.new_, slow, 5, 1);
+  hl_gate_opts_t o;
+  hl_gate_opts_default(&o);
+  o.threshold = 0.9;
+  CHECK_INT(hl_gate_decide(&b, 1, &o, &t), 0);
+  CHECK_INT(b.verdict, HL_GATE_SAME);
+  CHECK_NEAR(b.p_value, 2.0 / 252, 1e-9);
+  o.threshold = 0.5;
+  CHECK_INT(hl_gate_decide(&b, 1, &o, &t), 0);
+  CHECK_INT(b.verdict, HL_GATE_REGRESSION);
+}
+
+static void test_metric_missing_one_side(void) {
+  double a[N];
+  samples(a, 100, 0.02);
+  hl_gate_bench_t b = {.name = "x"};
+  side(&b.base, a, N, 1000);
+  side(&b.new_, a, N, 1000);
+  b.new_.metric[HL_GM_alloc_bytes].state = HL_GV_ABSENT;
+  hl_gate_tally_t t;
+  CHECK_INT(decide1(&b, &t), HL_GATE_NOT_COMPARABLE);
+  CHECK_INT(b.metric[HL_GM_alloc_bytes], HL_GM_ONE_SIDE);
+  CHECK_STR(b.note, "alloc_bytes missing in new");
+  CHECK_INT(hl_gate_exit_status(&t), 0);
+  CHECK_INT(t.count[HL_GATE_NOT_COMPARABLE], 1);
+
+  /* A benchmark only in base. */
+  hl_gate_bench_t only = {.name = "y"};
+  side(&only.base, a, N, 1);
+  CHECK_INT(decide1(&only, &t), HL_GATE_NOT_COMPARABLE);
+  CHECK_STR(only.note, "only in base");
+}
+
+static void test_metric_changed(void) {
+  double a[N];
+  samples(a, 100, 0.02);
+  hl_gate_bench_t b = {.name = "x"};
+  side(&b.base, a, N, 36864);
+  side(&b.new_, a, N, 36865);
+  hl_gate_tally_t t;
+  CHECK_INT(decide1(&b, &t), HL_GATE_CHANGED);
+  CHECK_STR(b.note, "allocs 36864 -> 36865; alloc_bytes 1179648 -> 1179680");
+  CHECK_INT(hl_gate_exit_status(&t), 1);
+
+  /* Within a stated tolerance it is equal. */
+  hl_gate_opts_t o;
+  hl_gate_opts_default(&o);
+  o.tolerance = 0.001;
+  CHECK_INT(hl_gate_decide(&b, 1, &o, &t), 0);
+  CHECK_INT(b.verdict, HL_GATE_SAME);
+
+  /* Metrics only, no timings on the base (a committed baseline). */
+  b.base.cpu_ns = NULL;
+  b.base.n = 0;
+  CHECK_INT(decide1(&b, &t), HL_GATE_CHANGED);
+  CHECK_INT(b.timing, HL_GT_UNTESTED);
+  CHECK_INT(t.tested, 0);
+}
+
+/* num_gc of a conservative collector differs between repetitions: not a
+ * deterministic metric for that cell, so it is not gated. */
+static void test_metric_varies(void) {
+  double a[N];
+  samples(a, 100, 0.02);
+  hl_gate_bench_t b = {.name = "x"};
+  side(&b.base, a, N, 10);
+  side(&b.new_, a, N, 10);
+  hl_gate_value_add(&b.base.metric[HL_GM_num_gc], 31);
+  hl_gate_value_add(&b.base.metric[HL_GM_num_gc], 33);
+  hl_gate_value_add(&b.new_.metric[HL_GM_num_gc], 40);
+  hl_gate_tally_t t;
+  CHECK_INT(decide1(&b, &t), HL_GATE_SAME);
+  CHECK_INT(b.metric[HL_GM_num_gc], HL_GM_NOT_EXACT);
+  CHECK_INT(b.base.metric[HL_GM_num_gc].state, HL_GV_VARIES);
+}
+
+/* Twenty benchmarks, each 4 vs 4 disjoint (raw p = 2/70 = 0.029) and 50%
+ * slower: without correction all twenty would fail; Holm over twenty makes
+ * every one insignificant. One of them with 10 vs 10 disjoint samples (p
+ * about 0.0002) still fails. */
+static void test_holm(void) {
+  enum { NB = 20 };
+  static double a[4] = {100, 101, 102, 103}, c[4] = {150, 151, 152, 153};
+  double big_a[N], big_c[N];
+  samples(big_a, 100, 0.02);
+  samples(big_c, 150, 0.02);
+  hl_gate_bench_t b[NB];
+  memset(b, 0, sizeof b);
+  for (int i = 0; i < NB; i++) {
+    side(&b[i].base, a, 4, 1);
+    side(&b[i].new_, c, 4, 1);
+  }
+  hl_gate_opts_t o;
+  hl_gate_opts_default(&o);
+  hl_gate_tally_t t;
+  CHECK_INT(hl_gate_decide(b, NB, &o, &t), 0);
+  CHECK_INT(t.count[HL_GATE_REGRESSION], 0);
+  CHECK_NEAR(b[0].p_value, 2.0 / 70, 1e-9);
+  CHECK_NEAR(b[0].p_holm, 20 * 2.0 / 70, 1e-9);
+  side(&b[7].base, big_a, N, 1);
+  side(&b[7].new_, big_c, N, 1);
+  CHECK_INT(hl_gate_decide(b, NB, &o, &t), 0);
+  CHECK_INT(t.count[HL_GATE_REGRESSION], 1);
+  CHECK_INT(b[7].verdict, HL_GATE_REGRESSION);
+  CHECK(b[7].p_holm < 0.05);
+  CHECK_INT(t.min_reps, 4);
+}
+
+static void test_failed_repetitions(void) {
+  double a[N];
+  samples(a, 100, 0.02);
+  hl_gate_bench_t b = {.name = "x"};
+  side(&b.base, a, N, 1);
+  side(&b.new_, a, N - 2, 1);
+  b.new_.failed = 2;
+  hl_gate_tally_t t;
+  CHECK_INT(decide1(&b, &t), HL_GATE_REGRESSION);
+  CHECK(strstr(b.note, "2 repetitions not ok in new") != NULL);
+}
+
+static void test_bad_samples(void) {
+  double a[3] = {1, 2, NAN};
+  hl_gate_bench_t b = {.name = "x"};
+  side(&b.base, a, 3, 1);
+  side(&b.new_, a, 2, 1);
+  hl_gate_opts_t o;
+  hl_gate_opts_default(&o);
+  hl_gate_tally_t t;
+  CHECK_INT(hl_gate_decide(&b, 1, &o, &t), HL_EINVAL);
+  CHECK_STR(hl_gate_verdict_name(HL_GATE_CHANGED), "METRIC CHANGED");
+  CHECK_STR(hl_gate_metric_name(HL_GM_num_gc), "num_gc");
+}
+
+int main(void) {
+  test_no_regression();
+  test_clear_regression();
+  test_noisy_no_regression();
+  test_threshold_formula();
+  test_metric_missing_one_side();
+  test_metric_changed();
+  test_metric_varies();
+  test_holm();
+  test_failed_repetitions();
+  test_bad_samples();
+  printf("test_gate: %d checks, %d failed\n", th_checks, th_failures);
+  return th_failures ? 1 : 0;
+}
