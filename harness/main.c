@@ -6,6 +6,7 @@
 #include "revision.h"
 #include "counters.h"
 #include "error.h"
+#include "gate.h"
 #include "pacer_sim.h"
 #include "plot.h"
 #include "ratio.h"
@@ -29,6 +30,7 @@ static void usage(FILE *out) {
           "Commands:\n"
           "  run      run workloads on backends, print a table, write a results file\n"
           "  compare  compare two results files: regressions by U test and exact metrics\n"
+          "  gate     CI regression gate: two binaries run interleaved, or results files\n"
           "  plot     draw the bar charts of a results file with gnuplot\n"
           "  show     print the summary table of a results file\n"
           "  list     list backends, workloads, params or counters, and whether they work here\n"
@@ -210,6 +212,7 @@ int main(int argc, char **argv) {
   argc--, argv++;
   if (!strcmp(cmd, "run")) return hl_run_main(argc, argv);
   if (!strcmp(cmd, "compare")) return hl_compare_main(argc, argv);
+  if (!strcmp(cmd, "gate")) return hl_gate_main(argc, argv);
   if (!strcmp(cmd, "plot")) return hl_plot_main(argc, argv);
   if (!strcmp(cmd, "show")) return show_main(argc, argv);
   if (!strcmp(cmd, "list")) return list_main(argc, argv);
@@ -223,7 +226,7 @@ int main(int argc, char **argv) {
   }
   hl_msg(
       "main",
-      "unknown command '%s'; commands: run compare plot show list pacer-sim (see heaplab --help)",
+      "unknown command '%s'; commands: run compare gate plot show list pacer-sim (see heaplab --help)",
       cmd);
   return HL_EXIT_USAGE;
 }

@@ -1,0 +1,447 @@
+/* `heaplab gate` (gate.h): options, running binaries, and the exit status.
+ *
+ * A side given as a binary is measured by that binary's own `run` command
+ * (`BIN run --reps 1 ... -o FILE`, one call per round), so two builds
+ * compare even when their worker protocols differ; each of its cells'
+ * repetitions is already its own worker process. Rounds alternate the
+ * order, A B then B A, so neither side always runs first after the other.
+ * The rows of all rounds of a side are merged into one results document
+ * (repetition_index = round) and handed to the decision. */
+#include "gate.h"
+
+#include "child.h"
+#include "error.h"
+#include "results.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_RUN_ARGS 96
+
+typedef struct gate_opts {
+  const char *base, *new_, *json_out, *md_out, *save_runs, *save_baseline;
+  unsigned rounds;
+  double timeout_s;
+  char *run_args[MAX_RUN_ARGS]; /* forwarded to `BIN run` */
+  size_t nrun_args;
+  hl_gate_opts_t decide;
+} gate_opts_t;
+
+typedef struct gate_side {
+  hl_gate_source_t src;
+  const char *role; /* "base" or "new" */
+  char exe[PATH_MAX];
+  json_t *doc; /* results: loaded, or merged from the rounds */
+} gate_side_t;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+static void usage(FILE *out) {
+  fprintf(
+      out,
+      "Usage: heaplab gate --base BIN|FILE.json --new BIN|FILE.json [-w LIST] [-b LIST]\n"
+      "                    [-p KEY=V]... [--quick] [--rounds K] [--json FILE] [--markdown FILE]\n"
+      "       heaplab gate --new BIN -w LIST -b LIST ... --save-baseline FILE.json\n\n"
+      "Decides whether NEW regressed against BASE. A side given as a heaplab binary is\n"
+      "measured here: K rounds of `BIN run --reps 1` with the run options below, the two\n"
+      "sides interleaved (A B, B A, A B, ...), every repetition of every cell in its own\n"
+      "process. A side given as a results file (heaplab run -o, or a committed baseline)\n"
+      "is read as it is.\n\n"
+      "Per benchmark (cell) present on both sides:\n"
+      "  - allocs, alloc_bytes, frees, free_bytes, stack_allocs, stack_alloc_bytes and\n"
+      "    num_gc must be equal (or within --tolerance). A metric that differs between\n"
+      "    repetitions of one side is reported, not gated. One present on one side only\n"
+      "    makes the benchmark 'not comparable'.\n"
+      "  - CPU time: a two-sided Mann-Whitney U test, p-values Holm-adjusted over all\n"
+      "    benchmarks; a regression needs p_holm < alpha AND a median slowdown above the\n"
+      "    threshold. The threshold is max(--min-threshold, 2 x the standard error of the\n"
+      "    change of medians estimated from each side's own repetitions (1.4826 x MAD /\n"
+      "    median)): a noisy run needs a larger slowdown. --threshold fixes it instead.\n"
+      "    Timings need 4 or more repetitions a side (rounds); 10 or more recommended.\n"
+      "  - a repetition that ended otherwise than ok on the new side only is a regression.\n\n"
+      "Gate options:\n"
+      "  --base BIN|FILE     the reference side\n"
+      "  --new BIN|FILE      the side under test\n"
+      "  --rounds K          rounds per binary side (default 10)\n"
+      "  --alpha A           family-wise significance level after Holm (default 0.05)\n"
+      "  --threshold PCT     fixed slowdown threshold in percent (default: from the noise)\n"
+      "  --min-threshold PCT floor of the noise-derived threshold (default 2)\n"
+      "  --tolerance PCT     tolerance of the deterministic metrics (default 0: exact)\n"
+      "  --json FILE         write the decision as JSON (with CI annotations)\n"
+      "  --markdown FILE     write the decision as Markdown (a pull-request comment)\n"
+      "  --save-runs DIR     keep the merged results of each side as DIR/base.json, DIR/new.json\n"
+      "  --save-baseline F   with --new BIN and no --base: run one round and write its\n"
+      "                      deterministic metrics to F as a baseline\n"
+      "Run options, given to each binary's `run`: -w LIST, -b LIST, -p KEY=V[,V..] (repeatable),\n"
+      "  --quick, --seed N, --threads N, --escape on|off, --gogc N|off, --timeout SEC\n"
+      "  (counters are off: the gate times, it does not count).\n\n"
+      "Prints a table and a one-line verdict. Exit status: 0 no regression, 1 a regression\n"
+      "or a changed deterministic metric, 2 bad input or a side that could not run.\n");
+}
+
+/* ---- options ------------------------------------------------------------- */
+
+static int forward(gate_opts_t *o, const char *flag, const char *value) {
+  if (o->nrun_args + 2 > MAX_RUN_ARGS) {
+    hl_msg("gate", "too many run options");
+    return HL_EINVAL;
+  }
+  o->run_args[o->nrun_args++] = (char *)flag;
+  if (value) o->run_args[o->nrun_args++] = (char *)value;
+  return 0;
+}
+
+static int parse_pct(const char *opt, const char *v, double max, double *out) {
+  char *end;
+  double x = strtod(v, &end);
+  if (*end || end == v || !(x >= 0) || x > max) {
+    hl_msg("gate", "--%s '%s': expected a percentage from 0 to %g", opt, v, max);
+    return HL_EINVAL;
+  }
+  *out = x / 100;
+  return 0;
+}
+
+enum {
+  O_BASE = 256, O_NEW, O_ROUNDS, O_ALPHA, O_THRESHOLD, O_MIN_THRESHOLD, O_TOLERANCE, O_JSON,
+  O_MARKDOWN, O_SAVE_RUNS, O_SAVE_BASELINE, O_QUICK, O_SEED, O_THREADS, O_ESCAPE, O_GOGC,
+  O_TIMEOUT,
+};
+
+static int apply(gate_opts_t *o, int c, const char *v) {
+  char *end;
+  switch (c) {
+  case O_BASE: o->base = v; return 0;
+  case O_NEW: o->new_ = v; return 0;
+  case O_JSON: o->json_out = v; return 0;
+  case O_MARKDOWN: o->md_out = v; return 0;
+  case O_SAVE_RUNS: o->save_runs = v; return 0;
+  case O_SAVE_BASELINE: o->save_baseline = v; return 0;
+  case O_ROUNDS: {
+    unsigned long k = strtoul(v, &end, 10);
+    if (*end || end == v || k < 1 || k > 1000) {
+      hl_msg("gate", "--rounds '%s': expected an integer from 1 to 1000", v);
+      return HL_EINVAL;
+    }
+    o->rounds = (unsigned)k;
+    return 0;
+  }
+  case O_ALPHA:
+    o->decide.alpha = strtod(v, &end);
+    if (*end || end == v || !(o->decide.alpha > 0 && o->decide.alpha < 1)) {
+      hl_msg("gate", "--alpha '%s': expected a number between 0 and 1", v);
+      return HL_EINVAL;
+    }
+    return 0;
+  case O_THRESHOLD: return parse_pct("threshold", v, 1000, &o->decide.threshold);
+  case O_MIN_THRESHOLD: return parse_pct("min-threshold", v, 1000, &o->decide.min_threshold);
+  case O_TOLERANCE: return parse_pct("tolerance", v, 100, &o->decide.tolerance);
+  case O_TIMEOUT:
+    o->timeout_s = strtod(v, &end);
+    if (*end || end == v || !(o->timeout_s > 0)) {
+      hl_msg("gate", "--timeout '%s': expected seconds > 0", v);
+      return HL_EINVAL;
+    }
+    return forward(o, "--timeout", v);
+  case 'w': return forward(o, "-w", v);
+  case 'b': return forward(o, "-b", v);
+  case 'p': return forward(o, "-p", v);
+  case O_QUICK: return forward(o, "--quick", NULL);
+  case O_SEED: return forward(o, "--seed", v);
+  case O_THREADS: return forward(o, "--threads", v);
+  case O_ESCAPE: return forward(o, "--escape", v);
+  case O_GOGC: return forward(o, "--gogc", v);
+  default: return HL_EINVAL;
+  }
+}
+
+static int parse_args(int argc, char **argv, gate_opts_t *o) {
+  static const struct option longopts[] = {
+      {"base", required_argument, NULL, O_BASE},
+      {"new", required_argument, NULL, O_NEW},
+      {"rounds", required_argument, NULL, O_ROUNDS},
+      {"alpha", required_argument, NULL, O_ALPHA},
+      {"threshold", required_argument, NULL, O_THRESHOLD},
+      {"min-threshold", required_argument, NULL, O_MIN_THRESHOLD},
+      {"tolerance", required_argument, NULL, O_TOLERANCE},
+      {"json", required_argument, NULL, O_JSON},
+      {"markdown", required_argument, NULL, O_MARKDOWN},
+      {"save-runs", required_argument, NULL, O_SAVE_RUNS},
+      {"save-baseline", required_argument, NULL, O_SAVE_BASELINE},
+      {"workloads", required_argument, NULL, 'w'},
+      {"backends", required_argument, NULL, 'b'},
+      {"param", required_argument, NULL, 'p'},
+      {"quick", no_argument, NULL, O_QUICK},
+      {"seed", required_argument, NULL, O_SEED},
+      {"threads", required_argument, NULL, O_THREADS},
+      {"escape", required_argument, NULL, O_ESCAPE},
+      {"gogc", required_argument, NULL, O_GOGC},
+      {"timeout", required_argument, NULL, O_TIMEOUT},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  hl_gate_opts_default(&o->decide);
+  o->rounds = 10;
+  o->timeout_s = 600;
+  optind = 1;
+  opterr = 0;
+  int c, rc;
+  while ((c = getopt_long(argc, argv, "w:b:p:h", longopts, NULL)) != -1) {
+    if (c == 'h') {
+      usage(stdout);
+      return 1;
+    }
+    if (c == '?' || c == ':') {
+      hl_msg("gate", "unknown option or missing value '%s' (see heaplab gate --help)",
+             argv[optind - 1]);
+      return HL_EINVAL;
+    }
+    if ((rc = apply(o, c, optarg)) != 0) return rc;
+  }
+  if (optind < argc) {
+    hl_msg("gate", "unexpected argument '%s' (see heaplab gate --help)", argv[optind]);
+    return HL_EINVAL;
+  }
+  if (!o->new_) {
+    hl_msg("gate", "--new BIN|FILE.json is required (see heaplab gate --help)");
+    return HL_EINVAL;
+  }
+  if (!o->base && !o->save_baseline) {
+    hl_msg("gate", "--base BIN|FILE.json is required (or --save-baseline FILE; see --help)");
+    return HL_EINVAL;
+  }
+  if (o->base && o->save_baseline) {
+    hl_msg("gate", "--save-baseline writes a baseline from --new alone; leave out --base");
+    return HL_EINVAL;
+  }
+  return 0;
+}
+
+/* ---- sides ----------------------------------------------------------------- */
+
+/* A results file starts with '{'; anything else must be an executable. */
+static int classify(gate_side_t *s, const char *path, const char *role) {
+  s->src.path = path;
+  s->role = role;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    hl_msg("gate", "--%s %s: cannot open: %s", role, path, strerror(errno));
+    return HL_EINVAL;
+  }
+  int ch;
+  while ((ch = fgetc(f)) == ' ' || ch == '\n' || ch == '\t' || ch == '\r') {
+  }
+  fclose(f);
+  if (ch == '{') {
+    char why[1024];
+    if (hl_results_load(path, &s->doc, why, sizeof why) != 0) {
+      hl_msg("gate", "--%s: %s", role, why);
+      return HL_EINVAL;
+    }
+    s->src.revision =
+        json_string_value(json_object_get(json_object_get(s->doc, "context"), "heaplab_revision"));
+    return 0;
+  }
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || access(path, X_OK) != 0 ||
+      !realpath(path, s->exe)) {
+    hl_msg("gate", "--%s %s: neither a results file (JSON) nor an executable heaplab", role, path);
+    return HL_EINVAL;
+  }
+  s->src.is_binary = 1;
+  return 0;
+}
+
+/* Appends the iteration rows of one round to the side's merged document. */
+static int merge_round(gate_side_t *s, json_t *round_doc, unsigned round, unsigned rounds) {
+  if (!s->doc) {
+    s->doc = json_pack("{s:O, s:[]}", "context", json_object_get(round_doc, "context"),
+                       "benchmarks");
+    if (!s->doc) return HL_ENOMEM;
+    s->src.revision = json_string_value(
+        json_object_get(json_object_get(s->doc, "context"), "heaplab_revision"));
+  }
+  json_t *out = json_object_get(s->doc, "benchmarks");
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(round_doc, "benchmarks"), i, e) {
+    const char *rt = json_string_value(json_object_get(e, "run_type"));
+    if (rt && strcmp(rt, "iteration")) continue;
+    json_object_set_new(e, "repetition_index", json_integer(round));
+    json_object_set_new(e, "repetitions", json_integer(rounds));
+    json_array_append(out, e);
+  }
+  return 0;
+}
+
+static int run_round(const gate_opts_t *o, gate_side_t *s, const char *dir, unsigned round) {
+  char out[PATH_MAX + 64];
+  snprintf(out, sizeof out, "%s/%s-%u.json", dir, s->role, round);
+  char *argv[MAX_RUN_ARGS + 16];
+  size_t n = 0;
+  argv[n++] = s->exe;
+  argv[n++] = (char *)"run";
+  for (size_t i = 0; i < o->nrun_args; i++)
+    argv[n++] = o->run_args[i];
+  argv[n++] = (char *)"--reps=1";
+  argv[n++] = (char *)"--counters=none";
+  argv[n++] = (char *)"-o";
+  argv[n++] = out;
+  argv[n] = NULL;
+  hl_spawn_config_t cfg = {.argv = argv, .timeout_s = 0, .interrupted = &interrupted};
+  hl_child_result_t res;
+  if (hl_child_run(&cfg, &res) != 0) {
+    hl_msg("gate", "cannot start %s", s->exe);
+    return HL_ECHILD;
+  }
+  int status = res.exit_status;
+  if (status != 0 && status != 1) {
+    char *tail = res.stderr_tail;
+    size_t len = strlen(tail);
+    while (len && tail[len - 1] == '\n')
+      tail[--len] = '\0';
+    char *last = strrchr(tail, '\n');
+    hl_msg("gate", "%s run failed (%s): %s", s->src.path,
+           res.signal ? "killed by a signal" : "exit status != 0/1", last ? last + 1 : tail);
+    hl_child_result_free(&res);
+    return interrupted ? HL_EINVAL : HL_ECHILD;
+  }
+  hl_child_result_free(&res);
+  json_t *doc;
+  char why[1024];
+  if (hl_results_load(out, &doc, why, sizeof why) != 0) {
+    hl_msg("gate", "%s run wrote no results: %s", s->src.path, why);
+    return HL_ECHILD;
+  }
+  int rc = merge_round(s, doc, round, o->rounds);
+  json_decref(doc);
+  remove(out);
+  return rc;
+}
+
+static int run_sides(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_) {
+  char dir[] = "/tmp/heaplab-gate.XXXXXX";
+  if (!mkdtemp(dir)) {
+    hl_msg("gate", "cannot create a temporary directory: %s", strerror(errno));
+    return HL_EIO;
+  }
+  int tty = isatty(STDERR_FILENO), rc = 0;
+  for (unsigned k = 0; k < o->rounds && rc == 0 && !interrupted; k++) {
+    gate_side_t *order[2] = {k % 2 ? new_ : base, k % 2 ? base : new_};
+    for (int j = 0; j < 2 && rc == 0; j++) {
+      if (!order[j] || !order[j]->src.is_binary) continue;
+      if (tty)
+        fprintf(stderr, "\r\033[Kround %u/%u: %s", k + 1, o->rounds,
+                order[j]->role);
+      rc = run_round(o, order[j], dir, k);
+    }
+  }
+  if (tty) fprintf(stderr, "\r\033[K");
+  rmdir(dir);
+  if (interrupted) {
+    hl_msg("gate", "interrupted");
+    return HL_EINVAL;
+  }
+  return rc;
+}
+
+static int save_side(const gate_side_t *s, const char *dir, const char *file) {
+  if (!s || !s->doc) return 0;
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  int rc = hl_results_save(s->doc, path);
+  if (rc) hl_msg("gate", "cannot write %s: %s", path, hl_strerror(rc));
+  return rc;
+}
+
+static int save_baseline(const gate_opts_t *o, const gate_side_t *s) {
+  json_t *doc = hl_gate_baseline_doc(s->doc);
+  int rc = doc ? hl_results_save(doc, o->save_baseline) : HL_ENOMEM;
+  json_decref(doc);
+  if (rc) {
+    hl_msg("gate", "cannot write %s: %s", o->save_baseline, hl_strerror(rc));
+    return HL_EXIT_USAGE;
+  }
+  fprintf(stderr, "heaplab: gate: baseline written to %s\n", o->save_baseline);
+  return HL_EXIT_OK;
+}
+
+static int decide_and_report(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_) {
+  hl_gate_set_t set;
+  char why[1024];
+  if (hl_gate_set_load(base->doc, new_->doc, &set, why, sizeof why) != 0) {
+    hl_msg("gate", "%s", why);
+    return HL_EXIT_USAGE;
+  }
+  hl_gate_tally_t tally;
+  int rc = hl_gate_decide(set.bench, set.n, &o->decide, &tally);
+  hl_gate_report_t r = {.set = &set, .opts = &o->decide, .tally = &tally,
+                        .base = base->src, .new_ = new_->src,
+                        .rounds = base->src.is_binary || new_->src.is_binary ? o->rounds : 0};
+  if (rc == 0) rc = hl_gate_print_table(&r, stdout, 0);
+  if (rc == 0 && o->json_out && (rc = hl_gate_write_json(&r, o->json_out)) != 0)
+    hl_msg("gate", "cannot write %s: %s", o->json_out, hl_strerror(rc));
+  if (rc == 0 && o->md_out && (rc = hl_gate_write_markdown(&r, o->md_out)) != 0)
+    hl_msg("gate", "cannot write %s: %s", o->md_out, hl_strerror(rc));
+  if (rc == 0) {
+    char line[512];
+    hl_gate_verdict_line(&tally, &o->decide, line, sizeof line);
+    printf("\n%s\n", line);
+    if (tally.tested == 0 && tally.benchmarks > 0)
+      printf("note: no timing compared (a side has no timings, e.g. a metrics-only baseline)\n");
+    else if (tally.min_reps && tally.min_reps < 4)
+      printf("note: with %zu repetitions a side the U test cannot reach significance: no timing "
+             "regression can be detected (use --rounds 10)\n",
+             tally.min_reps);
+  }
+  hl_gate_set_free(&set);
+  if (rc) {
+    if (rc == HL_EINVAL) hl_msg("gate", "malformed timing values in the results");
+    return HL_EXIT_USAGE;
+  }
+  return hl_gate_exit_status(&tally) ? HL_EXIT_FOUND : HL_EXIT_OK;
+}
+
+int hl_gate_main(int argc, char **argv) {
+  gate_opts_t o;
+  memset(&o, 0, sizeof o);
+  int rc = parse_args(argc, argv, &o);
+  if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
+  gate_side_t base = {0}, new_ = {0};
+  int exit_code = HL_EXIT_USAGE;
+  if ((o.base && classify(&base, o.base, "base")) || classify(&new_, o.new_, "new")) goto done;
+  if (o.save_baseline && !new_.src.is_binary) {
+    hl_msg("gate", "--save-baseline needs --new BIN (a heaplab binary to run)");
+    goto done;
+  }
+  if ((base.src.is_binary || new_.src.is_binary) && o.nrun_args == 0) {
+    hl_msg("gate", "a binary side needs the cells to run: give -w and -b (see --help)");
+    goto done;
+  }
+  struct sigaction sa = {0};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  if (o.save_baseline) o.rounds = 1;
+  if (run_sides(&o, o.base ? &base : NULL, &new_) != 0) goto done;
+  if (o.save_runs && (save_side(&base, o.save_runs, "base.json") ||
+                      save_side(&new_, o.save_runs, "new.json")))
+    goto done;
+  exit_code = o.save_baseline ? save_baseline(&o, &new_) : decide_and_report(&o, &base, &new_);
+done:
+  json_decref(base.doc);
+  json_decref(new_.doc);
+  return exit_code;
+}

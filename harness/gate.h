@@ -1,0 +1,60 @@
+/* `heaplab gate`: the CI regression gate.
+ *
+ * gate.c is the command: options, and for each side given as a heaplab
+ * binary, K rounds of `BIN run --reps 1` interleaved with the other side
+ * (A B, B A, A B, ...: each side's cells in their own processes, the order
+ * swapped every round so that a drift within a round hits both alike).
+ * gate_io.c turns the two sides' results documents into samples for the
+ * pure decision (gate_decide.h) and writes what it decided: the table, the
+ * one-line verdict, the decision JSON for CI annotations, the Markdown for a
+ * pull-request comment, and a metrics-only baseline. */
+#ifndef HL_GATE_H
+#define HL_GATE_H
+
+#include "gate_decide.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+int hl_gate_main(int argc, char **argv);
+
+/* ---- gate_io.c ---------------------------------------------------------- */
+
+/* Benchmarks of two results documents, named in base order then new-only
+ * ones; the samples live in the set. */
+typedef struct hl_gate_set {
+  hl_gate_bench_t *bench;
+  size_t n;
+  double *storage; /* CPU-time samples of every side */
+  char **names;
+} hl_gate_set_t;
+
+int hl_gate_set_load(const json_t *base, const json_t *new_, hl_gate_set_t *set, char *why,
+                     size_t why_len);
+void hl_gate_set_free(hl_gate_set_t *set);
+
+/* Where each side came from, for the reports. */
+typedef struct hl_gate_source {
+  const char *path;
+  int is_binary;
+  const char *revision; /* heaplab_revision of its results, or NULL */
+} hl_gate_source_t;
+
+typedef struct hl_gate_report {
+  const hl_gate_set_t *set;
+  const hl_gate_opts_t *opts;
+  const hl_gate_tally_t *tally;
+  hl_gate_source_t base, new_;
+  unsigned rounds;
+} hl_gate_report_t;
+
+int hl_gate_print_table(const hl_gate_report_t *r, FILE *out, int markdown);
+int hl_gate_write_json(const hl_gate_report_t *r, const char *path);
+int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path);
+
+/* Keeps only what a committed baseline needs of a results document: the
+ * cell identity, the outcome and the deterministic metrics of each
+ * iteration row (no timings: those belong to the machine that ran them). */
+json_t *hl_gate_baseline_doc(const json_t *results);
+
+#endif
