@@ -71,7 +71,7 @@ typedef struct hl_gate_side {
   int present;          /* the benchmark exists on this side (ok repetitions or not) */
   const double *cpu_ns; /* CPU time per iteration of each ok repetition; NULL/0: none */
   size_t n;
-  size_t failed;        /* repetitions whose outcome was not ok */
+  size_t ok, failed;    /* repetitions whose outcome was ok / not ok */
   hl_gate_value_t metric[HL_GATE_NMETRICS];
 } hl_gate_side_t;
 

@@ -66,6 +66,7 @@ static int load_side(const json_t *bench, const char *name, hl_gate_side_t *s, d
   const json_t **rows = malloc(MAX_REPS * sizeof *rows);
   if (!rows) return HL_ENOMEM;
   size_t n = hl_summary_ok_rows(bench, name, rows, MAX_REPS);
+  s->ok = n;
   int timed = n > 0;
   for (size_t k = 0; k < n; k++) {
     double v;
@@ -170,7 +171,7 @@ int hl_gate_print_table(const hl_gate_report_t *r, FILE *out, int markdown) {
       pct(thr, sizeof thr, b->threshold, 0);
       snprintf(p, sizeof p, "%.4f", b->p_holm);
     }
-    snprintf(reps, sizeof reps, "%zu/%zu", b->base.n, b->new_.n);
+    snprintf(reps, sizeof reps, "%zu/%zu", b->base.ok, b->new_.ok);
     verdict_text(b, verdict, sizeof verdict);
     const char *cells[] = {b->name, bm, nm, ch, noise, thr, p, reps, verdict};
     rc = hl_table_add(t, cells);
@@ -204,7 +205,7 @@ static json_t *metric_json(const hl_gate_bench_t *b) {
 static json_t *bench_json(const hl_gate_bench_t *b) {
   json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "name", b->name, "verdict",
                         hl_gate_verdict_name(b->verdict), "note", b->note, "base_reps",
-                        (json_int_t)b->base.n, "new_reps", (json_int_t)b->new_.n, "base_failed",
+                        (json_int_t)b->base.ok, "new_reps", (json_int_t)b->new_.ok, "base_failed",
                         (json_int_t)b->base.failed, "new_failed", (json_int_t)b->new_.failed);
   json_t *t = json_pack("{s:s}", "result", timing_word(b));
   if (b->timing != HL_GT_UNTESTED) {

@@ -18,6 +18,11 @@
 #include "workload.h"
 
 #include <string.h>
+#include <time.h>
+
+#ifndef HL_INJECT_SLOWDOWN_PCT
+#define HL_INJECT_SLOWDOWN_PCT 0
+#endif
 
 enum { P_CALLS, P_OBJ, P_PTR_PCT, P_COUNT };
 
@@ -54,7 +59,30 @@ static inline uint64_t consume(const uint64_t *words, size_t nwords) {
   return sum;
 }
 
+static uint64_t thread_cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Testing only (meson -Dinject_slowdown_pct=N, ci/gate-proof): a known
+ * regression for the gate to find. After the calls, the thread burns N% of
+ * the CPU time they took, so the timed loop costs (1 + N/100) times as much
+ * on any machine, whatever the backend; the burn is arithmetic the compiler
+ * cannot drop, checked against the thread's CPU clock every 4096 steps. */
+static void inject_slowdown(uint64_t start_ns, uint64_t *sink) {
+  if (HL_INJECT_SLOWDOWN_PCT <= 0) return;
+  uint64_t spent = thread_cpu_ns() - start_ns;
+  uint64_t until = thread_cpu_ns() + spent * (uint64_t)HL_INJECT_SLOWDOWN_PCT / 100;
+  uint64_t x = *sink | 1;
+  while (thread_cpu_ns() < until)
+    for (int i = 0; i < 4096; i++)
+      x = x * 6364136223846793005u + 1442695040888963407u;
+  *sink += x & 1;
+}
+
 static void er_run(hl_wl_thread_t *t, uint64_t iterations) {
+  uint64_t start_ns = HL_INJECT_SLOWDOWN_PCT > 0 ? thread_cpu_ns() : 0;
   hl_mutator_t *m = t->m;
   const size_t bytes = t->param[P_OBJ];
   const size_t nwords = bytes / sizeof(uint64_t);
@@ -79,6 +107,7 @@ static void er_run(hl_wl_thread_t *t, uint64_t iterations) {
     }
     hl_frame_leave(m);
   }
+  inject_slowdown(start_ns, &sink);
   t->sink += sink;
 }
 
