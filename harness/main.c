@@ -10,6 +10,7 @@
 #include "pacer_sim.h"
 #include "plot.h"
 #include "ratio.h"
+#include "report.h"
 #include "results.h"
 #include "runner.h"
 #include "summary.h"
@@ -32,6 +33,7 @@ static void usage(FILE *out) {
           "  compare  compare two results files: regressions by U test and exact metrics\n"
           "  gate     CI regression gate: two binaries run interleaved, or results files\n"
           "  plot     draw the bar charts of a results file with gnuplot\n"
+          "  report   Markdown and HTML report of results files: context, tables, box plots\n"
           "  show     print the summary table of a results file\n"
           "  list     list backends, workloads, params or counters, and whether they work here\n"
           "  pacer-sim run Go's GC pacer tests (TestGcPacer) on heaplab's port of the pacer\n\n"
@@ -216,6 +218,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) return hl_run_main(argc, argv);
   if (!strcmp(cmd, "compare")) return hl_compare_main(argc, argv);
   if (!strcmp(cmd, "gate")) return hl_gate_main(argc, argv);
+  if (!strcmp(cmd, "report")) return hl_report_main(argc, argv);
   if (!strcmp(cmd, "plot")) return hl_plot_main(argc, argv);
   if (!strcmp(cmd, "show")) return show_main(argc, argv);
   if (!strcmp(cmd, "list")) return list_main(argc, argv);
@@ -229,7 +232,7 @@ int main(int argc, char **argv) {
   }
   hl_msg(
       "main",
-      "unknown command '%s'; commands: run compare gate plot show list pacer-sim (see heaplab --help)",
+      "unknown command '%s'; commands: run compare gate plot report show list pacer-sim (see heaplab --help)",
       cmd);
   return HL_EXIT_USAGE;
 }

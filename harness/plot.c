@@ -234,6 +234,148 @@ static int plot_metric(const plot_opts_t *o, const json_t *bench, const layout_t
   return 0;
 }
 
+/* ---- box plots (heaplab report) ------------------------------------------ */
+
+/* Quantile q of sorted x (linear interpolation between order statistics,
+ * the default of R and numpy). */
+static double quantile(const double *x, size_t n, double q) {
+  double pos = q * (double)(n - 1);
+  size_t i = (size_t)pos;
+  double f = pos - (double)i;
+  return i + 1 < n ? x[i] * (1 - f) + x[i + 1] * f : x[i];
+}
+
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* One block per backend (gnuplot `index`): x, min, q1, median, q3, max per
+ * cell; the repetitions go to a second file as x, value. A backend's boxes
+ * sit side by side around the cell's integer x. */
+static int write_box_data(const char *data, const char *points, const json_t *bench,
+                          const layout_t *l, const metric_t *m, double *lo, double *hi) {
+  FILE *f = fopen(data, "w"), *p = fopen(points, "w");
+  double *v = calloc(MAX_REPS, sizeof *v);
+  int rc = f && p && v ? 0 : HL_EIO;
+  double step = 0.8 / (double)l->nbackends;
+  *lo = INFINITY;
+  *hi = 0;
+  for (size_t b = 0; rc == 0 && b < l->nbackends; b++) {
+    fprintf(f, "%s# %s\n", b ? "\n\n" : "", l->backend[b]);
+    fprintf(p, "%s# %s\n", b ? "\n\n" : "", l->backend[b]);
+    for (size_t g = 0; g < l->ngroups; g++) {
+      size_t n = cell_values(bench, l, g, b, m, v);
+      if (n == 0) continue;
+      qsort(v, n, sizeof *v, cmp_dbl);
+      double x = (double)g + ((double)b - (double)(l->nbackends - 1) / 2) * step;
+      fprintf(f, "%.4f\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\n", x, v[0], quantile(v, n, 0.25),
+              quantile(v, n, 0.5), quantile(v, n, 0.75), v[n - 1]);
+      for (size_t k = 0; k < n; k++)
+        fprintf(p, "%.4f\t%.6g\n", x, v[k]);
+      if (v[0] < *lo) *lo = v[0];
+      if (v[n - 1] > *hi) *hi = v[n - 1];
+    }
+  }
+  free(v);
+  if (p && fclose(p) != 0) rc = HL_EIO;
+  if (f && fclose(f) != 0) rc = HL_EIO;
+  return rc == 0 && *hi > 0 ? 0 : HL_EIO;
+}
+
+/* `set xtics (...)` labels and the plot command, one clause per backend. */
+static char *box_xtics(const layout_t *l) {
+  size_t cap = 64, len = 0;
+  for (size_t g = 0; g < l->ngroups; g++)
+    cap += strlen(l->group[g]) + 32;
+  char *s = malloc(cap);
+  if (!s) return NULL;
+  s[0] = '\0';
+  for (size_t g = 0; g < l->ngroups; g++)
+    len += (size_t)snprintf(s + len, cap - len, "%s\"%s\" %zu", g ? ", " : "", l->group[g], g);
+  return s;
+}
+
+static char *box_plot_cmd(const layout_t *l, const char *data, const char *points) {
+  size_t cap = 256 + l->nbackends * (3 * strlen(data) + 3 * strlen(points) + 256), len = 0;
+  char *s = malloc(cap);
+  if (!s) return NULL;
+  len += (size_t)snprintf(s + len, cap - len, "plot ");
+  for (size_t b = 0; b < l->nbackends; b++)
+    len += (size_t)snprintf(s + len, cap - len,
+                            "%s'%s' index %zu using 1:3:2:6:5 with candlesticks whiskerbars 0.5 "
+                            "lc %zu title '%s', \\\n  '%s' index %zu using 1:4:4:4:4 with "
+                            "candlesticks lc %zu lw 2 notitle, \\\n  '%s' index %zu using 1:2 "
+                            "with points pt 7 ps 0.3 lc %zu notitle",
+                            b ? ", \\\n  " : "", data, b, b + 1, l->backend[b], data, b, b + 1,
+                            points, b, b + 1);
+  return s;
+}
+
+int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir, int svg, char *why,
+                size_t len) {
+  layout_t l = {0};
+  const json_t *bench = json_object_get(root, "benchmarks");
+  int rc = build_layout(bench, &l);
+  if (rc) {
+    snprintf(why, len, "%s", rc == HL_ENOENT ? "no successful repetition to plot"
+                                             : "too many workloads or backends");
+    goto out;
+  }
+  const char *ext = svg ? "svg" : "png";
+  char data[4096], points[4096], script[4096], image[4096], tmp[4096];
+  snprintf(data, sizeof data, "%s/%s.dat", dir, spec->file);
+  snprintf(points, sizeof points, "%s/%s.points.dat", dir, spec->file);
+  snprintf(script, sizeof script, "%s/%s.%s.gp", dir, spec->file, ext);
+  snprintf(image, sizeof image, "%s/%s.%s", dir, spec->file, ext);
+  snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp", dir, spec->file, ext);
+  metric_t m = {spec->key, spec->file, spec->title, spec->unit, spec->scale};
+  double lo, hi;
+  if ((rc = write_box_data(data, points, bench, &l, &m, &lo, &hi)) != 0) {
+    snprintf(why, len, "no %s values to plot, or cannot write %.900s", spec->key, data);
+    goto out;
+  }
+  /* Log scale when the values span more than a factor of 20. */
+  int logy = hi / lo > 20;
+  char ymin[32], ymax[32], width[16], ngroups[16], boxw[16], ylabel[256];
+  if (logy) {
+    snprintf(ymin, sizeof ymin, "%g", pow(10, floor(log10(lo * 0.8))));
+    snprintf(ymax, sizeof ymax, "%g", pow(10, ceil(log10(hi * 1.25))));
+  } else {
+    snprintf(ymin, sizeof ymin, "%g", lo > 0 && hi - lo < lo ? lo - (hi - lo) * 0.1 - lo * 0.02 : 0);
+    snprintf(ymax, sizeof ymax, "%g", hi + (hi - lo) * 0.1 + hi * 0.02);
+  }
+  snprintf(ylabel, sizeof ylabel, "%s%s", spec->unit, logy ? " (log scale)" : "");
+  size_t w = 360 + l.ngroups * (l.nbackends * 26 + 30);
+  snprintf(width, sizeof width, "%zu", w < 900 ? 900 : w > 4000 ? 4000 : w);
+  snprintf(ngroups, sizeof ngroups, "%zu", l.ngroups);
+  snprintf(boxw, sizeof boxw, "%.3f", 0.8 / (double)l.nbackends * 0.8);
+  char *xtics = box_xtics(&l), *cmd = box_plot_cmd(&l, data, points);
+  const char *kv[] = {"TERMINAL", svg ? "svg dynamic" : "pngcairo", "WIDTH", width, "OUTPUT", tmp,
+                      "TITLE", spec->title, "YLABEL", ylabel, "LOGSCALE",
+                      logy ? "set logscale y" : "unset logscale y", "YMIN", ymin, "YMAX", ymax,
+                      "NGROUPS", ngroups, "XTICS", xtics ? xtics : "", "BOXWIDTH", boxw,
+                      "PLOT", cmd ? cmd : ""};
+  char *text = xtics && cmd ? fill(hl_template_box, kv, sizeof kv / sizeof kv[0]) : NULL;
+  rc = text ? hl_write_file_atomic(script, text, strlen(text)) : HL_ENOMEM;
+  free(text);
+  free(xtics);
+  free(cmd);
+  if (rc) {
+    snprintf(why, len, "cannot write %.900s", script);
+    goto out;
+  }
+  if ((rc = run_gnuplot(script, why, len)) != 0) goto out;
+  if (rename(tmp, image) != 0) {
+    snprintf(why, len, "gnuplot wrote no %.900s", tmp);
+    rc = HL_EIO;
+  }
+out:
+  for (size_t g = 0; g < l.ngroups; g++)
+    free(l.group[g]);
+  return rc;
+}
+
 static void usage(FILE *out) {
   fprintf(out, "Usage: heaplab plot FILE.json -o DIR [--format png|svg]\n\n"
                "Draws DIR/time.png (CPU time per iteration) and DIR/rss.png (peak RSS): one\n"
@@ -280,7 +422,7 @@ static int parse_args(int argc, char **argv, plot_opts_t *o) {
   return 0;
 }
 
-static int make_dir(const char *dir) {
+int hl_plot_make_dir(const char *dir) {
   char path[4096];
   snprintf(path, sizeof path, "%s", dir);
   for (char *p = path + 1; *p; p++) {
@@ -308,7 +450,7 @@ int hl_plot_main(int argc, char **argv) {
   if (rc) {
     hl_msg("plot", "%s: %s", o.input,
            rc == HL_ENOENT ? "no successful repetition to plot" : "too many workloads or backends");
-  } else if (make_dir(o.dir) != 0) {
+  } else if (hl_plot_make_dir(o.dir) != 0) {
     hl_msg("plot", "cannot create directory %s", o.dir);
     rc = HL_EIO;
   }

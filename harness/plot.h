@@ -11,4 +11,28 @@
 
 int hl_plot_main(int argc, char **argv);
 
+#include <jansson.h>
+#include <stddef.h>
+
+/* A box plot of one numeric key over the repetitions of every cell
+ * (`heaplab report`): a box per cell from the first to the third quartile,
+ * the median, whiskers to the extremes, the repetitions as dots; one colour
+ * per backend, a cluster per workload and parameter set. Log scale when the
+ * values span more than a factor of 20. */
+typedef struct hl_plot_spec {
+  const char *key;   /* results field: "cpu_time", "rss_peak_bytes", "allocs" */
+  const char *file;  /* base name of the outputs in dir */
+  const char *title;
+  const char *unit;  /* y axis label, with the unit */
+  double scale;      /* value / scale is plotted */
+} hl_plot_spec_t;
+
+/* Writes dir/FILE.png (or .svg), with FILE.dat, FILE.points.dat and the
+ * filled gnuplot script FILE.png.gp beside it. 0, or HL_E* with why. */
+int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir, int svg, char *why,
+                size_t len);
+
+/* mkdir -p */
+int hl_plot_make_dir(const char *dir);
+
 #endif

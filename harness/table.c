@@ -83,6 +83,33 @@ void hl_table_print(const hl_table_t *t, FILE *out, int markdown) {
   }
 }
 
+void hl_html_escape(FILE *out, const char *text) {
+  for (const char *p = text; *p; p++) {
+    switch (*p) {
+    case '<': fputs("&lt;", out); break;
+    case '>': fputs("&gt;", out); break;
+    case '&': fputs("&amp;", out); break;
+    case '"': fputs("&quot;", out); break;
+    default: fputc(*p, out);
+    }
+  }
+}
+
+void hl_table_print_html(const hl_table_t *t, FILE *out) {
+  fputs("<table>\n", out);
+  for (size_t r = 0; r <= t->nrows; r++) {
+    fputs("<tr>", out);
+    for (size_t c = 0; c < t->ncols; c++) {
+      const char *tag = r == 0 ? "th" : "td";
+      fprintf(out, "<%s%s>", tag, t->align[c] == 'r' ? " class=\"r\"" : "");
+      hl_html_escape(out, t->cells[r * t->ncols + c]);
+      fprintf(out, "</%s>", tag);
+    }
+    fputs("</tr>\n", out);
+  }
+  fputs("</table>\n", out);
+}
+
 void hl_table_free(hl_table_t *t) {
   if (!t) return;
   if (t->cells) {

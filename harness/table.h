@@ -1,5 +1,5 @@
 /* Plain-text and Markdown tables: the one reporter every command uses to
- * print rows (run summaries, compare verdicts). Cells are copied; numbers are
+ * print rows (run summaries, compare verdicts, reports). Cells are copied; numbers are
  * formatted by the caller. */
 #ifndef HL_TABLE_H
 #define HL_TABLE_H
@@ -14,6 +14,11 @@ hl_table_t *hl_table_new(const char *const *headers, size_t ncols, const char *a
 int hl_table_add(hl_table_t *t, const char *const *cells);
 size_t hl_table_rows(const hl_table_t *t);
 void hl_table_print(const hl_table_t *t, FILE *out, int markdown);
+/* An HTML <table>, cells escaped; right-aligned columns get class "r". */
+void hl_table_print_html(const hl_table_t *t, FILE *out);
 void hl_table_free(hl_table_t *t);
+
+/* Writes text with < > & " escaped for HTML. */
+void hl_html_escape(FILE *out, const char *text);
 
 #endif

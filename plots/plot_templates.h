@@ -4,5 +4,6 @@
 #define HL_PLOT_TEMPLATES_H
 
 extern const char hl_template_bars[];
+extern const char hl_template_box[];
 
 #endif
