@@ -195,6 +195,25 @@ static int run_gnuplot(const char *script, char *why, size_t len) {
   return 0;
 }
 
+/* Fills the template, writes the script, runs gnuplot on it, and moves the
+ * image it drew (to tmp) into place. */
+static int render(const char *tpl, const char *const *kv, size_t nkv, const char *script,
+                  const char *tmp, const char *image, char *why, size_t len) {
+  char *text = fill(tpl, kv, nkv);
+  int rc = text ? hl_write_file_atomic(script, text, strlen(text)) : HL_ENOMEM;
+  free(text);
+  if (rc) {
+    snprintf(why, len, "cannot write %.900s", script);
+    return rc;
+  }
+  if ((rc = run_gnuplot(script, why, len)) != 0) return rc;
+  if (rename(tmp, image) != 0) {
+    snprintf(why, len, "gnuplot wrote no %.900s", tmp);
+    return HL_EIO;
+  }
+  return 0;
+}
+
 static int plot_metric(const plot_opts_t *o, const json_t *bench, const layout_t *l,
                        const metric_t *m, char *why, size_t len) {
   char data[4096], script[4096], image[4096], tmp[4096];
@@ -218,20 +237,9 @@ static int plot_metric(const plot_opts_t *o, const json_t *bench, const layout_t
   const char *kv[] = {"TERMINAL", o->terminal, "WIDTH",   width,   "OUTPUT", tmp,    "TITLE",
                       m->title,   "YLABEL",    m->ylabel, "YMIN",  ymin,     "YMAX", ymax,
                       "LAST",     last,        "NGROUPS", ngroups, "DATA",   data};
-  char *text = fill(hl_template_bars, kv, sizeof kv / sizeof kv[0]);
-  int rc = text ? hl_write_file_atomic(script, text, strlen(text)) : HL_ENOMEM;
-  free(text);
-  if (rc) {
-    snprintf(why, len, "cannot write %.900s", script);
-    return rc;
-  }
-  if ((rc = run_gnuplot(script, why, len)) != 0) return rc;
-  if (rename(tmp, image) != 0) {
-    snprintf(why, len, "gnuplot wrote no %.900s", tmp);
-    return HL_EIO;
-  }
-  printf("%s\n", image);
-  return 0;
+  int rc = render(hl_template_bars, kv, sizeof kv / sizeof kv[0], script, tmp, image, why, len);
+  if (rc == 0) printf("%s\n", image);
+  return rc;
 }
 
 /* ---- box plots (heaplab report) ------------------------------------------ */
@@ -356,20 +364,12 @@ int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir,
                       logy ? "set logscale y" : "unset logscale y", "YMIN", ymin, "YMAX", ymax,
                       "NGROUPS", ngroups, "XTICS", xtics ? xtics : "", "BOXWIDTH", boxw,
                       "PLOT", cmd ? cmd : ""};
-  char *text = xtics && cmd ? fill(hl_template_box, kv, sizeof kv / sizeof kv[0]) : NULL;
-  rc = text ? hl_write_file_atomic(script, text, strlen(text)) : HL_ENOMEM;
-  free(text);
+  rc = xtics && cmd ? render(hl_template_box, kv, sizeof kv / sizeof kv[0], script, tmp, image,
+                             why, len)
+                    : HL_ENOMEM;
+  if (rc == HL_ENOMEM) snprintf(why, len, "out of memory");
   free(xtics);
   free(cmd);
-  if (rc) {
-    snprintf(why, len, "cannot write %.900s", script);
-    goto out;
-  }
-  if ((rc = run_gnuplot(script, why, len)) != 0) goto out;
-  if (rename(tmp, image) != 0) {
-    snprintf(why, len, "gnuplot wrote no %.900s", tmp);
-    rc = HL_EIO;
-  }
 out:
   for (size_t g = 0; g < l.ngroups; g++)
     free(l.group[g]);

@@ -8,18 +8,6 @@ expect_exit 0 "$HEAPLAB" run -w steady-service,escape-return,pool-reuse -b glibc
   --quick --reps 4 -o "$R"
 expect_py "len(rows) == 24 and len(d['benchmarks']) == 24 + 6 * 4" "$R"
 
-# edit SRC DST PYTHON-STATEMENT: rewrites rows (iteration rows as r).
-edit() {
-  python3 - "$1" "$2" "$3" <<'PY'
-import json, sys
-src, dst, stmt = sys.argv[1:]
-d = json.load(open(src))
-for r in d['benchmarks']:
-    if r.get('run_type') == 'iteration':
-        exec(stmt)
-json.dump(d, open(dst, 'w'))
-PY
-}
 SS=steady-service/glibc/live=4M/churn=32M
 
 expect_exit 0 "$HEAPLAB" compare "$R" "$R"

@@ -44,17 +44,6 @@ R="$T/r.json"
 expect_exit 0 "$HEAPLAB" run -w steady-service,pool-reuse -b glibc,span --quick --reps 5 \
   --counters none -o "$R"
 SS=steady-service/glibc/live=4M/churn=32M
-edit() { # edit SRC DST PYTHON-STATEMENT (iteration rows as r)
-  python3 - "$1" "$2" "$3" <<'PY'
-import json, sys
-src, dst, stmt = sys.argv[1:]
-d = json.load(open(src))
-for r in d['benchmarks']:
-    if r.get('run_type') == 'iteration':
-        exec(stmt)
-json.dump(d, open(dst, 'w'))
-PY
-}
 # base: 100.0 .. 100.4 ns for $SS, the other cells as measured.
 edit "$R" "$T/base.json" "r['cpu_time'] = 100 + 0.1 * r['repetition_index'] if r['name'] == '$SS' else r['cpu_time']"
 

@@ -28,6 +28,24 @@ static void side(hl_gate_side_t *s, const double *x, size_t n, double allocs) {
   set_metric(s, HL_GM_alloc_bytes, allocs * 32);
 }
 
+/* One benchmark, base samples around base_ns and new ones around new_ns
+ * (both wiggling by +-w), with the given allocation counts; not decided. */
+typedef struct pair {
+  double a[N], c[N];
+  hl_gate_bench_t b;
+  hl_gate_tally_t t;
+} pair_t;
+
+static void pair(pair_t *p, double base_ns, double new_ns, double w, double allocs_base,
+                 double allocs_new) {
+  samples(p->a, base_ns, w);
+  samples(p->c, new_ns, w);
+  memset(&p->b, 0, sizeof p->b);
+  p->b.name = "x";
+  side(&p->b.base, p->a, N, allocs_base);
+  side(&p->b.new_, p->c, N, allocs_new);
+}
+
 static hl_gate_verdict_t decide1(hl_gate_bench_t *b, hl_gate_tally_t *t) {
   hl_gate_opts_t o;
   hl_gate_opts_default(&o);
@@ -36,12 +54,9 @@ static hl_gate_verdict_t decide1(hl_gate_bench_t *b, hl_gate_tally_t *t) {
 }
 
 static void test_no_regression(void) {
-  double a[N], c[N];
-  samples(a, 100, 0.02);
-  samples(c, 100.5, 0.02);
-  hl_gate_bench_t b = {.name = "x"};
-  side(&b.base, a, N, 1000);
-  side(&b.new_, c, N, 1000);
+  pair_t p;
+  pair(&p, 100, 100.5, 0.02, 1000, 1000);
+  hl_gate_bench_t b = p.b;
   hl_gate_tally_t t;
   CHECK_INT(decide1(&b, &t), HL_GATE_SAME);
   CHECK_INT(b.timing, HL_GT_SAME);
@@ -52,12 +67,9 @@ static void test_no_regression(void) {
 }
 
 static void test_clear_regression(void) {
-  double a[N], c[N];
-  samples(a, 100, 0.02);
-  samples(c, 120, 0.02);
-  hl_gate_bench_t b = {.name = "x"};
-  side(&b.base, a, N, 1000);
-  side(&b.new_, c, N, 1000);
+  pair_t p;
+  pair(&p, 100, 120, 0.02, 1000, 1000);
+  hl_gate_bench_t b = p.b;
   hl_gate_tally_t t;
   CHECK_INT(decide1(&b, &t), HL_GATE_REGRESSION);
   CHECK_INT(b.timing, HL_GT_SLOWER);
@@ -74,8 +86,8 @@ static void test_clear_regression(void) {
   CHECK(strstr(line, "gate: FAIL: 1 benchmarks, 1 regressions") == line);
 
   /* The same data the other way round: faster, and the gate passes. */
-  side(&b.base, c, N, 1000);
-  side(&b.new_, a, N, 1000);
+  side(&b.base, p.c, N, 1000);
+  side(&b.new_, p.a, N, 1000);
   CHECK_INT(decide1(&b, &t), HL_GATE_FASTER);
   CHECK_INT(hl_gate_exit_status(&t), 0);
 }
@@ -84,12 +96,9 @@ static void test_clear_regression(void) {
  * higher. Neither the U test nor the noise-derived threshold may call that a
  * regression. */
 static void test_noisy_no_regression(void) {
-  double a[N], c[N];
-  samples(a, 100, 0.4);
-  samples(c, 108, 0.4);
-  hl_gate_bench_t b = {.name = "x"};
-  side(&b.base, a, N, 1000);
-  side(&b.new_, c, N, 1000);
+  pair_t p;
+  pair(&p, 100, 108, 0.4, 1000, 1000);
+  hl_gate_bench_t b = p.b;
   hl_gate_tally_t t;
   CHECK_INT(decide1(&b, &t), HL_GATE_SAME);
   CHECK(b.p_value > 0.05);
@@ -131,11 +140,10 @@ static void test_threshold_formula(void) {
 }
 
 static void test_metric_missing_one_side(void) {
-  double a[N];
-  samples(a, 100, 0.02);
-  hl_gate_bench_t b = {.name = "x"};
-  side(&b.base, a, N, 1000);
-  side(&b.new_, a, N, 1000);
+  pair_t p;
+  pair(&p, 100, 100, 0.02, 1000, 1000);
+  hl_gate_bench_t b = p.b;
+  double *a = p.a;
   b.new_.metric[HL_GM_alloc_bytes].state = HL_GV_ABSENT;
   hl_gate_tally_t t;
   CHECK_INT(decide1(&b, &t), HL_GATE_NOT_COMPARABLE);
@@ -152,11 +160,9 @@ static void test_metric_missing_one_side(void) {
 }
 
 static void test_metric_changed(void) {
-  double a[N];
-  samples(a, 100, 0.02);
-  hl_gate_bench_t b = {.name = "x"};
-  side(&b.base, a, N, 36864);
-  side(&b.new_, a, N, 36865);
+  pair_t p;
+  pair(&p, 100, 100, 0.02, 36864, 36865);
+  hl_gate_bench_t b = p.b;
   hl_gate_tally_t t;
   CHECK_INT(decide1(&b, &t), HL_GATE_CHANGED);
   CHECK_STR(b.note, "allocs 36864 -> 36865; alloc_bytes 1179648 -> 1179680");
@@ -180,11 +186,9 @@ static void test_metric_changed(void) {
 /* num_gc of a conservative collector differs between repetitions: not a
  * deterministic metric for that cell, so it is not gated. */
 static void test_metric_varies(void) {
-  double a[N];
-  samples(a, 100, 0.02);
-  hl_gate_bench_t b = {.name = "x"};
-  side(&b.base, a, N, 10);
-  side(&b.new_, a, N, 10);
+  pair_t p;
+  pair(&p, 100, 100, 0.02, 10, 10);
+  hl_gate_bench_t b = p.b;
   hl_gate_value_add(&b.base.metric[HL_GM_num_gc], 31);
   hl_gate_value_add(&b.base.metric[HL_GM_num_gc], 33);
   hl_gate_value_add(&b.new_.metric[HL_GM_num_gc], 40);
@@ -227,11 +231,10 @@ static void test_holm(void) {
 }
 
 static void test_failed_repetitions(void) {
-  double a[N];
-  samples(a, 100, 0.02);
-  hl_gate_bench_t b = {.name = "x"};
-  side(&b.base, a, N, 1);
-  side(&b.new_, a, N - 2, 1);
+  pair_t p;
+  pair(&p, 100, 100, 0.02, 1, 1);
+  hl_gate_bench_t b = p.b;
+  b.new_.n = N - 2;
   b.new_.failed = 2;
   hl_gate_tally_t t;
   CHECK_INT(decide1(&b, &t), HL_GATE_REGRESSION);
