@@ -69,20 +69,30 @@ static uint64_t thread_cpu_ns(void) {
  * regression for the gate to find. After the calls, the thread burns N% of
  * the CPU time they took, so the timed loop costs (1 + N/100) times as much
  * on any machine, whatever the backend; the burn is arithmetic the compiler
- * cannot drop, checked against the thread's CPU clock every 4096 steps. */
-static void inject_slowdown(uint64_t start_ns, uint64_t *sink) {
-  if (HL_INJECT_SLOWDOWN_PCT <= 0) return;
-  uint64_t spent = thread_cpu_ns() - start_ns;
+ * cannot drop, checked against the thread's CPU clock every 4096 steps.
+ * Both hooks are called in every build, empty when N is 0, and kept out of
+ * line (noipa: not inlined, not even analysed), so er_run's loop compiles
+ * to the same code with and without the injection: the slowdown measured is
+ * the one injected, not a side effect of a differently compiled loop. */
+static _Thread_local uint64_t inject_start_ns;
+
+__attribute__((noinline, noipa)) static void inject_begin(void) {
+  if (HL_INJECT_SLOWDOWN_PCT > 0) inject_start_ns = thread_cpu_ns();
+}
+
+__attribute__((noinline, noipa)) static uint64_t inject_end(void) {
+  if (HL_INJECT_SLOWDOWN_PCT <= 0) return 0;
+  uint64_t spent = thread_cpu_ns() - inject_start_ns;
   uint64_t until = thread_cpu_ns() + spent * (uint64_t)HL_INJECT_SLOWDOWN_PCT / 100;
-  uint64_t x = *sink | 1;
+  uint64_t x = spent | 1;
   while (thread_cpu_ns() < until)
     for (int i = 0; i < 4096; i++)
       x = x * 6364136223846793005u + 1442695040888963407u;
-  *sink += x & 1;
+  return x & 1;
 }
 
 static void er_run(hl_wl_thread_t *t, uint64_t iterations) {
-  uint64_t start_ns = HL_INJECT_SLOWDOWN_PCT > 0 ? thread_cpu_ns() : 0;
+  inject_begin();
   hl_mutator_t *m = t->m;
   const size_t bytes = t->param[P_OBJ];
   const size_t nwords = bytes / sizeof(uint64_t);
@@ -107,7 +117,7 @@ static void er_run(hl_wl_thread_t *t, uint64_t iterations) {
     }
     hl_frame_leave(m);
   }
-  inject_slowdown(start_ns, &sink);
+  sink += inject_end();
   t->sink += sink;
 }
 
