@@ -195,6 +195,10 @@ int hl_gate_decide(hl_gate_bench_t *b, size_t n, const hl_gate_opts_t *o, hl_gat
       continue;
     }
     metrics[i] = decide_metrics(x, o);
+    if (x->base.ok == 0 || x->new_.ok == 0) {
+      append_note(x, "no ok repetition in %s", x->base.ok == 0 ? "base" : "new");
+      metrics[i] = metrics[i] > 0 ? metrics[i] : -1;
+    }
     if (x->new_.failed > 0 && x->base.failed == 0)
       append_note(x, "%zu repetitions not ok in new (crash, oom, timeout or error)",
                   x->new_.failed);

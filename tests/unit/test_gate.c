@@ -23,7 +23,7 @@ static void side(hl_gate_side_t *s, const double *x, size_t n, double allocs) {
   memset(s, 0, sizeof *s);
   s->present = 1;
   s->cpu_ns = x;
-  s->n = n;
+  s->n = s->ok = n;
   set_metric(s, HL_GM_allocs, allocs);
   set_metric(s, HL_GM_alloc_bytes, allocs * 32);
 }
@@ -234,11 +234,19 @@ static void test_failed_repetitions(void) {
   pair_t p;
   pair(&p, 100, 100, 0.02, 1, 1);
   hl_gate_bench_t b = p.b;
-  b.new_.n = N - 2;
+  b.new_.n = b.new_.ok = N - 2;
   b.new_.failed = 2;
   hl_gate_tally_t t;
   CHECK_INT(decide1(&b, &t), HL_GATE_REGRESSION);
   CHECK(strstr(b.note, "2 repetitions not ok in new") != NULL);
+
+  /* Every repetition failed on both sides: nothing to compare. */
+  memset(&b.base, 0, sizeof b.base);
+  memset(&b.new_, 0, sizeof b.new_);
+  b.base.present = b.new_.present = 1;
+  b.base.failed = b.new_.failed = 3;
+  CHECK_INT(decide1(&b, &t), HL_GATE_NOT_COMPARABLE);
+  CHECK_STR(b.note, "no ok repetition in base");
 }
 
 static void test_bad_samples(void) {
