@@ -48,9 +48,9 @@ static void usage(FILE *out) {
 static int version(void) {
   printf("heaplab %s (%s build, revision %s)\nGoogle Benchmark %s, jansson %s, %s\n", HL_VERSION,
          HL_BUILD_TYPE, HL_REVISION, HL_GBENCH_VERSION, JANSSON_VERSION, hl_counters_backend());
-  if (HL_INJECT_SLOWDOWN_PCT > 0)
+  if (hl_inject_slowdown_pct() > 0)
     printf("TESTING BUILD: escape-return made %d%% slower on purpose (-Dinject_slowdown_pct)\n",
-           HL_INJECT_SLOWDOWN_PCT);
+           hl_inject_slowdown_pct());
   return HL_EXIT_OK;
 }
 

@@ -510,9 +510,9 @@ static int prepare_context(run_t *r, int argc, char **argv) {
 }
 
 static void warn_debug_build(void) {
-  if (HL_INJECT_SLOWDOWN_PCT > 0)
+  if (hl_inject_slowdown_pct() > 0)
     hl_msg("run", "WARNING: testing build: escape-return is made %d%% slower on purpose "
-                  "(-Dinject_slowdown_pct)", HL_INJECT_SLOWDOWN_PCT);
+                  "(-Dinject_slowdown_pct)", hl_inject_slowdown_pct());
 #if !HL_OPTIMIZED
   hl_msg("run",
          "WARNING: this heaplab was built without optimisation (%s): timings are not "

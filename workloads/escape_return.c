@@ -70,20 +70,30 @@ static uint64_t thread_cpu_ns(void) {
  * the CPU time they took, so the timed loop costs (1 + N/100) times as much
  * on any machine, whatever the backend; the burn is arithmetic the compiler
  * cannot drop, checked against the thread's CPU clock every 4096 steps.
- * Both hooks are called in every build, empty when N is 0, and kept out of
- * line (noipa: not inlined, not even analysed), so er_run's loop compiles
- * to the same code with and without the injection: the slowdown measured is
- * the one injected, not a side effect of a differently compiled loop. */
+ *
+ * A build with N = 0 and one with N = 10 must differ in N only: moving a
+ * hot loop by a few bytes changes its speed by several percent on this
+ * machine (measured: up to +-5% on escape-return), which would swamp the
+ * injected figure. So the code is the same in every build: N is a volatile
+ * int read at run time (one value in the data section differs), the hooks
+ * are always called, and they are kept out of line (noipa: not inlined,
+ * not even analysed) so er_run compiles identically. */
+static volatile const int inject_pct = HL_INJECT_SLOWDOWN_PCT;
 static _Thread_local uint64_t inject_start_ns;
 
+int hl_inject_slowdown_pct(void) {
+  return inject_pct;
+}
+
 __attribute__((noinline, noipa)) static void inject_begin(void) {
-  if (HL_INJECT_SLOWDOWN_PCT > 0) inject_start_ns = thread_cpu_ns();
+  if (inject_pct > 0) inject_start_ns = thread_cpu_ns();
 }
 
 __attribute__((noinline, noipa)) static uint64_t inject_end(void) {
-  if (HL_INJECT_SLOWDOWN_PCT <= 0) return 0;
+  int pct = inject_pct;
+  if (pct <= 0) return 0;
   uint64_t spent = thread_cpu_ns() - inject_start_ns;
-  uint64_t until = thread_cpu_ns() + spent * (uint64_t)HL_INJECT_SLOWDOWN_PCT / 100;
+  uint64_t until = thread_cpu_ns() + spent * (uint64_t)pct / 100;
   uint64_t x = spent | 1;
   while (thread_cpu_ns() < until)
     for (int i = 0; i < 4096; i++)

@@ -102,6 +102,10 @@ int hl_param_parse(const hl_param_spec_t *spec, const char *text, uint64_t *out,
 /* Formats a value the way benchmark names show it ("64M", "50"). */
 void hl_param_format(const hl_param_spec_t *spec, uint64_t v, char *buf, size_t len);
 /* Fills defaults (quick or normal). */
+/* Testing builds only (meson -Dinject_slowdown_pct=N): the percentage by
+ * which escape-return is made slower on purpose; 0 in a normal build. */
+int hl_inject_slowdown_pct(void);
+
 void hl_workload_defaults(const hl_workload_t *w, int quick, uint64_t *param);
 
 /* Setup failure with a reason for the results; returns HL_EINVAL. */
