@@ -116,8 +116,22 @@ static int parse_pct(const char *opt, const char *v, double max, double *out) {
 }
 
 enum {
-  O_BASE = 256, O_NEW, O_ROUNDS, O_ALPHA, O_THRESHOLD, O_MIN_THRESHOLD, O_TOLERANCE, O_JSON,
-  O_MARKDOWN, O_SAVE_RUNS, O_SAVE_BASELINE, O_QUICK, O_SEED, O_THREADS, O_ESCAPE, O_GOGC,
+  O_BASE = 256,
+  O_NEW,
+  O_ROUNDS,
+  O_ALPHA,
+  O_THRESHOLD,
+  O_MIN_THRESHOLD,
+  O_TOLERANCE,
+  O_JSON,
+  O_MARKDOWN,
+  O_SAVE_RUNS,
+  O_SAVE_BASELINE,
+  O_QUICK,
+  O_SEED,
+  O_THREADS,
+  O_ESCAPE,
+  O_GOGC,
   O_TIMEOUT,
 };
 
@@ -267,11 +281,11 @@ static int classify(gate_side_t *s, const char *path, const char *role) {
 /* Appends the iteration rows of one round to the side's merged document. */
 static int merge_round(gate_side_t *s, json_t *round_doc, unsigned round, unsigned rounds) {
   if (!s->doc) {
-    s->doc = json_pack("{s:O, s:[]}", "context", json_object_get(round_doc, "context"),
-                       "benchmarks");
+    s->doc =
+        json_pack("{s:O, s:[]}", "context", json_object_get(round_doc, "context"), "benchmarks");
     if (!s->doc) return HL_ENOMEM;
-    s->src.revision = json_string_value(
-        json_object_get(json_object_get(s->doc, "context"), "heaplab_revision"));
+    s->src.revision =
+        json_string_value(json_object_get(json_object_get(s->doc, "context"), "heaplab_revision"));
   }
   json_t *out = json_object_get(s->doc, "benchmarks");
   size_t i;
@@ -342,9 +356,7 @@ static int run_sides(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_)
     gate_side_t *order[2] = {k % 2 ? new_ : base, k % 2 ? base : new_};
     for (int j = 0; j < 2 && rc == 0; j++) {
       if (!order[j] || !order[j]->src.is_binary) continue;
-      if (tty)
-        fprintf(stderr, "\r\033[Kround %u/%u: %s", k + 1, o->rounds,
-                order[j]->role);
+      if (tty) fprintf(stderr, "\r\033[Kround %u/%u: %s", k + 1, o->rounds, order[j]->role);
       rc = run_round(o, order[j], dir, k);
     }
   }
@@ -387,8 +399,11 @@ static int decide_and_report(const gate_opts_t *o, gate_side_t *base, gate_side_
   }
   hl_gate_tally_t tally;
   int rc = hl_gate_decide(set.bench, set.n, &o->decide, &tally);
-  hl_gate_report_t r = {.set = &set, .opts = &o->decide, .tally = &tally,
-                        .base = base->src, .new_ = new_->src,
+  hl_gate_report_t r = {.set = &set,
+                        .opts = &o->decide,
+                        .tally = &tally,
+                        .base = base->src,
+                        .new_ = new_->src,
                         .rounds = base->src.is_binary || new_->src.is_binary ? o->rounds : 0};
   if (rc == 0) rc = hl_gate_print_table(&r, stdout, 0);
   if (rc == 0 && o->json_out && (rc = hl_gate_write_json(&r, o->json_out)) != 0)
@@ -436,8 +451,8 @@ int hl_gate_main(int argc, char **argv) {
   sigaction(SIGTERM, &sa, NULL);
   if (o.save_baseline) o.rounds = 1;
   if (run_sides(&o, o.base ? &base : NULL, &new_) != 0) goto done;
-  if (o.save_runs && (save_side(&base, o.save_runs, "base.json") ||
-                      save_side(&new_, o.save_runs, "new.json")))
+  if (o.save_runs &&
+      (save_side(&base, o.save_runs, "base.json") || save_side(&new_, o.save_runs, "new.json")))
     goto done;
   exit_code = o.save_baseline ? save_baseline(&o, &new_) : decide_and_report(&o, &base, &new_);
 done:

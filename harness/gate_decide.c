@@ -112,7 +112,8 @@ static int decide_metrics(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
       append_note(b, "%s %.0f -> %.0f", metric_names[m], a->lo, c->lo);
       changed = 1;
     } else if (b->metric[m] == HL_GM_ONE_SIDE) {
-      append_note(b, "%s missing in %s", metric_names[m], a->state == HL_GV_ABSENT ? "base" : "new");
+      append_note(b, "%s missing in %s", metric_names[m],
+                  a->state == HL_GV_ABSENT ? "base" : "new");
       one_side = 1;
     }
   }
@@ -133,8 +134,8 @@ static int check_samples(const hl_gate_side_t *s) {
 
 static double derived_threshold(const hl_gate_bench_t *b, const hl_gate_opts_t *o) {
   if (o->threshold >= 0) return o->threshold;
-  double se = MEDIAN_SE_FACTOR * b->noise_cv *
-              sqrt(1.0 / (double)b->base.n + 1.0 / (double)b->new_.n);
+  double se =
+      MEDIAN_SE_FACTOR * b->noise_cv * sqrt(1.0 / (double)b->base.n + 1.0 / (double)b->new_.n);
   double t = o->noise_z * se;
   return t > o->min_threshold ? t : o->min_threshold;
 }
@@ -145,7 +146,8 @@ static int measure_timing(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
   b->base_median_ns = hl_stats_median(b->base.cpu_ns, b->base.n);
   b->new_median_ns = hl_stats_median(b->new_.cpu_ns, b->new_.n);
   if (!isfinite(b->base_median_ns) || !isfinite(b->new_median_ns)) return HL_ENOMEM;
-  b->change = b->base_median_ns > 0 ? (b->new_median_ns - b->base_median_ns) / b->base_median_ns : 0;
+  b->change =
+      b->base_median_ns > 0 ? (b->new_median_ns - b->base_median_ns) / b->base_median_ns : 0;
   double ca = hl_gate_robust_cv(b->base.cpu_ns, b->base.n);
   double cb = hl_gate_robust_cv(b->new_.cpu_ns, b->new_.n);
   b->noise_cv = sqrt((ca * ca + cb * cb) / 2);

@@ -71,7 +71,7 @@ typedef struct hl_gate_side {
   int present;          /* the benchmark exists on this side (ok repetitions or not) */
   const double *cpu_ns; /* CPU time per iteration of each ok repetition; NULL/0: none */
   size_t n;
-  size_t ok, failed;    /* repetitions whose outcome was ok / not ok */
+  size_t ok, failed; /* repetitions whose outcome was ok / not ok */
   hl_gate_value_t metric[HL_GATE_NMETRICS];
 } hl_gate_side_t;
 
@@ -83,11 +83,11 @@ typedef enum {
 } hl_gate_timing_t;
 
 typedef enum {
-  HL_GM_NONE = 0,     /* absent on both sides */
-  HL_GM_EQUAL,        /* equal (within tolerance) */
-  HL_GM_CHANGED,      /* differs: a behaviour change */
-  HL_GM_ONE_SIDE,     /* present on one side only: not comparable */
-  HL_GM_NOT_EXACT,    /* varies within a side: reported, not gated */
+  HL_GM_NONE = 0,  /* absent on both sides */
+  HL_GM_EQUAL,     /* equal (within tolerance) */
+  HL_GM_CHANGED,   /* differs: a behaviour change */
+  HL_GM_ONE_SIDE,  /* present on one side only: not comparable */
+  HL_GM_NOT_EXACT, /* varies within a side: reported, not gated */
 } hl_gate_metric_verdict_t;
 
 typedef enum {
@@ -139,8 +139,7 @@ int hl_gate_decide(hl_gate_bench_t *b, size_t n, const hl_gate_opts_t *o, hl_gat
 int hl_gate_exit_status(const hl_gate_tally_t *t);
 
 /* The one-line verdict: "gate: FAIL: 1 regression, 2 changed ... (alpha ...)". */
-void hl_gate_verdict_line(const hl_gate_tally_t *t, const hl_gate_opts_t *o, char *buf,
-                          size_t len);
+void hl_gate_verdict_line(const hl_gate_tally_t *t, const hl_gate_opts_t *o, char *buf, size_t len);
 
 /* Robust CV: 1.4826 x median absolute deviation / median; 0 when n < 2. */
 double hl_gate_robust_cv(const double *x, size_t n);

@@ -154,8 +154,8 @@ static void verdict_text(const hl_gate_bench_t *b, char *buf, size_t len) {
 }
 
 int hl_gate_print_table(const hl_gate_report_t *r, FILE *out, int markdown) {
-  static const char *const headers[] = {"benchmark", "base cpu ns", "new cpu ns", "change",
-                                        "noise", "threshold", "p (Holm)", "reps", "verdict"};
+  static const char *const headers[] = {"benchmark", "base cpu ns", "new cpu ns", "change", "noise",
+                                        "threshold", "p (Holm)",    "reps",       "verdict"};
   hl_table_t *t = hl_table_new(headers, 9, "lrrrrrrrl");
   if (!t) return HL_ENOMEM;
   int rc = 0;
@@ -260,10 +260,10 @@ int hl_gate_write_json(const hl_gate_report_t *r, const char *path) {
                100 * b->change, 100 * b->threshold, b->p_holm, b->note[0] ? "; " : "", b->note);
     else
       snprintf(msg, sizeof msg, "%s", b->note);
-    json_array_append_new(
-        notes, json_pack("{s:s, s:s, s:s}", "level",
-                         b->verdict == HL_GATE_NOT_COMPARABLE ? "warning" : "error", "title",
-                         b->name, "message", msg));
+    json_array_append_new(notes,
+                          json_pack("{s:s, s:s, s:s}", "level",
+                                    b->verdict == HL_GATE_NOT_COMPARABLE ? "warning" : "error",
+                                    "title", b->name, "message", msg));
   }
   json_object_set_new(doc, "benchmarks", list);
   json_object_set_new(doc, "annotations", notes);
@@ -302,8 +302,9 @@ int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path) {
           "of the median CPU time above the threshold (%s); allocation counts and bytes must "
           "match %s.\n",
           r->opts->alpha,
-          r->opts->threshold >= 0 ? "fixed" : "2 standard errors of the run's own noise, at least "
-                                              "the floor",
+          r->opts->threshold >= 0 ? "fixed"
+                                  : "2 standard errors of the run's own noise, at least "
+                                    "the floor",
           r->opts->tolerance > 0 ? "within the tolerance" : "exactly");
   if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
     remove(tmp);
@@ -315,8 +316,8 @@ int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path) {
 /* ---- baseline ------------------------------------------------------------- */
 
 json_t *hl_gate_baseline_doc(const json_t *results) {
-  static const char *const keep[] = {"name",   "run_name", "run_type", "workload", "backend",
-                                     "params", "threads",  "outcome"};
+  static const char *const keep[] = {"name",    "run_name", "run_type", "workload",
+                                     "backend", "params",   "threads",  "outcome"};
   const json_t *ctx = json_object_get(results, "context");
   json_t *c = json_pack(
       "{s:s}", "heaplab_baseline",

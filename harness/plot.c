@@ -326,8 +326,9 @@ int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir,
   const json_t *bench = json_object_get(root, "benchmarks");
   int rc = build_layout(bench, &l);
   if (rc) {
-    snprintf(why, len, "%s", rc == HL_ENOENT ? "no successful repetition to plot"
-                                             : "too many workloads or backends");
+    snprintf(why, len, "%s",
+             rc == HL_ENOENT ? "no successful repetition to plot"
+                             : "too many workloads or backends");
     goto out;
   }
   const char *ext = svg ? "svg" : "png";
@@ -350,7 +351,8 @@ int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir,
     snprintf(ymin, sizeof ymin, "%g", pow(10, floor(log10(lo * 0.8))));
     snprintf(ymax, sizeof ymax, "%g", pow(10, ceil(log10(hi * 1.25))));
   } else {
-    snprintf(ymin, sizeof ymin, "%g", lo > 0 && hi - lo < lo ? lo - (hi - lo) * 0.1 - lo * 0.02 : 0);
+    snprintf(ymin, sizeof ymin, "%g",
+             lo > 0 && hi - lo < lo ? lo - (hi - lo) * 0.1 - lo * 0.02 : 0);
     snprintf(ymax, sizeof ymax, "%g", hi + (hi - lo) * 0.1 + hi * 0.02);
   }
   snprintf(ylabel, sizeof ylabel, "%s%s", spec->unit, logy ? " (log scale)" : "");
@@ -359,14 +361,21 @@ int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir,
   snprintf(ngroups, sizeof ngroups, "%zu", l.ngroups);
   snprintf(boxw, sizeof boxw, "%.3f", 0.8 / (double)l.nbackends * 0.8);
   char *xtics = box_xtics(&l), *cmd = box_plot_cmd(&l, data, points);
-  const char *kv[] = {"TERMINAL", svg ? "svg dynamic" : "pngcairo", "WIDTH", width, "OUTPUT", tmp,
-                      "TITLE", spec->title, "YLABEL", ylabel, "LOGSCALE",
-                      logy ? "set logscale y" : "unset logscale y", "YMIN", ymin, "YMAX", ymax,
-                      "NGROUPS", ngroups, "XTICS", xtics ? xtics : "", "BOXWIDTH", boxw,
-                      "PLOT", cmd ? cmd : ""};
-  rc = xtics && cmd ? render(hl_template_box, kv, sizeof kv / sizeof kv[0], script, tmp, image,
-                             why, len)
-                    : HL_ENOMEM;
+  const char *kv[] = {"TERMINAL", svg ? "svg dynamic" : "pngcairo",
+                      "WIDTH",    width,
+                      "OUTPUT",   tmp,
+                      "TITLE",    spec->title,
+                      "YLABEL",   ylabel,
+                      "LOGSCALE", logy ? "set logscale y" : "unset logscale y",
+                      "YMIN",     ymin,
+                      "YMAX",     ymax,
+                      "NGROUPS",  ngroups,
+                      "XTICS",    xtics ? xtics : "",
+                      "BOXWIDTH", boxw,
+                      "PLOT",     cmd ? cmd : ""};
+  rc = xtics && cmd
+           ? render(hl_template_box, kv, sizeof kv / sizeof kv[0], script, tmp, image, why, len)
+           : HL_ENOMEM;
   if (rc == HL_ENOMEM) snprintf(why, len, "out of memory");
   free(xtics);
   free(cmd);

@@ -20,11 +20,11 @@ int hl_plot_main(int argc, char **argv);
  * per backend, a cluster per workload and parameter set. Log scale when the
  * values span more than a factor of 20. */
 typedef struct hl_plot_spec {
-  const char *key;   /* results field: "cpu_time", "rss_peak_bytes", "allocs" */
-  const char *file;  /* base name of the outputs in dir */
+  const char *key;  /* results field: "cpu_time", "rss_peak_bytes", "allocs" */
+  const char *file; /* base name of the outputs in dir */
   const char *title;
-  const char *unit;  /* y axis label, with the unit */
-  double scale;      /* value / scale is plotted */
+  const char *unit; /* y axis label, with the unit */
+  double scale;     /* value / scale is plotted */
 } hl_plot_spec_t;
 
 /* Writes dir/FILE.png (or .svg), with FILE.dat, FILE.points.dat and the

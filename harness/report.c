@@ -147,17 +147,23 @@ static int context_section(report_t *r, const json_t *ctx) {
   num(reps, sizeof reps, o, "reps", "");
   num(threads, sizeof threads, o, "threads", "");
   num(seed, sizeof seed, o, "seed", "");
-  snprintf(opts, sizeof opts, "%s repetitions (interleaved, one process each), %s thread(s), pin %s, "
+  snprintf(opts, sizeof opts,
+           "%s repetitions (interleaved, one process each), %s thread(s), pin %s, "
            "escape %s, GOGC %s, seed %s%s",
            reps, threads, str(o, "pin"), str(o, "escape"), str(o, "gogc"), seed,
            json_is_true(json_object_get(o, "quick")) ? ", --quick" : "");
   const char *rows[][2] = {
-      {"date", str(ctx, "date")},         {"host", str(ctx, "host_name")},
-      {"command", str(ctx, "command")},   {"options", opts},
-      {"heaplab", heaplab},               {"kernel", str(ctx, "kernel")},
+      {"date", str(ctx, "date")},
+      {"host", str(ctx, "host_name")},
+      {"command", str(ctx, "command")},
+      {"options", opts},
+      {"heaplab", heaplab},
+      {"kernel", str(ctx, "kernel")},
       {"transparent huge pages", str(ctx, "thp_enabled")},
-      {"CPUs", cpus},                     {"CPU clock", mhz},
-      {"topology", topo},                 {"load average", load},
+      {"CPUs", cpus},
+      {"CPU clock", mhz},
+      {"topology", topo},
+      {"load average", load},
       {"backends", backends},
   };
   int rc = 0;
@@ -196,8 +202,10 @@ static int counters_section(report_t *r, const json_t *ctx) {
     total++;
     if (rc == 0) rc = hl_table_add(t, row);
   }
-  para(r, "%zu of %zu requested events were counted; an unavailable event is left out of the rows, "
-          "never reported as 0.", counted, total);
+  para(r,
+       "%zu of %zu requested events were counted; an unavailable event is left out of the rows, "
+       "never reported as 0.",
+       counted, total);
   if (rc == 0) table(r, t);
   hl_table_free(t);
   return rc;
@@ -253,9 +261,11 @@ static int ratio_section(report_t *r, const json_t *root) {
   }
   static const char *const metrics[][2] = {{"cpu_time", "CPU time per iteration"},
                                            {"rss_peak_bytes", "peak RSS"}};
-  para(r, "Each backend's figure divided by %s's, repetition by repetition (repetition i of every "
-          "backend ran within moments of the others): the median ratio and its range. Below 1 is "
-          "less than %s. The %s column is its own median.", base, base, base);
+  para(r,
+       "Each backend's figure divided by %s's, repetition by repetition (repetition i of every "
+       "backend ran within moments of the others): the median ratio and its range. Below 1 is "
+       "less than %s. The %s column is its own median.",
+       base, base, base);
   for (size_t i = 0; i < 2; i++) {
     char why[512];
     hl_table_t *t = hl_ratio_table(root, base, metrics[i][0], why, sizeof why);
@@ -355,9 +365,11 @@ static int write_report(report_t *r, char **files, size_t nfiles) {
   fprintf(r->html, "<h1>");
   hl_html_escape(r->html, r->title);
   fprintf(r->html, "</h1>\n");
-  para(r, "Made by heaplab report from %zu results file(s). Times are medians over repetitions "
-          "that each ran in their own process, interleaved across cells; compare cells within "
-          "one run, not absolute times across machines.", nfiles);
+  para(r,
+       "Made by heaplab report from %zu results file(s). Times are medians over repetitions "
+       "that each ran in their own process, interleaved across cells; compare cells within "
+       "one run, not absolute times across machines.",
+       nfiles);
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < nfiles; i++) {
     json_t *root;
