@@ -54,8 +54,8 @@ static char **child_env(const char *preload, char **owned) {
 /* In the forked child, before exec: only async-signal-safe calls. The child
  * dies with its parent (PR_SET_PDEATHSIG survives exec), so a killed heaplab
  * never leaves a hung worker behind. */
-static void exec_child(const hl_spawn_config_t *cfg, char **env, int report_w, int err_w,
-                       pid_t parent) {
+static void exec_child(const hl_spawn_config_t *cfg, const hl_cgroup_t *cg, char **env,
+                       int report_w, int err_w, pid_t parent) {
   setpgid(0, 0);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
   int devnull = open("/dev/null", O_RDWR);
@@ -65,8 +65,14 @@ static void exec_child(const hl_spawn_config_t *cfg, char **env, int report_w, i
   }
   dup2(err_w, STDERR_FILENO);
   dup2(report_w, HL_REPORT_FD);
-  if (cfg->limit_bytes) {
-    struct rlimit rl = {(rlim_t)cfg->limit_bytes, (rlim_t)cfg->limit_bytes};
+  if (cfg->limit.mode == HL_LIMIT_CGROUP && hl_cgroup_join(cg) != 0) {
+    static const char msg[] = "heaplab: child: cannot join the cgroup\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    _exit(127);
+  }
+  if (cfg->limit.mode == HL_LIMIT_RLIMIT) {
+    struct rlimit rl = {(rlim_t)cfg->limit.bytes, (rlim_t)cfg->limit.bytes};
     if (setrlimit(RLIMIT_DATA, &rl) != 0) {
       static const char msg[] = "heaplab: child: setrlimit(RLIMIT_DATA) failed\n";
       ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -86,7 +92,24 @@ typedef struct collect {
   size_t len, cap;
   char tail[2048]; /* stderr ring, linearised at the end */
   size_t tail_len;
+  /* the parent's RSS samples */
+  uint64_t *t_ns, *rss_bytes;
+  size_t nsamples, samples_cap;
+  uint64_t rss_peak_bytes, last_sample_ns;
 } collect_t;
+
+static void add_sample(collect_t *c, uint64_t t_ns, uint64_t rss) {
+  if (c->nsamples == c->samples_cap) {
+    size_t cap = c->samples_cap ? c->samples_cap * 2 : 1024;
+    uint64_t *t = realloc(c->t_ns, cap * sizeof *t), *r = t ? realloc(c->rss_bytes, cap * sizeof *r) : NULL;
+    if (t) c->t_ns = t;
+    if (!t || !r) return;
+    c->rss_bytes = r;
+    c->samples_cap = cap;
+  }
+  c->t_ns[c->nsamples] = t_ns;
+  c->rss_bytes[c->nsamples++] = rss;
+}
 
 static void keep_tail(collect_t *c, const char *data, size_t n) {
   size_t cap = sizeof c->tail - 1;
@@ -147,7 +170,7 @@ static int drain(int fd, collect_t *c, int is_report, int forward_stderr) {
 typedef struct watch {
   pid_t pid;
   int status;
-  int reaped, timed_out, interrupted;
+  int reaped, timed_out, interrupted, limit_killed;
 } watch_t;
 
 static void kill_child(const watch_t *w) {
@@ -157,10 +180,31 @@ static void kill_child(const watch_t *w) {
 
 /* Polls the pipes and the child until it is reaped, the deadline passes or
  * the run is interrupted. */
+/* The resident set now: the watchdog's check, and a sample every
+ * sample_ms (and always the one that crossed the limit). */
+static void watch_rss(const hl_spawn_config_t *cfg, collect_t *c, watch_t *w, uint64_t now,
+                      uint64_t start_ns) {
+  uint64_t rss = hl_proc_rss_bytes(w->pid);
+  if (!rss) return; /* gone, or not yet exec'd */
+  if (rss > c->rss_peak_bytes) c->rss_peak_bytes = rss;
+  int over = cfg->limit.mode == HL_LIMIT_WATCHDOG && rss >= cfg->limit.bytes;
+  if (over || (cfg->sample_ms && now - c->last_sample_ns >= (uint64_t)cfg->sample_ms * 1000000u)) {
+    add_sample(c, now - start_ns, rss);
+    c->last_sample_ns = now;
+  }
+  if (over && !w->limit_killed && !w->timed_out && !w->interrupted) {
+    w->limit_killed = 1;
+    kill_child(w);
+  }
+}
+
 static void supervise(const hl_spawn_config_t *cfg, int report_r, int err_r, collect_t *c,
                       watch_t *w, uint64_t start_ns) {
   int fds_open[2] = {1, 1};
   uint64_t deadline = cfg->timeout_s > 0 ? start_ns + (uint64_t)(cfg->timeout_s * 1e9) : 0;
+  int watching = cfg->limit.mode == HL_LIMIT_WATCHDOG || cfg->sample_ms;
+  /* the watchdog polls every millisecond; otherwise the pipes wake us */
+  int wait_open_ms = cfg->limit.mode == HL_LIMIT_WATCHDOG ? 1 : cfg->sample_ms ? 1 : 50;
   while (!w->reaped) {
     if (cfg->interrupted && *cfg->interrupted && !w->interrupted) {
       w->interrupted = 1;
@@ -171,8 +215,9 @@ static void supervise(const hl_spawn_config_t *cfg, int report_r, int err_r, col
       w->timed_out = 1;
       kill_child(w);
     }
+    if (watching && !w->limit_killed) watch_rss(cfg, c, w, now, start_ns);
     struct pollfd p[2] = {{report_r, POLLIN, 0}, {err_r, POLLIN, 0}};
-    int wait_ms = fds_open[0] || fds_open[1] ? 50 : 5;
+    int wait_ms = fds_open[0] || fds_open[1] ? wait_open_ms : watching ? 1 : 5;
     if (fds_open[0] || fds_open[1]) {
       if (!fds_open[0]) p[0].fd = -1;
       if (!fds_open[1]) p[1].fd = -1;
@@ -239,6 +284,7 @@ static void last_line(const char *text, char *buf, size_t len) {
 
 static void classify(const hl_spawn_config_t *cfg, const watch_t *w, hl_child_result_t *r) {
   json_t *oom = hl_child_record(r, "oom"), *err = hl_child_record(r, "error");
+  json_t *thrash = hl_child_record(r, "gc-thrash");
   json_t *ok = hl_child_record(r, "result");
   char line[256];
   last_line(r->stderr_tail, line, sizeof line);
@@ -254,15 +300,32 @@ static void classify(const hl_spawn_config_t *cfg, const watch_t *w, hl_child_re
   } else if (w->timed_out) {
     r->outcome = HL_OUTCOME_TIMEOUT;
     snprintf(r->message, sizeof r->message, "killed after %g s (--timeout)", cfg->timeout_s);
+  } else if (w->limit_killed) {
+    r->outcome = HL_OUTCOME_OOM_KILL;
+    snprintf(r->message, sizeof r->message,
+             "killed by the watchdog: resident set reached the %llu-byte limit",
+             (unsigned long long)cfg->limit.bytes);
+  } else if (r->cgroup_oom_kills) {
+    r->outcome = HL_OUTCOME_OOM_KILL;
+    snprintf(r->message, sizeof r->message,
+             "killed by the cgroup's OOM killer at memory.max %llu bytes (memory.peak %llu)",
+             (unsigned long long)cfg->limit.bytes, (unsigned long long)r->cgroup_peak_bytes);
   } else if (oom) {
-    r->outcome = HL_OUTCOME_OOM;
+    r->outcome = HL_OUTCOME_OOM_ALLOC;
     snprintf(r->message, sizeof r->message, "%s",
              json_string_value(json_object_get(oom, "message")));
+  } else if (thrash) {
+    r->outcome = HL_OUTCOME_GC_THRASH;
+    snprintf(r->message, sizeof r->message, "%s",
+             json_string_value(json_object_get(thrash, "message")));
   } else if (r->signal) {
-    int limit_kill = cfg->limit_bytes && (r->signal == SIGKILL || stderr_says_oom(r->stderr_tail));
-    r->outcome = limit_kill ? HL_OUTCOME_OOM : HL_OUTCOME_CRASH;
+    int limited = cfg->limit.mode != HL_LIMIT_NONE;
+    int said_oom = stderr_says_oom(r->stderr_tail);
+    r->outcome = limited && said_oom           ? HL_OUTCOME_OOM_ALLOC
+                 : limited && r->signal == SIGKILL ? HL_OUTCOME_OOM_KILL
+                                                   : HL_OUTCOME_CRASH;
     snprintf(r->message, sizeof r->message, "%s%s (%s)%s%s",
-             limit_kill ? "killed under the memory limit by " : "",
+             r->outcome != HL_OUTCOME_CRASH ? "died under the memory limit by " : "",
              sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "signal", strsignal(r->signal),
              line[0] ? ": " : "", line);
   } else if (err) {
@@ -285,12 +348,22 @@ int hl_child_run(const hl_spawn_config_t *cfg, hl_child_result_t *out) {
   char *owned = NULL;
   char **env = child_env(cfg->preload, &owned);
   if (!env) return HL_ENOMEM;
+  hl_cgroup_t cg = {.procs_fd = -1};
+  if (cfg->limit.mode == HL_LIMIT_CGROUP) {
+    char why[512];
+    if (hl_cgroup_create(cfg->limit.cgroup_dir, cfg->limit.bytes, &cg, why, sizeof why) != 0) {
+      hl_msg("child", "%s", why);
+      free(owned);
+      free(env);
+      return HL_ESYS;
+    }
+  }
   if (pipe2(report, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) goto fail;
   uint64_t start = hl_now_ns();
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) goto fail;
-  if (pid == 0) exec_child(cfg, env, report[1], err[1], parent);
+  if (pid == 0) exec_child(cfg, &cg, env, report[1], err[1], parent);
   setpgid(pid, pid); /* also done by the child; whichever runs first wins */
   close(report[1]);
   close(err[1]);
@@ -303,11 +376,22 @@ int hl_child_run(const hl_spawn_config_t *cfg, hl_child_result_t *out) {
   out->records = parse_records(c.buf);
   free(c.buf);
   snprintf(out->stderr_tail, sizeof out->stderr_tail, "%s", c.tail);
+  out->start_mono_ns = start;
+  out->rss_peak_bytes = c.rss_peak_bytes;
+  out->sample_t_ns = c.t_ns;
+  out->sample_rss_bytes = c.rss_bytes;
+  out->nsamples = c.nsamples;
+  out->limit_killed = w.limit_killed;
+  if (cfg->limit.mode == HL_LIMIT_CGROUP) {
+    hl_cgroup_read(&cg, &out->cgroup_oom_kills, &out->cgroup_peak_bytes);
+    if (hl_cgroup_destroy(&cg) != 0) hl_msg("child", "cannot remove %s: %s", cg.path, strerror(errno));
+  }
   classify(cfg, &w, out);
   free(owned);
   free(env);
   return 0;
 fail:
+  if (cfg->limit.mode == HL_LIMIT_CGROUP) hl_cgroup_destroy(&cg);
   for (int i = 0; i < 2; i++) {
     if (report[i] >= 0) close(report[i]);
     if (err[i] >= 0) close(err[i]);
@@ -320,4 +404,8 @@ fail:
 void hl_child_result_free(hl_child_result_t *r) {
   json_decref(r->records);
   r->records = NULL;
+  free(r->sample_t_ns);
+  free(r->sample_rss_bytes);
+  r->sample_t_ns = r->sample_rss_bytes = NULL;
+  r->nsamples = 0;
 }

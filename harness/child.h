@@ -13,6 +13,8 @@
 #ifndef HL_CHILD_H
 #define HL_CHILD_H
 
+#include "limit.h"
+
 #include <jansson.h>
 #include <signal.h>
 #include <stddef.h>
@@ -22,12 +24,21 @@
 /* Worker exit statuses (besides 0). */
 #define HL_WORKER_EXIT_ERROR 1
 #define HL_WORKER_EXIT_OOM 3
+#define HL_WORKER_EXIT_THRASH 4
 
+/* How a child ended. oom-alloc: an allocation failed inside it (the
+ * backend returned NULL, or the process died saying it was out of memory);
+ * oom-kill: the memory limit killed it (watchdog, cgroup OOM killer, or a
+ * SIGKILL under a limit); gc-thrash: a collector spent over half the CPU
+ * collecting for a sustained window and the worker stopped itself (the
+ * GOMEMLIMIT death spiral, reported instead of waited out). */
 #define HL_OUTCOMES(X)                                                                             \
   X(OK, "ok")                                                                                      \
-  X(OOM, "oom")                                                                                    \
+  X(OOM_ALLOC, "oom-alloc")                                                                        \
+  X(OOM_KILL, "oom-kill")                                                                          \
   X(CRASH, "crash")                                                                                \
   X(TIMEOUT, "timeout")                                                                            \
+  X(GC_THRASH, "gc-thrash")                                                                        \
   X(ERROR, "error")
 
 typedef enum {
@@ -42,7 +53,8 @@ const char *hl_outcome_name(hl_outcome_t outcome);
 typedef struct hl_spawn_config {
   char *const *argv;                  /* argv[0]: the program to exec */
   const char *preload;                /* LD_PRELOAD for the child; NULL removes it */
-  uint64_t limit_bytes;               /* RLIMIT_DATA; 0: none */
+  hl_limit_t limit;                   /* memory limit (limit.h); mode NONE: none */
+  uint32_t sample_ms;                 /* record the child's RSS this often; 0: never */
   double timeout_s;                   /* 0: none */
   int forward_stderr;                 /* copy the child's stderr to ours as it comes */
   volatile sig_atomic_t *interrupted; /* polled; when set the child is killed */
@@ -56,6 +68,15 @@ typedef struct hl_child_result {
   json_t *records;        /* array of the child's records, in order */
   char stderr_tail[2048]; /* last bytes the child wrote to stderr */
   char message[512];      /* what happened, for people: "SIGSEGV (Segmentation fault)" */
+  /* Resident set as the parent saw it (watchdog or sample_ms): the peak,
+   * and samples (time since start, bytes), the last one taken just before
+   * the child ended or was killed. */
+  uint64_t start_mono_ns; /* CLOCK_MONOTONIC at the fork */
+  uint64_t rss_peak_bytes;
+  uint64_t *sample_t_ns, *sample_rss_bytes;
+  size_t nsamples;
+  uint64_t cgroup_peak_bytes, cgroup_oom_kills; /* cgroup mode */
+  int limit_killed;                             /* the watchdog killed it */
 } hl_child_result_t;
 
 /* Runs the child to its end. Returns 0 whatever the child did (the outcome

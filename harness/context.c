@@ -155,8 +155,12 @@ json_t *hl_context_options(const hl_run_options_t *o, json_t *workloads, json_t 
   }
   if (opts && o->limit_bytes) {
     json_object_set_new(opts, "limit_bytes", json_integer((json_int_t)o->limit_bytes));
-    json_object_set_new(opts, "limit_mode", json_string("rlimit"));
+    json_object_set_new(opts, "limit_mode", json_string(hl_limit_mode_name(o->limit_mode)));
+    if (o->cgroup_dir) json_object_set_new(opts, "cgroup", json_string(o->cgroup_dir));
   }
+  if (opts && o->sample_ms) json_object_set_new(opts, "sample_ms", json_integer(o->sample_ms));
+  if (opts && o->thrash_window_s > 0)
+    json_object_set_new(opts, "thrash_window_s", json_real(o->thrash_window_s));
   return opts;
 }
 

@@ -1,6 +1,7 @@
 /* GC timeline and gctrace lines (gc_timeline.h). */
 #include "gc_timeline.h"
 
+#include "child.h"
 #include "error.h"
 
 #include <stdlib.h>
@@ -13,13 +14,26 @@ int hl_gc_timeline_init(hl_gc_timeline_t *t, size_t capacity, int trace_fd) {
   if (!t->kept) return HL_ENOMEM;
   t->capacity = capacity;
   t->trace_fd = trace_fd;
+  t->stream_fd = -1;
   atomic_store(&t->recording, 1);
   return 0;
 }
 
 void hl_gc_timeline_free(hl_gc_timeline_t *t) {
   free(t->kept);
+  free(t->ring_end_ns);
+  free(t->ring_cpu_ns);
   t->kept = NULL;
+  t->ring_end_ns = t->ring_cpu_ns = NULL;
+}
+
+int hl_gc_timeline_stream(hl_gc_timeline_t *t, int fd, uint64_t window_ns) {
+  t->stream_fd = fd;
+  t->thrash_window_ns = window_ns;
+  if (!window_ns) return 0;
+  t->ring_end_ns = calloc(HL_GC_THRASH_RING, sizeof *t->ring_end_ns);
+  t->ring_cpu_ns = calloc(HL_GC_THRASH_RING, sizeof *t->ring_cpu_ns);
+  return t->ring_end_ns && t->ring_cpu_ns ? 0 : HL_ENOMEM;
 }
 
 static void write_all(int fd, const char *buf, size_t len) {
@@ -30,6 +44,9 @@ static void write_all(int fd, const char *buf, size_t len) {
     len -= (size_t)w;
   }
 }
+
+static void stream_cycle(const hl_gc_timeline_t *t, const hl_gc_cycle_t *c);
+static void check_thrash(hl_gc_timeline_t *t, const hl_gc_cycle_t *c);
 
 /* Runs inside the collector with the world stopped: copies only. */
 void hl_gc_timeline_record(void *ctx, const hl_gc_cycle_t *cycle) {
@@ -44,6 +61,8 @@ void hl_gc_timeline_record(void *ctx, const hl_gc_cycle_t *cycle) {
     char line[512];
     write_all(t->trace_fd, line, hl_gctrace_format(cycle, line, sizeof line));
   }
+  if (t->stream_fd >= 0) stream_cycle(t, cycle);
+  if (t->thrash_window_ns) check_thrash(t, cycle);
 }
 
 void hl_gc_timeline_stop(hl_gc_timeline_t *t) {
@@ -195,4 +214,89 @@ size_t hl_gctrace_format(const hl_gc_cycle_t *c, char *buf, size_t len) {
   put_str(&l, "\n");
   buf[l.len] = '\0';
   return l.len;
+}
+
+/* ---- streaming and gc-thrash (heaplab oom) ------------------------------------ */
+
+static uint64_t cycle_cpu_ns(const hl_gc_cycle_t *c) {
+  uint64_t cpu = 0;
+  for (int i = 0; i < 5; i++)
+    cpu += c->cpu_ns[i];
+  return cpu;
+}
+
+static void put_field(line_t *l, const char *key, uint64_t v) {
+  put_str(l, ",\"");
+  put_str(l, key);
+  put_str(l, "\":");
+  put_u64(l, v);
+}
+
+/* One "gc" record, built without stdio or heap, sent in one write (well
+ * under PIPE_BUF, so records of several threads never interleave). */
+static void stream_cycle(const hl_gc_timeline_t *t, const hl_gc_cycle_t *c) {
+  char buf[512];
+  line_t l = {buf, 0, sizeof buf - 1};
+  put_str(&l, "{\"type\":\"gc\"");
+  put_field(&l, "num", c->num);
+  put_field(&l, "start_ns", c->start_ns);
+  put_field(&l, "pause_ns", c->pause_ns);
+  put_field(&l, "cpu_ns", cycle_cpu_ns(c));
+#define HL_X(f) put_field(&l, #f, c->f);
+  HL_GC_CYCLE_HEAP_FIELDS(HL_X)
+#undef HL_X
+  put_field(&l, "gc_cpu_permille", (uint64_t)(c->gc_cpu_fraction * 1000));
+  put_field(&l, "procs", c->procs);
+  put_field(&l, "forced", c->forced);
+  put_field(&l, "limiter_on", c->limiter_on);
+  put_str(&l, "}\n");
+  write_all(t->stream_fd, buf, l.len);
+}
+
+/* The GC's share of the CPU over the last window, from the ring of recent
+ * cycles; a cycle straddling the window's start counts in part. */
+static double window_share(hl_gc_timeline_t *t, uint64_t now_ns, unsigned procs) {
+  uint64_t from = now_ns > t->thrash_window_ns ? now_ns - t->thrash_window_ns : 0;
+  uint64_t cpu = 0;
+  for (size_t k = 0; k < t->ring_len; k++) {
+    size_t i = (t->ring_head + HL_GC_THRASH_RING - 1 - k) % HL_GC_THRASH_RING;
+    if (t->ring_end_ns[i] <= from) {
+      t->ring_len = k; /* older ones will never count again */
+      break;
+    }
+    cpu += t->ring_cpu_ns[i];
+  }
+  return (double)cpu / ((double)t->thrash_window_ns * (procs ? procs : 1));
+}
+
+static void check_thrash(hl_gc_timeline_t *t, const hl_gc_cycle_t *c) {
+  uint64_t end = c->start_ns + c->pause_ns;
+  t->ring_end_ns[t->ring_head] = end;
+  t->ring_cpu_ns[t->ring_head] = cycle_cpu_ns(c);
+  t->ring_head = (t->ring_head + 1) % HL_GC_THRASH_RING;
+  if (t->ring_len < HL_GC_THRASH_RING) t->ring_len++;
+  if (end < t->thrash_window_ns && !c->limiter_on) return; /* not a whole window yet */
+  double share = window_share(t, end, c->procs);
+  if (share <= 0.5 && !c->limiter_on) return;
+  char buf[384];
+  line_t l = {buf, 0, sizeof buf - 1};
+  put_str(&l, "{\"type\":\"gc-thrash\",\"message\":\"");
+  if (c->limiter_on) {
+    put_str(&l, "the GC CPU limiter turned on at cycle ");
+    put_u64(&l, c->num);
+    put_str(&l, ": the collector took over half the CPU for a sustained window\"");
+  } else {
+    put_str(&l, "the collector used ");
+    put_u64(&l, (uint64_t)(share * 100));
+    put_str(&l, "% of the CPU over the last ");
+    put_u64(&l, t->thrash_window_ns / 1000000);
+    put_str(&l, " ms, at cycle ");
+    put_u64(&l, c->num);
+    put_str(&l, "\"");
+  }
+  put_field(&l, "num_gc", c->num);
+  put_field(&l, "window_gc_cpu_permille", (uint64_t)(share * 1000));
+  put_str(&l, "}\n");
+  write_all(t->stream_fd >= 0 ? t->stream_fd : HL_REPORT_FD, buf, l.len);
+  _exit(HL_WORKER_EXIT_THRASH);
 }

@@ -45,11 +45,28 @@ typedef struct hl_gc_timeline {
   uint64_t heap_peak_bytes; /* largest heap_end_bytes */
   atomic_int recording;     /* 0: cycles are ignored (after hl_gc_timeline_stop) */
   int trace_fd;             /* --gctrace: where lines go; -1 none */
+  /* Streaming (heaplab oom): each cycle also goes to stream_fd at once as a
+   * "gc" record, so the parent has it even if the worker is killed; -1 none. */
+  int stream_fd;
+  /* gc-thrash: the GC's CPU over the last thrash_window_ns (0: off), from a
+   * ring of the recent cycles' ends and CPU times. */
+  uint64_t thrash_window_ns;
+  uint64_t *ring_end_ns, *ring_cpu_ns;
+  size_t ring_head, ring_len;
 } hl_gc_timeline_t;
+
+#define HL_GC_THRASH_RING 65536
 
 /* Allocates room for `capacity` cycles and starts recording. trace_fd < 0:
  * no gctrace lines. Returns 0 or HL_ENOMEM. */
 int hl_gc_timeline_init(hl_gc_timeline_t *t, size_t capacity, int trace_fd);
+/* Streams every cycle to fd as a "gc" record, and with window_ns > 0 ends
+ * the process (a "gc-thrash" record, exit HL_WORKER_EXIT_THRASH) once the
+ * collector used over half the CPU over the last window_ns, or its CPU
+ * limiter turned on (Go's limiter fills only while the GC takes more than
+ * half the CPU, for a bucket's worth of one CPU-second per CPU). Before
+ * the run starts; 0 or HL_ENOMEM. */
+int hl_gc_timeline_stream(hl_gc_timeline_t *t, int fd, uint64_t window_ns);
 void hl_gc_timeline_free(hl_gc_timeline_t *t);
 /* The hl_gc_cycle_fn: ctx is the timeline. */
 void hl_gc_timeline_record(void *ctx, const hl_gc_cycle_t *cycle);

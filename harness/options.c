@@ -31,6 +31,10 @@ enum {
   OPT_QUICK,
   OPT_TIMEOUT,
   OPT_LIMIT,
+  OPT_LIMIT_MODE,
+  OPT_CGROUP,
+  OPT_SAMPLE_MS,
+  OPT_THRASH_WINDOW,
   OPT_REP_INDEX,
 };
 
@@ -71,8 +75,20 @@ static const opt_def_t defs[] = {
      "small default parameters: a whole comparison in well under a minute"},
     {"timeout", OPT_TIMEOUT, 1, "SEC",
      "a cell running longer is killed and reported as timeout (default 600)"},
-    {"limit", OPT_LIMIT, 1, "SIZE",
-     "memory limit per cell (RLIMIT_DATA: committed private memory)"},
+    {"limit", OPT_LIMIT, 1, "SIZE", "memory limit per cell (see --limit-mode)"},
+    {"limit-mode", OPT_LIMIT_MODE, 1, "cgroup|rlimit|watchdog",
+     "how --limit holds: a child cgroup of --cgroup DIR (memory.max), RLIMIT_DATA (allocation "
+     "fails), or the parent killing the worker when its RSS reaches the limit (default: cgroup "
+     "with --cgroup, else watchdog)"},
+    {"cgroup", OPT_CGROUP, 1, "DIR",
+     "a writable cgroup v2 directory with the memory controller on for its children; "
+     "heaplab makes (and removes) one child group per worker in it"},
+    {"sample-ms", OPT_SAMPLE_MS, 1, "MS",
+     "record a timeline (RSS, heap, GC) every MS milliseconds into the results (default 0: "
+     "none)"},
+    {"thrash-window", OPT_THRASH_WINDOW, 1, "SEC",
+     "end a collector's cell as gc-thrash once it spent over half the CPU collecting for SEC "
+     "seconds (default 0: never)"},
     {"output", OPT_OUTPUT, 1, "FILE.json", "write results here (temporary file + rename)"},
     {"help", OPT_HELP, 0, NULL, "this text"},
     {"rep-index", OPT_REP_INDEX, 1, "I", NULL},
@@ -265,6 +281,16 @@ static int apply(int id, const char *name, const char *v, hl_run_options_t *o) {
                  "expected a size such as 64M, 1G or 512MiB (units B K M G T KiB MiB GiB TiB KB MB "
                  "GB TB)");
     return 0;
+  case OPT_LIMIT_MODE:
+    return hl_limit_mode_parse(v, &o->limit_mode)
+               ? bad(name, v, "expected cgroup, rlimit or watchdog")
+               : 0;
+  case OPT_CGROUP: o->cgroup_dir = v; return 0;
+  case OPT_SAMPLE_MS:
+    if ((rc = parse_unsigned(name, v, 0, 60000, &u)) == 0) o->sample_ms = (unsigned)u;
+    return rc;
+  case OPT_THRASH_WINDOW:
+    return hl_parse_seconds(v, &o->thrash_window_s) ? bad(name, v, "expected seconds > 0") : 0;
   default: return HL_EINVAL;
   }
 }
@@ -292,6 +318,32 @@ static int apply_env(const int *given, hl_run_options_t *o) {
     int rc = apply(env_defaults[i].id, env_defaults[i].var, v, o);
     if (rc) return rc;
     *source_of(env_defaults[i].id, o) = env_defaults[i].var;
+  }
+  return 0;
+}
+
+/* The limit's mode: as given, else cgroup when --cgroup names a usable
+ * directory, else the watchdog. The worker sees the mode it was given. */
+static int resolve_limit(hl_run_options_t *o) {
+  if (!o->limit_bytes) {
+    if (o->limit_mode != HL_LIMIT_NONE || o->cgroup_dir) {
+      hl_msg("run", "--limit-mode and --cgroup need --limit SIZE");
+      return HL_EINVAL;
+    }
+    return 0;
+  }
+  if (o->limit_mode == HL_LIMIT_NONE)
+    o->limit_mode = o->cgroup_dir ? HL_LIMIT_CGROUP : HL_LIMIT_WATCHDOG;
+  if (o->limit_mode != HL_LIMIT_CGROUP) return 0;
+  if (!o->cgroup_dir) {
+    hl_msg("run", "--limit-mode cgroup needs --cgroup DIR (a cgroup v2 directory heaplab may "
+                  "make child groups in)");
+    return HL_EINVAL;
+  }
+  char why[512];
+  if (hl_cgroup_usable(o->cgroup_dir, why, sizeof why) != 0) {
+    hl_msg("run", "--cgroup %s: %s", o->cgroup_dir, why);
+    return HL_EINVAL;
   }
   return 0;
 }
@@ -340,5 +392,6 @@ int hl_run_options_parse(int argc, char **argv, hl_run_options_t *o) {
     hl_msg("run", "unexpected argument '%s' (see heaplab run --help)", argv[optind]);
     return HL_EINVAL;
   }
-  return apply_env(given, o);
+  if ((rc = apply_env(given, o)) != 0) return rc;
+  return resolve_limit(o);
 }

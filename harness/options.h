@@ -5,6 +5,7 @@
 #ifndef HL_OPTIONS_H
 #define HL_OPTIONS_H
 
+#include "limit.h"
 #include "mutator.h"
 #include "pacer.h"
 #include "topology.h"
@@ -43,7 +44,11 @@ typedef struct hl_run_options {
   uint64_t seed;
   int quick;
   double timeout_s;     /* per cell */
-  uint64_t limit_bytes; /* RLIMIT_DATA per cell; 0 = none */
+  uint64_t limit_bytes; /* memory limit per cell (limit.h); 0 = none */
+  hl_limit_mode_t limit_mode; /* HL_LIMIT_NONE until resolved by hl_run_options_parse */
+  const char *cgroup_dir;     /* --cgroup DIR, or NULL */
+  unsigned sample_ms;         /* timeline samples this often (RSS, heap); 0: none */
+  double thrash_window_s;     /* report gc-thrash after a window this long; 0: never */
   const char *output;   /* results file, or NULL */
   unsigned rep_index;   /* worker only: which repetition this is */
 } hl_run_options_t;

@@ -320,6 +320,8 @@ static void worker_argv(const run_t *r, const cell_t *c, unsigned rep, argv_buil
   arg(a, "--seed=%s", num);
   snprintf(num, sizeof num, "%u", rep);
   arg(a, "--rep-index=%s", num);
+  if (r->o.sample_ms) arg(a, "--sample-ms=%u", r->o.sample_ms);
+  if (r->o.thrash_window_s > 0) arg(a, "--thrash-window=%g", r->o.thrash_window_s);
 }
 
 static json_t *params_json(const cell_t *c) {
@@ -369,12 +371,71 @@ static json_t *normalise_row(const run_t *r, const cell_t *c, size_t family, uns
   return e;
 }
 
+/* ---- timelines (heaplab oom, --sample-ms) ---------------------------------- */
+
+static json_t *u64_array(const uint64_t *v, size_t n) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(a, json_integer((json_int_t)v[i]));
+  return a;
+}
+
+/* What the parent and the worker recorded while the worker ran, into the
+ * row: the parent's RSS samples (rss_timeline: t_ns since the start, and
+ * rss_bytes), the worker's own samples (samples: t_ns since the start, RSS
+ * and heap figures), the collector's cycles as streamed (gc_cycles, when
+ * the worker died before it could report them), and how the run ended in
+ * time (end_s) and memory (rss_peak_bytes from the parent's view when the
+ * worker could not say; cgroup_peak_bytes). Rows of workers that died keep
+ * everything up to the last record that reached the pipe. */
+static void add_timeline(json_t *row, const hl_child_result_t *res) {
+  if (res->nsamples) {
+    uint64_t *t = res->sample_t_ns;
+    json_object_set_new(row, "rss_timeline",
+                        json_pack("{s:o, s:o}", "t_ns", u64_array(t, res->nsamples), "rss_bytes",
+                                  u64_array(res->sample_rss_bytes, res->nsamples)));
+  }
+  json_t *samples = json_array(), *cycles = json_array();
+  size_t i;
+  json_t *rec;
+  json_array_foreach(res->records, i, rec) {
+    const char *type = json_string_value(json_object_get(rec, "type"));
+    if (type && !strcmp(type, "sample")) {
+      json_t *s = json_deep_copy(rec);
+      json_int_t mono = json_integer_value(json_object_get(rec, "mono_ns"));
+      json_object_del(s, "type");
+      json_object_del(s, "mono_ns");
+      json_object_set_new(s, "t_ns", json_integer(mono - (json_int_t)res->start_mono_ns));
+      json_array_append_new(samples, s);
+    } else if (type && !strcmp(type, "gc")) {
+      json_t *g = json_deep_copy(rec);
+      json_object_del(g, "type");
+      json_array_append_new(cycles, g);
+    }
+  }
+  if (json_array_size(samples)) json_object_set(row, "samples", samples);
+  if (json_array_size(cycles) && !json_object_get(row, "gc_cycles")) {
+    json_object_set(row, "gc_cycles", cycles);
+    json_object_set_new(row, "num_gc", json_integer((json_int_t)json_array_size(cycles)));
+  }
+  json_decref(samples);
+  json_decref(cycles);
+  json_object_set_new(row, "end_s", json_real(res->elapsed_s));
+  if (res->rss_peak_bytes && !json_object_get(row, "rss_peak_bytes"))
+    json_object_set_new(row, "rss_peak_bytes", json_integer((json_int_t)res->rss_peak_bytes));
+  if (res->cgroup_peak_bytes)
+    json_object_set_new(row, "cgroup_peak_bytes", json_integer((json_int_t)res->cgroup_peak_bytes));
+}
+
 static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep) {
   argv_builder_t a;
   worker_argv(r, c, rep, &a);
   hl_spawn_config_t cfg = {.argv = a.argv,
                            .preload = hl_backend_preload(c->b),
-                           .limit_bytes = r->o.limit_bytes,
+                           .limit = {.mode = r->o.limit_mode,
+                                     .bytes = r->o.limit_bytes,
+                                     .cgroup_dir = r->o.cgroup_dir},
+                           .sample_ms = r->o.sample_ms,
                            .timeout_s = r->o.timeout_s,
                            .forward_stderr = r->o.gctrace,
                            .interrupted = &interrupted};
@@ -387,8 +448,9 @@ static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep) {
   }
   json_t *result = res.records ? hl_child_record(&res, "result") : NULL;
   json_t *row = result && res.outcome == HL_OUTCOME_OK
-                    ? json_incref(json_object_get(result, "entry"))
+                    ? json_deep_copy(json_object_get(result, "entry"))
                     : failed_row(&res);
+  if (row && (r->o.sample_ms || r->o.limit_bytes)) add_timeline(row, &res);
   if (result && !json_object_get(r->context, "library_build_type")) {
     json_t *gbc = json_object_get(result, "gb_context");
     json_t *bt = json_object_get(gbc, "library_build_type");

@@ -38,6 +38,7 @@
 #include "gc_timeline.h"
 #include "options.h"
 #include "results.h"
+#include "sampler.h"
 #include "topology.h"
 #include "util.h"
 #include "workload.h"
@@ -447,6 +448,12 @@ int hl_worker_main(int argc, char **argv) {
     rc = send_error("worker", "out of memory");
     goto done;
   }
+  if (wk.timeline.kept && (o.sample_ms || o.thrash_window_s > 0) &&
+      hl_gc_timeline_stream(&wk.timeline, o.sample_ms ? HL_REPORT_FD : -1,
+                            (uint64_t)(o.thrash_window_s * 1e9)) != 0) {
+    rc = send_error("worker", "out of memory");
+    goto done;
+  }
   if ((rc = start_backend(wk.b, &o, wk.timeline.kept ? &wk.timeline : NULL, &wk.info)) != 0)
     goto done;
   char why[256];
@@ -454,7 +461,16 @@ int hl_worker_main(int argc, char **argv) {
     rc = send_error("benchmark", "cannot register");
     goto done;
   }
+  /* The timeline sampler runs beside the workload from setup to teardown
+   * and is stopped before the (large) result record is written. */
+  hl_sampler_t sampler = {0};
+  if (o.sample_ms &&
+      hl_sampler_start(&sampler, wk.b, (uint64_t)o.sample_ms * 1000000u, HL_REPORT_FD) != 0) {
+    rc = send_error("worker", "cannot start the timeline sampler");
+    goto done;
+  }
   char *text = hl_gb_run_json(why, sizeof why);
+  hl_sampler_stop(&sampler);
   if (!text) {
     rc = send_error("benchmark", why);
     goto done;

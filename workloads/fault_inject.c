@@ -10,7 +10,8 @@
  *   oom    allocates 1 MiB objects, writing every page and keeping them all,
  *          until the backend refuses (allocation failure) or the process is
  *          killed. Refuses to start without a finite RLIMIT_DATA (heaplab run
- *          --limit), so it can never push the machine itself out of memory.
+ *          --limit SIZE --limit-mode rlimit), so it can never push the
+ *          machine itself out of memory.
  * Users run it to check that heaplab's outcome classification works on
  * their machine before trusting an OOM experiment. */
 #include "workload.h"
@@ -57,7 +58,7 @@ static int fi_setup(hl_wl_thread_t *t) {
   if (t->param[P_KIND] != KIND_OOM) return 0;
   struct rlimit rl;
   if (getrlimit(RLIMIT_DATA, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-    return hl_wl_fail(t, "kind=oom needs a memory limit (heaplab run --limit SIZE)");
+    return hl_wl_fail(t, "kind=oom needs a memory limit (heaplab run --limit SIZE --limit-mode rlimit)");
   return 0;
 }
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Outcome classification: a cell that crashes, aborts, hangs or runs out of
-# memory under RLIMIT_DATA is reported as such, the other cells are not
+# memory (allocation failing under RLIMIT_DATA: oom-alloc; killed by the
+# RSS watchdog: oom-kill) is reported as such, the other cells are not
 # disturbed, the parent exits normally (status 1: some cell not ok) and the
 # results file is complete and valid.
 . "$(dirname "$0")/lib.sh"
 
 O="$T/faults.json"
 expect_exit 1 "$HEAPLAB" run -w fault-inject -b glibc -p kind=none,crash,abort,hang,oom \
-  -p after=100 --limit 256M --timeout 3 --reps 2 -o "$O"
+  -p after=100 --limit 256M --limit-mode rlimit --timeout 3 --reps 2 -o "$O"
 expect_py "len(rows) == 10" "$O"
 outcome() { py "sorted(set(r['outcome'] for r in rows if r['params']['kind'] == '$1'))" "$O"; }
 checks=$((checks + 5))
@@ -15,7 +16,7 @@ checks=$((checks + 5))
 [[ $(outcome crash) == "['crash']" ]] || fail "kind=crash: $(outcome crash)"
 [[ $(outcome abort) == "['crash']" ]] || fail "kind=abort: $(outcome abort)"
 [[ $(outcome hang) == "['timeout']" ]] || fail "kind=hang: $(outcome hang)"
-[[ $(outcome oom) == "['oom']" ]] || fail "kind=oom: $(outcome oom)"
+[[ $(outcome oom) == "['oom-alloc']" ]] || fail "kind=oom: $(outcome oom)"
 expect_py "all(r['signal'] == 'SEGV' for r in rows if r['params']['kind'] == 'crash')" "$O"
 expect_py "all(r['signal'] == 'ABRT' for r in rows if r['params']['kind'] == 'abort')" "$O"
 expect_py "all('allocation of 1048576 bytes failed at site hogMemory' in r['error_message'] for r in rows if r['params']['kind'] == 'oom')" "$O"
@@ -32,11 +33,34 @@ checks=$((checks + 1))
 
 # A real workload whose live set does not fit the limit, on every backend.
 O="$T/limit.json"
-expect_exit 1 "$HEAPLAB" run -w steady-service -p live=512M -p churn=1M --limit 96M --reps 1 \
-  --timeout 60 -o "$O"
-expect_py "len(rows) >= 1 and all(r['outcome'] == 'oom' for r in rows)" "$O"
+expect_exit 1 "$HEAPLAB" run -w steady-service -p live=512M -p churn=1M --limit 96M \
+  --limit-mode rlimit --reps 1 --timeout 60 -o "$O"
+expect_py "len(rows) >= 1 and all(r['outcome'] == 'oom-alloc' for r in rows)" "$O"
 expect_py "all('allocation of 1024 bytes failed at site buildLiveSet' in r['error_message'] for r in rows)" "$O"
 expect_py "d['context']['options']['limit_bytes'] == 96 << 20" "$O"
+expect_py "d['context']['options']['limit_mode'] == 'rlimit'" "$O"
+
+# The same under the RSS watchdog (the default mode): killed at the limit
+# (oom-kill), with the parent's RSS samples up to the kill in the row.
+O="$T/watchdog.json"
+expect_exit 1 "$HEAPLAB" run -w steady-service -p live=512M -p churn=1M --limit 96M --reps 1 \
+  --timeout 60 -o "$O"
+expect_py "len(rows) >= 1 and all(r['outcome'] == 'oom-kill' for r in rows)" "$O"
+expect_py "all('killed by the watchdog' in r['error_message'] for r in rows)" "$O"
+expect_py "all(r['rss_timeline']['rss_bytes'][-1] >= 96 << 20 for r in rows)" "$O"
+expect_py "all(len(r['rss_timeline']['t_ns']) >= 1 and r['end_s'] > 0 for r in rows)" "$O"
+expect_py "d['context']['options']['limit_mode'] == 'watchdog'" "$O"
+
+# A collector held under a soft limit below its live set collects back to
+# back; with --thrash-window the cell ends as gc-thrash instead of hanging
+# on, and its streamed cycles and samples are in the row.
+O="$T/thrash.json"
+expect_exit 1 "$HEAPLAB" run -w steady-service -b span-gc -p live=32M -p churn=64G --gogc off \
+  --memlimit 16MiB --thrash-window 1 --sample-ms 20 --reps 1 --timeout 60 -o "$O"
+expect_py "rows[0]['outcome'] == 'gc-thrash'" "$O"
+expect_py "'of the CPU over the last 1000 ms' in rows[0]['error_message'] or 'limiter' in rows[0]['error_message']" "$O"
+expect_py "rows[0]['num_gc'] == len(rows[0]['gc_cycles']) > 10 and len(rows[0]['samples']) >= 2" "$O"
+expect_py "d['context']['options']['thrash_window_s'] == 1" "$O"
 
 # kind=oom refuses to run without a limit instead of exhausting the machine.
 expect_exit 1 "$HEAPLAB" run -w fault-inject -b glibc -p kind=oom --reps 1 -o "$T/nolimit.json"
