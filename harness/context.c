@@ -158,6 +158,23 @@ json_t *hl_context_options(const hl_run_options_t *o, json_t *workloads, json_t 
     json_object_set_new(opts, "limit_mode", json_string(hl_limit_mode_name(o->limit_mode)));
     if (o->cgroup_dir) json_object_set_new(opts, "cgroup", json_string(o->cgroup_dir));
   }
+  if (opts && (o->ngogc > 1 || o->nmemlimit > 1 || o->nescape > 1)) { /* swept knobs */
+    json_t *g = json_array(), *m = json_array(), *e = json_array();
+    char v[32];
+    for (size_t i = 0; i < o->ngogc; i++) {
+      hl_gogc_format(o->gogc_values[i], v, sizeof v);
+      json_array_append_new(g, json_string(v));
+    }
+    for (size_t i = 0; i < o->nmemlimit; i++) {
+      hl_memlimit_format(o->memlimit_values[i], v, sizeof v);
+      json_array_append_new(m, json_string(v));
+    }
+    for (size_t i = 0; i < o->nescape; i++)
+      json_array_append_new(e, json_string(o->escape_values[i] == HL_ESCAPE_ON ? "on" : "off"));
+    json_object_set_new(opts, "gogc_values", g);
+    json_object_set_new(opts, "memlimit_values", m);
+    json_object_set_new(opts, "escape_values", e);
+  }
   if (opts && o->sample_ms) json_object_set_new(opts, "sample_ms", json_integer(o->sample_ms));
   if (opts && o->thrash_window_s > 0)
     json_object_set_new(opts, "thrash_window_s", json_real(o->thrash_window_s));

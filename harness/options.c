@@ -60,12 +60,14 @@ static const opt_def_t defs[] = {
      "bind worker threads to CPUs with hwloc (default none)"},
     {"counters", OPT_COUNTERS, 1, "LIST|default|none",
      "libpfm4 events to count (default: dTLB and LLC misses, instructions, cycles, page faults)"},
-    {"escape", OPT_ESCAPE, 1, "on|off",
+    {"escape", OPT_ESCAPE, 1, "on|off[,..]",
      "on: non-escaping sites use the frame's stack region, as Go does (default); off: the heap"},
-    {"gogc", OPT_GOGC, 1, "N|off", "GC percent for collectors (default: $HEAPLAB_GOGC, else 100)"},
-    {"memlimit", OPT_MEMLIMIT, 1, "SIZE|off",
+    {"gogc", OPT_GOGC, 1, "N|off[,..]",
+     "GC percent for collectors (default: $HEAPLAB_GOGC, else 100)"},
+    {"memlimit", OPT_MEMLIMIT, 1, "SIZE|off[,..]",
      "soft memory limit for collectors that have one, GOMEMLIMIT syntax: 512MiB, 2GB "
-     "(default: $HEAPLAB_MEMLIMIT, else off)"},
+     "(default: $HEAPLAB_MEMLIMIT, else off); several values of --escape, --gogc or "
+     "--memlimit sweep them like -p values"},
     {"gctrace", OPT_GCTRACE, 0, NULL,
      "one line per collection to stderr, in Go's GODEBUG=gctrace=1 format"},
     {"pacer-model", OPT_PACER_MODEL, 1, "go122|go119",
@@ -219,6 +221,62 @@ static int parse_counters(const char *value, hl_run_options_t *o) {
   return rc;
 }
 
+/* One value of --escape, --gogc or --memlimit, appended to its list. */
+static int parse_knob(int id, const char *name, const char *v, hl_run_options_t *o) {
+  if (id == OPT_ESCAPE) {
+    hl_escape_mode_t e;
+    if (strcmp(v, "on") == 0)
+      e = HL_ESCAPE_ON;
+    else if (strcmp(v, "off") == 0)
+      e = HL_ESCAPE_OFF;
+    else
+      return bad(name, v, "expected on or off");
+    if (o->nescape == 2) return bad(name, v, "on and off at most once each");
+    o->escape_values[o->nescape++] = e;
+    return 0;
+  }
+  size_t *n = id == OPT_GOGC ? &o->ngogc : &o->nmemlimit;
+  if (*n == HL_MAX_KNOB_VALUES) return bad(name, v, "too many values");
+  if (id == OPT_GOGC) {
+    uint64_t u;
+    if (strcmp(v, "off") == 0)
+      u = (uint64_t)-1;
+    else if (hl_parse_count(v, 1, 100000, &u) != 0)
+      return bad(name, v, "expected a percentage from 1 to 100000, or off");
+    o->gogc_values[(*n)++] = u == (uint64_t)-1 ? HL_GC_OFF : (int)u;
+    return 0;
+  }
+  int rc = hl_parse_memlimit(v, &o->memlimit_values[*n]);
+  if (rc == HL_ERANGE) return bad(name, v, "too large: at most 9223372036854775807 bytes");
+  if (rc)
+    return bad(name, v,
+               "expected a byte count such as 512MiB or 2GB (units B KiB MiB GiB TiB KB MB GB "
+               "TB), or off");
+  (*n)++;
+  return 0;
+}
+
+/* A comma-separated list of knob values; a later option replaces an
+ * earlier one (as an environment default is replaced by the option). */
+static int parse_knob_list(int id, const char *name, const char *v, hl_run_options_t *o) {
+  if (id == OPT_ESCAPE) o->nescape = 0;
+  if (id == OPT_GOGC) o->ngogc = 0;
+  if (id == OPT_MEMLIMIT) o->nmemlimit = 0;
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", v);
+  char *save = NULL;
+  int any = 0;
+  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), any = 1) {
+    int rc = parse_knob(id, name, tok, o);
+    if (rc) return rc;
+  }
+  if (!any) return parse_knob(id, name, v, o); /* "" gets the value's own message */
+  if (o->nescape) o->escape = o->escape_values[0];
+  if (o->ngogc) o->gogc = o->gogc_values[0];
+  if (o->nmemlimit) o->memlimit_bytes = o->memlimit_values[0];
+  return 0;
+}
+
 static int apply(int id, const char *name, const char *v, hl_run_options_t *o) {
   uint64_t u;
   int rc = 0;
@@ -242,30 +300,8 @@ static int apply(int id, const char *name, const char *v, hl_run_options_t *o) {
   case OPT_PIN:
     return hl_pin_parse(v, &o->pin) ? bad(name, v, "expected none, compact or scatter") : 0;
   case OPT_ESCAPE:
-    if (strcmp(v, "on") == 0)
-      o->escape = HL_ESCAPE_ON;
-    else if (strcmp(v, "off") == 0)
-      o->escape = HL_ESCAPE_OFF;
-    else
-      return bad(name, v, "expected on or off");
-    return 0;
   case OPT_GOGC:
-    if (strcmp(v, "off") == 0) {
-      o->gogc = HL_GC_OFF;
-      return 0;
-    }
-    if (hl_parse_count(v, 1, 100000, &u) != 0)
-      return bad(name, v, "expected a percentage from 1 to 100000, or off");
-    o->gogc = (int)u;
-    return 0;
-  case OPT_MEMLIMIT:
-    rc = hl_parse_memlimit(v, &o->memlimit_bytes);
-    if (rc == HL_ERANGE) return bad(name, v, "too large: at most 9223372036854775807 bytes");
-    if (rc)
-      return bad(name, v,
-                 "expected a byte count such as 512MiB or 2GB (units B KiB MiB GiB TiB KB MB GB "
-                 "TB), or off");
-    return 0;
+  case OPT_MEMLIMIT: return parse_knob_list(id, name, v, o);
   case OPT_PACER_MODEL: {
     hl_pacer_model_t model;
     if (hl_pacer_model_parse(v, &model) != 0) return bad(name, v, "expected go122 or go119");
@@ -393,5 +429,8 @@ int hl_run_options_parse(int argc, char **argv, hl_run_options_t *o) {
     return HL_EINVAL;
   }
   if ((rc = apply_env(given, o)) != 0) return rc;
+  if (!o->nescape) o->escape_values[o->nescape++] = o->escape;
+  if (!o->ngogc) o->gogc_values[o->ngogc++] = o->gogc;
+  if (!o->nmemlimit) o->memlimit_values[o->nmemlimit++] = o->memlimit_bytes;
   return resolve_limit(o);
 }

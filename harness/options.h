@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #define HL_MAX_PARAM_SETTINGS 32
+#define HL_MAX_KNOB_VALUES 16
 
 /* One -p key=value[,value...]: several values sweep the parameter. */
 typedef struct hl_param_setting {
@@ -37,6 +38,12 @@ typedef struct hl_run_options {
   hl_escape_mode_t escape;
   int gogc;                  /* GOGC, or HL_GC_OFF */
   int64_t memlimit_bytes;    /* GOMEMLIMIT, or HL_NO_MEMORY_LIMIT */
+  /* Several values of --escape, --gogc or --memlimit sweep them, as -p
+   * values do; the fields above hold the first. */
+  hl_escape_mode_t escape_values[2];
+  int gogc_values[HL_MAX_KNOB_VALUES];
+  int64_t memlimit_values[HL_MAX_KNOB_VALUES];
+  size_t nescape, ngogc, nmemlimit;
   const char *gogc_from;     /* where gogc came from: "--gogc", "HEAPLAB_GOGC", "default" */
   const char *memlimit_from; /* likewise: "--memlimit", "HEAPLAB_MEMLIMIT", "default" */
   hl_pacer_model_t pacer_model;

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "options.h"
 #include "results.h"
+#include "size.h"
 #include "summary.h"
 #include "topology.h"
 #include "util.h"
@@ -34,6 +35,9 @@ typedef struct cell {
   const hl_workload_t *w;
   const hl_backend_t *b;
   uint64_t param[HL_MAX_PARAMS];
+  int gogc;                /* the knobs of this cell (--gogc, --memlimit, --escape) */
+  int64_t memlimit_bytes;
+  hl_escape_mode_t escape;
   char name[256];
   json_t *entries; /* one row per finished repetition */
 } cell_t;
@@ -213,27 +217,63 @@ static int check_param_keys(const run_t *r) {
 
 /* ---- planning ------------------------------------------------------------ */
 
-static int add_cell(run_t *r, const hl_workload_t *w, const uint64_t *param, size_t *cap) {
-  for (size_t k = 0; k < r->nb; k++) {
-    if (r->ncells == *cap) {
-      size_t ncap = *cap ? *cap * 2 : 16;
-      cell_t *c = realloc(r->cells, ncap * sizeof *c);
-      if (!c) return HL_ENOMEM;
-      r->cells = c;
-      *cap = ncap;
-    }
-    cell_t *c = &r->cells[r->ncells];
-    memset(c, 0, sizeof *c);
-    c->w = w;
-    c->b = r->b[k];
-    memcpy(c->param, param, sizeof c->param);
-    hl_cell_name(w, c->b, param, r->o.threads, c->name, sizeof c->name);
-    for (size_t j = 0; j < r->ncells; j++)
-      if (!strcmp(r->cells[j].name, c->name))
-        return usage_error("cell %s is listed twice (repeated -p value?)", c->name);
-    c->entries = json_array();
-    r->ncells++;
+/* The cell's name, with /gogc=, /memlimit= and /escape= for each knob the
+ * run sweeps (a knob with one value leaves names as they always were). */
+static void knob_suffix(const run_t *r, cell_t *c) {
+  size_t off = strlen(c->name);
+  char v[32];
+  if (r->o.ngogc > 1 && off < sizeof c->name) {
+    hl_gogc_format(c->gogc, v, sizeof v);
+    off += (size_t)snprintf(c->name + off, sizeof c->name - off, "/gogc=%s", v);
   }
+  if (r->o.nmemlimit > 1 && off < sizeof c->name) {
+    if (c->memlimit_bytes == HL_NO_MEMORY_LIMIT)
+      snprintf(v, sizeof v, "off");
+    else
+      hl_size_format_exact((uint64_t)c->memlimit_bytes, v, sizeof v);
+    off += (size_t)snprintf(c->name + off, sizeof c->name - off, "/memlimit=%s", v);
+  }
+  if (r->o.nescape > 1 && off < sizeof c->name)
+    snprintf(c->name + off, sizeof c->name - off, "/escape=%s",
+             c->escape == HL_ESCAPE_ON ? "on" : "off");
+}
+
+static int add_one(run_t *r, const hl_workload_t *w, const hl_backend_t *b, const uint64_t *param,
+                   int gogc, int64_t memlimit, hl_escape_mode_t escape, size_t *cap) {
+  if (r->ncells == *cap) {
+    size_t ncap = *cap ? *cap * 2 : 16;
+    cell_t *c = realloc(r->cells, ncap * sizeof *c);
+    if (!c) return HL_ENOMEM;
+    r->cells = c;
+    *cap = ncap;
+  }
+  cell_t *c = &r->cells[r->ncells];
+  memset(c, 0, sizeof *c);
+  c->w = w;
+  c->b = b;
+  c->gogc = gogc;
+  c->memlimit_bytes = memlimit;
+  c->escape = escape;
+  memcpy(c->param, param, sizeof c->param);
+  hl_cell_name(w, c->b, param, r->o.threads, c->name, sizeof c->name);
+  knob_suffix(r, c);
+  for (size_t j = 0; j < r->ncells; j++)
+    if (!strcmp(r->cells[j].name, c->name))
+      return usage_error("cell %s is listed twice (repeated value?)", c->name);
+  c->entries = json_array();
+  r->ncells++;
+  return 0;
+}
+
+static int add_cell(run_t *r, const hl_workload_t *w, const uint64_t *param, size_t *cap) {
+  for (size_t k = 0; k < r->nb; k++)
+    for (size_t g = 0; g < r->o.ngogc; g++)
+      for (size_t m = 0; m < r->o.nmemlimit; m++)
+        for (size_t e = 0; e < r->o.nescape; e++) {
+          int rc = add_one(r, w, r->b[k], param, r->o.gogc_values[g], r->o.memlimit_values[m],
+                           r->o.escape_values[e], cap);
+          if (rc) return rc;
+        }
   return 0;
 }
 
@@ -309,10 +349,10 @@ static void worker_argv(const run_t *r, const cell_t *c, unsigned rep, argv_buil
   for (size_t i = 0; i < r->o.ncounters; i++)
     off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", i ? "," : "", r->o.counters[i]);
   arg(a, "--counters=%s", list);
-  arg(a, "--escape=%s", r->o.escape == HL_ESCAPE_ON ? "on" : "off");
-  hl_gogc_format(r->o.gogc, num, sizeof num);
+  arg(a, "--escape=%s", c->escape == HL_ESCAPE_ON ? "on" : "off");
+  hl_gogc_format(c->gogc, num, sizeof num);
   arg(a, "--gogc=%s", num);
-  hl_memlimit_format(r->o.memlimit_bytes, num, sizeof num);
+  hl_memlimit_format(c->memlimit_bytes, num, sizeof num);
   arg(a, "--memlimit=%s", num);
   arg(a, "--pacer-model=%s", hl_pacer_model_name(r->o.pacer_model));
   if (r->o.gctrace) arg(a, "%s", "--gctrace");
@@ -368,6 +408,12 @@ static json_t *normalise_row(const run_t *r, const cell_t *c, size_t family, uns
   json_object_set_new(e, "workload", json_string(c->w->name));
   json_object_set_new(e, "backend", json_string(c->b->name));
   json_object_set_new(e, "params", params_json(c));
+  char knob[32];
+  hl_gogc_format(c->gogc, knob, sizeof knob);
+  json_object_set_new(e, "gogc", json_string(knob));
+  hl_memlimit_format(c->memlimit_bytes, knob, sizeof knob);
+  json_object_set_new(e, "memlimit", json_string(knob));
+  json_object_set_new(e, "escape", json_string(c->escape == HL_ESCAPE_ON ? "on" : "off"));
   return e;
 }
 
