@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int hl_gc_timeline_init(hl_gc_timeline_t *t, size_t capacity, int trace_fd) {
@@ -237,7 +238,10 @@ static void put_field(line_t *l, const char *key, uint64_t v) {
 static void stream_cycle(const hl_gc_timeline_t *t, const hl_gc_cycle_t *c) {
   char buf[512];
   line_t l = {buf, 0, sizeof buf - 1};
+  struct timespec ts; /* when the cycle ended, on the parent's clock too */
+  clock_gettime(CLOCK_MONOTONIC, &ts);
   put_str(&l, "{\"type\":\"gc\"");
+  put_field(&l, "mono_ns", (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
   put_field(&l, "num", c->num);
   put_field(&l, "start_ns", c->start_ns);
   put_field(&l, "pause_ns", c->pause_ns);

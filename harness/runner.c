@@ -429,8 +429,8 @@ static json_t *u64_array(const uint64_t *v, size_t n) {
 /* What the parent and the worker recorded while the worker ran, into the
  * row: the parent's RSS samples (rss_timeline: t_ns since the start, and
  * rss_bytes), the worker's own samples (samples: t_ns since the start, RSS
- * and heap figures), the collector's cycles as streamed (gc_cycles, when
- * the worker died before it could report them), and how the run ended in
+ * and heap figures), the collector's cycles as streamed (gc_marks: t_ns of
+ * each cycle's end and its heap figures), and how the run ended in
  * time (end_s) and memory (rss_peak_bytes from the parent's view when the
  * worker could not say; cgroup_peak_bytes). Rows of workers that died keep
  * everything up to the last record that reached the pipe. */
@@ -455,15 +455,17 @@ static void add_timeline(json_t *row, const hl_child_result_t *res) {
       json_array_append_new(samples, s);
     } else if (type && !strcmp(type, "gc")) {
       json_t *g = json_deep_copy(rec);
+      json_int_t mono = json_integer_value(json_object_get(rec, "mono_ns"));
       json_object_del(g, "type");
+      json_object_del(g, "mono_ns");
+      json_object_set_new(g, "t_ns", json_integer(mono - (json_int_t)res->start_mono_ns));
       json_array_append_new(cycles, g);
     }
   }
   if (json_array_size(samples)) json_object_set(row, "samples", samples);
-  if (json_array_size(cycles) && !json_object_get(row, "gc_cycles")) {
-    json_object_set(row, "gc_cycles", cycles);
+  if (json_array_size(cycles)) json_object_set(row, "gc_marks", cycles);
+  if (json_array_size(cycles) && !json_object_get(row, "num_gc"))
     json_object_set_new(row, "num_gc", json_integer((json_int_t)json_array_size(cycles)));
-  }
   json_decref(samples);
   json_decref(cycles);
   json_object_set_new(row, "end_s", json_real(res->elapsed_s));
