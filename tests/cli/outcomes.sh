@@ -59,7 +59,8 @@ expect_exit 1 "$HEAPLAB" run -w steady-service -b span-gc -p live=32M -p churn=6
   --memlimit 16MiB --thrash-window 1 --sample-ms 20 --reps 1 --timeout 60 -o "$O"
 expect_py "rows[0]['outcome'] == 'gc-thrash'" "$O"
 expect_py "'of the CPU over the last 1000 ms' in rows[0]['error_message'] or 'limiter' in rows[0]['error_message']" "$O"
-expect_py "rows[0]['num_gc'] == len(rows[0]['gc_cycles']) > 10 and len(rows[0]['samples']) >= 2" "$O"
+expect_py "rows[0]['num_gc'] == len(rows[0]['gc_marks']) > 10 and len(rows[0]['samples']) >= 2" "$O"
+expect_py "[g['num'] for g in rows[0]['gc_marks']] == list(range(1, rows[0]['num_gc'] + 1))" "$O"
 expect_py "d['context']['options']['thrash_window_s'] == 1" "$O"
 
 # kind=oom refuses to run without a limit instead of exhausting the machine.
