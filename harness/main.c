@@ -12,6 +12,7 @@
 #include "ratio.h"
 #include "report.h"
 #include "results.h"
+#include "oom.h"
 #include "runner.h"
 #include "summary.h"
 #include "worker.h"
@@ -32,6 +33,8 @@ static void usage(FILE *out) {
           "  run      run workloads on backends, print a table, write a results file\n"
           "  compare  compare two results files: regressions by U test and exact metrics\n"
           "  gate     CI regression gate: two binaries run interleaved, or results files\n"
+          "  oom      run cells under a memory limit: survival rate, how they die, the\n"
+          "           smallest limit that survives (--find-min-limit), timelines\n"
           "  plot     draw the bar charts of a results file with gnuplot\n"
           "  report   Markdown and HTML report of results files: context, tables, box plots\n"
           "  show     print the summary table of a results file\n"
@@ -218,6 +221,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) return hl_run_main(argc, argv);
   if (!strcmp(cmd, "compare")) return hl_compare_main(argc, argv);
   if (!strcmp(cmd, "gate")) return hl_gate_main(argc, argv);
+  if (!strcmp(cmd, "oom")) return hl_oom_main(argc, argv);
   if (!strcmp(cmd, "report")) return hl_report_main(argc, argv);
   if (!strcmp(cmd, "plot")) return hl_plot_main(argc, argv);
   if (!strcmp(cmd, "show")) return show_main(argc, argv);
@@ -232,7 +236,7 @@ int main(int argc, char **argv) {
   }
   hl_msg(
       "main",
-      "unknown command '%s'; commands: run compare gate plot report show list pacer-sim (see heaplab --help)",
+      "unknown command '%s'; commands: run compare gate oom plot report show list pacer-sim (see heaplab --help)",
       cmd);
   return HL_EXIT_USAGE;
 }

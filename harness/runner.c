@@ -52,6 +52,7 @@ typedef struct run {
   size_t ncells;
   json_t *context;
   json_t *backend_info; /* name -> {status, version, ...} */
+  json_t *extra;        /* top-level keys a command adds to the document (oom) */
   char exe[4096];
 } run_t;
 
@@ -475,14 +476,18 @@ static void add_timeline(json_t *row, const hl_child_result_t *res) {
     json_object_set_new(row, "cgroup_peak_bytes", json_integer((json_int_t)res->cgroup_peak_bytes));
 }
 
-static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep) {
+/* limit_bytes: this repetition's memory limit (0: none; in the run's mode,
+ * the watchdog when the run has none). */
+static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep,
+                            uint64_t limit_bytes) {
   argv_builder_t a;
   worker_argv(r, c, rep, &a);
+  hl_limit_mode_t mode = !limit_bytes                       ? HL_LIMIT_NONE
+                         : r->o.limit_mode != HL_LIMIT_NONE ? r->o.limit_mode
+                                                            : HL_LIMIT_WATCHDOG;
   hl_spawn_config_t cfg = {.argv = a.argv,
                            .preload = hl_backend_preload(c->b),
-                           .limit = {.mode = r->o.limit_mode,
-                                     .bytes = r->o.limit_bytes,
-                                     .cgroup_dir = r->o.cgroup_dir},
+                           .limit = {.mode = mode, .bytes = limit_bytes, .cgroup_dir = r->o.cgroup_dir},
                            .sample_ms = r->o.sample_ms,
                            .timeout_s = r->o.timeout_s,
                            .forward_stderr = r->o.gctrace,
@@ -498,7 +503,9 @@ static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep) {
   json_t *row = result && res.outcome == HL_OUTCOME_OK
                     ? json_deep_copy(json_object_get(result, "entry"))
                     : failed_row(&res);
-  if (row && (r->o.sample_ms || r->o.limit_bytes)) add_timeline(row, &res);
+  if (row && (r->o.sample_ms || limit_bytes)) add_timeline(row, &res);
+  if (row && limit_bytes)
+    json_object_set_new(row, "limit_bytes", json_integer((json_int_t)limit_bytes));
   if (result && !json_object_get(r->context, "library_build_type")) {
     json_t *gbc = json_object_get(result, "gb_context");
     json_t *bt = json_object_get(gbc, "library_build_type");
@@ -523,6 +530,12 @@ static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep) {
 
 /* The whole results document: context, then per cell its iteration rows in
  * repetition order and, with two or more ok repetitions, its aggregates. */
+static json_t *results_doc(const run_t *r, int with_aggregates);
+
+json_t *hl_runner_doc(const hl_runner_t *r, int with_aggregates) {
+  return results_doc(r, with_aggregates);
+}
+
 static json_t *results_doc(const run_t *r, int with_aggregates) {
   json_t *bench = json_array();
   json_t **ok = calloc(r->o.reps ? r->o.reps : 1, sizeof *ok);
@@ -542,7 +555,9 @@ static json_t *results_doc(const run_t *r, int with_aggregates) {
     if (with_aggregates && nok >= 2) hl_results_aggregate(ok, nok, bench);
   }
   free(ok);
-  return json_pack("{s:O, s:o}", "context", r->context, "benchmarks", bench);
+  json_t *doc = json_pack("{s:O, s:o}", "context", r->context, "benchmarks", bench);
+  if (doc && r->extra) json_object_update(doc, r->extra);
+  return doc;
 }
 
 static int save(const run_t *r, int final) {
@@ -587,7 +602,7 @@ static int run_cells(run_t *r, int *all_ok) {
   for (unsigned rep = 0; rep < r->o.reps && !interrupted; rep++) {
     for (size_t i = 0; i < r->ncells && !interrupted; i++, done++) {
       progress(r, done, &r->cells[i], rep);
-      if (run_one(r, &r->cells[i], i, rep) != HL_OUTCOME_OK) *all_ok = 0;
+      if (run_one(r, &r->cells[i], i, rep, r->o.limit_bytes) != HL_OUTCOME_OK) *all_ok = 0;
       if (done && hl_now_ns() - saved_ns < SAVE_INTERVAL_NS) continue;
       if (save(r, 0) != 0) return HL_EIO;
       saved_ns = hl_now_ns();
@@ -650,6 +665,7 @@ static void run_free(run_t *r) {
   free(r->b);
   json_decref(r->context);
   json_decref(r->backend_info);
+  json_decref(r->extra);
   hl_run_options_free(&r->o);
 }
 
@@ -671,10 +687,10 @@ static int output_writable(const char *path) {
   return access(dir, W_OK | X_OK) == 0;
 }
 
-static int setup_run(run_t *r, int argc, char **argv) {
+static int setup_run(run_t *r, int argc, char **argv, void (*print_usage)(FILE *)) {
   int rc = hl_run_options_parse(argc, argv, &r->o);
   if (rc == 1) {
-    usage(stdout);
+    print_usage(stdout);
     return 1;
   }
   if (rc) return rc;
@@ -697,11 +713,85 @@ static int setup_run(run_t *r, int argc, char **argv) {
   return prepare_context(r, argc, argv);
 }
 
+/* ---- the runner as a library (runner.h), for `heaplab oom` ------------------ */
+
+int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runner_t **out) {
+  run_t *r = calloc(1, sizeof *r);
+  if (!r) return HL_ENOMEM;
+  hl_run_options_init(&r->o);
+  if (spec->defaults) spec->defaults(&r->o);
+  int rc = setup_run(r, argc, argv, spec->usage);
+  if (rc) {
+    run_free(r);
+    free(r);
+    return rc;
+  }
+  warn_debug_build();
+  struct sigaction sa = {0};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  *out = r;
+  return 0;
+}
+
+void hl_runner_close(hl_runner_t *r) {
+  if (!r) return;
+  run_free(r);
+  free(r);
+}
+
+const hl_run_options_t *hl_runner_options(const hl_runner_t *r) {
+  return &r->o;
+}
+
+size_t hl_runner_ncells(const hl_runner_t *r) {
+  return r->ncells;
+}
+
+const char *hl_runner_cell_name(const hl_runner_t *r, size_t i) {
+  return r->cells[i].name;
+}
+
+json_t *hl_runner_cell_rows(const hl_runner_t *r, size_t i) {
+  return r->cells[i].entries;
+}
+
+hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t limit_bytes) {
+  return run_one(r, &r->cells[i], i, rep, limit_bytes);
+}
+
+void hl_runner_set_extra(hl_runner_t *r, const char *key, json_t *value) {
+  if (!r->extra) r->extra = json_object();
+  json_object_set_new(r->extra, key, value);
+}
+
+int hl_runner_save(const hl_runner_t *r, int final) {
+  return save(r, final);
+}
+
+int hl_runner_interrupted(void) {
+  return interrupted != 0;
+}
+
+void hl_runner_progress(const hl_runner_t *r, const char *fmt, ...) {
+  if (!isatty(STDERR_FILENO) || r->o.gctrace) return;
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "\r\033[K");
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+}
+
+void hl_runner_mark_interrupted(hl_runner_t *r) {
+  if (interrupted) json_object_set_new(r->context, "interrupted", json_true());
+}
+
 int hl_run_main(int argc, char **argv) {
   run_t r;
   memset(&r, 0, sizeof r);
   hl_run_options_init(&r.o);
-  int rc = setup_run(&r, argc, argv);
+  int rc = setup_run(&r, argc, argv, usage);
   if (rc) {
     run_free(&r);
     return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;

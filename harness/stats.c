@@ -278,3 +278,17 @@ void hl_holm(const double *p, size_t n, double *adjusted) {
   }
   free(items);
 }
+
+void hl_wilson95(uint64_t successes, uint64_t n, double *lo, double *hi) {
+  if (n == 0) {
+    *lo = 0;
+    *hi = 1;
+    return;
+  }
+  const double z = 1.959963984540054, z2 = z * z;
+  double p = (double)successes / (double)n, nn = (double)n;
+  double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
+  double half = z * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
+  *lo = successes == 0 ? 0.0 : centre - half;
+  *hi = successes == n ? 1.0 : centre + half;
+}

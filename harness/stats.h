@@ -8,6 +8,7 @@
 #define HL_STATS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 double hl_stats_mean(const double *x, size_t n);   /* n >= 1 */
 double hl_stats_median(const double *x, size_t n); /* n >= 1; mean of the middle two for even n */
@@ -39,5 +40,10 @@ int hl_mann_whitney(const double *a, size_t na, const double *b, size_t nb, hl_u
  * capped at 1). adjusted may alias p. If its scratch copy cannot be
  * allocated every adjusted value is 1 (nothing rejected). */
 void hl_holm(const double *p, size_t n, double *adjusted);
+
+/* Wilson score interval for a proportion: `successes` of `n` trials, at
+ * z = 1.959964 (95%). Unlike the normal approximation it stays inside
+ * [0, 1] and is not empty at 0 or n. n == 0 gives [0, 1]. */
+void hl_wilson95(uint64_t successes, uint64_t n, double *lo, double *hi);
 
 #endif

@@ -207,7 +207,34 @@ static void test_mann_whitney_invalid(void) {
   CHECK(r.u == -1 && r.p_value == -1 && r.exact == -1);
 }
 
+/* Wilson score intervals: Newcombe (1998), "Two-sided confidence intervals
+ * for the single proportion", Table I, method 3 (to the 4 decimals it
+ * prints), and the edges. */
+static void test_wilson(void) {
+  static const struct {
+    uint64_t k, n;
+    double lo, hi;
+  } cases[] = {
+      {81, 263, 0.2553, 0.3662},
+      {15, 148, 0.0624, 0.1605},
+      {0, 20, 0.0000, 0.1611},
+      {1, 29, 0.0061, 0.1718},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    double lo, hi;
+    hl_wilson95(cases[i].k, cases[i].n, &lo, &hi);
+    CHECK(fabs(lo - cases[i].lo) < 0.00005);
+    CHECK(fabs(hi - cases[i].hi) < 0.00005);
+  }
+  double lo, hi;
+  hl_wilson95(5, 5, &lo, &hi);
+  CHECK(hi == 1.0 && lo > 0.56 && lo < 0.57);
+  hl_wilson95(0, 0, &lo, &hi);
+  CHECK(lo == 0.0 && hi == 1.0);
+}
+
 int main(void) {
+  test_wilson();
   test_descriptive_odd();
   test_descriptive_even();
   test_descriptive_single();
