@@ -40,7 +40,12 @@ timeline() {
   expect_py "all([c['num'] for c in r['gc_cycles']] == list(range(1, r['num_gc'] + 1)) for r in rows)" "$G"
   expect_py "all(r['gc_pause_total_ns'] == sum(c['pause_ns'] for c in r['gc_cycles']) for r in rows)" "$G"
   expect_py "all(a['start_ns'] < b['start_ns'] for r in rows for a, b in zip(r['gc_cycles'], r['gc_cycles'][1:]))" "$G"
-  expect_py "all(0 < c['heap_marked_bytes'] <= c['heap_start_bytes'] <= c['heap_end_bytes'] for r in rows for c in r['gc_cycles'])" "$G"
+  expect_py "all(0 < c['heap_marked_bytes'] and c['heap_start_bytes'] <= c['heap_end_bytes'] for r in rows for c in r['gc_cycles'])" "$G"
+  # A precise collector marks nothing it did not count as live; libgc can:
+  # a stale word on a stack may reach an object its lazy sweep has not yet
+  # reclaimed, neither marked last cycle nor allocated since (seen once in CI).
+  [[ $B == bdwgc ]] ||
+    expect_py "all(c['heap_marked_bytes'] <= c['heap_start_bytes'] for r in rows for c in r['gc_cycles'])" "$G"
   expect_py "all(0 < r['gc_cpu_fraction'] <= 1 and 0 < c['gc_cpu_fraction'] <= 1 for r in rows for c in r['gc_cycles'])" "$G"
   expect_py "all(r['gc_cpu_fraction'] == r['gc_cycles'][-1]['gc_cpu_fraction'] for r in rows)" "$G"
   expect_py "all(r['heap_peak_bytes'] == max(c['heap_end_bytes'] for c in r['gc_cycles']) for r in rows)" "$G"
