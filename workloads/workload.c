@@ -15,10 +15,16 @@ extern const hl_workload_t hl_workload_sizeclass_sweep;
 extern const hl_workload_t hl_workload_large_objects;
 extern const hl_workload_t hl_workload_steady_service;
 extern const hl_workload_t hl_workload_fault_inject;
+extern const hl_workload_t hl_workload_leak;
+extern const hl_workload_t hl_workload_spike;
+extern const hl_workload_t hl_workload_fragmentation;
+extern const hl_workload_t hl_workload_retention;
 
 static const hl_workload_t *const registry[] = {
     &hl_workload_escape_return, &hl_workload_pool_reuse,     &hl_workload_sizeclass_sweep,
     &hl_workload_large_objects, &hl_workload_steady_service, &hl_workload_fault_inject,
+    &hl_workload_leak,          &hl_workload_spike,          &hl_workload_fragmentation,
+    &hl_workload_retention,
 };
 
 #define NREG (sizeof registry / sizeof registry[0])

@@ -73,7 +73,10 @@ typedef struct hl_workload {
   const char *name;    /* "steady-service" */
   const char *claim;   /* "C4" */
   const char *summary; /* one line */
-  const char *kind;    /* "bench", or "selftest" for harness checks */
+  /* "bench"; "oom" for the out-of-memory patterns (leak, spike, ...: sized
+   * to be run under a limit, so `-w all` leaves them out); "selftest" for
+   * harness checks. */
+  const char *kind;
   const hl_param_spec_t *params;
   size_t nparams;
   const hl_site_t *sites;

@@ -11,15 +11,23 @@ B=${1:?backend}
 "$HEAPLAB" list backends >"$T/list" 2>&1
 grep -q "^$B .* available:" "$T/list" || { echo "SKIP: $B: $(grep "^$B" "$T/list")"; exit 77; }
 
-# A -p key applies to every chosen workload that has it (ops: pool-reuse,
-# large-objects and fault-inject).
-workloads=all,fault-inject
-params=(-p calls=20000 -p ops=2000 -p step=64 -p passes=1 -p live=1M -p churn=4M -p kind=none)
+# Every registered workload, from the registry itself (benchmarks, oom
+# patterns and selftests alike), so a new one is in this test by being
+# registered. A -p key applies to every chosen workload that has it (ops:
+# pool-reuse, large-objects and fault-inject; live: steady-service and
+# fragmentation; churn: those and spike); the oom patterns get small sizes
+# (leak: 4 buffers of 4 MiB).
+"$HEAPLAB" list workloads >"$T/wl" 2>&1 || { echo "cannot list workloads"; exit 99; }
+workloads=$(awk '{print $1}' "$T/wl" | paste -sd, -)
+nworkloads=$(wc -l <"$T/wl")
+params=(-p calls=20000 -p ops=2000 -p step=64 -p passes=1 -p live=1M -p churn=4M -p kind=none
+  -p total=16M -p base=2M -p spike=4M -p spikes=2 -p burst=256K -p peak=4M -p again=2M
+  -p idle_ms=0)
 for threads in 1 2; do
   O="$T/conf-$threads.json"
   expect_exit 0 "$HEAPLAB" run -w "$workloads" -b "$B" "${params[@]}" --threads $threads \
     --reps 2 --timeout 120 -o "$O" || continue
-  expect_py "len(rows) == 12 and all(r['outcome'] == 'ok' for r in rows)" "$O"
+  expect_py "len(rows) == 2 * $nworkloads and all(r['outcome'] == 'ok' for r in rows)" "$O"
   expect_py "d['context']['backends']['$B']['status'] == 'available' and d['context']['backends']['$B']['version'] != ''" "$O"
   # Linux sums RSS from per-CPU counters that may lag by a few pages, so the
   # peak read at the end may trail the RSS read at the start by that much.
@@ -37,6 +45,22 @@ for threads in 1 2; do
   [[ $(allocs large-objects) -eq 2000 ]] || fail "large-objects allocs $(allocs large-objects)"
   [[ $(allocs sizeclass-sweep) -eq $(( (32768 - 1) / 64 + 1 )) ]] || fail "sizeclass-sweep allocs $(allocs sizeclass-sweep)"
   expect_py "[r['alloc_bytes'] for r in rows if r['workload'] == 'steady-service'][0] == 5120 * 1024" "$O"
+  # The oom patterns: leak 4 x 4 MiB; spike a 2 MiB base,
+  # 4 MiB of replacements and two 4 MiB bursts of 1 KiB objects; retention
+  # 4 MiB of 4 KiB objects, then 2 MiB of 64-byte ones; fragmentation its
+  # long-lived set plus churn, in objects of the mean size of its steps.
+  checks=$((checks + 4))
+  [[ $(allocs leak) -eq 4 ]] || fail "leak allocs $(allocs leak)"
+  [[ $(allocs spike) -eq $((2048 + 4096 + 2 * 4096)) ]] || fail "spike allocs $(allocs spike)"
+  [[ $(allocs retention) -eq $((1024 + 32768)) ]] || fail "retention allocs $(allocs retention)"
+  mean=$(python3 -c 'b, s = 16, []
+while b <= 32768: s.append(b); b = (b * 3 // 2 + 7) & ~7
+print(sum(s) // len(s))')
+  [[ $(allocs fragmentation) -eq $(( ((1 << 20) / mean / t + (4 << 20) / mean / t) * t )) ]] ||
+    fail "fragmentation allocs $(allocs fragmentation) (mean object $mean bytes)"
+  expect_py "[r['alloc_bytes'] for r in rows if r['workload'] == 'leak'][0] == 16 << 20" "$O"
+  # Retention's snapshots: RSS after building 4 MiB and after freeing 90% of it.
+  expect_py "all(r['rss_after_build_bytes'] > 4 << 20 and 0 < r['rss_after_free_bytes'] <= r['rss_peak_bytes'] for r in rows if r['workload'] == 'retention')" "$O"
   # Sites: calls per site add up to what was asked for.
   expect_py "all(sum(s['calls'] for s in r['sites']) == r['allocs'] + r['stack_allocs'] for r in rows if r['workload'] != 'fault-inject')" "$O"
   kind=$(py "d['context']['backends']['$B']['kind']" "$O")

@@ -15,6 +15,10 @@ for w in escape-return pool-reuse sizeclass-sweep large-objects steady-service f
   checks=$((checks + 1))
   grep -Eq "^$w +(bench|selftest) " "$T/out" || fail "no line for $w"
 done
+for w in leak spike fragmentation retention; do
+  checks=$((checks + 1))
+  grep -Eq "^$w +oom " "$T/out" || fail "no oom line for $w"
+done
 
 expect_exit 0 "$HEAPLAB" list params steady-service
 expect_in "$T/out" "live       size    default 16M      --quick 4M"
