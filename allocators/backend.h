@@ -61,11 +61,11 @@ static inline void hl_heap_stats_set(hl_heap_stats_t *s, int field, uint64_t v) 
 typedef enum { HL_BACKEND_MALLOC, HL_BACKEND_GC } hl_backend_kind_t;
 
 enum {
-  HL_CAP_FREE = 1u << 0,       /* free() releases memory; else hl_drop is a no-op */
-  HL_CAP_COLLECT = 1u << 1,    /* collect() runs a full collection */
-  HL_CAP_ROOTS = 1u << 2,      /* add_roots()/remove_roots() must see every root */
-  HL_CAP_GC_PERCENT = 1u << 3, /* honours hl_backend_config_t.gc_percent */
-  HL_CAP_STATS = 1u << 4,      /* stats() fills some fields */
+  HL_CAP_FREE = 1u << 0,         /* free() releases memory; else hl_drop is a no-op */
+  HL_CAP_COLLECT = 1u << 1,      /* collect() runs a full collection */
+  HL_CAP_ROOTS = 1u << 2,        /* add_roots()/remove_roots() must see every root */
+  HL_CAP_GC_PERCENT = 1u << 3,   /* honours hl_backend_config_t.gc_percent */
+  HL_CAP_STATS = 1u << 4,        /* stats() fills some fields */
   HL_CAP_MEMORY_LIMIT = 1u << 5, /* honours memory_limit_bytes (a soft limit, GOMEMLIMIT) */
 };
 
@@ -102,6 +102,20 @@ typedef struct hl_gc_cycle {
  * the backend, take a lock a mutator may hold, or block. */
 typedef void (*hl_gc_cycle_fn)(void *ctx, const hl_gc_cycle_t *cycle);
 
+/* Backend options: knobs of one backend, named on the command line after
+ * its name, `-b glibc:arena_max=2` (several: `NAME:K=V:K=V`). A backend
+ * declares its keys in a table, as a workload declares its parameters;
+ * values are integers in [min, max]. The options given travel to init() in
+ * hl_backend_config_t and name the cell: "glibc:arena_max=2" is a backend
+ * of its own in results, tables, compare and plots, beside plain "glibc". */
+#define HL_MAX_BACKEND_OPTIONS 4
+
+typedef struct hl_backend_option {
+  const char *key;  /* "arena_max" */
+  int64_t min, max; /* accepted values, inclusive */
+  const char *help; /* one line for `heaplab list backends` */
+} hl_backend_option_t;
+
 typedef struct hl_backend_config {
   int gc_percent;             /* GOGC: 100 default, HL_GC_OFF disables collection */
   unsigned threads;           /* worker threads that will attach */
@@ -109,6 +123,10 @@ typedef struct hl_backend_config {
   int pacer_model;            /* span-gc: 0 go122 (default), 1 go119 (hl_pacer_model_t) */
   hl_gc_cycle_fn on_gc_cycle; /* may be NULL */
   void *gc_cycle_ctx;
+  /* Backend options, indexed like the backend's options table; bit i of
+   * options_given says option i was given (else the backend's default). */
+  int64_t option[HL_MAX_BACKEND_OPTIONS];
+  uint32_t options_given;
 } hl_backend_config_t;
 
 /* Facts a backend reports about itself once it is running (child side). */
@@ -140,6 +158,10 @@ typedef struct hl_backend {
   /* Which heap statistics it cannot tell, and why (results context); the
    * collector fields of a malloc backend go without saying. */
   const char *unreported;
+  /* Options it takes (at most HL_MAX_BACKEND_OPTIONS); NULL and 0: none.
+   * init() applies those given in cfg and says so in info->settings. */
+  const hl_backend_option_t *options;
+  size_t noptions;
 
   /* child: called once on the main thread before any other slot. Returns 0,
    * or a negative HL_E* code with a reason in why (e.g. the preload did not
@@ -201,5 +223,23 @@ const char *hl_backend_kind_name(hl_backend_kind_t kind);
 const char *hl_backend_preload(const hl_backend_t *b);
 /* "glibc jemalloc ..." for error hints. */
 void hl_backend_names(char *buf, size_t len);
+
+/* A backend as -b names it: the descriptor, its option values and the
+ * canonical name (the backend's name, then ":key=value" for each option
+ * given, in the order of its table: "glibc:arena_max=2"). */
+typedef struct hl_backend_spec {
+  const hl_backend_t *backend;
+  int64_t option[HL_MAX_BACKEND_OPTIONS];
+  uint32_t options_given;
+  char name[160];
+} hl_backend_spec_t;
+
+/* Parses "NAME[:KEY=VALUE]..." (allocators/backend_spec.c). Returns 0, or
+ * HL_ENOENT (unknown backend), HL_EPARSE or HL_ERANGE with one line in why
+ * that names the problem and the choices. Does not check that the backend
+ * was built. */
+int hl_backend_spec_parse(const char *text, hl_backend_spec_t *out, char *why, size_t why_len);
+/* The spec's options into a backend config. */
+void hl_backend_spec_apply(const hl_backend_spec_t *spec, hl_backend_config_t *cfg);
 
 #endif

@@ -36,9 +36,9 @@ int hl_cell_params(const hl_workload_t *w, const hl_run_options_t *o, const size
   return 0;
 }
 
-void hl_cell_name(const hl_workload_t *w, const hl_backend_t *b, const uint64_t *param,
+void hl_cell_name(const hl_workload_t *w, const char *backend, const uint64_t *param,
                   unsigned threads, char *buf, size_t len) {
-  size_t off = (size_t)snprintf(buf, len, "%s/%s", w->name, b->name);
+  size_t off = (size_t)snprintf(buf, len, "%s/%s", w->name, backend);
   for (size_t k = 0; k < w->nparams && off < len; k++) {
     if (param[k] == w->params[k].def) continue;
     char v[48];

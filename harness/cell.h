@@ -20,11 +20,12 @@
 int hl_cell_params(const hl_workload_t *w, const hl_run_options_t *o, const size_t *choice,
                    uint64_t *param, char *why, size_t why_len);
 
-/* WORKLOAD/BACKEND, then /key=value for each parameter that differs from the
- * workload's normal default (not the --quick one, so a quick run and a full
- * run never share names), then /threads:N when N > 1. Stable across runs:
- * compare matches on it. */
-void hl_cell_name(const hl_workload_t *w, const hl_backend_t *b, const uint64_t *param,
+/* WORKLOAD/BACKEND (the backend spec's canonical name, options included:
+ * "glibc:arena_max=2"), then /key=value for each parameter that differs
+ * from the workload's normal default (not the --quick one, so a quick run
+ * and a full run never share names), then /threads:N when N > 1. Stable
+ * across runs: compare matches on it. */
+void hl_cell_name(const hl_workload_t *w, const char *backend, const uint64_t *param,
                   unsigned threads, char *buf, size_t len);
 
 #endif

@@ -72,6 +72,12 @@ static int list_backends(void) {
     else
       printf("%-12s %-7s unavailable: %s\n", all[i]->name, hl_backend_kind_name(all[i]->kind), why);
     json_decref(info);
+    /* Options, one indented line each: -b NAME:KEY=N. */
+    for (size_t k = 0; k < all[i]->noptions; k++) {
+      const hl_backend_option_t *opt = &all[i]->options[k];
+      printf("%-12s option  %s:%s=N (%" PRId64 "..%" PRId64 "): %s\n", "", all[i]->name, opt->key,
+             opt->min, opt->max, opt->help);
+    }
   }
   return HL_EXIT_OK;
 }

@@ -48,9 +48,10 @@ typedef struct opt_def {
 
 static const opt_def_t defs[] = {
     {"workloads", OPT_WORKLOADS, 1, "LIST",
-     "workloads, comma-separated, or 'all' (default: all but selftests)"},
+     "workloads, comma-separated, or 'all' (default: the benchmarks, not oom patterns or selftests)"},
     {"backends", OPT_BACKENDS, 1, "LIST",
-     "backends, comma-separated, or 'all' (default: every available one)"},
+     "backends, comma-separated, or 'all' (default: every available one); NAME:KEY=V[:KEY=V] "
+     "sets a backend's options (heaplab list backends), e.g. glibc:arena_max=2"},
     {"param", OPT_PARAM, 1, "KEY=V[,V..]",
      "workload parameter; several values sweep it; repeatable"},
     {"reps", OPT_REPS, 1, "N", "repetitions per cell, each in its own process (default 3)"},

@@ -33,7 +33,7 @@
 
 typedef struct cell {
   const hl_workload_t *w;
-  const hl_backend_t *b;
+  const hl_backend_spec_t *b; /* b->name names the cell's backend, options included */
   uint64_t param[HL_MAX_PARAMS];
   int gogc;                /* the knobs of this cell (--gogc, --memlimit, --escape) */
   int64_t memlimit_bytes;
@@ -46,7 +46,7 @@ typedef struct run {
   hl_run_options_t o;
   const hl_workload_t **w;
   size_t nw;
-  const hl_backend_t **b;
+  hl_backend_spec_t *b; /* chosen backends, in registry order, then as -b gave them */
   size_t nb;
   cell_t *cells;
   size_t ncells;
@@ -79,7 +79,7 @@ static int have_workload(const run_t *r, const hl_workload_t *w) {
   return 0;
 }
 
-/* Names, where "all" stands for every benchmark workload (not selftests). */
+/* Names, where "all" stands for every benchmark workload (not oom patterns or selftests). */
 static int pick_workloads(run_t *r) {
   size_t nall;
   const hl_workload_t *const *all = hl_workload_all(&nall);
@@ -107,6 +107,13 @@ static int pick_workloads(run_t *r) {
 }
 
 int hl_runner_probe_backend(const hl_backend_t *b, json_t **info, char *why, size_t why_len) {
+  hl_backend_spec_t spec = {.backend = b};
+  snprintf(spec.name, sizeof spec.name, "%s", b->name);
+  return hl_runner_probe_spec(&spec, info, why, why_len);
+}
+
+int hl_runner_probe_spec(const hl_backend_spec_t *spec, json_t **info, char *why, size_t why_len) {
+  const hl_backend_t *b = spec->backend;
   if (b->unbuilt) {
     snprintf(why, why_len, "%s", b->unbuilt);
     return 0;
@@ -118,7 +125,7 @@ int hl_runner_probe_backend(const hl_backend_t *b, json_t **info, char *why, siz
     return 0;
   }
   exe[n] = '\0';
-  char *argv[] = {exe, (char *)"__probe", (char *)b->name, NULL};
+  char *argv[] = {exe, (char *)"__probe", (char *)spec->name, NULL};
   hl_spawn_config_t cfg = {.argv = argv,
                            .preload = hl_backend_preload(b),
                            .timeout_s = 30,
@@ -142,7 +149,8 @@ int hl_runner_probe_backend(const hl_backend_t *b, json_t **info, char *why, siz
   return ok;
 }
 
-static void note_backend(run_t *r, const hl_backend_t *b, json_t *probe, const char *why) {
+static void note_backend(run_t *r, const hl_backend_spec_t *spec, json_t *probe, const char *why) {
+  const hl_backend_t *b = spec->backend;
   json_t *o = json_pack("{s:s}", "kind", hl_backend_kind_name(b->kind));
   char text[512];
   snprintf(text, sizeof text, "%s%s%s",
@@ -160,39 +168,74 @@ static void note_backend(run_t *r, const hl_backend_t *b, json_t *probe, const c
     snprintf(text, sizeof text, "unavailable: %s", why);
     json_object_set_new(o, "status", json_string(text));
   }
-  json_object_set_new(r->backend_info, b->name, o);
+  if (spec->options_given) {
+    json_t *opts = json_object();
+    for (size_t k = 0; k < b->noptions; k++)
+      if (spec->options_given & (1u << k))
+        json_object_set_new(opts, b->options[k].key, json_integer(spec->option[k]));
+    json_object_set_new(o, "backend", json_string(b->name));
+    json_object_set_new(o, "options", opts);
+  }
+  json_object_set_new(r->backend_info, spec->name, o);
 }
 
+/* -b items as backend specs, each checked before anything runs (unknown
+ * backend, unknown option, bad value: a usage error naming it). */
+static int parse_specs(const run_t *r, hl_backend_spec_t *specs) {
+  for (size_t i = 0; i < r->o.nbackends; i++) {
+    char why[512];
+    if (hl_backend_spec_parse(r->o.backends[i], &specs[i], why, sizeof why) != 0)
+      return usage_error("%s", why);
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(specs[j].name, specs[i].name))
+        return usage_error("backend '%s' named twice", specs[i].name);
+  }
+  return 0;
+}
+
+/* Probes and keeps one backend spec; skips it (everything) or fails. */
+static int take_backend(run_t *r, const hl_backend_spec_t *spec, int everything) {
+  json_t *probe = NULL;
+  char why[512] = "";
+  int ok = hl_runner_probe_spec(spec, &probe, why, sizeof why);
+  note_backend(r, spec, probe, why);
+  json_decref(probe);
+  if (ok) {
+    r->b[r->nb++] = *spec;
+    return 0;
+  }
+  if (!everything) return usage_error("backend '%s' is unavailable: %s", spec->name, why);
+  hl_msg("run", "skipping backend %s: unavailable: %s", spec->name, why);
+  return 0;
+}
+
+/* Backends in registry order; a backend named several times with different
+ * options keeps the order -b gave (glibc, glibc:arena_max=2). */
 static int pick_backends(run_t *r) {
   size_t nall;
   const hl_backend_t *const *all = hl_backend_all(&nall);
-  r->b = calloc(nall, sizeof *r->b);
-  if (!r->b) return HL_ENOMEM;
   int everything = r->o.nbackends == 0 || (r->o.nbackends == 1 && !strcmp(r->o.backends[0], "all"));
-  for (size_t i = 0; i < r->o.nbackends && !everything; i++) {
-    if (!hl_backend_find(r->o.backends[i])) {
-      char names[512];
-      hl_backend_names(names, sizeof names);
-      return usage_error("unknown backend '%s'; available: %s", r->o.backends[i], names);
-    }
+  size_t nspecs = everything ? nall : r->o.nbackends;
+  hl_backend_spec_t *specs = calloc(nspecs ? nspecs : 1, sizeof *specs);
+  r->b = calloc(nspecs ? nspecs : 1, sizeof *r->b);
+  if (!specs || !r->b) {
+    free(specs);
+    return HL_ENOMEM;
   }
-  for (size_t i = 0; i < nall; i++) {
-    const hl_backend_t *b = all[i];
-    int wanted = everything || hl_strlist_index(r->o.backends, r->o.nbackends, b->name) >= 0;
-    if (!wanted) continue;
-    json_t *probe = NULL;
-    char why[512] = "";
-    int ok = hl_runner_probe_backend(b, &probe, why, sizeof why);
-    note_backend(r, b, probe, why);
-    json_decref(probe);
-    if (ok) {
-      r->b[r->nb++] = b;
-    } else if (!everything) {
-      return usage_error("backend '%s' is unavailable: %s", b->name, why);
-    } else {
-      hl_msg("run", "skipping backend %s: unavailable: %s", b->name, why);
+  int rc = 0;
+  if (everything) {
+    for (size_t i = 0; i < nall; i++) {
+      specs[i].backend = all[i];
+      snprintf(specs[i].name, sizeof specs[i].name, "%s", all[i]->name);
     }
+  } else {
+    rc = parse_specs(r, specs);
   }
+  for (size_t i = 0; i < nall && rc == 0; i++)
+    for (size_t j = 0; j < nspecs && rc == 0; j++)
+      if (specs[j].backend == all[i]) rc = take_backend(r, &specs[j], everything);
+  free(specs);
+  if (rc) return rc;
   if (r->nb == 0) return usage_error("no backend is available (see heaplab list backends)");
   return 0;
 }
@@ -239,7 +282,8 @@ static void knob_suffix(const run_t *r, cell_t *c) {
              c->escape == HL_ESCAPE_ON ? "on" : "off");
 }
 
-static int add_one(run_t *r, const hl_workload_t *w, const hl_backend_t *b, const uint64_t *param,
+static int add_one(run_t *r, const hl_workload_t *w, const hl_backend_spec_t *b,
+                   const uint64_t *param,
                    int gogc, int64_t memlimit, hl_escape_mode_t escape, size_t *cap) {
   if (r->ncells == *cap) {
     size_t ncap = *cap ? *cap * 2 : 16;
@@ -256,7 +300,7 @@ static int add_one(run_t *r, const hl_workload_t *w, const hl_backend_t *b, cons
   c->memlimit_bytes = memlimit;
   c->escape = escape;
   memcpy(c->param, param, sizeof c->param);
-  hl_cell_name(w, c->b, param, r->o.threads, c->name, sizeof c->name);
+  hl_cell_name(w, c->b->name, param, r->o.threads, c->name, sizeof c->name);
   knob_suffix(r, c);
   for (size_t j = 0; j < r->ncells; j++)
     if (!strcmp(r->cells[j].name, c->name))
@@ -271,7 +315,7 @@ static int add_cell(run_t *r, const hl_workload_t *w, const uint64_t *param, siz
     for (size_t g = 0; g < r->o.ngogc; g++)
       for (size_t m = 0; m < r->o.nmemlimit; m++)
         for (size_t e = 0; e < r->o.nescape; e++) {
-          int rc = add_one(r, w, r->b[k], param, r->o.gogc_values[g], r->o.memlimit_values[m],
+          int rc = add_one(r, w, &r->b[k], param, r->o.gogc_values[g], r->o.memlimit_values[m],
                            r->o.escape_values[e], cap);
           if (rc) return rc;
         }
@@ -486,7 +530,7 @@ static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep,
                          : r->o.limit_mode != HL_LIMIT_NONE ? r->o.limit_mode
                                                             : HL_LIMIT_WATCHDOG;
   hl_spawn_config_t cfg = {.argv = a.argv,
-                           .preload = hl_backend_preload(c->b),
+                           .preload = hl_backend_preload(c->b->backend),
                            .limit = {.mode = mode, .bytes = limit_bytes, .cgroup_dir = r->o.cgroup_dir},
                            .sample_ms = r->o.sample_ms,
                            .timeout_s = r->o.timeout_s,
@@ -621,7 +665,7 @@ static int prepare_context(run_t *r, int argc, char **argv) {
   for (size_t i = 0; i < r->nw; i++)
     json_array_append_new(wl, json_string(r->w[i]->name));
   for (size_t i = 0; i < r->nb; i++)
-    json_array_append_new(be, json_string(r->b[i]->name));
+    json_array_append_new(be, json_string(r->b[i].name));
   json_object_set_new(r->context, "options", hl_context_options(&r->o, wl, be));
   json_decref(wl);
   json_decref(be);

@@ -53,5 +53,7 @@ void hl_runner_progress(const hl_runner_t *r, const char *fmt, ...)
 #include "backend.h"
 #include <jansson.h>
 int hl_runner_probe_backend(const hl_backend_t *b, json_t **info, char *why, size_t why_len);
+/* The same for a backend with options: the probe starts it with them. */
+int hl_runner_probe_spec(const hl_backend_spec_t *spec, json_t **info, char *why, size_t why_len);
 
 #endif

@@ -66,6 +66,7 @@ typedef struct thread_result {
 typedef struct worker {
   const hl_workload_t *w;
   const hl_backend_t *b;
+  hl_backend_spec_t spec; /* b with the options -b gave */
   const hl_run_options_t *o;
   uint64_t param[HL_MAX_PARAMS];
   uint64_t iterations; /* per thread */
@@ -395,7 +396,8 @@ static int resolve_cell(worker_t *wk, const hl_run_options_t *o) {
   if (o->nworkloads != 1 || o->nbackends != 1)
     return send_error("options", "a worker runs exactly one workload on one backend");
   wk->w = hl_workload_find(o->workloads[0]);
-  wk->b = hl_backend_find(o->backends[0]);
+  wk->b = hl_backend_spec_parse(o->backends[0], &wk->spec, why, sizeof why) == 0 ? wk->spec.backend
+                                                                                 : NULL;
   if (!wk->w || !wk->b || wk->b->unbuilt)
     return send_error("options", "unknown or unbuilt workload or backend");
   for (size_t i = 0; i < o->nparams; i++) {
@@ -410,8 +412,9 @@ static int resolve_cell(worker_t *wk, const hl_run_options_t *o) {
 }
 
 /* timeline: where a collector reports its cycles, or NULL (probes). */
-static int start_backend(const hl_backend_t *b, const hl_run_options_t *o,
+static int start_backend(const hl_backend_spec_t *spec, const hl_run_options_t *o,
                          hl_gc_timeline_t *timeline, hl_backend_info_t *info) {
+  const hl_backend_t *b = spec->backend;
   char why[256] = "";
   hl_backend_config_t cfg = {.gc_percent = o->gogc,
                              .threads = o->threads,
@@ -419,6 +422,7 @@ static int start_backend(const hl_backend_t *b, const hl_run_options_t *o,
                              .pacer_model = (int)o->pacer_model,
                              .on_gc_cycle = timeline ? hl_gc_timeline_record : NULL,
                              .gc_cycle_ctx = timeline};
+  hl_backend_spec_apply(spec, &cfg);
   if (b->init(&cfg, info, why, sizeof why) != 0) return send_error("backend", why);
   return 0;
 }
@@ -454,7 +458,7 @@ int hl_worker_main(int argc, char **argv) {
     rc = send_error("worker", "out of memory");
     goto done;
   }
-  if ((rc = start_backend(wk.b, &o, wk.timeline.kept ? &wk.timeline : NULL, &wk.info)) != 0)
+  if ((rc = start_backend(&wk.spec, &o, wk.timeline.kept ? &wk.timeline : NULL, &wk.info)) != 0)
     goto done;
   char why[256];
   if (hl_gb_register("cell", bench_thread, &wk, wk.iterations, o.threads) != 0) {
@@ -487,13 +491,16 @@ done:
 }
 
 int hl_probe_main(int argc, char **argv) {
-  if (argc != 2) return send_error("probe", "usage: heaplab __probe BACKEND");
-  const hl_backend_t *b = hl_backend_find(argv[1]);
-  if (!b || b->unbuilt) return send_error("probe", "unknown or unbuilt backend");
+  if (argc != 2) return send_error("probe", "usage: heaplab __probe BACKEND[:KEY=VALUE]...");
+  hl_backend_spec_t spec;
+  char why[256];
+  if (hl_backend_spec_parse(argv[1], &spec, why, sizeof why) != 0) return send_error("probe", why);
+  const hl_backend_t *b = spec.backend;
+  if (b->unbuilt) return send_error("probe", "unbuilt backend");
   hl_run_options_t o;
   hl_run_options_init(&o);
   hl_backend_info_t info = {0};
-  int rc = start_backend(b, &o, NULL, &info);
+  int rc = start_backend(&spec, &o, NULL, &info);
   if (rc) return rc;
   json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", "probe", "version", info.version,
                           "library_path", info.library_path, "settings", info.settings);

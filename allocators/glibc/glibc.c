@@ -16,9 +16,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { OPT_ARENA_MAX, OPT_COUNT };
+
+static const hl_backend_option_t options[OPT_COUNT] = {
+    [OPT_ARENA_MAX] = {"arena_max", 1, 1024,
+                       "at most this many malloc arenas (mallopt M_ARENA_MAX, as "
+                       "MALLOC_ARENA_MAX=N; default 8 per core)"},
+};
+
+/* arena_max. glibc gives each thread that allocates an arena of its own
+ * until it has 8 per core; the limit is read when a thread first needs an
+ * arena, so mallopt() in init, on the main thread before the workload's
+ * threads start, governs every one of them (the main thread keeps the main
+ * arena). It overrides MALLOC_ARENA_MAX from the environment. */
+static int apply_arena_max(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
+                           size_t why_len) {
+  if (!(cfg->options_given & (1u << OPT_ARENA_MAX))) {
+    const char *arena_max = getenv("MALLOC_ARENA_MAX");
+    snprintf(info->settings, sizeof info->settings, "MALLOC_ARENA_MAX=%s",
+             arena_max ? arena_max : "default");
+    return 0;
+  }
+  int n = (int)cfg->option[OPT_ARENA_MAX];
+  if (mallopt(M_ARENA_MAX, n) != 1) {
+    snprintf(why, why_len, "mallopt(M_ARENA_MAX, %d) failed", n);
+    return HL_EINVAL;
+  }
+  snprintf(info->settings, sizeof info->settings,
+           "MALLOC_ARENA_MAX=%d (option arena_max: mallopt(M_ARENA_MAX, %d) in init)", n, n);
+  return 0;
+}
+
 static int glibc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
                       size_t why_len) {
-  (void)cfg;
   Dl_info di;
   void *m = dlsym(RTLD_DEFAULT, "malloc");
   if (!m || !dladdr(m, &di) || !di.dli_fname || !strstr(di.dli_fname, "libc.so")) {
@@ -29,10 +59,7 @@ static int glibc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, c
   snprintf(info->version, sizeof info->version, "%s", gnu_get_libc_version());
   if (realpath(di.dli_fname, info->library_path) == NULL)
     snprintf(info->library_path, sizeof info->library_path, "%s", di.dli_fname);
-  const char *arena_max = getenv("MALLOC_ARENA_MAX");
-  snprintf(info->settings, sizeof info->settings, "MALLOC_ARENA_MAX=%s",
-           arena_max ? arena_max : "default");
-  return 0;
+  return apply_arena_max(cfg, info, why, why_len);
 }
 
 static int glibc_stats(hl_heap_stats_t *out) {
@@ -53,6 +80,8 @@ const hl_backend_t hl_backend_glibc = {
     .preload = 0,
     .package = "libc6",
     .unreported = "heap_inuse_bytes, heap_released_bytes: mallinfo2 has no such figures",
+    .options = options,
+    .noptions = OPT_COUNT,
     .init = glibc_init,
     .alloc = hl_malloc_alloc,
     .free = hl_malloc_free,

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Backend options (-b NAME:KEY=V): listed by `list backends`, parsed to a
+# canonical name that names the cell beside the plain backend, and carried
+# to the worker, which applies them in the backend's init (glibc's
+# arena_max: mallopt(M_ARENA_MAX) there, said in its settings). Bad keys
+# and values are in bad_input.sh.
+. "$(dirname "$0")/lib.sh"
+
+expect_exit 0 "$HEAPLAB" list backends
+expect_in "$T/out" "option  glibc:arena_max=N (1..1024): at most this many malloc arenas"
+
+# Plain glibc and glibc with two arenas in one run; 02 is spelled 2 in names.
+R="$T/r.json"
+expect_exit 0 "$HEAPLAB" run -w pool-reuse -p ops=2000 -b glibc,glibc:arena_max=02 --threads 2 \
+  --reps 1 --counters none -o "$R"
+expect_py "sorted(r['backend'] for r in rows) == ['glibc', 'glibc:arena_max=2']" "$R"
+expect_py "sorted(r['name'] for r in rows) == ['pool-reuse/glibc/ops=2000/threads:2', 'pool-reuse/glibc:arena_max=2/ops=2000/threads:2']" "$R"
+expect_py "all(r['outcome'] == 'ok' for r in rows)" "$R"
+expect_py "d['context']['options']['backends'] == ['glibc', 'glibc:arena_max=2']" "$R"
+b="d['context']['backends']"
+expect_py "$b['glibc:arena_max=2']['settings'] == 'MALLOC_ARENA_MAX=2 (option arena_max: mallopt(M_ARENA_MAX, 2) in init)'" "$R"
+expect_py "$b['glibc:arena_max=2']['options'] == {'arena_max': 2} and $b['glibc:arena_max=2']['backend'] == 'glibc'" "$R"
+expect_py "$b['glibc']['settings'].startswith('MALLOC_ARENA_MAX=') and 'options' not in $b['glibc']" "$R"
+expect_exit 0 "$HEAPLAB" show "$R"
+expect_in "$T/out" "pool-reuse/glibc:arena_max=2/ops=2000/threads:2"
+
+# The worker itself, as the runner starts it: the result record's backend
+# settings are the ones its init applied.
+checks=$((checks + 1))
+"$HEAPLAB" __worker -wpool-reuse -bglibc:arena_max=3 -pops=1000 --counters=none \
+  3>"$T/records" >/dev/null 2>&1 || fail "worker with glibc:arena_max=3 failed"
+got=$(python3 -c 'import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print([r["backend"]["settings"] for r in recs if r["type"] == "result"])' "$T/records")
+[[ $got == "['MALLOC_ARENA_MAX=3 (option arena_max: mallopt(M_ARENA_MAX, 3) in init)']" ]] ||
+  fail "worker settings: $got"
+done_checks
