@@ -7,6 +7,12 @@
  * cell dies within seconds, which is the failure this workload reproduces;
  * without a limit it takes the machine's memory, so it is not in `-w all`.
  *
+ * With `garbage`, each leaked buffer comes with that many bytes of
+ * short-lived 1 KiB objects, dropped at once: a slow leak inside a program
+ * that works, the shape of Go's GOMEMLIMIT death spiral (golang/go#58106):
+ * under a soft limit the collector runs ever more often as the leak eats
+ * the room, until it takes most of the CPU.
+ *
  * Buffers are pointer-free (a []byte), and they stay reachable from root
  * slots, so a collector finds them all live at every cycle and can reclaim
  * nothing: what a leak does to Go's pacer is grow the heap goal with it.
@@ -18,7 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { P_BUF, P_TOTAL, P_COUNT };
+enum { P_BUF, P_TOTAL, P_GARBAGE, P_COUNT };
 
 #define PAGE_BYTES 4096u
 
@@ -27,12 +33,19 @@ static const hl_param_spec_t params[P_COUNT] = {
                "bytes per leaked buffer (each page written)", NULL},
     [P_TOTAL] = {"total", HL_PARAM_BYTES, UINT64_C(1) << 40, 16 << 20, 8, UINT64_C(1) << 50,
                  "bytes leaked in total before the loop ends (iterations = total/buf)", NULL},
+    [P_GARBAGE] = {"garbage", HL_PARAM_BYTES, 0, 0, 0, UINT64_C(1) << 40,
+                   "short-lived bytes (1 KiB objects) allocated per leaked buffer: a slow leak "
+                   "inside a working program",
+                   NULL},
 };
 
-enum { SITE_BUF, SITE_COUNT };
+#define GARBAGE_OBJ_BYTES 1024u
+
+enum { SITE_BUF, SITE_GARBAGE, SITE_COUNT };
 
 static const hl_site_t sites[SITE_COUNT] = {
     [SITE_BUF] = {"leakBuffer", SITE_BUF, 1, "appended to a global slice, never removed"},
+    [SITE_GARBAGE] = {"handleRequest", SITE_GARBAGE, 1, "sent on a channel, dropped by the reader"},
 };
 
 typedef struct leak_state {
@@ -73,6 +86,7 @@ static void lk_run(hl_wl_thread_t *t, uint64_t iterations) {
   leak_state_t *s = t->state;
   hl_mutator_t *m = t->m;
   const size_t bytes = t->param[P_BUF];
+  const uint64_t garbage = t->param[P_GARBAGE] / GARBAGE_OBJ_BYTES;
   uint64_t sink = 0;
   for (uint64_t i = 0; i < iterations && i < s->kept->n; i++) {
     unsigned char *p = hl_new(m, &sites[SITE_BUF], bytes, 0);
@@ -82,6 +96,12 @@ static void lk_run(hl_wl_thread_t *t, uint64_t iterations) {
     hl_escape_to_compiler(p);
     hl_root_set(m, s->kept, i, p);
     sink += p[0];
+    for (uint64_t g = 0; g < garbage; g++) { /* the work around the leak */
+      unsigned char *o = hl_new(m, &sites[SITE_GARBAGE], GARBAGE_OBJ_BYTES, 1);
+      o[GARBAGE_OBJ_BYTES - 1] = (unsigned char)g;
+      sink += o[GARBAGE_OBJ_BYTES - 1];
+      hl_drop(m, o, GARBAGE_OBJ_BYTES);
+    }
   }
   t->sink += sink;
 }

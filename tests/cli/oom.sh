@@ -42,6 +42,20 @@ expect_py "all(c['survived'] == c['runs'] >= 2 for c in d['oom']['cells'])" "$O"
 expect_py "all(c['below']['survived'] < c['below']['runs'] for c in d['oom']['cells'])" "$O"
 expect_py "all(abs(c['below']['limit_bytes'] - 0.95 * c['min_limit_bytes']) < 8192 for c in d['oom']['cells'])" "$O"
 
+# C17: a leak dies at the limit, quickly, its timeline up to the kill.
+O="$T/leak.json"
+expect_exit 0 "$HEAPLAB" oom -w leak -b glibc --limit 64M --runs 2 -o "$O"
+expect_py "[r['outcome'] for r in rows] == ['oom-kill', 'oom-kill'] and all(r['end_s'] < 30 for r in rows)" "$O"
+expect_py "all(max(r['rss_timeline']['rss_bytes']) >= 64 << 20 for r in rows)" "$O"
+
+# The death spiral: a slow leak under a soft limit with GOGC=off ends as
+# gc-thrash (the collector's CPU limiter turns on), not as a hang.
+O="$T/spiral.json"
+expect_exit 0 "$HEAPLAB" oom -w leak -b span-gc -p buf=1M -p garbage=16M --gogc off \
+  --memlimit 64MiB --limit 1G --runs 1 -o "$O"
+expect_py "rows[0]['outcome'] == 'gc-thrash' and rows[0]['num_gc'] > 100" "$O"
+expect_py "rows[0]['gc_marks'][-1]['heap_goal_bytes'] < 64 << 20" "$O"
+
 # Bad input
 expect_exit 2 "$HEAPLAB" oom -w steady-service -b glibc -o "$T/x.json"
 expect_in "$T/err" "give a memory limit (--limit SIZE) or --find-min-limit"
