@@ -3,6 +3,7 @@
 
 #include "child.h"
 #include "error.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,15 +38,6 @@ int hl_gc_timeline_stream(hl_gc_timeline_t *t, int fd, uint64_t window_ns) {
   return t->ring_end_ns && t->ring_cpu_ns ? 0 : HL_ENOMEM;
 }
 
-static void write_all(int fd, const char *buf, size_t len) {
-  while (len) {
-    ssize_t w = write(fd, buf, len);
-    if (w <= 0) return;
-    buf += w;
-    len -= (size_t)w;
-  }
-}
-
 static void stream_cycle(const hl_gc_timeline_t *t, const hl_gc_cycle_t *c);
 static void check_thrash(hl_gc_timeline_t *t, const hl_gc_cycle_t *c);
 
@@ -60,7 +52,7 @@ void hl_gc_timeline_record(void *ctx, const hl_gc_cycle_t *cycle) {
   if (cycle->heap_end_bytes > t->heap_peak_bytes) t->heap_peak_bytes = cycle->heap_end_bytes;
   if (t->trace_fd >= 0) {
     char line[512];
-    write_all(t->trace_fd, line, hl_gctrace_format(cycle, line, sizeof line));
+    hl_write_all(t->trace_fd, line, hl_gctrace_format(cycle, line, sizeof line));
   }
   if (t->stream_fd >= 0) stream_cycle(t, cycle);
   if (t->thrash_window_ns) check_thrash(t, cycle);
@@ -254,7 +246,7 @@ static void stream_cycle(const hl_gc_timeline_t *t, const hl_gc_cycle_t *c) {
   put_field(&l, "forced", c->forced);
   put_field(&l, "limiter_on", c->limiter_on);
   put_str(&l, "}\n");
-  write_all(t->stream_fd, buf, l.len);
+  hl_write_all(t->stream_fd, buf, l.len);
 }
 
 /* The GC's share of the CPU over the last window, from the ring of recent
@@ -301,6 +293,6 @@ static void check_thrash(hl_gc_timeline_t *t, const hl_gc_cycle_t *c) {
   put_field(&l, "num_gc", c->num);
   put_field(&l, "window_gc_cpu_permille", (uint64_t)(share * 1000));
   put_str(&l, "}\n");
-  write_all(t->stream_fd >= 0 ? t->stream_fd : HL_REPORT_FD, buf, l.len);
+  hl_write_all(t->stream_fd >= 0 ? t->stream_fd : HL_REPORT_FD, buf, l.len);
   _exit(HL_WORKER_EXIT_THRASH);
 }

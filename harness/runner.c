@@ -491,21 +491,16 @@ static void add_timeline(json_t *row, const hl_child_result_t *res) {
   json_t *rec;
   json_array_foreach(res->records, i, rec) {
     const char *type = json_string_value(json_object_get(rec, "type"));
-    if (type && !strcmp(type, "sample")) {
-      json_t *s = json_deep_copy(rec);
-      json_int_t mono = json_integer_value(json_object_get(rec, "mono_ns"));
-      json_object_del(s, "type");
-      json_object_del(s, "mono_ns");
-      json_object_set_new(s, "t_ns", json_integer(mono - (json_int_t)res->start_mono_ns));
-      json_array_append_new(samples, s);
-    } else if (type && !strcmp(type, "gc")) {
-      json_t *g = json_deep_copy(rec);
-      json_int_t mono = json_integer_value(json_object_get(rec, "mono_ns"));
-      json_object_del(g, "type");
-      json_object_del(g, "mono_ns");
-      json_object_set_new(g, "t_ns", json_integer(mono - (json_int_t)res->start_mono_ns));
-      json_array_append_new(cycles, g);
-    }
+    json_t *into = !type ? NULL : !strcmp(type, "sample") ? samples : !strcmp(type, "gc") ? cycles
+                                                                                           : NULL;
+    if (!into) continue;
+    /* the worker's CLOCK_MONOTONIC is ours: time since the worker started */
+    json_t *s = json_deep_copy(rec);
+    json_int_t mono = json_integer_value(json_object_get(rec, "mono_ns"));
+    json_object_del(s, "type");
+    json_object_del(s, "mono_ns");
+    json_object_set_new(s, "t_ns", json_integer(mono - (json_int_t)res->start_mono_ns));
+    json_array_append_new(into, s);
   }
   if (json_array_size(samples)) json_object_set(row, "samples", samples);
   if (json_array_size(cycles)) json_object_set(row, "gc_marks", cycles);

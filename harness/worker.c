@@ -78,20 +78,11 @@ typedef struct worker {
   hl_gc_timeline_t timeline; /* collectors only (timeline.kept != NULL) */
 } worker_t;
 
-static void write_all(int fd, const char *buf, size_t len) {
-  while (len) {
-    ssize_t w = write(fd, buf, len);
-    if (w <= 0) return;
-    buf += w;
-    len -= (size_t)w;
-  }
-}
-
 static void send_record(json_t *rec) {
   char *text = json_dumps(rec, JSON_COMPACT);
   if (!text) return;
-  write_all(HL_REPORT_FD, text, strlen(text));
-  write_all(HL_REPORT_FD, "\n", 1);
+  hl_write_all(HL_REPORT_FD, text, strlen(text));
+  hl_write_all(HL_REPORT_FD, "\n", 1);
   free(text);
 }
 
@@ -116,7 +107,7 @@ static void on_oom(void *ctx, const hl_site_t *site, size_t bytes) {
                      "%s (backend %s)\",\"bytes\":%zu,\"site\":\"%s\",\"rss_peak_bytes\":%" PRIu64
                      "}\n",
                      bytes, site->name, wk->b->name, bytes, site->name, hwm);
-    if (n > 0) write_all(HL_REPORT_FD, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf);
+    if (n > 0) hl_write_all(HL_REPORT_FD, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf);
   }
   _exit(HL_WORKER_EXIT_OOM);
 }

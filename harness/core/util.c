@@ -177,3 +177,12 @@ uint64_t hl_now_ns(void) {
 uint64_t hl_cputime_ns(void) {
   return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
+
+void hl_write_all(int fd, const char *buf, size_t len) {
+  while (len) {
+    ssize_t w = write(fd, buf, len);
+    if (w <= 0) return;
+    buf += w;
+    len -= (size_t)w;
+  }
+}
