@@ -7,6 +7,7 @@
 #include "counters.h"
 #include "error.h"
 #include "gate.h"
+#include "oom_report.h"
 #include "pacer_sim.h"
 #include "plot.h"
 #include "ratio.h"
@@ -37,6 +38,8 @@ static void usage(FILE *out) {
           "           smallest limit that survives (--find-min-limit), timelines\n"
           "  plot     draw the bar charts of a results file with gnuplot\n"
           "  report   Markdown and HTML report of results files: context, tables, box plots\n"
+          "  oom-report Markdown report and timelines of runs under a memory limit: what\n"
+          "           killed each cell, and which setting moved it from death to survival\n"
           "  show     print the summary table of a results file\n"
           "  list     list backends, workloads, params or counters, and whether they work here\n"
           "  pacer-sim run Go's GC pacer tests (TestGcPacer) on heaplab's port of the pacer\n\n"
@@ -230,6 +233,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "oom")) return hl_oom_main(argc, argv);
   if (!strcmp(cmd, "report")) return hl_report_main(argc, argv);
   if (!strcmp(cmd, "plot")) return hl_plot_main(argc, argv);
+  if (!strcmp(cmd, "oom-report")) return hl_oom_report_main(argc, argv);
   if (!strcmp(cmd, "show")) return show_main(argc, argv);
   if (!strcmp(cmd, "list")) return list_main(argc, argv);
   if (!strcmp(cmd, "pacer-sim")) return hl_pacer_sim_main(argc, argv);
@@ -240,9 +244,9 @@ int main(int argc, char **argv) {
     usage(stdout);
     return HL_EXIT_OK;
   }
-  hl_msg(
-      "main",
-      "unknown command '%s'; commands: run compare gate oom plot report show list pacer-sim (see heaplab --help)",
-      cmd);
+  hl_msg("main",
+         "unknown command '%s'; commands: run compare gate oom plot report oom-report show list "
+         "pacer-sim (see heaplab --help)",
+         cmd);
   return HL_EXIT_USAGE;
 }

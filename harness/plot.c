@@ -195,10 +195,8 @@ static int run_gnuplot(const char *script, char *why, size_t len) {
   return 0;
 }
 
-/* Fills the template, writes the script, runs gnuplot on it, and moves the
- * image it drew (to tmp) into place. */
-static int render(const char *tpl, const char *const *kv, size_t nkv, const char *script,
-                  const char *tmp, const char *image, char *why, size_t len) {
+int hl_plot_render(const char *tpl, const char *const *kv, size_t nkv, const char *script,
+                   const char *tmp, const char *image, char *why, size_t len) {
   char *text = fill(tpl, kv, nkv);
   int rc = text ? hl_write_file_atomic(script, text, strlen(text)) : HL_ENOMEM;
   free(text);
@@ -237,7 +235,8 @@ static int plot_metric(const plot_opts_t *o, const json_t *bench, const layout_t
   const char *kv[] = {"TERMINAL", o->terminal, "WIDTH",   width,   "OUTPUT", tmp,    "TITLE",
                       m->title,   "YLABEL",    m->ylabel, "YMIN",  ymin,     "YMAX", ymax,
                       "LAST",     last,        "NGROUPS", ngroups, "DATA",   data};
-  int rc = render(hl_template_bars, kv, sizeof kv / sizeof kv[0], script, tmp, image, why, len);
+  int rc =
+      hl_plot_render(hl_template_bars, kv, sizeof kv / sizeof kv[0], script, tmp, image, why, len);
   if (rc == 0) printf("%s\n", image);
   return rc;
 }
@@ -373,9 +372,9 @@ int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir,
                       "XTICS",    xtics ? xtics : "",
                       "BOXWIDTH", boxw,
                       "PLOT",     cmd ? cmd : ""};
-  rc = xtics && cmd
-           ? render(hl_template_box, kv, sizeof kv / sizeof kv[0], script, tmp, image, why, len)
-           : HL_ENOMEM;
+  rc = xtics && cmd ? hl_plot_render(hl_template_box, kv, sizeof kv / sizeof kv[0], script, tmp,
+                                     image, why, len)
+                    : HL_ENOMEM;
   if (rc == HL_ENOMEM) snprintf(why, len, "out of memory");
   free(xtics);
   free(cmd);

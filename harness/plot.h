@@ -32,6 +32,17 @@ typedef struct hl_plot_spec {
 int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir, int svg, char *why,
                 size_t len);
 
+/* The one way heaplab draws a figure: fills template tpl (each @KEY@ of the
+ * nkv/2 pairs kv = {KEY, value, ...} replaced by its value), writes the
+ * filled script to `script` (kept beside the image, so a figure can be
+ * redrawn by hand), runs gnuplot on it, and renames the image the script
+ * drew (its `set output` must be tmp) to `image`. 0; HL_EUNAVAIL when
+ * gnuplot cannot be run, HL_ECHILD when it failed (its message went to
+ * stderr), HL_EIO; why says which. The templates are the .gp files of plots/, compiled
+ * in (plot_templates.h). */
+int hl_plot_render(const char *tpl, const char *const *kv, size_t nkv, const char *script,
+                   const char *tmp, const char *image, char *why, size_t len);
+
 /* mkdir -p */
 int hl_plot_make_dir(const char *dir);
 

@@ -5,5 +5,6 @@
 
 extern const char hl_template_bars[];
 extern const char hl_template_box[];
+extern const char hl_template_timeline[];
 
 #endif

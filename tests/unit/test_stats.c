@@ -233,6 +233,32 @@ static void test_wilson(void) {
   CHECK(lo == 0.0 && hi == 1.0);
 }
 
+/* Small run counts, where OOM cells are, with the values of R's
+ * binom::binom.wilson and statsmodels' proportion_confint(method="wilson")
+ * to 6 decimals: 0/5 [0, 0.4345], 5/5 [0.5655, 1], 3/5 [0.2307, 0.8824];
+ * and the interval is symmetric in k <-> n - k. */
+static void test_wilson_small_n(void) {
+  static const struct {
+    uint64_t k, n;
+    double lo, hi;
+  } known[] = {
+      {0, 5, 0, 0.434482},         {5, 5, 0.565518, 1},           {3, 5, 0.230724, 0.882379},
+      {1, 10, 0.017876, 0.404150}, {50, 100, 0.403832, 0.596168}, {0, 1, 0, 0.793451},
+      {4, 5, 0.375535, 0.963776},
+  };
+  for (size_t i = 0; i < COUNT(known); i++) {
+    double lo = -1, hi = -1;
+    hl_wilson95(known[i].k, known[i].n, &lo, &hi);
+    CHECK_NEAR(lo, known[i].lo, 1e-6);
+    CHECK_NEAR(hi, known[i].hi, 1e-6);
+  }
+  double lo, hi, lo2, hi2;
+  hl_wilson95(2, 9, &lo, &hi);
+  hl_wilson95(7, 9, &lo2, &hi2);
+  CHECK_NEAR(lo, 1 - hi2, 1e-12);
+  CHECK_NEAR(hi, 1 - lo2, 1e-12);
+}
+
 int main(void) {
   test_wilson();
   test_descriptive_odd();
@@ -243,5 +269,6 @@ int main(void) {
   test_mann_whitney_table();
   test_mann_whitney_swap();
   test_mann_whitney_invalid();
+  test_wilson_small_n();
   return th_done("test_stats");
 }

@@ -1,0 +1,182 @@
+/* One run's timeline as a gnuplot PNG (oom_timeline.h).
+ *
+ * The data file holds the blocks plots/timeline.gp documents, in seconds
+ * and MiB; the plot command names only the series the run has (a malloc
+ * backend has no goal and no cycles, an unsampled run nothing but its end),
+ * so the legend never lists an empty line. */
+#include "oom_timeline.h"
+
+#include "error.h"
+#include "plot.h"
+#include "plot_templates.h"
+#include "results.h"
+#include "size.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIB 1048576.0
+
+static const char *outcome_of(const json_t *row) {
+  const char *o = json_string_value(json_object_get(row, "outcome"));
+  return o ? o : "?";
+}
+
+enum { SER_RSS, SER_LIVE, SER_GOAL, SER_GC, SER_END, SER_COUNT };
+
+typedef struct series {
+  double xmax_s, ymax_mib, end_s, end_mib;
+  unsigned present; /* bit i: block i has points */
+} series_t;
+
+static void point(FILE *f, series_t *s, int block, double t_ns, double bytes) {
+  double x = t_ns / 1e9, y = bytes / MIB;
+  fprintf(f, "%.9f\t%.6f\n", x, y);
+  s->present |= 1u << block;
+  if (x > s->xmax_s) s->xmax_s = x;
+  if (y > s->ymax_mib) s->ymax_mib = y;
+}
+
+/* key of each object of array (samples, gc_marks) against its t_ns; zeros
+ * are left out (a figure the backend cannot tell). */
+static void object_series(FILE *f, series_t *s, int block, const json_t *array, const char *key) {
+  size_t i;
+  const json_t *o;
+  double t, v;
+  fprintf(f, "%s# block %d: %s\n", block ? "\n\n" : "", block, key);
+  json_array_foreach(array, i, o) {
+    if (hl_json_number(o, "t_ns", &t) == 0 && hl_json_number(o, key, &v) == 0 && v > 0)
+      point(f, s, block, t, v);
+  }
+}
+
+/* The blocks of plots/timeline.gp. RSS is the parent's samples
+ * (rss_timeline), or the worker's own when the parent took none; the goal
+ * is the worker's samples', or each cycle's when samples lack it; the end
+ * is the last RSS point (or end_s at the peak) of a run that died. */
+static void write_series(FILE *f, const json_t *row, int died, series_t *s) {
+  const json_t *tl = json_object_get(row, "rss_timeline");
+  const json_t *t = json_object_get(tl, "t_ns"), *r = json_object_get(tl, "rss_bytes");
+  const json_t *samples = json_object_get(row, "samples"),
+               *marks = json_object_get(row, "gc_marks");
+  if (json_array_size(t) && json_array_size(t) == json_array_size(r)) {
+    fprintf(f, "# block 0: rss_bytes (the parent's samples)\n");
+    for (size_t i = 0; i < json_array_size(t); i++)
+      point(f, s, SER_RSS, json_number_value(json_array_get(t, i)),
+            json_number_value(json_array_get(r, i)));
+  } else {
+    object_series(f, s, SER_RSS, samples, "rss_bytes");
+  }
+  double last_t = s->xmax_s, last_rss = 0;
+  if (s->present & 1u << SER_RSS)
+    last_rss = json_number_value(json_array_get(r, json_array_size(r) - 1));
+  object_series(f, s, SER_LIVE, samples, "heap_alloc_bytes");
+  object_series(f, s, SER_GOAL, samples, "heap_goal_bytes");
+  if (!(s->present & 1u << SER_GOAL)) object_series(f, s, SER_GOAL, marks, "heap_goal_bytes");
+  object_series(f, s, SER_GC, marks, "heap_end_bytes");
+  fprintf(f, "\n\n# block 4: the end of a run that died\n");
+  if (!died) return;
+  double end_s, peak = 0;
+  hl_json_number(row, "rss_peak_bytes", &peak);
+  if (!(s->present & 1u << SER_RSS) || last_rss <= 0 || !json_array_size(t)) {
+    last_t = hl_json_number(row, "end_s", &end_s) == 0 ? end_s : s->xmax_s;
+    last_rss = peak;
+  }
+  if (last_rss > 0) point(f, s, SER_END, last_t * 1e9, last_rss);
+  s->end_s = last_t;
+  s->end_mib = last_rss / MIB;
+}
+
+/* The plot command: a clause per series the run has, then the limits. */
+static char *timeline_plot(const char *data, const series_t *s, const json_t *row,
+                           const char *limit_title, double limit_mib, double soft_mib) {
+  static const char *const style[SER_END] = {
+      "with lines lw 2 lc rgb '#1f77b4' title 'RSS (parent samples)'",
+      "with lines lw 2 lc rgb '#2ca02c' title 'heap live (heap_alloc)'",
+      "with steps lw 1.5 dt 2 lc rgb '#9467bd' title 'heap goal'",
+      "with points pt 7 ps 0.7 lc rgb '#ff7f0e' title 'GC cycle (heap at mark end)'",
+  };
+  size_t cap = 2048 + 8 * strlen(data) + strlen(limit_title), off = 0;
+  char *cmd = malloc(cap);
+  if (!cmd) return NULL;
+  off += (size_t)snprintf(cmd, cap, "plot ");
+  for (int b = 0; b < SER_END; b++)
+    if (s->present & 1u << b)
+      off += (size_t)snprintf(cmd + off, cap - off, "%s'%s' index %d using 1:2 %s",
+                              off > 5 ? ", \\\n  " : "", data, b, style[b]);
+  if (limit_mib > 0)
+    off += (size_t)snprintf(cmd + off, cap - off,
+                            "%s%.6f with lines lw 2 dt 3 lc rgb '#d62728' title '%s'",
+                            off > 5 ? ", \\\n  " : "", limit_mib, limit_title);
+  if (soft_mib > 0)
+    off += (size_t)snprintf(cmd + off, cap - off,
+                            "%s%.6f with lines lw 1.5 dt 4 lc rgb '#8c564b' title "
+                            "'GOMEMLIMIT %.1f MiB (soft)'",
+                            off > 5 ? ", \\\n  " : "", soft_mib, soft_mib);
+  if (s->present & 1u << SER_END)
+    snprintf(cmd + off, cap - off,
+             "%s'%s' index %d using 1:2 with points pt 2 ps 3 lw 3 lc rgb 'black' title '%s (last "
+             "sample)'",
+             off > 5 ? ", \\\n  " : "", data, SER_END, outcome_of(row));
+  return cmd;
+}
+
+int hl_oom_timeline_draw(const hl_oom_timeline_t *tl, const char *dir, const char *file, char *why,
+                         size_t len) {
+  char data[4096], script[4096], image[4096], tmp[4096];
+  snprintf(data, sizeof data, "%s/timelines/%s.dat", dir, file);
+  snprintf(script, sizeof script, "%s/timelines/%s.png.gp", dir, file);
+  snprintf(image, sizeof image, "%s/timelines/%s.png", dir, file);
+  snprintf(tmp, sizeof tmp, "%s/timelines/.%s.png.tmp", dir, file);
+  FILE *f = fopen(data, "w");
+  if (!f) {
+    snprintf(why, len, "cannot write %.900s", data);
+    return HL_EIO;
+  }
+  series_t s = {0};
+  write_series(f, tl->row, tl->died, &s);
+  if (fclose(f) != 0) {
+    snprintf(why, len, "cannot write %.900s", data);
+    return HL_EIO;
+  }
+  if (!(s.present & ~(1u << SER_END))) {
+    snprintf(why, len, "the run has no timeline samples (run with --sample-ms)");
+    return HL_ENOENT;
+  }
+  double limit_mib = (double)tl->limit_bytes / MIB, soft_mib = 0, rep = 0;
+  uint64_t soft;
+  const char *memlimit = json_string_value(json_object_get(tl->row, "memlimit"));
+  if (memlimit && hl_parse_count(memlimit, 1, UINT64_MAX, &soft) == 0)
+    soft_mib = (double)soft / MIB;
+  hl_json_number(tl->row, "repetition_index", &rep);
+  char limit_title[96], title[1024], xmax[32], ymax[32], label[256];
+  snprintf(limit_title, sizeof limit_title, "limit %.1f MiB (%s)", limit_mib,
+           tl->limit_mode ? tl->limit_mode : "limit");
+  snprintf(title, sizeof title, "%s: repetition %.0f of %zu, %s", tl->cell_name, rep + 1,
+           tl->cell_runs, outcome_of(tl->row));
+  for (char *p = title; *p; p++)
+    if (*p == '\'') *p = '"';
+  double top = fmax(s.ymax_mib, fmax(limit_mib, soft_mib));
+  snprintf(xmax, sizeof xmax, "%.6g", s.xmax_s > 0 ? s.xmax_s * 1.04 : 1);
+  snprintf(ymax, sizeof ymax, "%.6g", top > 0 ? top * 1.12 : 1);
+  label[0] = '\0';
+  double end_s = s.end_s;
+  hl_json_number(tl->row, "end_s", &end_s);
+  if (s.present & 1u << SER_END)
+    snprintf(label, sizeof label,
+             "set label 1 '%s, ended at %.3g s' at %.9f,%.6f offset -2,1.5 right",
+             outcome_of(tl->row), end_s, s.end_s, s.end_mib);
+  char *cmd = timeline_plot(data, &s, tl->row, limit_title, limit_mib, soft_mib);
+  if (!cmd) {
+    snprintf(why, len, "out of memory");
+    return HL_ENOMEM;
+  }
+  const char *kv[] = {"TERMINAL", "pngcairo", "OUTPUT", tmp,      "TITLE", title,  "XMAX",
+                      xmax,       "YMAX",     ymax,     "LABELS", label,   "PLOT", cmd};
+  int rc = hl_plot_render(hl_template_timeline, kv, sizeof kv / sizeof kv[0], script, tmp, image,
+                          why, len);
+  free(cmd);
+  return rc;
+}
