@@ -23,6 +23,7 @@
 #include "oom.h"
 
 #include "error.h"
+#include "oom_report.h"
 #include "oom_summary.h"
 #include "runner.h"
 #include "size.h"
@@ -41,6 +42,7 @@
 typedef struct oom {
   hl_runner_t *r;
   int find_min;
+  const char *report_dir; /* --report DIR: also write the OOM report there */
   unsigned runs;
 } oom_t;
 
@@ -65,9 +67,11 @@ static void usage(FILE *out) {
           "Exit status: 0 the experiment ran (deaths are its results), 2 bad input,\n"
           "130 interrupted.\n\n"
           "heaplab oom options:\n"
-          "  %-34s %s\n  %-34s %s\n\n",
+          "  %-34s %s\n  %-34s %s\n  %-34s %s\n\n",
           "    --runs N", "runs per cell (default 5; the same as --reps)", "    --find-min-limit",
-          "search each cell for the smallest limit at which every run survives, within 2%");
+          "search each cell for the smallest limit at which every run survives, within 2%",
+          "    --report DIR",
+          "also write the OOM report there (heaplab oom-report: Markdown, timeline plots)");
   hl_run_options_help(out);
   fprintf(out, "\nDefaults here: --sample-ms 5 --thrash-window 2 --timeout 120; --limit-mode is\n"
                "cgroup with --cgroup DIR, else watchdog (the parent kills the worker when its RSS\n"
@@ -225,6 +229,13 @@ static int own_options(oom_t *m, int argc, char **argv, char **out) {
     const char *a = argv[i];
     if (!strcmp(a, "--find-min-limit")) {
       m->find_min = 1;
+    } else if (!strcmp(a, "--report") || !strncmp(a, "--report=", 9)) {
+      const char *v = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : NULL;
+      if (!v || !*v) {
+        hl_msg("oom", "option needs a value '--report' (see heaplab oom --help)");
+        return -1;
+      }
+      m->report_dir = v;
     } else if (!strcmp(a, "--runs")) {
       out[n++] = (char *)"--reps";
     } else if (!strncmp(a, "--runs=", 7)) {
@@ -275,6 +286,16 @@ int hl_oom_main(int argc, char **argv) {
   print_table(summary);
   fflush(stdout);
   if (o->output && rc == 0) hl_msg("oom", "results written to %s", o->output);
+  if (m.report_dir && rc == 0) {
+    char why[512] = "";
+    doc = hl_runner_doc(m.r, 0);
+    rc = doc ? hl_oom_report_write(doc, m.report_dir, why, sizeof why) : HL_ENOMEM;
+    json_decref(doc);
+    if (rc)
+      hl_msg("oom", "cannot write the report in %s: %s", m.report_dir, why);
+    else
+      hl_msg("oom", "report written to %s/oom-report.md", m.report_dir);
+  }
   int exit_code = rc ? HL_EXIT_USAGE : hl_runner_interrupted() ? 130 : HL_EXIT_OK;
   json_decref(summary);
   json_decref(searches);

@@ -9,7 +9,11 @@
 # A live set four times the limit: every run dies, quickly.
 O="$T/dies.json"
 expect_exit 0 "$HEAPLAB" oom -w steady-service -b glibc,span-gc -p live=256M -p churn=1M \
-  --limit 64M --runs 3 -o "$O"
+  --limit 64M --runs 3 -o "$O" --report "$T/rep"
+expect_in "$T/err" "report written to $T/rep/oom-report.md"
+checks=$((checks + 2))
+grep -q "killed by the watchdog" "$T/rep/oom-report.md" || fail "report: no cause of death"
+[[ $(ls "$T/rep/timelines/"*.png | wc -l) -eq 2 ]] || fail "report: $(ls "$T/rep/timelines")"
 expect_py "len(rows) == 6 and all(r['outcome'] == 'oom-kill' for r in rows)" "$O"
 expect_py "all(r['end_s'] < 30 and r['rss_timeline']['rss_bytes'][-1] >= 64 << 20 for r in rows)" "$O"
 expect_py "all(len(r['samples']) >= 1 and r['samples'][-1]['t_ns'] <= r['end_s'] * 1e9 for r in rows)" "$O"
