@@ -24,6 +24,11 @@
  * coincide; one whose threads share free memory needs about one peak. Peak
  * RSS against `live` + `burst` is the figure to read.
  *
+ * With settle_ms, the run goes on after the loop (see settle) and reports
+ * rss_settled_bytes: the resident set of a service that has been running
+ * a while, which is where per-thread heaps differ from allocators that
+ * return freed pages over time.
+ *
  * Objects are written whole when made (Go zeroes them). The survivors and
  * the request's temporaries are held in root slots and cleared when they
  * die, so a collector sees the same lifetimes. */
@@ -35,7 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_LIVE, P_CHURN, P_BURST, P_MAX_OBJ, P_SURVIVOR, P_ROTATE, P_COUNT };
+enum { P_LIVE, P_CHURN, P_BURST, P_MAX_OBJ, P_SURVIVOR, P_ROTATE, P_SETTLE_MS, P_COUNT };
 
 #define MIN_OBJ_BYTES 16u
 #define MAX_SIZES 64
@@ -54,7 +59,14 @@ static const hl_param_spec_t params[P_COUNT] = {
     [P_ROTATE] = {"rotate", HL_PARAM_BOOL, 1, 1, 0, 1,
                   "1: threads take turns at full bursts (others hold 1/16); 0: every request full",
                   NULL},
+    [P_SETTLE_MS] = {"settle_ms", HL_PARAM_COUNT, 0, 0, 0, 600000,
+                     "after the loop, keep a trickle of small requests this long, then record "
+                     "rss_settled_bytes (a long-running service between bursts)",
+                     NULL},
 };
+
+#define SETTLE_STEP_MS 1u
+#define SETTLE_OBJ_BYTES 64u
 
 enum { SITE_LIVE, SITE_TEMP, SITE_COUNT };
 
@@ -203,8 +215,28 @@ static void fr_run(hl_wl_thread_t *t, uint64_t iterations) {
   t->sink += sink;
 }
 
+/* Settling, after the measured loop: the service keeps running but its
+ * bursts are over. Each thread makes one small request a millisecond, so
+ * allocators that return memory on allocation activity (jemalloc's decay:
+ * 10 s by default, applied as the arena is used) get to, then thread 0
+ * records the resident set (rss_settled_bytes) while every thread still
+ * holds its live set. Per-thread heaps that can only shrink from the top
+ * (glibc's arenas) keep each thread's old burst behind its survivors. */
+static void settle(hl_wl_thread_t *t) {
+  const uint64_t ms = t->param[P_SETTLE_MS];
+  if (!ms) return;
+  for (uint64_t k = 0; k < ms / SETTLE_STEP_MS; k++) {
+    void *o = make(t, &sites[SITE_TEMP], SETTLE_OBJ_BYTES, k);
+    hl_drop(t->m, o, SETTLE_OBJ_BYTES);
+    hl_wl_idle_ms(t, SETTLE_STEP_MS);
+  }
+  hl_wl_rss_snapshot(t, "rss_settled_bytes");
+  hl_wl_barrier(t); /* no thread frees its live set before the reading */
+}
+
 static void fr_teardown(hl_wl_thread_t *t) {
   frag_state_t *s = t->state;
+  settle(t);
   for (size_t i = 0; i < s->live->n; i++) {
     void *o = hl_root_get(s->live, i);
     hl_root_set(t->m, s->live, i, NULL);

@@ -73,44 +73,6 @@ typedef struct retention_state {
   hl_roots_t *again; /* phase 3's objects */
 } retention_state_t;
 
-/* Threads of one worker meet here between phases. Workload state is per
- * thread, and the harness gives workloads nothing shared, so the barrier is
- * the file's one piece of static state; it is sense-reversing, so it serves
- * any number of phases and runs in one process. Only setup uses it. */
-static atomic_uint barrier_arrived;
-static atomic_uint barrier_generation;
-
-static void phase_barrier(hl_wl_thread_t *t) {
-  if (t->threads == 1) return;
-  hl_mutator_block(t->m);
-  unsigned gen = atomic_load(&barrier_generation);
-  if (atomic_fetch_add(&barrier_arrived, 1) + 1 == t->threads) {
-    atomic_store(&barrier_arrived, 0);
-    atomic_fetch_add(&barrier_generation, 1);
-  } else {
-    while (atomic_load(&barrier_generation) == gen)
-      sched_yield();
-  }
-  hl_mutator_unblock(t->m);
-}
-
-static void idle(hl_wl_thread_t *t, uint64_t ms) {
-  if (!ms) return;
-  struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-  hl_mutator_block(t->m);
-  while (nanosleep(&ts, &ts) != 0) {
-  }
-  hl_mutator_unblock(t->m);
-}
-
-/* Thread 0 records VmRSS under name once every thread reached this point. */
-static void snapshot(hl_wl_thread_t *t, const char *name) {
-  phase_barrier(t);
-  uint64_t rss;
-  if (t->thread_index == 0 && hl_proc_status_bytes(0, "VmRSS", &rss) == 0)
-    hl_wl_report(t, name, (double)rss);
-}
-
 static int rt_check(const uint64_t *p, unsigned threads, char *why, size_t len) {
   if (p[P_PEAK] / p[P_OBJ] < threads) {
     snprintf(why, len, "peak/obj gives fewer objects than threads");
@@ -143,8 +105,8 @@ static int rt_setup(hl_wl_thread_t *t) {
     hl_roots_free(t->m, s->built);
     free(s);
     /* The other threads wait for this one at both snapshots. */
-    phase_barrier(t);
-    phase_barrier(t);
+    hl_wl_barrier(t);
+    hl_wl_barrier(t);
     return rc;
   }
   t->state = s;
@@ -153,7 +115,7 @@ static int rt_setup(hl_wl_thread_t *t) {
     memset(o, (int)(i & 0xff), obj);
     hl_root_set(t->m, s->built, i, o);
   }
-  snapshot(t, "rss_after_build_bytes");
+  hl_wl_rss_snapshot(t, "rss_after_build_bytes");
   const unsigned keep_pct = (unsigned)t->param[P_KEEP_PCT];
   const int spread = t->param[P_KEEP] == KEEP_SPREAD;
   for (size_t i = 0; i < n; i++) {
@@ -162,8 +124,8 @@ static int rt_setup(hl_wl_thread_t *t) {
     hl_root_set(t->m, s->built, i, NULL);
     hl_drop(t->m, o, obj);
   }
-  idle(t, t->param[P_IDLE_MS]);
-  snapshot(t, "rss_after_free_bytes");
+  hl_wl_idle_ms(t, t->param[P_IDLE_MS]);
+  hl_wl_rss_snapshot(t, "rss_after_free_bytes");
   return 0;
 }
 

@@ -3,8 +3,12 @@
 
 #include "error.h"
 #include "size.h"
+#include "util.h"
 
 #include <inttypes.h>
+#include <time.h>
+#include <stdatomic.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,4 +148,44 @@ void hl_wl_report(hl_wl_thread_t *t, const char *name, double value) {
     t->extra[t->nextra].value = value;
     t->nextra++;
   }
+}
+
+/* ---- phases of a multi-threaded workload, outside the timed loop ------------- */
+
+/* Threads of one worker meet here between phases. Workload state is per
+ * thread and the harness gives workloads nothing shared, so the barrier is
+ * process-wide static state (one workload runs per worker process); it is
+ * sense-reversing, so it serves any number of phases. Waiting threads are
+ * marked blocked, so a stop-the-world collector does not wait for them. */
+static atomic_uint barrier_arrived;
+static atomic_uint barrier_generation;
+
+void hl_wl_barrier(hl_wl_thread_t *t) {
+  if (t->threads == 1) return;
+  hl_mutator_block(t->m);
+  unsigned gen = atomic_load(&barrier_generation);
+  if (atomic_fetch_add(&barrier_arrived, 1) + 1 == t->threads) {
+    atomic_store(&barrier_arrived, 0);
+    atomic_fetch_add(&barrier_generation, 1);
+  } else {
+    while (atomic_load(&barrier_generation) == gen)
+      sched_yield();
+  }
+  hl_mutator_unblock(t->m);
+}
+
+void hl_wl_idle_ms(hl_wl_thread_t *t, uint64_t ms) {
+  if (!ms) return;
+  struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+  hl_mutator_block(t->m);
+  while (nanosleep(&ts, &ts) != 0) {
+  }
+  hl_mutator_unblock(t->m);
+}
+
+void hl_wl_rss_snapshot(hl_wl_thread_t *t, const char *name) {
+  hl_wl_barrier(t);
+  uint64_t rss;
+  if (t->thread_index == 0 && hl_proc_status_bytes(0, "VmRSS", &rss) == 0)
+    hl_wl_report(t, name, (double)rss);
 }

@@ -117,6 +117,14 @@ int hl_wl_fail(hl_wl_thread_t *t, const char *fmt, ...) __attribute__((format(pr
 /* Records a workload-measured figure (see hl_wl_thread_t.extra). */
 void hl_wl_report(hl_wl_thread_t *t, const char *name, double value);
 
+/* Outside the timed loop only: every thread of the worker waits here for
+ * the others (blocked for a stop-the-world collector meanwhile). */
+void hl_wl_barrier(hl_wl_thread_t *t);
+/* Sleeps ms milliseconds, blocked (a service between requests). */
+void hl_wl_idle_ms(hl_wl_thread_t *t, uint64_t ms);
+/* Once every thread got here, thread 0 records VmRSS as figure `name`. */
+void hl_wl_rss_snapshot(hl_wl_thread_t *t, const char *name);
+
 /* splitmix64: the seeding step, and a fast generator for workloads. */
 static inline uint64_t hl_rng_next(uint64_t *state) {
   uint64_t z = (*state += 0x9e3779b97f4a7c15ull);

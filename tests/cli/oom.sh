@@ -60,6 +60,14 @@ expect_exit 0 "$HEAPLAB" oom -w leak -b span-gc -p buf=1M -p garbage=16M --gogc 
 expect_py "rows[0]['outcome'] == 'gc-thrash' and rows[0]['num_gc'] > 100" "$O"
 expect_py "rows[0]['gc_marks'][-1]['heap_goal_bytes'] < 64 << 20" "$O"
 
+# fragmentation's settled RSS: read after the loop, with every thread's live
+# set still held (also on a stop-the-world collector, whose threads sleep
+# blocked between the small requests).
+O="$T/settle.json"
+expect_exit 0 "$HEAPLAB" run -w fragmentation -b glibc,span-gc --quick --threads 2 \
+  -p settle_ms=30 --reps 1 -o "$O"
+expect_py "all(r['outcome'] == 'ok' and 0 < r['rss_settled_bytes'] <= r['rss_peak_bytes'] + (1 << 20) for r in rows)" "$O"
+
 # Bad input
 expect_exit 2 "$HEAPLAB" oom -w steady-service -b glibc -o "$T/x.json"
 expect_in "$T/err" "give a memory limit (--limit SIZE) or --find-min-limit"
