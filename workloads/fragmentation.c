@@ -60,13 +60,13 @@ static const hl_param_spec_t params[P_COUNT] = {
                   "1: threads take turns at full bursts (others hold 1/16); 0: every request full",
                   NULL},
     [P_SETTLE_MS] = {"settle_ms", HL_PARAM_COUNT, 0, 0, 0, 600000,
-                     "after the loop, keep a trickle of small requests this long, then record "
-                     "rss_settled_bytes (a long-running service between bursts)",
+                     "after the loop, one 64 KiB request a millisecond per thread for this long, "
+                     "then record rss_settled_bytes (a long-running service between bursts)",
                      NULL},
 };
 
 #define SETTLE_STEP_MS 1u
-#define SETTLE_OBJ_BYTES 64u
+#define SETTLE_OBJ_BYTES (64u << 10)
 
 enum { SITE_LIVE, SITE_TEMP, SITE_COUNT };
 
@@ -216,12 +216,14 @@ static void fr_run(hl_wl_thread_t *t, uint64_t iterations) {
 }
 
 /* Settling, after the measured loop: the service keeps running but its
- * bursts are over. Each thread makes one small request a millisecond, so
- * allocators that return memory on allocation activity (jemalloc's decay:
- * 10 s by default, applied as the arena is used) get to, then thread 0
- * records the resident set (rss_settled_bytes) while every thread still
- * holds its live set. Per-thread heaps that can only shrink from the top
- * (glibc's arenas) keep each thread's old burst behind its survivors. */
+ * bursts are over. Each thread makes one 64 KiB request a millisecond, then
+ * thread 0 records the resident set (rss_settled_bytes) while every thread
+ * still holds its live set. The size matters: jemalloc returns freed pages
+ * by decay (10 s by default), and decay advances only when an arena is
+ * used; requests its thread caches serve (up to 32 KiB) never reach the
+ * arena, so a service of only small requests would keep the pages forever.
+ * Per-thread heaps that can only shrink from the top (glibc's arenas) keep
+ * each thread's old burst behind its survivors whatever the requests. */
 static void settle(hl_wl_thread_t *t) {
   const uint64_t ms = t->param[P_SETTLE_MS];
   if (!ms) return;
