@@ -203,8 +203,12 @@ static void supervise(const hl_spawn_config_t *cfg, int report_r, int err_r, col
   int fds_open[2] = {1, 1};
   uint64_t deadline = cfg->timeout_s > 0 ? start_ns + (uint64_t)(cfg->timeout_s * 1e9) : 0;
   int watching = cfg->limit.mode == HL_LIMIT_WATCHDOG || cfg->sample_ms;
-  /* the watchdog polls every millisecond; otherwise the pipes wake us */
-  int wait_open_ms = cfg->limit.mode == HL_LIMIT_WATCHDOG ? 1 : cfg->sample_ms ? 1 : 50;
+  /* the watchdog looks every millisecond, a sampler once a period (at most
+   * 50 ms); otherwise the pipes wake us. The parent shares the machine with
+   * the worker it measures, so it wakes no more often than it must. */
+  int wait_open_ms = cfg->limit.mode == HL_LIMIT_WATCHDOG ? 1
+                     : cfg->sample_ms && cfg->sample_ms < 50 ? (int)cfg->sample_ms
+                                                             : 50;
   while (!w->reaped) {
     if (cfg->interrupted && *cfg->interrupted && !w->interrupted) {
       w->interrupted = 1;
@@ -217,7 +221,7 @@ static void supervise(const hl_spawn_config_t *cfg, int report_r, int err_r, col
     }
     if (watching && !w->limit_killed) watch_rss(cfg, c, w, now, start_ns);
     struct pollfd p[2] = {{report_r, POLLIN, 0}, {err_r, POLLIN, 0}};
-    int wait_ms = fds_open[0] || fds_open[1] ? wait_open_ms : watching ? 1 : 5;
+    int wait_ms = fds_open[0] || fds_open[1] ? wait_open_ms : watching ? wait_open_ms : 5;
     if (fds_open[0] || fds_open[1]) {
       if (!fds_open[0]) p[0].fd = -1;
       if (!fds_open[1]) p[1].fd = -1;

@@ -53,6 +53,7 @@ typedef struct run {
   json_t *context;
   json_t *backend_info; /* name -> {status, version, ...} */
   json_t *extra;        /* top-level keys a command adds to the document (oom) */
+  uint64_t saved_ns;    /* when save() last wrote the results file */
   char exe[4096];
 } run_t;
 
@@ -599,55 +600,41 @@ static json_t *results_doc(const run_t *r, int with_aggregates) {
   return doc;
 }
 
-static int save(const run_t *r, int final) {
+/* Rewriting the results file costs time in proportion to its size, and a
+ * collector's rows carry up to 4096 cycles each (oom rows their timelines
+ * too): `run -b bdwgc --reps 5` writes a 24 MB file, and rewriting it after
+ * each of its 25 cells took 2 s of its 19 (the default comparison has 175
+ * cells). So while cells run, save() rewrites the file only when
+ * SAVE_INTERVAL_NS have passed since the last time; the first call and the
+ * final one always write. A killed heaplab loses at most that much finished
+ * work, and never leaves half a file. */
+#define SAVE_INTERVAL_NS UINT64_C(1000000000)
+
+static int save(run_t *r, int final) {
   if (!r->o.output) return 0;
+  if (!final && r->saved_ns && hl_now_ns() - r->saved_ns < SAVE_INTERVAL_NS) return 0;
   json_t *doc = results_doc(r, final);
   int rc = doc ? hl_results_save(doc, r->o.output) : HL_ENOMEM;
   json_decref(doc);
   if (rc) hl_msg("run", "cannot write %s: %s", r->o.output, hl_strerror(rc));
+  r->saved_ns = hl_now_ns();
   return rc;
 }
 
 /* ---- the run ------------------------------------------------------------- */
 
-/* No progress line under --gctrace: the workers' trace lines go to the same
- * terminal. */
-static void progress(const run_t *r, size_t done, const cell_t *c, unsigned rep) {
-  if (!isatty(STDERR_FILENO) || r->o.gctrace) return;
-  size_t total = r->ncells * r->o.reps;
-  unsigned reps = r->o.reps;
-  if (!c) {
-    fprintf(stderr, "\r\033[K");
-    return;
-  }
-  fprintf(stderr, "\r\033[K[%zu/%zu] repetition %u/%u: %s", done + 1, total, rep + 1, reps,
-          c->name);
-}
-
-/* Rewriting the results file costs time in proportion to its size, and a
- * collector's rows carry up to 4096 cycles each: `run -b bdwgc --reps 5`
- * writes a 24 MB file, and rewriting it after each of its 25 cells took 2 s
- * of its 19 (the default comparison has 175 cells). So while cells run the
- * file is rewritten
- * after a cell only when SAVE_INTERVAL_NS have passed since the last time;
- * the first cell and the end of the run always write. A killed heaplab loses
- * at most that much finished work, and never leaves half a file. */
-#define SAVE_INTERVAL_NS UINT64_C(1000000000)
-
 static int run_cells(run_t *r, int *all_ok) {
   size_t done = 0;
-  uint64_t saved_ns = 0;
   *all_ok = 1;
   for (unsigned rep = 0; rep < r->o.reps && !interrupted; rep++) {
     for (size_t i = 0; i < r->ncells && !interrupted; i++, done++) {
-      progress(r, done, &r->cells[i], rep);
+      hl_runner_progress(r, "[%zu/%zu] repetition %u/%u: %s", done + 1, r->ncells * r->o.reps,
+                         rep + 1, r->o.reps, r->cells[i].name);
       if (run_one(r, &r->cells[i], i, rep, r->o.limit_bytes) != HL_OUTCOME_OK) *all_ok = 0;
-      if (done && hl_now_ns() - saved_ns < SAVE_INTERVAL_NS) continue;
       if (save(r, 0) != 0) return HL_EIO;
-      saved_ns = hl_now_ns();
     }
   }
-  progress(r, 0, NULL, 0);
+  hl_runner_progress(r, "%s", "");
   return 0;
 }
 
@@ -805,7 +792,7 @@ void hl_runner_set_extra(hl_runner_t *r, const char *key, json_t *value) {
   json_object_set_new(r->extra, key, value);
 }
 
-int hl_runner_save(const hl_runner_t *r, int final) {
+int hl_runner_save(hl_runner_t *r, int final) {
   return save(r, final);
 }
 
@@ -813,6 +800,8 @@ int hl_runner_interrupted(void) {
   return interrupted != 0;
 }
 
+/* No progress line under --gctrace: the workers' trace lines go to the same
+ * terminal. An empty line clears it. */
 void hl_runner_progress(const hl_runner_t *r, const char *fmt, ...) {
   if (!isatty(STDERR_FILENO) || r->o.gctrace) return;
   va_list ap;

@@ -39,8 +39,9 @@ void hl_runner_set_extra(hl_runner_t *r, const char *key, json_t *value);
 /* The results document now; with_aggregates: also Google Benchmark's
  * aggregate rows. */
 json_t *hl_runner_doc(const hl_runner_t *r, int with_aggregates);
-/* Rewrites the results file (-o), if any. */
-int hl_runner_save(const hl_runner_t *r, int final);
+/* Rewrites the results file (-o), if any: at most once a second until the
+ * final call. */
+int hl_runner_save(hl_runner_t *r, int final);
 int hl_runner_interrupted(void);
 void hl_runner_mark_interrupted(hl_runner_t *r);
 /* A progress line on stderr, only on a terminal. */
