@@ -126,9 +126,12 @@ static void push(marker_t *m, void *const *obj, uint32_t n) {
  * this heap, and queues its pointer slots. */
 static inline void mark_word(marker_t *m, uintptr_t v) {
   if (v < 4096 || !arena_lookup(v)) return;
-  unsigned spc = pagemap_spc((void *)v);
+  block_map_t *map = block_map_of((void *)v); /* one lookup for class and span */
+  if (unlikely(!map)) return;
+  size_t page = block_page((void *)v);
+  unsigned spc = atomic_load_explicit(&map->spc[page], memory_order_relaxed);
   if (spc == PAGE_FREE) return;
-  span_t *s = pagemap_get((void *)v);
+  span_t *s = atomic_load_explicit(&map->span[page], memory_order_relaxed);
   if (unlikely(!s)) return;
   if (spc == PAGE_LARGE) {
     if (s->large_marked) return;
