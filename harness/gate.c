@@ -11,6 +11,7 @@
 
 #include "child.h"
 #include "error.h"
+#include "interrupt.h"
 #include "results.h"
 #include "util.h"
 
@@ -41,13 +42,6 @@ typedef struct gate_side {
   char exe[PATH_MAX];
   json_t *doc; /* results: loaded, or merged from the rounds */
 } gate_side_t;
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig) {
-  (void)sig;
-  interrupted = 1;
-}
 
 static void usage(FILE *out) {
   fprintf(
@@ -89,7 +83,8 @@ static void usage(FILE *out) {
       "  --quick, --seed N, --threads N, --escape on|off, --gogc N|off, --timeout SEC\n"
       "  (counters are off: the gate times, it does not count).\n\n"
       "Prints a table and a one-line verdict. Exit status: 0 no regression, 1 a regression\n"
-      "or a changed deterministic metric, 2 bad input or a side that could not run.\n");
+      "or a changed deterministic metric, 2 bad input or a side that could not run,\n"
+      "130/143 interrupted by SIGINT/SIGTERM.\n");
 }
 
 /* ---- options ------------------------------------------------------------- */
@@ -314,7 +309,7 @@ static int run_round(const gate_opts_t *o, gate_side_t *s, const char *dir, unsi
   argv[n++] = (char *)"-o";
   argv[n++] = out;
   argv[n] = NULL;
-  hl_spawn_config_t cfg = {.argv = argv, .timeout_s = 0, .interrupted = &interrupted};
+  hl_spawn_config_t cfg = {.argv = argv, .timeout_s = 0, .interrupted = &hl_interrupted};
   hl_child_result_t res;
   if (hl_child_run(&cfg, &res) != 0) {
     hl_msg("gate", "cannot start %s", s->exe);
@@ -330,7 +325,7 @@ static int run_round(const gate_opts_t *o, gate_side_t *s, const char *dir, unsi
     hl_msg("gate", "%s run failed (%s): %s", s->src.path,
            res.signal ? "killed by a signal" : "exit status != 0/1", last ? last + 1 : tail);
     hl_child_result_free(&res);
-    return interrupted ? HL_EINVAL : HL_ECHILD;
+    return hl_interrupted ? HL_EINVAL : HL_ECHILD;
   }
   hl_child_result_free(&res);
   json_t *doc;
@@ -352,7 +347,7 @@ static int run_sides(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_)
     return HL_EIO;
   }
   int tty = isatty(STDERR_FILENO), rc = 0;
-  for (unsigned k = 0; k < o->rounds && rc == 0 && !interrupted; k++) {
+  for (unsigned k = 0; k < o->rounds && rc == 0 && !hl_interrupted; k++) {
     gate_side_t *order[2] = {k % 2 ? new_ : base, k % 2 ? base : new_};
     for (int j = 0; j < 2 && rc == 0; j++) {
       if (!order[j] || !order[j]->src.is_binary) continue;
@@ -362,7 +357,7 @@ static int run_sides(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_)
   }
   if (tty) fprintf(stderr, "\r\033[K");
   rmdir(dir);
-  if (interrupted) {
+  if (hl_interrupted) {
     hl_msg("gate", "interrupted");
     return HL_EINVAL;
   }
@@ -371,19 +366,20 @@ static int run_sides(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_)
 
 static int save_side(const gate_side_t *s, const char *dir, const char *file) {
   if (!s || !s->doc) return 0;
-  char path[PATH_MAX];
+  char path[PATH_MAX], why[1024];
   snprintf(path, sizeof path, "%s/%s", dir, file);
-  int rc = hl_results_save(s->doc, path);
-  if (rc) hl_msg("gate", "cannot write %s: %s", path, hl_strerror(rc));
+  int rc = hl_results_save(s->doc, path, why, sizeof why);
+  if (rc) hl_msg("gate", "cannot write %s", why);
   return rc;
 }
 
 static int save_baseline(const gate_opts_t *o, const gate_side_t *s) {
   json_t *doc = hl_gate_baseline_doc(s->doc);
-  int rc = doc ? hl_results_save(doc, o->save_baseline) : HL_ENOMEM;
+  char why[1024] = "out of memory";
+  int rc = doc ? hl_results_save(doc, o->save_baseline, why, sizeof why) : HL_ENOMEM;
   json_decref(doc);
   if (rc) {
-    hl_msg("gate", "cannot write %s: %s", o->save_baseline, hl_strerror(rc));
+    hl_msg("gate", "cannot write the baseline: %s", why);
     return HL_EXIT_USAGE;
   }
   fprintf(stderr, "heaplab: gate: baseline written to %s\n", o->save_baseline);
@@ -406,10 +402,10 @@ static int decide_and_report(const gate_opts_t *o, gate_side_t *base, gate_side_
                         .new_ = new_->src,
                         .rounds = base->src.is_binary || new_->src.is_binary ? o->rounds : 0};
   if (rc == 0) rc = hl_gate_print_table(&r, stdout, 0);
-  if (rc == 0 && o->json_out && (rc = hl_gate_write_json(&r, o->json_out)) != 0)
-    hl_msg("gate", "cannot write %s: %s", o->json_out, hl_strerror(rc));
-  if (rc == 0 && o->md_out && (rc = hl_gate_write_markdown(&r, o->md_out)) != 0)
-    hl_msg("gate", "cannot write %s: %s", o->md_out, hl_strerror(rc));
+  if (rc == 0 && o->json_out && (rc = hl_gate_write_json(&r, o->json_out, why, sizeof why)) != 0)
+    hl_msg("gate", "cannot write %s: %s", o->json_out, why);
+  if (rc == 0 && o->md_out && (rc = hl_gate_write_markdown(&r, o->md_out, why, sizeof why)) != 0)
+    hl_msg("gate", "cannot write %s: %s", o->md_out, why);
   if (rc == 0) {
     char line[512];
     hl_gate_verdict_line(&tally, &o->decide, line, sizeof line);
@@ -445,10 +441,7 @@ int hl_gate_main(int argc, char **argv) {
     hl_msg("gate", "a binary side needs the cells to run: give -w and -b (see --help)");
     goto done;
   }
-  struct sigaction sa = {0};
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  hl_interrupt_install();
   if (o.save_baseline) o.rounds = 1;
   if (run_sides(&o, o.base ? &base : NULL, &new_) != 0) goto done;
   if (o.save_runs &&
@@ -456,6 +449,7 @@ int hl_gate_main(int argc, char **argv) {
     goto done;
   exit_code = o.save_baseline ? save_baseline(&o, &new_) : decide_and_report(&o, &base, &new_);
 done:
+  if (hl_interrupted) exit_code = hl_interrupt_exit_code();
   json_decref(base.doc);
   json_decref(new_.doc);
   return exit_code;

@@ -4,6 +4,7 @@
 #include "gate.h"
 
 #include "error.h"
+#include "output.h"
 #include "results.h"
 #include "summary.h"
 #include "table.h"
@@ -228,7 +229,7 @@ static json_t *source_json(const hl_gate_source_t *s) {
   return o;
 }
 
-int hl_gate_write_json(const hl_gate_report_t *r, const char *path) {
+int hl_gate_write_json(const hl_gate_report_t *r, const char *path, char *why, size_t why_len) {
   const hl_gate_tally_t *t = r->tally;
   char line[512];
   hl_gate_verdict_line(t, r->opts, line, sizeof line);
@@ -272,18 +273,18 @@ int hl_gate_write_json(const hl_gate_report_t *r, const char *path) {
   if (!text) return HL_ENOMEM;
   size_t len = strlen(text);
   text[len] = '\n'; /* json_dumps leaves room for the NUL, which we replace */
-  int rc = hl_write_file_atomic(path, text, len + 1);
+  int rc = hl_output_write(path, text, len + 1, why, why_len);
   free(text);
   return rc;
 }
 
 /* ---- Markdown ------------------------------------------------------------- */
 
-int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path) {
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  if (!f) return HL_EIO;
+int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path, char *why, size_t why_len) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f) return HL_ENOMEM;
   char line[512];
   hl_gate_verdict_line(r->tally, r->opts, line, sizeof line);
   int fail = hl_gate_exit_status(r->tally);
@@ -306,11 +307,10 @@ int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path) {
                                   : "2 standard errors of the run's own noise, at least "
                                     "the floor",
           r->opts->tolerance > 0 ? "within the tolerance" : "exactly");
-  if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
-    remove(tmp);
-    return rc ? rc : HL_EIO;
-  }
-  return 0;
+  if (fclose(f) != 0 && rc == 0) rc = HL_ENOMEM;
+  if (rc == 0) rc = hl_output_write(path, text, len, why, why_len);
+  free(text);
+  return rc;
 }
 
 /* ---- baseline ------------------------------------------------------------- */

@@ -23,6 +23,7 @@
 #include "oom.h"
 
 #include "error.h"
+#include "interrupt.h"
 #include "oom_report.h"
 #include "oom_summary.h"
 #include "runner.h"
@@ -65,7 +66,7 @@ static void usage(FILE *out) {
           "up to the end, also when the worker was killed. --gogc, --memlimit and --escape\n"
           "take several values, to see which setting moves a cell from death to survival.\n"
           "Exit status: 0 the experiment ran (deaths are its results), 2 bad input,\n"
-          "130 interrupted.\n\n"
+          "130/143 interrupted by SIGINT/SIGTERM (the results so far are written).\n\n"
           "heaplab oom options:\n"
           "  %-34s %s\n  %-34s %s\n  %-34s %s\n\n",
           "    --runs N", "runs per cell (default 5; the same as --reps)", "    --find-min-limit",
@@ -84,8 +85,8 @@ static void run_all(oom_t *m, uint64_t limit_bytes) {
   size_t n = hl_runner_ncells(m->r), done = 0;
   for (unsigned rep = 0; rep < m->runs && !hl_runner_interrupted(); rep++) {
     for (size_t i = 0; i < n && !hl_runner_interrupted(); i++, done++) {
-      hl_runner_progress(m->r, "[%zu/%zu] run %u/%u: %s", done + 1, n * m->runs, rep + 1,
-                         m->runs, hl_runner_cell_name(m->r, i));
+      hl_runner_progress(m->r, "[%zu/%zu] run %u/%u: %s", done + 1, n * m->runs, rep + 1, m->runs,
+                         hl_runner_cell_name(m->r, i));
       hl_runner_run_one(m->r, i, rep, limit_bytes);
       hl_runner_save(m->r, 0);
     }
@@ -122,9 +123,9 @@ static unsigned probe(probe_ctx_t *p, uint64_t limit, int stop_at_death, const c
     else if (stop_at_death)
       break;
   }
-  json_array_append_new(p->steps, json_pack("{s:I, s:i, s:i, s:s}", "limit_bytes",
-                                            (json_int_t)limit, "runs", (int)runs, "survived",
-                                            (int)survived, "step", why));
+  json_array_append_new(p->steps,
+                        json_pack("{s:I, s:i, s:i, s:s}", "limit_bytes", (json_int_t)limit, "runs",
+                                  (int)runs, "survived", (int)survived, "step", why));
   hl_runner_save(p->m->r, 0);
   return runs && survived == runs ? 1 : 0;
 }
@@ -153,10 +154,12 @@ static json_t *find_min_limit(oom_t *m, size_t cell) {
   /* 2. bracket */
   uint64_t hi = align_limit(peak + peak / 50), lo = align_limit(peak / 2);
   int widen = 0;
-  while (!probe(&p, hi, 1, "bracket-high") && widen++ < SEARCH_MAX_WIDEN && !hl_runner_interrupted())
+  while (!probe(&p, hi, 1, "bracket-high") && widen++ < SEARCH_MAX_WIDEN &&
+         !hl_runner_interrupted())
     hi = align_limit(hi + hi / 10);
   widen = 0;
-  while (probe(&p, lo, 1, "bracket-low") && widen++ < SEARCH_MAX_WIDEN && !hl_runner_interrupted()) {
+  while (probe(&p, lo, 1, "bracket-low") && widen++ < SEARCH_MAX_WIDEN &&
+         !hl_runner_interrupted()) {
     hi = lo;
     lo = align_limit(lo / 2);
   }
@@ -183,7 +186,7 @@ static json_t *find_min_limit(oom_t *m, size_t cell) {
 
 static void print_table(const json_t *summary) {
   static const char *const headers[] = {"cell",     "runs",          "survived", "95% CI",
-                                         "outcomes", "death after s", "peak RSS", "min limit"};
+                                        "outcomes", "death after s", "peak RSS", "min limit"};
   hl_table_t *t = hl_table_new(headers, 8, "lrrrlrrr");
   if (!t) return;
   size_t i;
@@ -211,8 +214,8 @@ static void print_table(const json_t *summary) {
     if (peak) hl_size_format_human((uint64_t)json_number_value(peak), rss, sizeof rss);
     json_t *ml = json_object_get(c, "min_limit_bytes");
     if (ml) hl_size_format_human((uint64_t)json_integer_value(ml), min, sizeof min);
-    const char *row[] = {json_string_value(json_object_get(c, "name")), runs, surv, ci, outs,
-                         death, rss, min};
+    const char *row[] = {
+        json_string_value(json_object_get(c, "name")), runs, surv, ci, outs, death, rss, min};
     hl_table_add(t, row);
   }
   hl_table_print(t, stdout, 0);
@@ -296,7 +299,9 @@ int hl_oom_main(int argc, char **argv) {
     else
       hl_msg("oom", "report written to %s/oom-report.md", m.report_dir);
   }
-  int exit_code = rc ? HL_EXIT_USAGE : hl_runner_interrupted() ? 130 : HL_EXIT_OK;
+  int exit_code = rc                        ? HL_EXIT_USAGE
+                  : hl_runner_interrupted() ? hl_interrupt_exit_code()
+                                            : HL_EXIT_OK;
   json_decref(summary);
   json_decref(searches);
   hl_runner_close(m.r);

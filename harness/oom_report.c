@@ -626,8 +626,8 @@ static int search_table(FILE *md, const oom_cell_t *c) {
 
 /* The cell's section; a figure gnuplot could not draw is said in place and
  * its error kept in *fig_rc (the first one). */
-static int cell_section(FILE *md, const oom_doc_t *d, size_t index, const char *dir, int *fig_rc,
-                        char *why, size_t len) {
+static int cell_section(FILE *md, const oom_doc_t *d, size_t index, hl_output_set_t *set,
+                        int *fig_rc, char *why, size_t len) {
   const oom_cell_t *c = &d->cells[index];
   fprintf(md, "### %zu. %s\n\n", index + 1, c->name);
   int rc = cell_table(md, d, c);
@@ -638,7 +638,7 @@ static int cell_section(FILE *md, const oom_doc_t *d, size_t index, const char *
   cell_file(index, c->name, file, sizeof file);
   hl_oom_timeline_t tl = {c->drawn, oom_died(c->drawn), c->name,
                           c->nrows, c->limit_bytes,     d->limit_mode};
-  int frc = hl_oom_timeline_draw(&tl, dir, file, fig_why, sizeof fig_why);
+  int frc = hl_oom_timeline_draw(&tl, set, file, fig_why, sizeof fig_why);
   double rep = 0;
   hl_json_number(c->drawn, "repetition_index", &rep);
   if (frc == 0) {
@@ -657,8 +657,8 @@ static int cell_section(FILE *md, const oom_doc_t *d, size_t index, const char *
 
 /* ---- the report ------------------------------------------------------------------ */
 
-static int write_markdown(FILE *md, const oom_doc_t *d, const char *dir, int *fig_rc, char *why,
-                          size_t len) {
+static int write_markdown(FILE *md, const oom_doc_t *d, hl_output_set_t *set, int *fig_rc,
+                          char *why, size_t len) {
   fputs("# heaplab OOM report\n\n"
         "Cells run under a memory limit, each run in its own process: whether they died, how "
         "often, how fast, what killed them, and which single setting moved a cell from death "
@@ -670,42 +670,36 @@ static int write_markdown(FILE *md, const oom_doc_t *d, const char *dir, int *fi
   if (rc == 0) moves_section(md, d);
   if (rc == 0) fputs("## Cell by cell\n\n", md);
   for (size_t i = 0; rc == 0 && i < d->ncells; i++)
-    rc = cell_section(md, d, i, dir, fig_rc, why, len);
+    rc = cell_section(md, d, i, set, fig_rc, why, len);
   return rc;
 }
 
 int hl_oom_report_write(const json_t *doc, const char *dir, char *why, size_t why_len) {
   oom_doc_t d = {0};
-  char *text = NULL, path[4096];
+  hl_output_set_t *set = NULL;
+  char *text = NULL;
   size_t text_len = 0;
   int fig_rc = 0, rc = oom_doc_open(&d, doc, why, why_len);
+  if (rc == 0) rc = hl_output_set_open(dir, &set, why, why_len);
   if (rc) goto out;
-  snprintf(path, sizeof path, "%s/timelines", dir);
-  if (hl_plot_make_dir(path) != 0) {
-    snprintf(why, why_len, "cannot create directory %.900s", path);
-    rc = HL_EIO;
-    goto out;
-  }
   FILE *md = open_memstream(&text, &text_len);
   if (!md) {
     snprintf(why, why_len, "out of memory");
     rc = HL_ENOMEM;
     goto out;
   }
-  rc = write_markdown(md, &d, dir, &fig_rc, why, why_len);
+  rc = write_markdown(md, &d, set, &fig_rc, why, why_len);
   if (fclose(md) != 0 && rc == 0) rc = HL_ENOMEM;
+  if (rc == 0) rc = fig_rc;
   if (rc) {
     if (rc == HL_ENOMEM) snprintf(why, why_len, "out of memory");
     goto out;
   }
-  snprintf(path, sizeof path, "%s/oom-report.md", dir);
-  if (hl_write_file_atomic(path, text, text_len) != 0) {
-    snprintf(why, why_len, "cannot write %.900s", path);
-    rc = HL_EIO;
-    goto out;
-  }
-  rc = fig_rc;
+  rc = hl_output_set_put(set, "oom-report.md", text, text_len, why, why_len);
+  if (rc == 0) rc = hl_output_set_commit(set, why, why_len);
+  set = NULL;
 out:
+  hl_output_set_abort(set);
   free(text);
   oom_doc_close(&d);
   return rc;

@@ -7,7 +7,7 @@
 #include "oom_timeline.h"
 
 #include "error.h"
-#include "plot.h"
+#include "gnuplot.h"
 #include "plot_templates.h"
 #include "results.h"
 #include "size.h"
@@ -89,26 +89,27 @@ static void write_series(FILE *f, const json_t *row, int died, series_t *s) {
   s->end_mib = last_rss / MIB;
 }
 
-/* The plot command: a clause per series the run has, then the limits. */
-static char *timeline_plot(const char *data, const series_t *s, const json_t *row,
-                           const char *limit_title, double limit_mib, double soft_mib) {
+/* The plot command: a clause per series the run has, then the limits.
+ * data, limit_title and end_title are quoted literals (gnuplot.h). */
+static char *timeline_plot(const char *data, const series_t *s, const char *limit_title,
+                           const char *end_title, double limit_mib, double soft_mib) {
   static const char *const style[SER_END] = {
       "with lines lw 2 lc rgb '#1f77b4' title 'RSS (parent samples)'",
       "with lines lw 2 lc rgb '#2ca02c' title 'heap live (heap_alloc)'",
       "with steps lw 1.5 dt 2 lc rgb '#9467bd' title 'heap goal'",
       "with points pt 7 ps 0.7 lc rgb '#ff7f0e' title 'GC cycle (heap at mark end)'",
   };
-  size_t cap = 2048 + 8 * strlen(data) + strlen(limit_title), off = 0;
+  size_t cap = 2048 + 8 * strlen(data) + strlen(limit_title) + strlen(end_title), off = 0;
   char *cmd = malloc(cap);
   if (!cmd) return NULL;
   off += (size_t)snprintf(cmd, cap, "plot ");
   for (int b = 0; b < SER_END; b++)
     if (s->present & 1u << b)
-      off += (size_t)snprintf(cmd + off, cap - off, "%s'%s' index %d using 1:2 %s",
+      off += (size_t)snprintf(cmd + off, cap - off, "%s%s index %d using 1:2 %s",
                               off > 5 ? ", \\\n  " : "", data, b, style[b]);
   if (limit_mib > 0)
     off += (size_t)snprintf(cmd + off, cap - off,
-                            "%s%.6f with lines lw 2 dt 3 lc rgb '#d62728' title '%s'",
+                            "%s%.6f with lines lw 2 dt 3 lc rgb '#d62728' title %s",
                             off > 5 ? ", \\\n  " : "", limit_mib, limit_title);
   if (soft_mib > 0)
     off += (size_t)snprintf(cmd + off, cap - off,
@@ -117,66 +118,72 @@ static char *timeline_plot(const char *data, const series_t *s, const json_t *ro
                             off > 5 ? ", \\\n  " : "", soft_mib, soft_mib);
   if (s->present & 1u << SER_END)
     snprintf(cmd + off, cap - off,
-             "%s'%s' index %d using 1:2 with points pt 2 ps 3 lw 3 lc rgb 'black' title '%s (last "
-             "sample)'",
-             off > 5 ? ", \\\n  " : "", data, SER_END, outcome_of(row));
+             "%s%s index %d using 1:2 with points pt 2 ps 3 lw 3 lc rgb 'black' title %s",
+             off > 5 ? ", \\\n  " : "", data, SER_END, end_title);
   return cmd;
 }
 
-int hl_oom_timeline_draw(const hl_oom_timeline_t *tl, const char *dir, const char *file, char *why,
-                         size_t len) {
-  char data[4096], script[4096], image[4096], tmp[4096];
-  snprintf(data, sizeof data, "%s/timelines/%s.dat", dir, file);
-  snprintf(script, sizeof script, "%s/timelines/%s.png.gp", dir, file);
-  snprintf(image, sizeof image, "%s/timelines/%s.png", dir, file);
-  snprintf(tmp, sizeof tmp, "%s/timelines/.%s.png.tmp", dir, file);
-  FILE *f = fopen(data, "w");
-  if (!f) {
-    snprintf(why, len, "cannot write %.900s", data);
-    return HL_EIO;
-  }
+int hl_oom_timeline_draw(const hl_oom_timeline_t *tl, hl_output_set_t *set, const char *file,
+                         char *why, size_t len) {
+  char data[512], script[512], image[512];
+  snprintf(data, sizeof data, "%s.dat", file);
+  snprintf(script, sizeof script, "%s.png.gp", file);
+  snprintf(image, sizeof image, "%s.png", file);
+  hl_figure_t fig = {set, "timelines", image, script};
+  char *points = NULL, rel[600];
+  size_t points_len = 0;
+  FILE *f = open_memstream(&points, &points_len);
   series_t s = {0};
-  write_series(f, tl->row, tl->died, &s);
-  if (fclose(f) != 0) {
-    snprintf(why, len, "cannot write %.900s", data);
-    return HL_EIO;
+  if (f) write_series(f, tl->row, tl->died, &s);
+  if (!f || fclose(f) != 0) {
+    free(points);
+    snprintf(why, len, "out of memory");
+    return HL_ENOMEM;
   }
-  if (!(s.present & ~(1u << SER_END))) {
+  int rc = HL_ENOENT;
+  snprintf(rel, sizeof rel, "timelines/%s", data);
+  if (!(s.present & ~(1u << SER_END)))
     snprintf(why, len, "the run has no timeline samples (run with --sample-ms)");
-    return HL_ENOENT;
-  }
+  else
+    rc = hl_output_set_put(set, rel, points, points_len, why, len);
+  free(points);
+  if (rc) return rc;
   double limit_mib = (double)tl->limit_bytes / MIB, soft_mib = 0, rep = 0;
   uint64_t soft;
   const char *memlimit = json_string_value(json_object_get(tl->row, "memlimit"));
   if (memlimit && hl_parse_count(memlimit, 1, UINT64_MAX, &soft) == 0)
     soft_mib = (double)soft / MIB;
   hl_json_number(tl->row, "repetition_index", &rep);
-  char limit_title[96], title[1024], xmax[32], ymax[32], label[256];
-  snprintf(limit_title, sizeof limit_title, "limit %.1f MiB (%s)", limit_mib,
+  char text[1024], title[2100], limit_title[300], end_title[600], qdata[1100], xmax[32], ymax[32];
+  char label[1200] = "";
+  snprintf(text, sizeof text, "limit %.1f MiB (%s)", limit_mib,
            tl->limit_mode ? tl->limit_mode : "limit");
-  snprintf(title, sizeof title, "%s: repetition %.0f of %zu, %s", tl->cell_name, rep + 1,
+  rc = hl_gp_quote(text, limit_title, sizeof limit_title);
+  snprintf(text, sizeof text, "%s (last sample)", outcome_of(tl->row));
+  rc |= hl_gp_quote(text, end_title, sizeof end_title) | hl_gp_quote(data, qdata, sizeof qdata);
+  snprintf(text, sizeof text, "%s: repetition %.0f of %zu, %s", tl->cell_name, rep + 1,
            tl->cell_runs, outcome_of(tl->row));
-  for (char *p = title; *p; p++)
-    if (*p == '\'') *p = '"';
+  rc |= hl_gp_quote(text, title, sizeof title);
   double top = fmax(s.ymax_mib, fmax(limit_mib, soft_mib));
   snprintf(xmax, sizeof xmax, "%.6g", s.xmax_s > 0 ? s.xmax_s * 1.04 : 1);
   snprintf(ymax, sizeof ymax, "%.6g", top > 0 ? top * 1.12 : 1);
-  label[0] = '\0';
   double end_s = s.end_s;
   hl_json_number(tl->row, "end_s", &end_s);
-  if (s.present & 1u << SER_END)
-    snprintf(label, sizeof label,
-             "set label 1 '%s, ended at %.3g s' at %.9f,%.6f offset -2,1.5 right",
-             outcome_of(tl->row), end_s, s.end_s, s.end_mib);
-  char *cmd = timeline_plot(data, &s, tl->row, limit_title, limit_mib, soft_mib);
-  if (!cmd) {
-    snprintf(why, len, "out of memory");
-    return HL_ENOMEM;
+  if (s.present & 1u << SER_END) {
+    char quoted[600];
+    snprintf(text, sizeof text, "%s, ended at %.3g s", outcome_of(tl->row), end_s);
+    rc |= hl_gp_quote(text, quoted, sizeof quoted);
+    snprintf(label, sizeof label, "set label 1 %s at %.9f,%.6f offset -2,1.5 right", quoted,
+             s.end_s, s.end_mib);
   }
-  const char *kv[] = {"TERMINAL", "pngcairo", "OUTPUT", tmp,      "TITLE", title,  "XMAX",
-                      xmax,       "YMAX",     ymax,     "LABELS", label,   "PLOT", cmd};
-  int rc = hl_plot_render(hl_template_timeline, kv, sizeof kv / sizeof kv[0], script, tmp, image,
-                          why, len);
+  char *cmd = rc ? NULL : timeline_plot(qdata, &s, limit_title, end_title, limit_mib, soft_mib);
+  if (!cmd) {
+    snprintf(why, len, rc ? "a name is too long to plot" : "out of memory");
+    return rc ? HL_ERANGE : HL_ENOMEM;
+  }
+  const char *kv[] = {"TERMINAL", "pngcairo", "TITLE",  title, "XMAX", xmax,
+                      "YMAX",     ymax,       "LABELS", label, "PLOT", cmd};
+  rc = hl_plot_render(hl_template_timeline, kv, sizeof kv / sizeof kv[0], &fig, why, len);
   free(cmd);
   return rc;
 }

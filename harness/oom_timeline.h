@@ -6,9 +6,11 @@
  * lack it), each GC cycle as a point at the heap its marking ended with
  * (gc_marks), the limit and the soft limit (GOMEMLIMIT) as lines, and a
  * cross at the last sample of a run that died. Reads one results row;
- * draws through plot.c's renderer with plots/timeline.gp. */
+ * draws through gnuplot.c's renderer with plots/timeline.gp. */
 #ifndef HL_OOM_TIMELINE_H
 #define HL_OOM_TIMELINE_H
+
+#include "output.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -23,11 +25,11 @@ typedef struct hl_oom_timeline {
   const char *limit_mode; /* "watchdog", "cgroup", "rlimit"; NULL: unknown */
 } hl_oom_timeline_t;
 
-/* Writes DIR/timelines/FILE.png, with FILE.dat (the data) and FILE.png.gp
- * (the filled script) beside it; DIR/timelines must exist. 0; HL_ENOENT
- * when the run has no sample to draw (why says so); HL_EIO, HL_ENOMEM, or
+/* Stages timelines/FILE.png in set, with FILE.dat (the data) and
+ * FILE.png.gp (the filled script) beside it. 0; HL_ENOENT when the run has
+ * no sample to draw (why says so); HL_EIO, HL_ENOMEM, HL_ERANGE, or
  * hl_plot_render's codes (HL_EUNAVAIL: no gnuplot), why filled. */
-int hl_oom_timeline_draw(const hl_oom_timeline_t *tl, const char *dir, const char *file, char *why,
-                         size_t len);
+int hl_oom_timeline_draw(const hl_oom_timeline_t *tl, hl_output_set_t *set, const char *file,
+                         char *why, size_t len);
 
 #endif

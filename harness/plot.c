@@ -2,25 +2,18 @@
 #include "plot.h"
 
 #include "error.h"
+#include "gnuplot.h"
 #include "plot_templates.h"
 #include "results.h"
 #include "stats.h"
 #include "summary.h"
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char **environ;
 
 #define MAX_GROUPS 256
 #define MAX_BACKENDS 16
@@ -102,24 +95,26 @@ static size_t cell_values(const json_t *bench, const layout_t *l, size_t g, size
   return n;
 }
 
-/* Writes the data file; returns the smallest and largest value plotted. */
-static int write_data(const char *path, const json_t *bench, const layout_t *l, const metric_t *m,
+/* Writes the data file: labels as data (hl_gp_datum), read back by
+ * xticlabels() and columnheader(). Returns the smallest and largest value. */
+static int write_data(FILE *f, const json_t *bench, const layout_t *l, const metric_t *m,
                       double *lo, double *hi) {
-  FILE *f = fopen(path, "w");
   double *v = calloc(MAX_REPS, sizeof *v);
-  if (!f || !v) {
-    if (f) fclose(f);
-    free(v);
-    return HL_EIO;
+  if (!v) {
+    fclose(f);
+    return HL_ENOMEM;
   }
   *lo = INFINITY;
   *hi = 0;
   fprintf(f, "workload");
-  for (size_t b = 0; b < l->nbackends; b++)
-    fprintf(f, "\t%s\tmin\tmax", l->backend[b]);
+  for (size_t b = 0; b < l->nbackends; b++) {
+    fputc('\t', f);
+    hl_gp_datum(f, l->backend[b]);
+    fprintf(f, "\tmin\tmax");
+  }
   fprintf(f, "\n");
   for (size_t g = 0; g < l->ngroups; g++) {
-    fprintf(f, "%s", l->group[g]);
+    hl_gp_datum(f, l->group[g]);
     for (size_t b = 0; b < l->nbackends; b++) {
       size_t n = cell_values(bench, l, g, b, m, v);
       if (n == 0) {
@@ -137,93 +132,37 @@ static int write_data(const char *path, const json_t *bench, const layout_t *l, 
   return fclose(f) == 0 && *hi > 0 ? 0 : HL_EIO;
 }
 
-/* Replaces each @KEY@ of tpl by its value. */
-static char *fill(const char *tpl, const char *const *kv, size_t nkv) {
-  size_t cap = strlen(tpl) * 2 + 4096, len = 0;
-  char *out = malloc(cap);
-  if (!out) return NULL;
-  for (const char *p = tpl; *p;) {
-    size_t k = 0;
-    if (*p == '@')
-      for (; k < nkv; k += 2) {
-        size_t kl = strlen(kv[k]);
-        if (!strncmp(p + 1, kv[k], kl) && p[kl + 1] == '@') break;
-      }
-    const char *piece = p;
-    size_t plen = 1;
-    if (*p == '@' && k < nkv) {
-      piece = kv[k + 1];
-      plen = strlen(piece);
-      p += strlen(kv[k]) + 2;
-    } else {
-      p++;
-    }
-    if (len + plen + 1 > cap) {
-      char *bigger = realloc(out, cap = (len + plen + 1) * 2);
-      if (!bigger) {
-        free(out);
-        return NULL;
-      }
-      out = bigger;
-    }
-    memcpy(out + len, piece, plen);
-    len += plen;
-  }
-  out[len] = '\0';
-  return out;
+/* Quoted gnuplot literals of a figure's strings (gnuplot.h). */
+typedef struct quoted {
+  char title[1024], ylabel[512], data[512], points[512];
+} quoted_t;
+
+static int quote_all(quoted_t *q, const char *title, const char *ylabel, const char *data,
+                     const char *points) {
+  return hl_gp_quote(title, q->title, sizeof q->title) |
+         hl_gp_quote(ylabel, q->ylabel, sizeof q->ylabel) |
+         hl_gp_quote(data, q->data, sizeof q->data) |
+         hl_gp_quote(points ? points : "", q->points, sizeof q->points);
 }
 
-static int run_gnuplot(const char *script, char *why, size_t len) {
-  char *argv[] = {(char *)"gnuplot", (char *)script, NULL};
-  pid_t pid;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    snprintf(why, len, "cannot run gnuplot: %s (apt install gnuplot-nox)", strerror(rc));
-    return HL_EUNAVAIL;
-  }
-  int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    snprintf(why, len, "gnuplot failed on %.900s (its message is above)", script);
-    return HL_ECHILD;
-  }
-  return 0;
-}
-
-int hl_plot_render(const char *tpl, const char *const *kv, size_t nkv, const char *script,
-                   const char *tmp, const char *image, char *why, size_t len) {
-  char *text = fill(tpl, kv, nkv);
-  int rc = text ? hl_write_file_atomic(script, text, strlen(text)) : HL_ENOMEM;
-  free(text);
-  if (rc) {
-    snprintf(why, len, "cannot write %.900s", script);
-    return rc;
-  }
-  if ((rc = run_gnuplot(script, why, len)) != 0) return rc;
-  if (rename(tmp, image) != 0) {
-    snprintf(why, len, "gnuplot wrote no %.900s", tmp);
-    return HL_EIO;
-  }
-  return 0;
-}
-
-static int plot_metric(const plot_opts_t *o, const json_t *bench, const layout_t *l,
-                       const metric_t *m, char *why, size_t len) {
-  char data[4096], script[4096], image[4096], tmp[4096];
-  snprintf(data, sizeof data, "%s/%s.dat", o->dir, m->file);
-  snprintf(script, sizeof script, "%s/%s.gp", o->dir, m->file);
-  snprintf(image, sizeof image, "%s/%s.%s", o->dir, m->file, o->ext);
-  snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp", o->dir, m->file, o->ext);
+static int plot_metric(const plot_opts_t *o, hl_output_set_t *set, const json_t *bench,
+                       const layout_t *l, const metric_t *m, char *why, size_t len) {
+  char data[256], script[256], image[256];
+  snprintf(data, sizeof data, "%s.dat", m->file);
+  snprintf(script, sizeof script, "%s.gp", m->file);
+  snprintf(image, sizeof image, "%s.%s", m->file, o->ext);
+  hl_figure_t fig = {set, "", image, script};
+  FILE *f = hl_figure_data(&fig, data, why, len);
   double lo, hi;
-  if (write_data(data, bench, l, m, &lo, &hi) != 0) {
-    snprintf(why, len, "%.400s: no %s values to plot, or cannot write %.400s", o->input, m->key,
-             data);
+  if (!f) return HL_EIO;
+  if (write_data(f, bench, l, m, &lo, &hi) != 0) {
+    snprintf(why, len, "%.400s: no %s values to plot", o->input, m->key);
     return HL_EIO;
+  }
+  quoted_t q;
+  if (quote_all(&q, m->title, m->ylabel, data, NULL) != 0) {
+    snprintf(why, len, "a name is too long to plot");
+    return HL_ERANGE;
   }
   char ymin[32], ymax[32], width[16], last[16], ngroups[16];
   snprintf(ymin, sizeof ymin, "%g", pow(10, floor(log10(lo * 0.8))));
@@ -232,13 +171,10 @@ static int plot_metric(const plot_opts_t *o, const json_t *bench, const layout_t
   snprintf(width, sizeof width, "%zu", w < 900 ? 900 : w > 4000 ? 4000 : w);
   snprintf(last, sizeof last, "%zu", l->nbackends - 1);
   snprintf(ngroups, sizeof ngroups, "%zu", l->ngroups);
-  const char *kv[] = {"TERMINAL", o->terminal, "WIDTH",   width,   "OUTPUT", tmp,    "TITLE",
-                      m->title,   "YLABEL",    m->ylabel, "YMIN",  ymin,     "YMAX", ymax,
-                      "LAST",     last,        "NGROUPS", ngroups, "DATA",   data};
-  int rc =
-      hl_plot_render(hl_template_bars, kv, sizeof kv / sizeof kv[0], script, tmp, image, why, len);
-  if (rc == 0) printf("%s\n", image);
-  return rc;
+  const char *kv[] = {"TERMINAL", o->terminal, "WIDTH",   width,   "TITLE", q.title,
+                      "YLABEL",   q.ylabel,    "YMIN",    ymin,    "YMAX",  ymax,
+                      "LAST",     last,        "NGROUPS", ngroups, "DATA",  q.data};
+  return hl_plot_render(hl_template_bars, kv, sizeof kv / sizeof kv[0], &fig, why, len);
 }
 
 /* ---- box plots (heaplab report) ------------------------------------------ */
@@ -260,17 +196,16 @@ static int cmp_dbl(const void *a, const void *b) {
 /* One block per backend (gnuplot `index`): x, min, q1, median, q3, max per
  * cell; the repetitions go to a second file as x, value. A backend's boxes
  * sit side by side around the cell's integer x. */
-static int write_box_data(const char *data, const char *points, const json_t *bench,
-                          const layout_t *l, const metric_t *m, double *lo, double *hi) {
-  FILE *f = fopen(data, "w"), *p = fopen(points, "w");
+static int write_box_data(FILE *f, FILE *p, const json_t *bench, const layout_t *l,
+                          const metric_t *m, double *lo, double *hi) {
   double *v = calloc(MAX_REPS, sizeof *v);
   int rc = f && p && v ? 0 : HL_EIO;
   double step = 0.8 / (double)l->nbackends;
   *lo = INFINITY;
   *hi = 0;
   for (size_t b = 0; rc == 0 && b < l->nbackends; b++) {
-    fprintf(f, "%s# %s\n", b ? "\n\n" : "", l->backend[b]);
-    fprintf(p, "%s# %s\n", b ? "\n\n" : "", l->backend[b]);
+    fprintf(f, "%s# backend %zu\n", b ? "\n\n" : "", b + 1);
+    fprintf(p, "%s# backend %zu\n", b ? "\n\n" : "", b + 1);
     for (size_t g = 0; g < l->ngroups; g++) {
       size_t n = cell_values(bench, l, g, b, m, v);
       if (n == 0) continue;
@@ -290,39 +225,49 @@ static int write_box_data(const char *data, const char *points, const json_t *be
   return rc == 0 && *hi > 0 ? 0 : HL_EIO;
 }
 
-/* `set xtics (...)` labels and the plot command, one clause per backend. */
+/* `set xtics (...)` labels and the plot command, one clause per backend;
+ * every name a quoted literal. */
 static char *box_xtics(const layout_t *l) {
   size_t cap = 64, len = 0;
   for (size_t g = 0; g < l->ngroups; g++)
-    cap += strlen(l->group[g]) + 32;
+    cap += 4 * strlen(l->group[g]) + 32; /* hl_gp_quote makes at most 4 bytes of one */
   char *s = malloc(cap);
   if (!s) return NULL;
   s[0] = '\0';
-  for (size_t g = 0; g < l->ngroups; g++)
-    len += (size_t)snprintf(s + len, cap - len, "%s\"%s\" %zu", g ? ", " : "", l->group[g], g);
+  for (size_t g = 0; g < l->ngroups; g++) {
+    len += (size_t)snprintf(s + len, cap - len, "%s", g ? ", " : "");
+    hl_gp_quote(l->group[g], s + len, cap - len);
+    len += strlen(s + len);
+    len += (size_t)snprintf(s + len, cap - len, " %zu", g);
+  }
   return s;
 }
 
-static char *box_plot_cmd(const layout_t *l, const char *data, const char *points) {
-  size_t cap = 256 + l->nbackends * (3 * strlen(data) + 3 * strlen(points) + 256), len = 0;
-  char *s = malloc(cap);
+static char *box_plot_cmd(const layout_t *l, const quoted_t *q) {
+  size_t cap = 256, len = 0;
+  for (size_t b = 0; b < l->nbackends; b++)
+    cap += 3 * strlen(q->data) + 3 * strlen(q->points) + 4 * strlen(l->backend[b]) + 256;
+  char *s = malloc(cap), title[1100];
   if (!s) return NULL;
   len += (size_t)snprintf(s + len, cap - len, "plot ");
-  for (size_t b = 0; b < l->nbackends; b++)
+  for (size_t b = 0; b < l->nbackends; b++) {
+    hl_gp_quote(l->backend[b], title, sizeof title);
     len += (size_t)snprintf(s + len, cap - len,
-                            "%s'%s' index %zu using 1:3:2:6:5 with candlesticks whiskerbars 0.5 "
-                            "lc %zu title '%s', \\\n  '%s' index %zu using 1:4:4:4:4 with "
-                            "candlesticks lc %zu lw 2 notitle, \\\n  '%s' index %zu using 1:2 "
+                            "%s%s index %zu using 1:3:2:6:5 with candlesticks whiskerbars 0.5 "
+                            "lc %zu title %s, \\\n  %s index %zu using 1:4:4:4:4 with "
+                            "candlesticks lc %zu lw 2 notitle, \\\n  %s index %zu using 1:2 "
                             "with points pt 7 ps 0.3 lc %zu notitle",
-                            b ? ", \\\n  " : "", data, b, b + 1, l->backend[b], data, b, b + 1,
-                            points, b, b + 1);
+                            b ? ", \\\n  " : "", q->data, b, b + 1, title, q->data, b, b + 1,
+                            q->points, b, b + 1);
+  }
   return s;
 }
 
-int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir, int svg, char *why,
-                size_t len) {
+int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, hl_output_set_t *set,
+                const char *folder, int svg, char *why, size_t len) {
   layout_t l = {0};
   const json_t *bench = json_object_get(root, "benchmarks");
+  char *xtics = NULL, *cmd = NULL;
   int rc = build_layout(bench, &l);
   if (rc) {
     snprintf(why, len, "%s",
@@ -331,16 +276,23 @@ int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir,
     goto out;
   }
   const char *ext = svg ? "svg" : "png";
-  char data[4096], points[4096], script[4096], image[4096], tmp[4096];
-  snprintf(data, sizeof data, "%s/%s.dat", dir, spec->file);
-  snprintf(points, sizeof points, "%s/%s.points.dat", dir, spec->file);
-  snprintf(script, sizeof script, "%s/%s.%s.gp", dir, spec->file, ext);
-  snprintf(image, sizeof image, "%s/%s.%s", dir, spec->file, ext);
-  snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp", dir, spec->file, ext);
+  char data[256], points[256], script[256], image[256];
+  snprintf(data, sizeof data, "%s.dat", spec->file);
+  snprintf(points, sizeof points, "%s.points.dat", spec->file);
+  snprintf(script, sizeof script, "%s.%s.gp", spec->file, ext);
+  snprintf(image, sizeof image, "%s.%s", spec->file, ext);
+  hl_figure_t fig = {set, folder, image, script};
   metric_t m = {spec->key, spec->file, spec->title, spec->unit, spec->scale};
   double lo, hi;
-  if ((rc = write_box_data(data, points, bench, &l, &m, &lo, &hi)) != 0) {
-    snprintf(why, len, "no %s values to plot, or cannot write %.900s", spec->key, data);
+  FILE *f = hl_figure_data(&fig, data, why, len),
+       *p = f ? hl_figure_data(&fig, points, why, len) : NULL;
+  if (!f || !p) {
+    if (f) fclose(f);
+    rc = HL_EIO;
+    goto out;
+  }
+  if ((rc = write_box_data(f, p, bench, &l, &m, &lo, &hi)) != 0) {
+    snprintf(why, len, "no %s values to plot", spec->key);
     goto out;
   }
   /* Log scale when the values span more than a factor of 20. */
@@ -359,12 +311,18 @@ int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir,
   snprintf(width, sizeof width, "%zu", w < 900 ? 900 : w > 4000 ? 4000 : w);
   snprintf(ngroups, sizeof ngroups, "%zu", l.ngroups);
   snprintf(boxw, sizeof boxw, "%.3f", 0.8 / (double)l.nbackends * 0.8);
-  char *xtics = box_xtics(&l), *cmd = box_plot_cmd(&l, data, points);
+  quoted_t q;
+  if (quote_all(&q, spec->title, ylabel, data, points) != 0) {
+    snprintf(why, len, "a name is too long to plot");
+    rc = HL_ERANGE;
+    goto out;
+  }
+  xtics = box_xtics(&l);
+  cmd = box_plot_cmd(&l, &q);
   const char *kv[] = {"TERMINAL", svg ? "svg dynamic" : "pngcairo",
                       "WIDTH",    width,
-                      "OUTPUT",   tmp,
-                      "TITLE",    spec->title,
-                      "YLABEL",   ylabel,
+                      "TITLE",    q.title,
+                      "YLABEL",   q.ylabel,
                       "LOGSCALE", logy ? "set logscale y" : "unset logscale y",
                       "YMIN",     ymin,
                       "YMAX",     ymax,
@@ -372,13 +330,12 @@ int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir,
                       "XTICS",    xtics ? xtics : "",
                       "BOXWIDTH", boxw,
                       "PLOT",     cmd ? cmd : ""};
-  rc = xtics && cmd ? hl_plot_render(hl_template_box, kv, sizeof kv / sizeof kv[0], script, tmp,
-                                     image, why, len)
+  rc = xtics && cmd ? hl_plot_render(hl_template_box, kv, sizeof kv / sizeof kv[0], &fig, why, len)
                     : HL_ENOMEM;
   if (rc == HL_ENOMEM) snprintf(why, len, "out of memory");
+out:
   free(xtics);
   free(cmd);
-out:
   for (size_t g = 0; g < l.ngroups; g++)
     free(l.group[g]);
   return rc;
@@ -430,23 +387,12 @@ static int parse_args(int argc, char **argv, plot_opts_t *o) {
   return 0;
 }
 
-int hl_plot_make_dir(const char *dir) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s", dir);
-  for (char *p = path + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) return HL_EIO;
-    *p = '/';
-  }
-  return mkdir(path, 0755) != 0 && errno != EEXIST ? HL_EIO : 0;
-}
-
 int hl_plot_main(int argc, char **argv) {
   plot_opts_t o = {0};
   int rc = parse_args(argc, argv, &o);
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
   json_t *root = NULL;
+  hl_output_set_t *set = NULL;
   char why[1024];
   if (hl_results_load(o.input, &root, why, sizeof why) != 0) {
     hl_msg("plot", "%s", why);
@@ -458,13 +404,20 @@ int hl_plot_main(int argc, char **argv) {
   if (rc) {
     hl_msg("plot", "%s: %s", o.input,
            rc == HL_ENOENT ? "no successful repetition to plot" : "too many workloads or backends");
-  } else if (hl_plot_make_dir(o.dir) != 0) {
-    hl_msg("plot", "cannot create directory %s", o.dir);
-    rc = HL_EIO;
+  } else if ((rc = hl_output_set_open(o.dir, &set, why, sizeof why)) != 0) {
+    hl_msg("plot", "%s", why);
   }
   for (size_t i = 0; rc == 0 && i < sizeof metrics / sizeof metrics[0]; i++)
-    if ((rc = plot_metric(&o, bench, &l, &metrics[i], why, sizeof why)) != 0)
+    if ((rc = plot_metric(&o, set, bench, &l, &metrics[i], why, sizeof why)) != 0)
       hl_msg("plot", "%s", why);
+  if (rc == 0) {
+    rc = hl_output_set_commit(set, why, sizeof why);
+    if (rc) hl_msg("plot", "%s", why);
+    for (size_t i = 0; rc == 0 && i < sizeof metrics / sizeof metrics[0]; i++)
+      printf("%s/%s.%s\n", o.dir, metrics[i].file, o.ext);
+  } else {
+    hl_output_set_abort(set);
+  }
   for (size_t g = 0; g < l.ngroups; g++)
     free(l.group[g]);
   json_decref(root);

@@ -5,11 +5,14 @@
  * repetitions, error bars from their minimum to their maximum, log scale
  * (workloads differ by orders of magnitude). Beside each image the filled
  * gnuplot script and its data file are kept, so a figure can be redrawn by
- * hand. Reads only the results file. */
+ * hand (gnuplot.h). Reads only the results file; writes through an output
+ * set, so a plot that fails leaves no file behind. */
 #ifndef HL_PLOT_H
 #define HL_PLOT_H
 
 int hl_plot_main(int argc, char **argv);
+
+#include "output.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -27,23 +30,10 @@ typedef struct hl_plot_spec {
   double scale;     /* value / scale is plotted */
 } hl_plot_spec_t;
 
-/* Writes dir/FILE.png (or .svg), with FILE.dat, FILE.points.dat and the
- * filled gnuplot script FILE.png.gp beside it. 0, or HL_E* with why. */
-int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, const char *dir, int svg, char *why,
-                size_t len);
-
-/* The one way heaplab draws a figure: fills template tpl (each @KEY@ of the
- * nkv/2 pairs kv = {KEY, value, ...} replaced by its value), writes the
- * filled script to `script` (kept beside the image, so a figure can be
- * redrawn by hand), runs gnuplot on it, and renames the image the script
- * drew (its `set output` must be tmp) to `image`. 0; HL_EUNAVAIL when
- * gnuplot cannot be run, HL_ECHILD when it failed (its message went to
- * stderr), HL_EIO; why says which. The templates are the .gp files of plots/, compiled
- * in (plot_templates.h). */
-int hl_plot_render(const char *tpl, const char *const *kv, size_t nkv, const char *script,
-                   const char *tmp, const char *image, char *why, size_t len);
-
-/* mkdir -p */
-int hl_plot_make_dir(const char *dir);
+/* Stages FOLDER/FILE.png (or .svg) in set, with FILE.dat, FILE.points.dat
+ * and the filled gnuplot script FILE.png.gp beside it (gnuplot.h). 0, or
+ * HL_E* with why. */
+int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, hl_output_set_t *set,
+                const char *folder, int svg, char *why, size_t len);
 
 #endif

@@ -27,6 +27,7 @@
 typedef struct report {
   FILE *md, *html;
   const char *dir;
+  hl_output_set_t *set;     /* everything goes to dir through it (output.h) */
   const char *base_backend; /* --baseline-backend, or NULL: glibc when present */
   const char *title;
 } report_t;
@@ -295,16 +296,12 @@ static int figures_section(report_t *r, const json_t *root, size_t run) {
   para(r, "Box plots over the repetitions of each cell: the box spans the quartiles, the thick "
           "bar is the median, the whiskers reach the extremes, the dots are the repetitions. "
           "PNG and SVG of each are in figures/.");
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s/figures/run%zu", r->dir, run);
-  if (hl_plot_make_dir(dir) != 0) {
-    hl_msg("report", "cannot create directory %s", dir);
-    return HL_EIO;
-  }
+  char folder[64];
+  snprintf(folder, sizeof folder, "figures/run%zu", run);
   for (size_t i = 0; i < NFIGURES; i++) {
     char why[1024], path[4200];
-    int rc = hl_plot_box(root, &figures[i], dir, 0, why, sizeof why);
-    if (rc == 0) rc = hl_plot_box(root, &figures[i], dir, 1, why, sizeof why);
+    int rc = hl_plot_box(root, &figures[i], r->set, folder, 0, why, sizeof why);
+    if (rc == 0) rc = hl_plot_box(root, &figures[i], r->set, folder, 1, why, sizeof why);
     if (rc == HL_EUNAVAIL || rc == HL_ECHILD) {
       hl_msg("report", "%s", why);
       return rc;
@@ -314,7 +311,8 @@ static int figures_section(report_t *r, const json_t *root, size_t run) {
       continue;
     }
     fprintf(r->md, "![%s](figures/run%zu/%s.png)\n\n", figures[i].title, run, figures[i].file);
-    snprintf(path, sizeof path, "%s/%s.svg", dir, figures[i].file);
+    snprintf(path, sizeof path, "%s/%s/%s.svg", hl_output_set_stage(r->set), folder,
+             figures[i].file);
     inline_svg(r, path);
   }
   return 0;
@@ -415,27 +413,32 @@ int hl_report_main(int argc, char **argv) {
     hl_msg("report", "expected one or more results files and -o DIR (see heaplab report --help)");
     return HL_EXIT_USAGE;
   }
-  if (hl_plot_make_dir(r.dir) != 0) {
-    hl_msg("report", "cannot create directory %s", r.dir);
-    return HL_EXIT_USAGE;
-  }
-  char md[4096], html[4096], md_tmp[4200], html_tmp[4200];
-  snprintf(md, sizeof md, "%s/report.md", r.dir);
-  snprintf(html, sizeof html, "%s/report.html", r.dir);
-  snprintf(md_tmp, sizeof md_tmp, "%s.tmp", md);
-  snprintf(html_tmp, sizeof html_tmp, "%s.tmp", html);
-  r.md = fopen(md_tmp, "w");
-  r.html = fopen(html_tmp, "w");
-  int rc = r.md && r.html ? write_report(&r, argv + optind, (size_t)(argc - optind)) : HL_EIO;
-  if (r.md && fclose(r.md) != 0) rc = rc ? rc : HL_EIO;
-  if (r.html && fclose(r.html) != 0) rc = rc ? rc : HL_EIO;
-  if (rc == 0 && (rename(md_tmp, md) != 0 || rename(html_tmp, html) != 0)) rc = HL_EIO;
+  char why[1024], *md = NULL, *html = NULL;
+  size_t md_len = 0, html_len = 0;
+  int rc = hl_output_set_open(r.dir, &r.set, why, sizeof why);
   if (rc) {
-    remove(md_tmp);
-    remove(html_tmp);
-    if (rc == HL_EIO) hl_msg("report", "cannot write the report in %s", r.dir);
+    hl_msg("report", "%s", why);
     return HL_EXIT_USAGE;
   }
-  printf("%s\n%s\n", md, html);
+  r.md = open_memstream(&md, &md_len);
+  r.html = open_memstream(&html, &html_len);
+  rc = r.md && r.html ? write_report(&r, argv + optind, (size_t)(argc - optind)) : HL_ENOMEM;
+  int said = rc && rc != HL_ENOMEM; /* write_report said what failed */
+  if (r.md && fclose(r.md) != 0 && rc == 0) rc = HL_ENOMEM;
+  if (r.html && fclose(r.html) != 0 && rc == 0) rc = HL_ENOMEM;
+  snprintf(why, sizeof why, "out of memory");
+  if (rc == 0) rc = hl_output_set_put(r.set, "report.md", md, md_len, why, sizeof why);
+  if (rc == 0) rc = hl_output_set_put(r.set, "report.html", html, html_len, why, sizeof why);
+  free(md);
+  free(html);
+  if (rc == 0)
+    rc = hl_output_set_commit(r.set, why, sizeof why);
+  else
+    hl_output_set_abort(r.set);
+  if (rc) {
+    if (!said) hl_msg("report", "cannot write the report in %s: %s", r.dir, why);
+    return HL_EXIT_USAGE;
+  }
+  printf("%s/report.md\n%s/report.html\n", r.dir, r.dir);
   return HL_EXIT_OK;
 }

@@ -3,6 +3,7 @@
 #include "results.h"
 
 #include "error.h"
+#include "output.h"
 #include "stats.h"
 #include "util.h"
 
@@ -126,19 +127,16 @@ int hl_results_load(const char *path, json_t **root_out, char *why, size_t why_l
   return 0;
 }
 
-int hl_results_save(const json_t *root, const char *path) {
+int hl_results_save(const json_t *root, const char *path, char *why, size_t why_len) {
   char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-  if (!text) return HL_ENOMEM;
-  size_t len = strlen(text);
-  char *nl = realloc(text, len + 2);
-  if (!nl) {
-    free(text);
+  if (!text) {
+    snprintf(why, why_len, "%.900s: out of memory", path);
     return HL_ENOMEM;
   }
-  nl[len] = '\n';
-  nl[len + 1] = '\0';
-  int rc = hl_write_file_atomic(path, nl, len + 1);
-  free(nl);
+  size_t len = strlen(text);
+  text[len] = '\n'; /* json_dumps leaves room for the NUL, which we replace */
+  int rc = hl_output_write(path, text, len + 1, why, why_len);
+  free(text);
   return rc;
 }
 

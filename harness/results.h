@@ -67,8 +67,9 @@ int hl_metrics_to_json(const hl_cell_metrics_t *m, json_t *entry);
  * message naming the problem (file, key, entry) into why. */
 int hl_results_load(const char *path, json_t **root_out, char *why, size_t why_len);
 
-/* Writes root with 2-space indentation to path atomically. */
-int hl_results_save(const json_t *root, const char *path);
+/* Writes root with 2-space indentation to path, safely (output.h); why
+ * names the file and the problem on failure. */
+int hl_results_save(const json_t *root, const char *path, char *why, size_t why_len);
 
 /* Appends Google Benchmark's aggregate rows (mean, median, stddev, cv) for
  * the iteration rows `reps` (all with run_type "iteration" and outcome ok;

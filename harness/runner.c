@@ -15,7 +15,9 @@
 #include "context.h"
 #include "counters.h"
 #include "error.h"
+#include "interrupt.h"
 #include "options.h"
+#include "output.h"
 #include "results.h"
 #include "size.h"
 #include "summary.h"
@@ -35,7 +37,7 @@ typedef struct cell {
   const hl_workload_t *w;
   const hl_backend_spec_t *b; /* b->name names the cell's backend, options included */
   uint64_t param[HL_MAX_PARAMS];
-  int gogc;                /* the knobs of this cell (--gogc, --memlimit, --escape) */
+  int gogc; /* the knobs of this cell (--gogc, --memlimit, --escape) */
   int64_t memlimit_bytes;
   hl_escape_mode_t escape;
   char name[256];
@@ -51,18 +53,12 @@ typedef struct run {
   cell_t *cells;
   size_t ncells;
   json_t *context;
-  json_t *backend_info; /* name -> {status, version, ...} */
-  json_t *extra;        /* top-level keys a command adds to the document (oom) */
-  uint64_t saved_ns;    /* when save() last wrote the results file */
+  json_t *backend_info;  /* name -> {status, version, ...} */
+  json_t *extra;         /* top-level keys a command adds to the document (oom) */
+  uint64_t saved_ns;     /* when save() last wrote the results file */
+  hl_output_lock_t lock; /* on the results file, held for the run */
   char exe[4096];
 } run_t;
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig) {
-  (void)sig;
-  interrupted = 1;
-}
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
   va_list ap;
@@ -130,7 +126,7 @@ int hl_runner_probe_spec(const hl_backend_spec_t *spec, json_t **info, char *why
   hl_spawn_config_t cfg = {.argv = argv,
                            .preload = hl_backend_preload(b),
                            .timeout_s = 30,
-                           .interrupted = &interrupted};
+                           .interrupted = &hl_interrupted};
   hl_child_result_t res;
   if (hl_child_run(&cfg, &res) != 0) {
     snprintf(why, why_len, "cannot start a probe process");
@@ -284,8 +280,8 @@ static void knob_suffix(const run_t *r, cell_t *c) {
 }
 
 static int add_one(run_t *r, const hl_workload_t *w, const hl_backend_spec_t *b,
-                   const uint64_t *param,
-                   int gogc, int64_t memlimit, hl_escape_mode_t escape, size_t *cap) {
+                   const uint64_t *param, int gogc, int64_t memlimit, hl_escape_mode_t escape,
+                   size_t *cap) {
   if (r->ncells == *cap) {
     size_t ncap = *cap ? *cap * 2 : 16;
     cell_t *c = realloc(r->cells, ncap * sizeof *c);
@@ -492,8 +488,10 @@ static void add_timeline(json_t *row, const hl_child_result_t *res) {
   json_t *rec;
   json_array_foreach(res->records, i, rec) {
     const char *type = json_string_value(json_object_get(rec, "type"));
-    json_t *into = !type ? NULL : !strcmp(type, "sample") ? samples : !strcmp(type, "gc") ? cycles
-                                                                                           : NULL;
+    json_t *into = !type                     ? NULL
+                   : !strcmp(type, "sample") ? samples
+                   : !strcmp(type, "gc")     ? cycles
+                                             : NULL;
     if (!into) continue;
     /* the worker's CLOCK_MONOTONIC is ours: time since the worker started */
     json_t *s = json_deep_copy(rec);
@@ -525,13 +523,14 @@ static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep,
   hl_limit_mode_t mode = !limit_bytes                       ? HL_LIMIT_NONE
                          : r->o.limit_mode != HL_LIMIT_NONE ? r->o.limit_mode
                                                             : HL_LIMIT_WATCHDOG;
-  hl_spawn_config_t cfg = {.argv = a.argv,
-                           .preload = hl_backend_preload(c->b->backend),
-                           .limit = {.mode = mode, .bytes = limit_bytes, .cgroup_dir = r->o.cgroup_dir},
-                           .sample_ms = r->o.sample_ms,
-                           .timeout_s = r->o.timeout_s,
-                           .forward_stderr = r->o.gctrace,
-                           .interrupted = &interrupted};
+  hl_spawn_config_t cfg = {
+      .argv = a.argv,
+      .preload = hl_backend_preload(c->b->backend),
+      .limit = {.mode = mode, .bytes = limit_bytes, .cgroup_dir = r->o.cgroup_dir},
+      .sample_ms = r->o.sample_ms,
+      .timeout_s = r->o.timeout_s,
+      .forward_stderr = r->o.gctrace,
+      .interrupted = &hl_interrupted};
   hl_child_result_t res;
   if (hl_child_run(&cfg, &res) != 0) {
     memset(&res, 0, sizeof res);
@@ -558,7 +557,7 @@ static hl_outcome_t run_one(run_t *r, cell_t *c, size_t family, unsigned rep,
   if (json_is_string(settings) && binfo) json_object_set(binfo, "settings", settings);
   json_array_append_new(c->entries, normalise_row(r, c, family, rep, row, res.outcome));
   json_decref(row);
-  if (res.outcome != HL_OUTCOME_OK && !interrupted)
+  if (res.outcome != HL_OUTCOME_OK && !hl_interrupted)
     hl_msg("run", "%s (repetition %u): %s: %s", c->name, rep + 1, hl_outcome_name(res.outcome),
            res.message);
   hl_outcome_t outcome = res.outcome;
@@ -614,9 +613,10 @@ static int save(run_t *r, int final) {
   if (!r->o.output) return 0;
   if (!final && r->saved_ns && hl_now_ns() - r->saved_ns < SAVE_INTERVAL_NS) return 0;
   json_t *doc = results_doc(r, final);
-  int rc = doc ? hl_results_save(doc, r->o.output) : HL_ENOMEM;
+  char why[1024] = "out of memory";
+  int rc = doc ? hl_results_save(doc, r->o.output, why, sizeof why) : HL_ENOMEM;
   json_decref(doc);
-  if (rc) hl_msg("run", "cannot write %s: %s", r->o.output, hl_strerror(rc));
+  if (rc) hl_msg("run", "cannot write the results: %s", why);
   r->saved_ns = hl_now_ns();
   return rc;
 }
@@ -626,8 +626,8 @@ static int save(run_t *r, int final) {
 static int run_cells(run_t *r, int *all_ok) {
   size_t done = 0;
   *all_ok = 1;
-  for (unsigned rep = 0; rep < r->o.reps && !interrupted; rep++) {
-    for (size_t i = 0; i < r->ncells && !interrupted; i++, done++) {
+  for (unsigned rep = 0; rep < r->o.reps && !hl_interrupted; rep++) {
+    for (size_t i = 0; i < r->ncells && !hl_interrupted; i++, done++) {
       hl_runner_progress(r, "[%zu/%zu] repetition %u/%u: %s", done + 1, r->ncells * r->o.reps,
                          rep + 1, r->o.reps, r->cells[i].name);
       if (run_one(r, &r->cells[i], i, rep, r->o.limit_bytes) != HL_OUTCOME_OK) *all_ok = 0;
@@ -662,8 +662,10 @@ static int prepare_context(run_t *r, int argc, char **argv) {
 
 static void warn_debug_build(void) {
   if (hl_inject_slowdown_pct() > 0)
-    hl_msg("run", "WARNING: testing build: escape-return is made %d%% slower on purpose "
-                  "(-Dinject_slowdown_pct)", hl_inject_slowdown_pct());
+    hl_msg("run",
+           "WARNING: testing build: escape-return is made %d%% slower on purpose "
+           "(-Dinject_slowdown_pct)",
+           hl_inject_slowdown_pct());
 #if !HL_OPTIMIZED
   hl_msg("run",
          "WARNING: this heaplab was built without optimisation (%s): timings are not "
@@ -677,7 +679,8 @@ static void usage(FILE *out) {
           "Usage: heaplab run [-w LIST] [-b LIST] [-p KEY=V[,V..]]... [OPTIONS] [-o FILE.json]\n\n"
           "Runs every workload x backend x parameter combination (a cell), each repetition in\n"
           "its own process, interleaved, and prints a summary table. Exit status: 0 every\n"
-          "cell ok, 1 some cell ended otherwise (oom, crash, timeout, error), 2 bad input.\n\n");
+          "cell ok, 1 some cell ended otherwise (oom, crash, timeout, error), 2 bad input,\n"
+          "130/143 interrupted by SIGINT/SIGTERM (the results so far are written).\n\n");
   hl_run_options_help(out);
   fprintf(out, "\nWorkloads: `heaplab list workloads`; their parameters: `heaplab list params`.\n"
                "A -p key applies to every chosen workload that has it.\n");
@@ -692,25 +695,19 @@ static void run_free(run_t *r) {
   json_decref(r->context);
   json_decref(r->backend_info);
   json_decref(r->extra);
+  hl_output_unlock(&r->lock);
   hl_run_options_free(&r->o);
 }
 
-/* Checked before the run, without creating anything: the file is written
- * (temporary + rename) in its directory, which must exist and be writable;
- * an existing file must not be a directory. */
-static int output_writable(const char *path) {
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (!slash)
-    snprintf(dir, sizeof dir, ".");
-  else if (slash == dir)
-    dir[1] = '\0';
-  else
-    *slash = '\0';
-  struct stat st;
-  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
-  return access(dir, W_OK | X_OK) == 0;
+/* Checked before the run: the results file may be written (output.h: its
+ * directory is there and writable; it is absent, a regular file or a link to
+ * one), and no other heaplab is writing it (the lock, held for the run). */
+static int take_output(run_t *r) {
+  char resolved[4096], why[1024];
+  if (hl_output_check(r->o.output, resolved, sizeof resolved, why, sizeof why) != 0)
+    return usage_error("cannot write results file: %s", why);
+  if (hl_output_lock(r->o.output, &r->lock, why, sizeof why) != 0) return usage_error("%s", why);
+  return 0;
 }
 
 static int setup_run(run_t *r, int argc, char **argv, void (*print_usage)(FILE *)) {
@@ -733,9 +730,7 @@ static int setup_run(run_t *r, int argc, char **argv, void (*print_usage)(FILE *
   }
   if ((rc = pick_workloads(r)) || (rc = check_param_keys(r)) || (rc = pick_backends(r))) return rc;
   if ((rc = plan(r)) != 0) return rc;
-  if (r->o.output && !output_writable(r->o.output))
-    return usage_error("cannot write results file '%s' (is its directory there and writable?)",
-                       r->o.output);
+  if (r->o.output && (rc = take_output(r)) != 0) return rc;
   return prepare_context(r, argc, argv);
 }
 
@@ -744,6 +739,7 @@ static int setup_run(run_t *r, int argc, char **argv, void (*print_usage)(FILE *
 int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runner_t **out) {
   run_t *r = calloc(1, sizeof *r);
   if (!r) return HL_ENOMEM;
+  r->lock.fd = -1;
   hl_run_options_init(&r->o);
   if (spec->defaults) spec->defaults(&r->o);
   int rc = setup_run(r, argc, argv, spec->usage);
@@ -753,10 +749,7 @@ int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runne
     return rc;
   }
   warn_debug_build();
-  struct sigaction sa = {0};
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  hl_interrupt_install();
   *out = r;
   return 0;
 }
@@ -797,7 +790,7 @@ int hl_runner_save(hl_runner_t *r, int final) {
 }
 
 int hl_runner_interrupted(void) {
-  return interrupted != 0;
+  return hl_interrupted != 0;
 }
 
 /* No progress line under --gctrace: the workers' trace lines go to the same
@@ -812,12 +805,13 @@ void hl_runner_progress(const hl_runner_t *r, const char *fmt, ...) {
 }
 
 void hl_runner_mark_interrupted(hl_runner_t *r) {
-  if (interrupted) json_object_set_new(r->context, "interrupted", json_true());
+  if (hl_interrupted) json_object_set_new(r->context, "interrupted", json_true());
 }
 
 int hl_run_main(int argc, char **argv) {
   run_t r;
   memset(&r, 0, sizeof r);
+  r.lock.fd = -1;
   hl_run_options_init(&r.o);
   int rc = setup_run(&r, argc, argv, usage);
   if (rc) {
@@ -825,13 +819,10 @@ int hl_run_main(int argc, char **argv) {
     return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
   }
   warn_debug_build();
-  struct sigaction sa = {0};
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  hl_interrupt_install();
   int all_ok;
   rc = run_cells(&r, &all_ok);
-  if (interrupted) json_object_set_new(r.context, "interrupted", json_true());
+  if (hl_interrupted) json_object_set_new(r.context, "interrupted", json_true());
   if (rc == 0) rc = save(&r, 1);
   json_t *doc = results_doc(&r, 1);
   hl_table_t *t = doc ? hl_summary_table(doc) : NULL;
@@ -840,7 +831,10 @@ int hl_run_main(int argc, char **argv) {
   hl_table_free(t);
   json_decref(doc);
   if (r.o.output && rc == 0) fprintf(stderr, "heaplab: run: results written to %s\n", r.o.output);
-  int exit_code = rc ? HL_EXIT_USAGE : interrupted ? 130 : all_ok ? HL_EXIT_OK : HL_EXIT_FOUND;
+  int exit_code = rc               ? HL_EXIT_USAGE
+                  : hl_interrupted ? hl_interrupt_exit_code()
+                  : all_ok         ? HL_EXIT_OK
+                                   : HL_EXIT_FOUND;
   run_free(&r);
   return exit_code;
 }

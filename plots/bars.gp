@@ -2,11 +2,13 @@
 # one bar per backend, error bars from the smallest to the largest of the
 # repetitions. `heaplab plot` fills in the @NAMES@ and keeps a copy of the
 # filled script and its data beside each PNG, so a figure can be redrawn or
-# restyled with plain gnuplot.
+# restyled with plain gnuplot (`gnuplot time.gp` in that folder). Every
+# string in it is an escaped literal (harness/gnuplot.h); the labels
+# come from the data file.
 set terminal @TERMINAL@ size @WIDTH@,560 noenhanced font "sans,10"
-set output '@OUTPUT@'
-set title '@TITLE@' font "sans,12"
-set ylabel '@YLABEL@'
+set output @OUTPUT@
+set title @TITLE@ font "sans,12"
+set ylabel @YLABEL@
 set datafile separator "\t"
 set datafile missing "-"
 set style data histogram
@@ -22,4 +24,4 @@ set key outside right top vertical samplen 2
 set xtics nomirror rotate by -25 left
 set bmargin 9
 set rmargin 16
-plot for [i=0:@LAST@] '@DATA@' using (column(2+3*i)):(column(3+3*i)):(column(4+3*i)):xtic(1) title columnheader(2+3*i) lc i+1
+plot for [i=0:@LAST@] @DATA@ using (column(2+3*i)):(column(3+3*i)):(column(4+3*i)):xtic(1) title columnheader(2+3*i) lc i+1

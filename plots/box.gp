@@ -5,9 +5,9 @@
 # `heaplab report` fills in the @NAMES@ (the plot command too, one clause
 # per backend) and keeps the filled script and data beside each image.
 set terminal @TERMINAL@ size @WIDTH@,600 noenhanced font "sans,10"
-set output '@OUTPUT@'
-set title '@TITLE@' font "sans,12"
-set ylabel '@YLABEL@'
+set output @OUTPUT@
+set title @TITLE@ font "sans,12"
+set ylabel @YLABEL@
 set datafile separator "\t"
 @LOGSCALE@
 set format y "%g"

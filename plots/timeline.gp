@@ -9,8 +9,8 @@
 # filled script and the data beside the image. Data blocks (gnuplot
 # `index`): 0 RSS, 1 heap live, 2 heap goal, 3 GC cycles, 4 the end.
 set terminal @TERMINAL@ size 1000,560 noenhanced font "sans,10"
-set output '@OUTPUT@'
-set title '@TITLE@' font "sans,12"
+set output @OUTPUT@
+set title @TITLE@ font "sans,12"
 set xlabel 'time since the worker was spawned (s)'
 set ylabel 'MiB'
 set datafile separator "\t"

@@ -89,37 +89,6 @@ fail:
   return rc;
 }
 
-int hl_write_file_atomic(const char *path, const char *data, size_t len) {
-  char tmp[4096];
-  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-  if (n < 0 || (size_t)n >= sizeof tmp) return HL_ERANGE;
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return HL_EIO;
-  size_t off = 0;
-  while (off < len) {
-    ssize_t w = write(fd, data + off, len - off);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      goto fail;
-    }
-    off += (size_t)w;
-  }
-  if (fsync(fd) != 0) goto fail;
-  if (close(fd) != 0) {
-    fd = -1;
-    goto fail;
-  }
-  if (rename(tmp, path) != 0) {
-    unlink(tmp);
-    return HL_EIO;
-  }
-  return 0;
-fail:
-  if (fd >= 0) close(fd);
-  unlink(tmp);
-  return HL_EIO;
-}
-
 int hl_proc_status_bytes(int pid, const char *key, uint64_t *bytes_out) {
   char path[64], buf[4096];
   if (pid == 0)

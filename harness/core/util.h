@@ -1,5 +1,5 @@
 /* Small utilities shared by every heaplab subsystem: lists of names, whole-file
- * reads, atomic file replacement, /proc readers that do not allocate, clocks. */
+ * reads (writes are output.h's), /proc readers that do not allocate, clocks. */
 #ifndef HL_UTIL_H
 #define HL_UTIL_H
 
@@ -14,10 +14,6 @@ int hl_strlist_index(char *const *items, size_t n, const char *item);
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
 int hl_read_file(const char *path, char **data_out, size_t *len_out);
-
-/* Writes data to "<path>.tmp.<pid>", fsyncs it and renames it over path, so a
- * reader sees either the old file or the whole new one, never half. */
-int hl_write_file_atomic(const char *path, const char *data, size_t len);
 
 /* Value of a "Key:   N kB" line of /proc/<pid>/status in bytes (pid 0 = self).
  * Uses a stack buffer and raw read(2): safe on the out-of-memory path. */

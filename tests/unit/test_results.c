@@ -114,7 +114,7 @@ static void test_save_load(void) {
   path_of("r.json", p, sizeof p);
   json_t *doc = json_pack("{s:{s:s}, s:[o]}", "context", "host_name", "h", "benchmarks",
                           row("w/b", 0, 1.5, 2.5, 9));
-  CHECK_INT(hl_results_save(doc, p), 0);
+  CHECK_INT(hl_results_save(doc, p, why, sizeof why), 0);
   json_t *back = NULL;
   CHECK_INT(hl_results_load(p, &back, why, sizeof why), 0);
   CHECK(back && json_equal(doc, back));
@@ -124,11 +124,13 @@ static void test_save_load(void) {
   struct dirent *de;
   int others = 0;
   while ((de = readdir(d)))
-    if (de->d_name[0] != '.' && strcmp(de->d_name, "r.json")) others++;
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, "r.json"))
+      others++;
   closedir(d);
   CHECK_INT(others, 0);
   /* Saving to a directory that does not exist fails and leaves nothing. */
-  CHECK(hl_results_save(doc, "/nonexistent-dir/heaplab/r.json") != 0);
+  CHECK(hl_results_save(doc, "/nonexistent-dir/heaplab/r.json", why, sizeof why) != 0);
+  CHECK(strstr(why, "/nonexistent-dir/heaplab/r.json") != NULL);
   json_decref(doc);
 }
 
