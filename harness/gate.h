@@ -50,8 +50,7 @@ typedef struct hl_gate_report {
 
 int hl_gate_print_table(const hl_gate_report_t *r, FILE *out, int markdown);
 int hl_gate_write_json(const hl_gate_report_t *r, const char *path, char *why, size_t why_len);
-int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path, char *why,
-                           size_t why_len);
+int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path, char *why, size_t why_len);
 
 /* Keeps only what a committed baseline needs of a results document: the
  * cell identity, the outcome and the deterministic metrics of each

@@ -4,6 +4,7 @@
 #include "gate.h"
 
 #include "error.h"
+#include "escape.h"
 #include "output.h"
 #include "results.h"
 #include "summary.h"
@@ -290,11 +291,14 @@ int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path, char *wh
   int fail = hl_gate_exit_status(r->tally);
   fprintf(f, "### heaplab gate: %s\n\n%s `%s`\n\n", fail ? "FAIL" : "PASS",
           fail ? ":x:" : ":white_check_mark:", line);
-  fprintf(f, "- base: `%s` (%s%s%s)\n- new: `%s` (%s%s%s)\n", r->base.path,
-          r->base.is_binary ? "binary" : "results file", r->base.revision ? ", revision " : "",
-          r->base.revision ? r->base.revision : "", r->new_.path,
-          r->new_.is_binary ? "binary" : "results file", r->new_.revision ? ", revision " : "",
-          r->new_.revision ? r->new_.revision : "");
+  const hl_gate_source_t *side[2] = {&r->base, &r->new_};
+  for (int i = 0; i < 2; i++) { /* a path and a revision are text (escape.h) */
+    char shown[1100], rev[300];
+    fprintf(f, "- %s: %s (%s%s%s)\n", i ? "new" : "base",
+            hl_md_text(side[i]->path, shown, sizeof shown),
+            side[i]->is_binary ? "binary" : "results file", side[i]->revision ? ", revision " : "",
+            side[i]->revision ? hl_md_text(side[i]->revision, rev, sizeof rev) : "");
+  }
   if (r->rounds) fprintf(f, "- %u rounds, interleaved A B / B A\n", r->rounds);
   fprintf(f, "\n");
   int rc = hl_gate_print_table(r, f, 1);

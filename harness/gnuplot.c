@@ -52,7 +52,7 @@ void hl_gp_datum(FILE *f, const char *s) {
     return;
   }
   for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-    fputc(*p < 0x20 || *p == 0x7f ? ' ' : *p, f);
+    fputc(*p < 0x20 || *p == 0x7f ? ' ' : *p == '"' ? '\'' : *p, f);
 }
 
 /* Replaces each @KEY@ of tpl by its value. */

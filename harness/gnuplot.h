@@ -7,9 +7,11 @@
  * double-quoted, with the quote and backslash escaped and the characters
  * gnuplot would act on (a backquote runs a command, @ expands a macro)
  * written as octal escapes; a newline, which would end the command and start
- * another, is replaced, as is every other control character. In a data file (labels read
- * with xticlabels() or columnheader()) hl_gp_datum() writes the string with
- * the field and line separators replaced, and gnuplot never evaluates it.
+ * another, is replaced, as is every other control character. Labels and
+ * titles come from the script, never from a data file: gnuplot reads a
+ * double quote in a data field as the start of a string that may swallow the
+ * columns after it. A data file may still name its rows for the people who
+ * read it, with hl_gp_datum().
  *
  * A figure is made inside an output set (core/output.h): the filled script,
  * its data and the image are staged together and reach the target directory
@@ -28,7 +30,8 @@
 int hl_gp_quote(const char *s, char *buf, size_t len);
 
 /* s as one field of a tab-separated data file: tabs, newlines and other
- * control characters become spaces; an empty string becomes "-". */
+ * control characters become spaces, a double quote a single one; an empty
+ * string becomes "-". */
 void hl_gp_datum(FILE *f, const char *s);
 
 /* Where a figure goes: its folder in the set ("" or "figures/run1") and the

@@ -3,6 +3,8 @@
  * search, and the run each timeline draws. */
 #include "oom_cells.h"
 
+#include "limit.h"
+
 #include "error.h"
 #include "results.h"
 #include "stats.h"
@@ -235,6 +237,24 @@ static const char *mode_from_rows(const json_t *bench) {
   return NULL;
 }
 
+/* A limit mode that heaplab knows, or NULL: a file's string is data, and
+ * only the three names reach the report. */
+static const char *known_mode(const json_t *v) {
+  hl_limit_mode_t mode;
+  const char *name = json_string_value(v);
+  if (!name || hl_limit_mode_parse(name, &mode) != 0 || mode == HL_LIMIT_NONE) return NULL;
+  return hl_limit_mode_name(mode);
+}
+
+static int any_row_limit(const json_t *bench) {
+  size_t i;
+  const json_t *e;
+  json_array_foreach(bench, i, e) {
+    if (oom_u64(e, "limit_bytes")) return 1;
+  }
+  return 0;
+}
+
 int oom_doc_open(oom_doc_t *d, const json_t *doc, char *why, size_t len) {
   const json_t *bench = json_object_get(doc, "benchmarks");
   d->ctx = json_object_get(doc, "context");
@@ -252,8 +272,15 @@ int oom_doc_open(oom_doc_t *d, const json_t *doc, char *why, size_t len) {
   }
   d->limit_bytes = oom_u64(d->opts, "limit_bytes");
   if (!d->limit_bytes) d->limit_bytes = oom_u64(d->oom, "limit_bytes");
-  d->limit_mode = json_string_value(json_object_get(d->opts, "limit_mode"));
-  if (!d->limit_mode) d->limit_mode = json_string_value(json_object_get(d->oom, "limit_mode"));
-  if (!d->limit_mode || !strcmp(d->limit_mode, "none")) d->limit_mode = mode_from_rows(bench);
-  return cells_build(d, bench, why, len);
+  d->limit_mode = known_mode(json_object_get(d->opts, "limit_mode"));
+  if (!d->limit_mode) d->limit_mode = known_mode(json_object_get(d->oom, "limit_mode"));
+  if (!d->limit_mode) d->limit_mode = mode_from_rows(bench);
+  int rc = cells_build(d, bench, why, len);
+  if (rc == 0 && !d->limit_bytes && !any_row_limit(bench)) {
+    snprintf(why, len,
+             "no run in this file had a memory limit: an OOM report needs runs under one "
+             "(heaplab oom, or heaplab run --limit SIZE); heaplab report shows this file");
+    rc = HL_EINVAL;
+  }
+  return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "child.h"
 #include "error.h"
+#include "escape.h"
 #include "oom_cells.h"
 #include "oom_timeline.h"
 #include "plot.h"
@@ -31,6 +32,7 @@
 #include <string.h>
 
 #define MIB 1048576.0
+#define CELL_FILE_MAX 120
 
 /* ---- words and numbers ------------------------------------------------------ */
 
@@ -111,9 +113,10 @@ static void fmt_knob(const json_t *row, const char *key, const json_t *v, char *
 }
 
 /* Base name of a cell's files: cellNN-<name with anything but letters,
- * digits and .=- as _>. */
+ * digits and .=- as _>, cut at CELL_FILE_MAX bytes (cellNN keeps it unique). */
 static void cell_file(size_t index, const char *name, char *buf, size_t len) {
   size_t off = (size_t)snprintf(buf, len, "cell%02zu-", index + 1);
+  if (len > CELL_FILE_MAX) len = CELL_FILE_MAX; /* well under NAME_MAX with the suffixes */
   for (const char *p = name; *p && off + 1 < len; p++)
     buf[off++] = isalnum((unsigned char)*p) || strchr(".=-", *p) ? *p : '_';
   buf[off] = '\0';
@@ -241,8 +244,8 @@ static void killed_sentence(FILE *md, const oom_doc_t *d, const oom_cell_t *c, i
   const json_t *first = NULL;
   for (size_t i = 0; i < c->nrows && !first; i++)
     if (oom_row_selected(c->rows[i], k)) first = c->rows[i];
-  char msg[600]; /* the message without its final full stop: the sentence ends it */
-  snprintf(msg, sizeof msg, "%s", oom_str(first, "error_message"));
+  char msg[600], word[64]; /* the message without its final full stop: the sentence ends it */
+  hl_md_text(oom_str(first, "error_message"), msg, sizeof msg);
   size_t ml = strlen(msg);
   if (ml && msg[ml - 1] == '.') msg[ml - 1] = '\0';
   if (n == 1)
@@ -265,7 +268,7 @@ static void killed_sentence(FILE *md, const oom_doc_t *d, const oom_cell_t *c, i
     break;
   case OOM_K_KILLED:
     fprintf(md, "killed by SIG%s under the %s limit at %s, peak RSS %s (%s): %s.",
-            oom_str(first, "signal"), lim, when, rss, medians, msg);
+            hl_md_text(oom_str(first, "signal"), word, sizeof word), lim, when, rss, medians, msg);
     break;
   case OOM_K_ALLOC:
     fprintf(md, "an allocation failed inside the worker%s at %s, peak RSS %s (%s); it said: %s.",
@@ -282,7 +285,8 @@ static void killed_sentence(FILE *md, const oom_doc_t *d, const oom_cell_t *c, i
   case OOM_K_CRASH: fprintf(md, "crashed at %s (%s): %s.", when, medians, msg); break;
   case OOM_K_TIMEOUT: fprintf(md, "ran past the time limit: %s (%s).", msg, medians); break;
   default:
-    fprintf(md, "ended as %s at %s (%s): %s.", oom_str(first, "outcome"), when, medians, msg);
+    fprintf(md, "ended as %s at %s (%s): %s.",
+            hl_md_text(oom_str(first, "outcome"), word, sizeof word), when, medians, msg);
   }
   fputs("\n", md);
 }
@@ -311,7 +315,9 @@ static void drawn_sentence(FILE *md, const oom_cell_t *c) {
   double rep = 0, t = 0;
   hl_json_number(c->drawn, "repetition_index", &rep);
   if (!last && !gc) return;
-  fprintf(md, "In the run drawn (repetition %.0f, %s)", rep + 1, oom_str(c->drawn, "outcome"));
+  char word[64];
+  fprintf(md, "In the run drawn (repetition %.0f, %s)", rep + 1,
+          hl_md_text(oom_str(c->drawn, "outcome"), word, sizeof word));
   if (last && hl_json_number(last, "t_ns", &t) == 0) {
     static const char *const keys[][2] = {{"rss_bytes", "RSS"},
                                           {"heap_alloc_bytes", "heap live"},
@@ -351,7 +357,9 @@ static void killed_section(FILE *md, const oom_doc_t *d, const oom_cell_t *c) {
     if (oom_died(c->rows[i])) n[oom_kill_class(c->rows[i])]++;
   fputs("**What killed it.** ", md);
   if (c->runs == 0) {
-    fprintf(md, "Nothing ran: %s.\n\n", oom_str(c->rows[0], "error_message"));
+    char msg[600];
+    fprintf(md, "Nothing ran: %s.\n\n",
+            hl_md_text(oom_str(c->rows[0], "error_message"), msg, sizeof msg));
     return;
   }
   if (c->survived == c->runs) {
@@ -453,12 +461,15 @@ static void common_name(const char *a, const char *b, char *buf, size_t len) {
  * survived less; d goes from its setting to better's. */
 static void move_line(FILE *md, const oom_doc_t *d, const oom_cell_t *worse,
                       const oom_cell_t *better, const diff_t *df) {
-  char common[512], lim[32];
+  char common[512], lim[32], key[128], from[128], to[128], name[1100];
   common_name(worse->name, better->name, common, sizeof common);
   fmt_mib((double)worse->limit_bytes, lim, sizeof lim);
   fprintf(md, "- %s%s %s -> %s: %s survived %zu/%zu instead of %zu/%zu",
-          df->knob < NKNOBS ? "" : "-p ", df->knob < NKNOBS ? knobs[df->knob][1] : df->key,
-          df->from, df->to, common, better->survived, better->runs, worse->survived, worse->runs);
+          df->knob < NKNOBS ? "" : "-p ",
+          df->knob < NKNOBS ? knobs[df->knob][1] : hl_md_text(df->key, key, sizeof key),
+          hl_md_text(df->from, from, sizeof from), hl_md_text(df->to, to, sizeof to),
+          hl_md_text(common, name, sizeof name), better->survived, better->runs, worse->survived,
+          worse->runs);
   if (worse->limit_bytes)
     fprintf(md, " under the %s limit (%s)", lim, d->limit_mode ? d->limit_mode : "?");
   fputs(".", md);
@@ -629,7 +640,8 @@ static int search_table(FILE *md, const oom_cell_t *c) {
 static int cell_section(FILE *md, const oom_doc_t *d, size_t index, hl_output_set_t *set,
                         int *fig_rc, char *why, size_t len) {
   const oom_cell_t *c = &d->cells[index];
-  fprintf(md, "### %zu. %s\n\n", index + 1, c->name);
+  char name[1100];
+  fprintf(md, "### %zu. %s\n\n", index + 1, hl_md_text(c->name, name, sizeof name));
   int rc = cell_table(md, d, c);
   if (rc == 0) rc = search_table(md, c);
   if (rc) return rc;
@@ -642,10 +654,11 @@ static int cell_section(FILE *md, const oom_doc_t *d, size_t index, hl_output_se
   double rep = 0;
   hl_json_number(c->drawn, "repetition_index", &rep);
   if (frc == 0) {
-    fprintf(md, "![%s: RSS, heap and GC cycles of repetition %.0f](timelines/%s.png)\n\n", c->name,
+    fprintf(md, "![%s: RSS, heap and GC cycles of repetition %.0f](timelines/%s.png)\n\n", name,
             rep + 1, file);
   } else {
-    fprintf(md, "(No timeline: %s.)\n\n", fig_why);
+    char text[1100];
+    fprintf(md, "(No timeline: %s.)\n\n", hl_md_text(fig_why, text, sizeof text));
     if (frc != HL_ENOENT && *fig_rc == 0) {
       *fig_rc = frc;
       snprintf(why, len, "%s", fig_why);

@@ -95,8 +95,10 @@ static size_t cell_values(const json_t *bench, const layout_t *l, size_t g, size
   return n;
 }
 
-/* Writes the data file: labels as data (hl_gp_datum), read back by
- * xticlabels() and columnheader(). Returns the smallest and largest value. */
+/* Writes the data file: a comment line naming the columns, then per cluster
+ * its name (for people: gnuplot takes the labels from the script) and the
+ * median, min and max of each backend. Returns the smallest and largest
+ * value. */
 static int write_data(FILE *f, const json_t *bench, const layout_t *l, const metric_t *m,
                       double *lo, double *hi) {
   double *v = calloc(MAX_REPS, sizeof *v);
@@ -106,7 +108,7 @@ static int write_data(FILE *f, const json_t *bench, const layout_t *l, const met
   }
   *lo = INFINITY;
   *hi = 0;
-  fprintf(f, "workload");
+  fprintf(f, "# workload");
   for (size_t b = 0; b < l->nbackends; b++) {
     fputc('\t', f);
     hl_gp_datum(f, l->backend[b]);
@@ -132,6 +134,24 @@ static int write_data(FILE *f, const json_t *bench, const layout_t *l, const met
   return fclose(f) == 0 && *hi > 0 ? 0 : HL_EIO;
 }
 
+/* `set xtics (...)` labels, one per cluster at its index, and the plot
+ * commands, one clause per backend; every name a quoted literal. */
+static char *xtics_list(const layout_t *l) {
+  size_t cap = 64, len = 0;
+  for (size_t g = 0; g < l->ngroups; g++)
+    cap += 4 * strlen(l->group[g]) + 32; /* hl_gp_quote makes at most 4 bytes of one */
+  char *s = malloc(cap);
+  if (!s) return NULL;
+  s[0] = '\0';
+  for (size_t g = 0; g < l->ngroups; g++) {
+    len += (size_t)snprintf(s + len, cap - len, "%s", g ? ", " : "");
+    hl_gp_quote(l->group[g], s + len, cap - len);
+    len += strlen(s + len);
+    len += (size_t)snprintf(s + len, cap - len, " %zu", g);
+  }
+  return s;
+}
+
 /* Quoted gnuplot literals of a figure's strings (gnuplot.h). */
 typedef struct quoted {
   char title[1024], ylabel[512], data[512], points[512];
@@ -143,6 +163,24 @@ static int quote_all(quoted_t *q, const char *title, const char *ylabel, const c
          hl_gp_quote(ylabel, q->ylabel, sizeof q->ylabel) |
          hl_gp_quote(data, q->data, sizeof q->data) |
          hl_gp_quote(points ? points : "", q->points, sizeof q->points);
+}
+
+/* One histogram clause per backend: its median with the min..max error bar,
+ * titled with its quoted name. */
+static char *bars_plot_cmd(const layout_t *l, const quoted_t *q) {
+  size_t cap = 64, len = 0;
+  for (size_t b = 0; b < l->nbackends; b++)
+    cap += strlen(q->data) + 4 * strlen(l->backend[b]) + 128;
+  char *s = malloc(cap), title[1100];
+  if (!s) return NULL;
+  len += (size_t)snprintf(s + len, cap - len, "plot ");
+  for (size_t b = 0; b < l->nbackends; b++) {
+    hl_gp_quote(l->backend[b], title, sizeof title);
+    len += (size_t)snprintf(s + len, cap - len, "%s%s using %zu:%zu:%zu title %s lc %zu",
+                            b ? ", \\\n  " : "", q->data, 2 + 3 * b, 3 + 3 * b, 4 + 3 * b, title,
+                            b + 1);
+  }
+  return s;
 }
 
 static int plot_metric(const plot_opts_t *o, hl_output_set_t *set, const json_t *bench,
@@ -164,17 +202,24 @@ static int plot_metric(const plot_opts_t *o, hl_output_set_t *set, const json_t 
     snprintf(why, len, "a name is too long to plot");
     return HL_ERANGE;
   }
-  char ymin[32], ymax[32], width[16], last[16], ngroups[16];
+  char ymin[32], ymax[32], width[16], ngroups[16];
   snprintf(ymin, sizeof ymin, "%g", pow(10, floor(log10(lo * 0.8))));
   snprintf(ymax, sizeof ymax, "%g", pow(10, ceil(log10(hi * 1.25))));
   size_t w = 360 + l->ngroups * (l->nbackends * 26 + 30);
   snprintf(width, sizeof width, "%zu", w < 900 ? 900 : w > 4000 ? 4000 : w);
-  snprintf(last, sizeof last, "%zu", l->nbackends - 1);
   snprintf(ngroups, sizeof ngroups, "%zu", l->ngroups);
-  const char *kv[] = {"TERMINAL", o->terminal, "WIDTH",   width,   "TITLE", q.title,
-                      "YLABEL",   q.ylabel,    "YMIN",    ymin,    "YMAX",  ymax,
-                      "LAST",     last,        "NGROUPS", ngroups, "DATA",  q.data};
-  return hl_plot_render(hl_template_bars, kv, sizeof kv / sizeof kv[0], &fig, why, len);
+  char *xtics = xtics_list(l), *cmd = bars_plot_cmd(l, &q);
+  const char *kv[] = {
+      "TERMINAL", o->terminal,   "WIDTH", width, "TITLE",   q.title, "YLABEL", q.ylabel,
+      "YMIN",     ymin,          "YMAX",  ymax,  "NGROUPS", ngroups, "XTICS",  xtics ? xtics : "",
+      "PLOT",     cmd ? cmd : ""};
+  int rc = xtics && cmd
+               ? hl_plot_render(hl_template_bars, kv, sizeof kv / sizeof kv[0], &fig, why, len)
+               : HL_ENOMEM;
+  if (rc == HL_ENOMEM) snprintf(why, len, "out of memory");
+  free(xtics);
+  free(cmd);
+  return rc;
 }
 
 /* ---- box plots (heaplab report) ------------------------------------------ */
@@ -223,24 +268,6 @@ static int write_box_data(FILE *f, FILE *p, const json_t *bench, const layout_t 
   if (p && fclose(p) != 0) rc = HL_EIO;
   if (f && fclose(f) != 0) rc = HL_EIO;
   return rc == 0 && *hi > 0 ? 0 : HL_EIO;
-}
-
-/* `set xtics (...)` labels and the plot command, one clause per backend;
- * every name a quoted literal. */
-static char *box_xtics(const layout_t *l) {
-  size_t cap = 64, len = 0;
-  for (size_t g = 0; g < l->ngroups; g++)
-    cap += 4 * strlen(l->group[g]) + 32; /* hl_gp_quote makes at most 4 bytes of one */
-  char *s = malloc(cap);
-  if (!s) return NULL;
-  s[0] = '\0';
-  for (size_t g = 0; g < l->ngroups; g++) {
-    len += (size_t)snprintf(s + len, cap - len, "%s", g ? ", " : "");
-    hl_gp_quote(l->group[g], s + len, cap - len);
-    len += strlen(s + len);
-    len += (size_t)snprintf(s + len, cap - len, " %zu", g);
-  }
-  return s;
 }
 
 static char *box_plot_cmd(const layout_t *l, const quoted_t *q) {
@@ -317,7 +344,7 @@ int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, hl_output_set_t 
     rc = HL_ERANGE;
     goto out;
   }
-  xtics = box_xtics(&l);
+  xtics = xtics_list(&l);
   cmd = box_plot_cmd(&l, &q);
   const char *kv[] = {"TERMINAL", svg ? "svg dynamic" : "pngcairo",
                       "WIDTH",    width,

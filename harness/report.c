@@ -10,6 +10,7 @@
 #include "report.h"
 
 #include "error.h"
+#include "escape.h"
 #include "plot.h"
 #include "ratio.h"
 #include "results.h"
@@ -45,7 +46,9 @@ static const hl_plot_spec_t figures[] = {
 /* ---- writing both outputs -------------------------------------------------- */
 
 static void heading(report_t *r, int level, const char *text) {
-  fprintf(r->md, "\n%.*s %s\n\n", level, "######", text);
+  fprintf(r->md, "\n%.*s ", level, "######");
+  hl_md_escape(r->md, text);
+  fputs("\n\n", r->md);
   fprintf(r->html, "<h%d>", level);
   hl_html_escape(r->html, text);
   fprintf(r->html, "</h%d>\n", level);
@@ -57,7 +60,8 @@ __attribute__((format(printf, 2, 3))) static void para(report_t *r, const char *
   va_start(ap, fmt);
   vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
-  fprintf(r->md, "%s\n\n", text);
+  hl_md_escape(r->md, text);
+  fputs("\n\n", r->md);
   fputs("<p>", r->html);
   hl_html_escape(r->html, text);
   fputs("</p>\n", r->html);
@@ -355,7 +359,9 @@ static const char *html_head =
     "</style></head><body>\n";
 
 static int write_report(report_t *r, char **files, size_t nfiles) {
-  fprintf(r->md, "# %s\n\n", r->title);
+  fputs("# ", r->md);
+  hl_md_escape(r->md, r->title);
+  fputs("\n\n", r->md);
   fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", r->html);
   hl_html_escape(r->html, r->title);
   fputs("</title>\n", r->html);

@@ -728,9 +728,14 @@ static int setup_run(run_t *r, int argc, char **argv, void (*print_usage)(FILE *
                          hl_pin_name(r->o.pin));
     hl_topology_free(topo);
   }
-  if ((rc = pick_workloads(r)) || (rc = check_param_keys(r)) || (rc = pick_backends(r))) return rc;
+  if ((rc = pick_workloads(r)) || (rc = check_param_keys(r))) return rc;
+  /* What needs no process is checked before the backends are probed: a
+   * planning pass with no backend yet makes no cell but checks every
+   * parameter combination, so bad input is reported at once (and also by a
+   * build whose malloc is interposed, ASan's, where no probe succeeds). */
   if ((rc = plan(r)) != 0) return rc;
   if (r->o.output && (rc = take_output(r)) != 0) return rc;
+  if ((rc = pick_backends(r)) || (rc = plan(r))) return rc;
   return prepare_context(r, argc, argv);
 }
 

@@ -1,7 +1,9 @@
-/* Aligned text and Markdown tables (table.h). */
+/* Aligned text and Markdown tables (table.h); every cell escaped for where
+ * it goes (escape.h). */
 #include "table.h"
 
 #include "error.h"
+#include "escape.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,18 +53,33 @@ static void pad(FILE *out, size_t n) {
     fputc(' ', out);
 }
 
-void hl_table_print(const hl_table_t *t, FILE *out, int markdown) {
+/* A cell as printed: cleaned for a terminal, or escaped for Markdown. */
+static char *display(const char *cell, int markdown) {
+  if (!markdown) return hl_term_clean(cell);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f) return NULL;
+  hl_md_escape(f, cell);
+  if (fclose(f) != 0) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
+static void print_rows(const hl_table_t *t, char *const *cells, size_t ncols, FILE *out,
+                       int markdown) {
   size_t width[64] = {0};
-  size_t ncols = t->ncols < 64 ? t->ncols : 64;
   for (size_t r = 0; r <= t->nrows; r++)
     for (size_t c = 0; c < ncols; c++) {
-      size_t len = strlen(t->cells[r * t->ncols + c]);
+      size_t len = strlen(cells[r * t->ncols + c]);
       if (len > width[c]) width[c] = len;
     }
   for (size_t r = 0; r <= t->nrows; r++) {
     if (markdown) fputs("| ", out);
     for (size_t c = 0; c < ncols; c++) {
-      const char *cell = t->cells[r * t->ncols + c];
+      const char *cell = cells[r * t->ncols + c];
       size_t gap = width[c] - strlen(cell);
       if (t->align[c] == 'r') pad(out, gap);
       fputs(cell, out);
@@ -83,16 +100,18 @@ void hl_table_print(const hl_table_t *t, FILE *out, int markdown) {
   }
 }
 
-void hl_html_escape(FILE *out, const char *text) {
-  for (const char *p = text; *p; p++) {
-    switch (*p) {
-    case '<': fputs("&lt;", out); break;
-    case '>': fputs("&gt;", out); break;
-    case '&': fputs("&amp;", out); break;
-    case '"': fputs("&quot;", out); break;
-    default: fputc(*p, out);
-    }
-  }
+void hl_table_print(const hl_table_t *t, FILE *out, int markdown) {
+  size_t n = (t->nrows + 1) * t->ncols, made = 0;
+  char **cells = calloc(n, sizeof *cells);
+  while (cells && made < n && (cells[made] = display(t->cells[made], markdown)) != NULL)
+    made++;
+  if (made == n)
+    print_rows(t, cells, t->ncols < 64 ? t->ncols : 64, out, markdown);
+  else
+    fputs("(out of memory: table not printed)\n", out);
+  for (size_t i = 0; cells && i < made; i++)
+    free(cells[i]);
+  free(cells);
 }
 
 void hl_table_print_html(const hl_table_t *t, FILE *out) {

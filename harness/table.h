@@ -1,8 +1,11 @@
 /* Plain-text and Markdown tables: the one reporter every command uses to
  * print rows (run summaries, compare verdicts, reports). Cells are copied; numbers are
- * formatted by the caller. */
+ * formatted by the caller. Cells are escaped when printed (escape.h): cleaned of
+ * control characters on a terminal, escaped in Markdown and HTML. */
 #ifndef HL_TABLE_H
 #define HL_TABLE_H
+
+#include "escape.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -17,8 +20,5 @@ void hl_table_print(const hl_table_t *t, FILE *out, int markdown);
 /* An HTML <table>, cells escaped; right-aligned columns get class "r". */
 void hl_table_print_html(const hl_table_t *t, FILE *out);
 void hl_table_free(hl_table_t *t);
-
-/* Writes text with < > & " escaped for HTML. */
-void hl_html_escape(FILE *out, const char *text);
 
 #endif

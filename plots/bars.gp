@@ -3,8 +3,9 @@
 # repetitions. `heaplab plot` fills in the @NAMES@ and keeps a copy of the
 # filled script and its data beside each PNG, so a figure can be redrawn or
 # restyled with plain gnuplot (`gnuplot time.gp` in that folder). Every
-# string in it is an escaped literal (harness/gnuplot.h); the labels
-# come from the data file.
+# string in it is an escaped literal (harness/gnuplot.h), the cluster labels
+# and the backends' titles included; the data file holds numbers (its first
+# column names the cluster for people, and is not read).
 set terminal @TERMINAL@ size @WIDTH@,560 noenhanced font "sans,10"
 set output @OUTPUT@
 set title @TITLE@ font "sans,12"
@@ -21,7 +22,7 @@ set yrange [@YMIN@:@YMAX@]
 set xrange [-0.6:@NGROUPS@-0.4]
 set grid ytics mytics
 set key outside right top vertical samplen 2
-set xtics nomirror rotate by -25 left
+set xtics (@XTICS@) nomirror rotate by -25 left
 set bmargin 9
 set rmargin 16
-plot for [i=0:@LAST@] @DATA@ using (column(2+3*i)):(column(3+3*i)):(column(4+3*i)):xtic(1) title columnheader(2+3*i) lc i+1
+@PLOT@

@@ -61,11 +61,11 @@ static void test_datum(void) {
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&text, &len);
-  hl_gp_datum(f, "a\tb\nc");
+  hl_gp_datum(f, "a\tb\nc\"d");
   fputc('|', f);
   hl_gp_datum(f, "");
   fclose(f);
-  CHECK_STR(text, "a b c|-");
+  CHECK_STR(text, "a b c'd|-");
   free(text);
 }
 
