@@ -92,7 +92,7 @@ static const opt_def_t defs[] = {
     {"thrash-window", OPT_THRASH_WINDOW, 1, "SEC",
      "end a collector's cell as gc-thrash once it spent over half the CPU collecting for SEC "
      "seconds (default 0: never)"},
-    {"output", OPT_OUTPUT, 1, "FILE.json", "write results here (temporary file + rename)"},
+    {"output", OPT_OUTPUT, 1, "FILE.json", "write results here (safely, locked for the run)"},
     {"help", OPT_HELP, 0, NULL, "this text"},
     {"rep-index", OPT_REP_INDEX, 1, "I", NULL},
 };

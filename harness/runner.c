@@ -5,8 +5,9 @@
  * RLIMIT_DATA when --limit is given), supervised by child.c. Repetitions are
  * interleaved across cells so that a machine-wide slowdown hits every backend
  * alike instead of one backend's block of repetitions. As cells finish the
- * results file is rewritten atomically, so an interrupted or crashed run
- * keeps what was measured; SIGINT/SIGTERM stop the run cleanly. */
+ * results file is rewritten safely (output.h), locked for the run, so an
+ * interrupted or crashed run keeps what was measured; SIGINT/SIGTERM stop the
+ * run cleanly (interrupt.h). */
 #include "runner.h"
 
 #include "cell.h"
