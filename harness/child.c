@@ -101,7 +101,8 @@ typedef struct collect {
 static void add_sample(collect_t *c, uint64_t t_ns, uint64_t rss) {
   if (c->nsamples == c->samples_cap) {
     size_t cap = c->samples_cap ? c->samples_cap * 2 : 1024;
-    uint64_t *t = realloc(c->t_ns, cap * sizeof *t), *r = t ? realloc(c->rss_bytes, cap * sizeof *r) : NULL;
+    uint64_t *t = realloc(c->t_ns, cap * sizeof *t),
+             *r = t ? realloc(c->rss_bytes, cap * sizeof *r) : NULL;
     if (t) c->t_ns = t;
     if (!t || !r) return;
     c->rss_bytes = r;
@@ -206,7 +207,7 @@ static void supervise(const hl_spawn_config_t *cfg, int report_r, int err_r, col
   /* the watchdog looks every millisecond, a sampler once a period (at most
    * 50 ms); otherwise the pipes wake us. The parent shares the machine with
    * the worker it measures, so it wakes no more often than it must. */
-  int wait_open_ms = cfg->limit.mode == HL_LIMIT_WATCHDOG ? 1
+  int wait_open_ms = cfg->limit.mode == HL_LIMIT_WATCHDOG    ? 1
                      : cfg->sample_ms && cfg->sample_ms < 50 ? (int)cfg->sample_ms
                                                              : 50;
   while (!w->reaped) {
@@ -322,12 +323,19 @@ static void classify(const hl_spawn_config_t *cfg, const watch_t *w, hl_child_re
     r->outcome = HL_OUTCOME_GC_THRASH;
     snprintf(r->message, sizeof r->message, "%s",
              json_string_value(json_object_get(thrash, "message")));
+  } else if (r->signal == SIGKILL) {
+    /* Every SIGKILL heaplab sends is accounted for above (the watchdog's,
+     * the timeout's, the interrupt's), and a cgroup's kill is oom-kill only
+     * when memory.events counts it: this one came from elsewhere (kill -9,
+     * the kernel's system-wide OOM killer), whatever the limit mode. */
+    r->outcome = HL_OUTCOME_CRASH;
+    snprintf(r->message, sizeof r->message, "KILL (not sent by heaplab%s)%s%s",
+             cfg->limit.mode == HL_LIMIT_CGROUP ? "; memory.events counts no oom_kill" : "",
+             line[0] ? ": " : "", line);
   } else if (r->signal) {
     int limited = cfg->limit.mode != HL_LIMIT_NONE;
-    int said_oom = stderr_says_oom(r->stderr_tail);
-    r->outcome = limited && said_oom           ? HL_OUTCOME_OOM_ALLOC
-                 : limited && r->signal == SIGKILL ? HL_OUTCOME_OOM_KILL
-                                                   : HL_OUTCOME_CRASH;
+    r->outcome =
+        limited && stderr_says_oom(r->stderr_tail) ? HL_OUTCOME_OOM_ALLOC : HL_OUTCOME_CRASH;
     snprintf(r->message, sizeof r->message, "%s%s (%s)%s%s",
              r->outcome != HL_OUTCOME_CRASH ? "died under the memory limit by " : "",
              sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "signal", strsignal(r->signal),
@@ -388,7 +396,8 @@ int hl_child_run(const hl_spawn_config_t *cfg, hl_child_result_t *out) {
   out->limit_killed = w.limit_killed;
   if (cfg->limit.mode == HL_LIMIT_CGROUP) {
     hl_cgroup_read(&cg, &out->cgroup_oom_kills, &out->cgroup_peak_bytes);
-    if (hl_cgroup_destroy(&cg) != 0) hl_msg("child", "cannot remove %s: %s", cg.path, strerror(errno));
+    if (hl_cgroup_destroy(&cg) != 0)
+      hl_msg("child", "cannot remove %s: %s", cg.path, strerror(errno));
   }
   classify(cfg, &w, out);
   free(owned);

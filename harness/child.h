@@ -28,8 +28,10 @@
 
 /* How a child ended. oom-alloc: an allocation failed inside it (the
  * backend returned NULL, or the process died saying it was out of memory);
- * oom-kill: the memory limit killed it (watchdog, cgroup OOM killer, or a
- * SIGKILL under a limit); gc-thrash: a collector spent over half the CPU
+ * oom-kill: the memory limit killed it (the watchdog, which the parent
+ * knows it fired, or the cgroup's OOM killer, which memory.events counts);
+ * a SIGKILL nobody accounts for is a crash, "KILL (not sent by heaplab)";
+ * gc-thrash: a collector spent over half the CPU
  * collecting for a sustained window and the worker stopped itself (the
  * GOMEMLIMIT death spiral, reported instead of waited out). */
 #define HL_OUTCOMES(X)                                                                             \

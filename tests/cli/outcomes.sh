@@ -63,6 +63,32 @@ expect_py "rows[0]['num_gc'] == len(rows[0]['gc_marks']) > 10 and len(rows[0]['s
 expect_py "[g['num'] for g in rows[0]['gc_marks']] == list(range(1, rows[0]['num_gc'] + 1))" "$O"
 expect_py "d['context']['options']['thrash_window_s'] == 1" "$O"
 
+# Who killed the worker: a SIGKILL from outside (kill -9) under a generous
+# limit is a crash that says heaplab did not send it, not oom-kill, under the
+# watchdog (which knows it did not fire) and under RLIMIT_DATA. obj=72 marks
+# this test's workers apart from those of tests running beside it.
+for mode in watchdog rlimit; do
+  O="$T/killed-$mode.json"
+  "$HEAPLAB" run -w fault-inject -b glibc -p kind=hang -p after=10 -p obj=72 --limit 500M \
+    --limit-mode $mode --reps 1 --timeout 60 -o "$O" >"$T/out" 2>"$T/err" &
+  pid=$!
+  worker=
+  for _ in $(seq 1 200); do
+    worker=$(pgrep -P $pid -f "__worker -wfault-inject .*-pobj=72") && break
+    sleep 0.05
+  done
+  checks=$((checks + 1))
+  [[ -n $worker ]] || fail "$mode: no worker found"
+  kill -KILL $worker
+  wait $pid
+  rc=$?
+  checks=$((checks + 1))
+  [[ $rc -eq 1 ]] || fail "$mode: exit $rc, want 1"
+  expect_py "[(r['outcome'], r['signal']) for r in rows] == [('crash', 'KILL')]" "$O"
+  expect_py "rows[0]['error_message'].startswith('KILL (not sent by heaplab)')" "$O"
+  expect_in "$T/err" "fault-inject/glibc/kind=hang/after=10/obj=72 (repetition 1): crash: KILL (not sent by heaplab)"
+done
+
 # kind=oom refuses to run without a limit instead of exhausting the machine.
 expect_exit 1 "$HEAPLAB" run -w fault-inject -b glibc -p kind=oom --reps 1 -o "$T/nolimit.json"
 expect_in "$T/err" "kind=oom needs a memory limit"

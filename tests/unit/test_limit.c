@@ -2,10 +2,16 @@
  * uses, and the cgroup v2 code against a directory of plain files laid out
  * like cgroupfs (no real cgroup is created or touched): which directories
  * are usable, what a child group gets written, how memory.events and
- * memory.peak are read, and that the group is removed again. */
+ * memory.peak are read, and that the group is removed again. Then how a
+ * child killed under each mode is classified (child.c): only the watchdog's
+ * own kill and a kill memory.events counts are oom-kill; a SIGKILL from
+ * elsewhere is a crash that says heaplab did not send it. */
+#include "child.h"
 #include "error.h"
 #include "limit.h"
 #include "th.h"
+
+#include <signal.h>
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -131,12 +137,76 @@ static void test_child_group(void) {
   CHECK(strstr(why, "cannot create") != NULL);
 }
 
+/* Runs `sh -c script` under limit (cgroup mode: in a child group of dir)
+ * and returns the result; the caller frees it. */
+static hl_child_result_t run_sh(hl_limit_mode_t mode, uint64_t limit_bytes, const char *dir,
+                                const char *script) {
+  char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)script, NULL};
+  hl_spawn_config_t cfg = {.argv = argv,
+                           .limit = {.mode = mode, .bytes = limit_bytes, .cgroup_dir = dir},
+                           .timeout_s = 30};
+  hl_child_result_t r;
+  if (hl_child_run(&cfg, &r) != 0) {
+    fprintf(stderr, "cannot run %s\n", script);
+    exit(99);
+  }
+  return r;
+}
+
+static void check_not_ours(hl_child_result_t *r, const char *mode) {
+  if (r->outcome != HL_OUTCOME_CRASH) TH_FAIL("%s: outcome %s", mode, hl_outcome_name(r->outcome));
+  CHECK_INT(r->signal, SIGKILL);
+  CHECK_INT(r->limit_killed, 0);
+  CHECK(strncmp(r->message, "KILL (not sent by heaplab", 25) == 0);
+  hl_child_result_free(r);
+}
+
+/* Who killed the child: a kill -9 from elsewhere under a generous limit is
+ * a crash in every mode; the watchdog's kill and a kill the cgroup's
+ * memory.events counts are oom-kill. */
+static void test_who_killed(void) {
+  const uint64_t generous = 500u << 20;
+  hl_child_result_t r = run_sh(HL_LIMIT_WATCHDOG, generous, NULL, "kill -9 $$");
+  check_not_ours(&r, "watchdog");
+  r = run_sh(HL_LIMIT_RLIMIT, generous, NULL, "kill -9 $$");
+  check_not_ours(&r, "rlimit");
+  r = run_sh(HL_LIMIT_NONE, 0, NULL, "kill -9 $$");
+  check_not_ours(&r, "none");
+  char dir[256];
+  snprintf(dir, sizeof dir, "%s/killed", root);
+  mkdir(dir, 0755);
+  r = run_sh(HL_LIMIT_CGROUP, generous, dir, "kill -9 $$");
+  CHECK(strstr(r.message, "memory.events counts no oom_kill") != NULL);
+  check_not_ours(&r, "cgroup");
+  /* the kernel's OOM killer, as memory.events records it (the child writes
+   * what the kernel would, in its own group of a fresh directory) */
+  snprintf(dir, sizeof dir, "%s/oomkilled", root);
+  mkdir(dir, 0755);
+  char script[512];
+  snprintf(script, sizeof script,
+           "for g in %s/heaplab-*; do printf 'oom 1\\noom_kill 1\\n' > \"$g/memory.events\"; "
+           "done; kill -9 $$",
+           dir);
+  r = run_sh(HL_LIMIT_CGROUP, generous, dir, script);
+  CHECK_INT(r.outcome, HL_OUTCOME_OOM_KILL);
+  CHECK_U64(r.cgroup_oom_kills, 1);
+  CHECK(strstr(r.message, "cgroup's OOM killer") != NULL);
+  hl_child_result_free(&r);
+  /* the watchdog's own kill: any process is over a 64 KiB limit */
+  r = run_sh(HL_LIMIT_WATCHDOG, 64u << 10, NULL, "sleep 20");
+  CHECK_INT(r.outcome, HL_OUTCOME_OOM_KILL);
+  CHECK_INT(r.limit_killed, 1);
+  CHECK(strstr(r.message, "killed by the watchdog") != NULL);
+  hl_child_result_free(&r);
+}
+
 int main(void) {
   if (!mkdtemp(root)) return 99;
   test_modes();
   test_rss();
   test_usable();
   test_child_group();
+  test_who_killed();
   char cmd[512];
   snprintf(cmd, sizeof cmd, "rm -rf %s", root);
   if (system(cmd) != 0) return 99;
