@@ -48,7 +48,8 @@ typedef struct opt_def {
 
 static const opt_def_t defs[] = {
     {"workloads", OPT_WORKLOADS, 1, "LIST",
-     "workloads, comma-separated, or 'all' (default: the benchmarks, not oom patterns or selftests)"},
+     "workloads, comma-separated, or 'all' (default: the benchmarks, not oom patterns or "
+     "selftests)"},
     {"backends", OPT_BACKENDS, 1, "LIST",
      "backends, comma-separated, or 'all' (default: every available one); NAME:KEY=V[:KEY=V] "
      "sets a backend's options (heaplab list backends), e.g. glibc:arena_max=2"},
@@ -66,7 +67,7 @@ static const opt_def_t defs[] = {
     {"gogc", OPT_GOGC, 1, "N|off[,..]",
      "GC percent for collectors (default: $HEAPLAB_GOGC, else 100)"},
     {"memlimit", OPT_MEMLIMIT, 1, "SIZE|off[,..]",
-     "soft memory limit for collectors that have one, GOMEMLIMIT syntax: 512MiB, 2GB "
+     "soft memory limit for collectors that have one: 100M, or GOMEMLIMIT syntax: 512MiB, 2GB "
      "(default: $HEAPLAB_MEMLIMIT, else off); several values of --escape, --gogc or "
      "--memlimit sweep them like -p values"},
     {"gctrace", OPT_GCTRACE, 0, NULL,
@@ -251,8 +252,8 @@ static int parse_knob(int id, const char *name, const char *v, hl_run_options_t 
   if (rc == HL_ERANGE) return bad(name, v, "too large: at most 9223372036854775807 bytes");
   if (rc)
     return bad(name, v,
-               "expected a byte count such as 512MiB or 2GB (units B KiB MiB GiB TiB KB MB GB "
-               "TB), or off");
+               "expected a byte count such as 100M, 512MiB or 2GB (units B K M G T KiB MiB GiB "
+               "TiB KB MB GB TB), or off");
   (*n)++;
   return 0;
 }

@@ -25,43 +25,42 @@ static int parse_digits(const char **p, uint64_t *out) {
 }
 
 /* Unit table: suffix -> multiplier. Matched exactly (case-sensitive except the
- * single-letter binary units, which accept both cases). `go` marks the
- * spellings of GOMEMLIMIT, which has no single-letter units. */
+ * single-letter binary units, which accept both cases). Sizes and memory
+ * limits take the same units: the spellings of GOMEMLIMIT (B, KiB..TiB,
+ * KB..TB) and the single letters heaplab prints in cell names (memlimit=100M). */
 static const struct {
   const char *suffix;
   uint64_t mult;
-  int go;
 } units[] = {
-    {"", 1, 1},
-    {"B", 1, 1},
-    {"K", 1ull << 10, 0},
-    {"k", 1ull << 10, 0},
-    {"KiB", 1ull << 10, 1},
-    {"M", 1ull << 20, 0},
-    {"m", 1ull << 20, 0},
-    {"MiB", 1ull << 20, 1},
-    {"G", 1ull << 30, 0},
-    {"g", 1ull << 30, 0},
-    {"GiB", 1ull << 30, 1},
-    {"T", 1ull << 40, 0},
-    {"t", 1ull << 40, 0},
-    {"TiB", 1ull << 40, 1},
-    {"KB", 1000ull, 1},
-    {"MB", 1000000ull, 1},
-    {"GB", 1000000000ull, 1},
-    {"TB", 1000000000000ull, 1},
+    {"", 1},
+    {"B", 1},
+    {"K", 1ull << 10},
+    {"k", 1ull << 10},
+    {"KiB", 1ull << 10},
+    {"M", 1ull << 20},
+    {"m", 1ull << 20},
+    {"MiB", 1ull << 20},
+    {"G", 1ull << 30},
+    {"g", 1ull << 30},
+    {"GiB", 1ull << 30},
+    {"T", 1ull << 40},
+    {"t", 1ull << 40},
+    {"TiB", 1ull << 40},
+    {"KB", 1000ull},
+    {"MB", 1000000ull},
+    {"GB", 1000000000ull},
+    {"TB", 1000000000000ull},
 };
 
-/* Digits, then a suffix from the table (only GOMEMLIMIT's when go_only),
- * the product at most max. */
-static int parse_with_units(const char *text, int go_only, uint64_t max, uint64_t *bytes_out) {
+/* Digits, then a suffix from the table, the product at most max. */
+static int parse_with_units(const char *text, uint64_t max, uint64_t *bytes_out) {
   if (!text) return HL_EINVAL;
   const char *p = text;
   uint64_t v;
   int rc = parse_digits(&p, &v);
   if (rc) return rc;
   for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-    if ((go_only && !units[i].go) || strcmp(p, units[i].suffix) != 0) continue;
+    if (strcmp(p, units[i].suffix) != 0) continue;
     if (v > max / units[i].mult) return HL_ERANGE;
     *bytes_out = v * units[i].mult;
     return 0;
@@ -70,7 +69,7 @@ static int parse_with_units(const char *text, int go_only, uint64_t max, uint64_
 }
 
 int hl_parse_size(const char *text, uint64_t *bytes_out) {
-  return parse_with_units(text, 0, UINT64_MAX, bytes_out);
+  return parse_with_units(text, UINT64_MAX, bytes_out);
 }
 
 int hl_parse_memlimit(const char *text, int64_t *bytes_out) {
@@ -79,7 +78,7 @@ int hl_parse_memlimit(const char *text, int64_t *bytes_out) {
     return 0;
   }
   uint64_t v;
-  int rc = parse_with_units(text, 1, (uint64_t)INT64_MAX, &v);
+  int rc = parse_with_units(text, (uint64_t)INT64_MAX, &v);
   if (rc == 0) *bytes_out = (int64_t)v;
   return rc;
 }

@@ -13,9 +13,9 @@
 
 int hl_parse_size(const char *text, uint64_t *bytes_out);
 
-/* A memory limit in GOMEMLIMIT's syntax (Go's parseByteCount, plus the
- * decimal units): digits with an optional B, KiB, MiB, GiB, TiB (binary)
- * or KB, MB, GB, TB (decimal); no single-letter units. "off" gives
+/* A memory limit: every size hl_parse_size takes, so GOMEMLIMIT's syntax
+ * (Go's parseByteCount, plus the decimal units: B, KiB..TiB, KB..TB) and
+ * the single letters of cell names (memlimit=100M) alike. "off" gives
  * INT64_MAX (Go's math.MaxInt64: no limit). Values above INT64_MAX are
  * HL_ERANGE, anything else malformed HL_EPARSE; *bytes_out is untouched on
  * failure. */

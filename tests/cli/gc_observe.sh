@@ -21,6 +21,18 @@ expect_exit 0 env HEAPLAB_GOGC= HEAPLAB_MEMLIMIT=1GB "$HEAPLAB" run "${small[@]}
   expect_py "(d['context']['options']['gogc'], d['context']['options']['gogc_from']) == ('100', 'default')" "$O" &&
   expect_py "d['context']['options']['memlimit_bytes'] == 1000000000" "$O" &&
   expect_py "d['context']['options']['pacer_model'] == 'go119' and d['context']['options']['gctrace'] is False" "$O"
+# Sizes read back: --memlimit and HEAPLAB_MEMLIMIT take what --limit and -p
+# take, so the value a cell name prints (memlimit=100M) is accepted as given.
+expect_exit 0 env HEAPLAB_MEMLIMIT=64M "$HEAPLAB" run "${small[@]}" &&
+  expect_py "d['context']['options']['memlimit_bytes'] == 64 << 20" "$O"
+O2="$T/sweep.json"
+expect_exit 0 "$HEAPLAB" run -w pool-reuse -b span-gc -p ops=1000 --reps 1 --counters none \
+  --memlimit off,100M -o "$O2" &&
+  expect_py "sorted(r['name'] for r in rows) == ['pool-reuse/span-gc/ops=1000/memlimit=100M', 'pool-reuse/span-gc/ops=1000/memlimit=off']" "$O2"
+printed=$(py "[r['name'].rsplit('=', 1)[1] for r in rows if not r['name'].endswith('off')][0]" "$O2")
+expect_exit 0 "$HEAPLAB" run -w pool-reuse -b span-gc -p ops=1000 --reps 1 --counters none \
+  --memlimit "$printed" -o "$O2" &&
+  expect_py "rows[0]['memlimit'] == str(100 << 20) and d['context']['options']['memlimit_bytes'] == 100 << 20" "$O2"
 # malloc backends have no collector: no GC figures in their rows
 expect_py "all('gc_cycles' not in r and 'num_gc' not in r and 'gc_cpu_fraction' not in r for r in rows)" "$O"
 

@@ -51,8 +51,27 @@ static void memlimit_known_answers(void) {
   memlimit_rejects("12XB", HL_EPARSE);
   memlimit_rejects("-1", HL_EPARSE);
   memlimit_rejects("", HL_EPARSE);
-  memlimit_rejects("64M", HL_EPARSE); /* GOMEMLIMIT has no single-letter units */
-  memlimit_rejects("64m", HL_EPARSE);
+  /* what heaplab prints in cell names (memlimit=100M), it accepts */
+  memlimit_parses("64M", 64LL << 20);
+  memlimit_parses("64m", 64LL << 20);
+  memlimit_parses("4K", 4096);
+  memlimit_parses("2G", 2LL << 30);
+  memlimit_parses("1T", 1LL << 40);
+  memlimit_parses("8388607T", 8388607LL << 40);
+  memlimit_rejects("8388608T", HL_ERANGE);
+  memlimit_rejects("64Q", HL_EPARSE);
+  static const uint64_t ks[] = {1, 3, 100, 1023, 1025};
+  for (size_t i = 0; i < 25; i++) {
+    uint64_t b = ks[i % 5] << (10 * (i / 5));
+    char text[32];
+    uint64_t size;
+    int64_t lim;
+    hl_size_format_exact(b, text, sizeof text);
+    CHECK_INT(hl_parse_size(text, &size), 0);
+    CHECK_INT(hl_parse_memlimit(text, &lim), 0);
+    CHECK_U64(size, b);
+    CHECK_U64((uint64_t)lim, b);
+  }
   memlimit_rejects("1.5GiB", HL_EPARSE);
   memlimit_rejects(" 1GiB", HL_EPARSE);
   memlimit_rejects("1 GiB", HL_EPARSE);
