@@ -12,6 +12,7 @@
 #include "child.h"
 #include "error.h"
 #include "interrupt.h"
+#include "options.h"
 #include "results.h"
 #include "util.h"
 
@@ -207,6 +208,8 @@ static int parse_args(int argc, char **argv, gate_opts_t *o) {
   optind = 1;
   opterr = 0;
   int c, rc;
+  enum { NLONG = sizeof longopts / sizeof longopts[0] };
+  const char *first[NLONG] = {0}; /* each option's first value: given once */
   while ((c = getopt_long(argc, argv, "w:b:p:h", longopts, NULL)) != -1) {
     if (c == 'h') {
       usage(stdout);
@@ -217,6 +220,17 @@ static int parse_args(int argc, char **argv, gate_opts_t *o) {
              argv[optind - 1]);
       return HL_EINVAL;
     }
+    /* forwarded or not, an option with a value counts once (-p: once per key,
+     * which run's parser checks) */
+    size_t k = 0;
+    while (longopts[k].name && longopts[k].val != c)
+      k++;
+    char name[64];
+    snprintf(name, sizeof name, "--%s", longopts[k].name ? longopts[k].name : "?");
+    if (longopts[k].has_arg && c != 'p' &&
+        hl_option_once("gate", name, c == 'w' || c == 'b' || c == O_ESCAPE || c == O_GOGC,
+                       &first[k], optarg) != 0)
+      return HL_EINVAL;
     if ((rc = apply(o, c, optarg)) != 0) return rc;
   }
   if (optind < argc) {

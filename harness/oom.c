@@ -225,7 +225,9 @@ static void print_table(const json_t *summary) {
 /* ---- the command ------------------------------------------------------------- */
 
 /* Takes heaplab oom's own options out of argv (the rest are run's);
- * --runs becomes --reps. Returns the new argc, or -1 after a message. */
+ * --runs becomes --reps ("the same as --reps": the two together, or either
+ * twice, are one option given twice, which run's parser refuses). Returns
+ * the new argc, or -1 after a message. */
 static int own_options(oom_t *m, int argc, char **argv, char **out) {
   int n = 0;
   for (int i = 0; i < argc; i++) {
@@ -238,13 +240,12 @@ static int own_options(oom_t *m, int argc, char **argv, char **out) {
         hl_msg("oom", "option needs a value '--report' (see heaplab oom --help)");
         return -1;
       }
-      m->report_dir = v;
+      if (hl_option_once("oom", "--report", 0, &m->report_dir, v)) return -1;
     } else if (!strcmp(a, "--runs")) {
       out[n++] = (char *)"--reps";
     } else if (!strncmp(a, "--runs=", 7)) {
-      static char buf[64];
-      snprintf(buf, sizeof buf, "--reps=%s", a + 7);
-      out[n++] = buf;
+      out[n++] = (char *)"--reps";
+      out[n++] = (char *)a + 7;
     } else {
       out[n++] = argv[i];
     }
@@ -255,7 +256,7 @@ static int own_options(oom_t *m, int argc, char **argv, char **out) {
 
 int hl_oom_main(int argc, char **argv) {
   oom_t m = {0};
-  char **args = calloc((size_t)argc + 1, sizeof *args);
+  char **args = calloc(2 * (size_t)argc + 1, sizeof *args); /* --runs=N: two */
   if (!args) return HL_EXIT_USAGE;
   int nargs = own_options(&m, argc, argv, args);
   hl_runner_spec_t spec = {.defaults = oom_defaults, .usage = usage};
@@ -266,8 +267,16 @@ int hl_oom_main(int argc, char **argv) {
   }
   const hl_run_options_t *o = hl_runner_options(m.r);
   m.runs = o->reps;
-  if (!o->limit_bytes && !m.find_min) {
-    hl_msg("oom", "give a memory limit (--limit SIZE) or --find-min-limit");
+  if (!o->limit_bytes == !m.find_min) {
+    char limit[32];
+    hl_size_format_exact(o->limit_bytes, limit, sizeof limit);
+    if (m.find_min)
+      hl_msg("oom",
+             "--find-min-limit and --limit %s contradict: the search picks the limits it runs "
+             "under; leave one out",
+             limit);
+    else
+      hl_msg("oom", "give a memory limit (--limit SIZE) or --find-min-limit");
     hl_runner_close(m.r);
     free(args);
     return HL_EXIT_USAGE;

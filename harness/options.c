@@ -100,6 +100,11 @@ static const opt_def_t defs[] = {
 
 #define NDEFS (sizeof defs / sizeof defs[0])
 
+/* Whether an option takes a comma-separated list (LIST, or V[,..]). */
+static int opt_is_list(const opt_def_t *d) {
+  return d->arg && (strstr(d->arg, "LIST") || strstr(d->arg, "[,..]"));
+}
+
 void hl_run_options_init(hl_run_options_t *o) {
   memset(o, 0, sizeof *o);
   o->reps = 3;
@@ -360,9 +365,30 @@ static int apply_env(const int *given, hl_run_options_t *o) {
   return 0;
 }
 
+int hl_option_once(const char *component, const char *name, int list, const char **first,
+                   const char *value) {
+  if (!*first) {
+    *first = value;
+    return 0;
+  }
+  if (list)
+    hl_msg(component, "%s '%s': given twice (first '%s'); list several values in one: %s %s,%s",
+           name, value, *first, name, *first, value);
+  else
+    hl_msg(component, "%s '%s': given twice (first '%s'); give it once", name, value, *first);
+  return HL_EINVAL;
+}
+
 /* The limit's mode: as given, else cgroup when --cgroup names a usable
  * directory, else the watchdog. The worker sees the mode it was given. */
 static int resolve_limit(hl_run_options_t *o) {
+  if (o->cgroup_dir && o->limit_mode != HL_LIMIT_NONE && o->limit_mode != HL_LIMIT_CGROUP) {
+    hl_msg("run",
+           "--cgroup %s and --limit-mode %s contradict: --cgroup holds the limit in a cgroup "
+           "(--limit-mode cgroup); leave one out",
+           o->cgroup_dir, hl_limit_mode_name(o->limit_mode));
+    return HL_EINVAL;
+  }
   if (!o->limit_bytes) {
     if (o->limit_mode != HL_LIMIT_NONE || o->cgroup_dir) {
       hl_msg("run", "--limit-mode and --cgroup need --limit SIZE");
@@ -406,6 +432,7 @@ int hl_run_options_parse(int argc, char **argv, hl_run_options_t *o) {
   optind = 1;
   opterr = 0;
   int c, idx, given[NENV] = {0};
+  const char *first[NDEFS] = {0}; /* each option's first value: given once */
   while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
     if (c == '?' || c == ':') {
       const char *what = argv[optind - 1];
@@ -417,8 +444,14 @@ int hl_run_options_parse(int argc, char **argv, hl_run_options_t *o) {
     }
     if (c == OPT_HELP) return 1;
     char name[64] = "?";
-    for (size_t i = 0; i < NDEFS; i++)
-      if (defs[i].id == c) snprintf(name, sizeof name, "--%s", defs[i].name);
+    size_t d = 0;
+    while (d < NDEFS && defs[d].id != c)
+      d++;
+    if (d < NDEFS) snprintf(name, sizeof name, "--%s", defs[d].name);
+    /* -p is repeatable (one key each); a flag twice is still the flag */
+    if (d < NDEFS && c != OPT_PARAM && defs[d].has_arg &&
+        (rc = hl_option_once("run", name, opt_is_list(&defs[d]), &first[d], optarg)) != 0)
+      return rc;
     if ((rc = apply(c, name, optarg, o)) != 0) return rc;
     for (size_t i = 0; i < NENV; i++) {
       if (env_defaults[i].id != c) continue;

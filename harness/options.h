@@ -70,6 +70,13 @@ int hl_run_options_parse(int argc, char **argv, hl_run_options_t *o);
 void hl_run_options_free(hl_run_options_t *o);
 void hl_run_options_help(FILE *out);
 
+/* A single-valued option given twice is an error naming both values, in
+ * every command's parser: *first is the value it was first given (NULL
+ * until then). Records value and returns 0, or HL_EINVAL after the message
+ * (for a list option, list says how to give several values in one). */
+int hl_option_once(const char *component, const char *name, int list, const char **first,
+                   const char *value);
+
 /* "100" or "off". */
 void hl_gogc_format(int gogc, char *buf, size_t len);
 /* "104857600" (bytes) or "off". */
