@@ -14,14 +14,10 @@
 
 const char *hl_limit_mode_name(hl_limit_mode_t mode) {
   switch (mode) {
-  case HL_LIMIT_CGROUP:
-    return "cgroup";
-  case HL_LIMIT_RLIMIT:
-    return "rlimit";
-  case HL_LIMIT_WATCHDOG:
-    return "watchdog";
-  default:
-    return "none";
+  case HL_LIMIT_CGROUP: return "cgroup";
+  case HL_LIMIT_RLIMIT: return "rlimit";
+  case HL_LIMIT_WATCHDOG: return "watchdog";
+  default: return "none";
   }
 }
 
@@ -74,8 +70,7 @@ int hl_cgroup_usable(const char *dir, char *why, size_t why_len) {
     snprintf(why, why_len, "the memory controller is not available in %s", dir);
     return HL_EINVAL;
   }
-  if (read_small(dir, "cgroup.subtree_control", buf, sizeof buf) != 0 ||
-      !has_word(buf, "memory")) {
+  if (read_small(dir, "cgroup.subtree_control", buf, sizeof buf) != 0 || !has_word(buf, "memory")) {
     snprintf(why, why_len,
              "%s does not enable the memory controller for its children "
              "(echo +memory > %s/cgroup.subtree_control)",
@@ -123,8 +118,8 @@ int hl_cgroup_create(const char *dir, uint64_t limit_bytes, hl_cgroup_t *cg, cha
     return HL_ESYS;
   }
   /* no swap: a kernel without swap accounting has no such file */
-  if (write_file(cg->path, "memory.swap.max", "0\n") != 0 && errno != ENOENT &&
-      errno != EPERM && errno != EACCES) {
+  if (write_file(cg->path, "memory.swap.max", "0\n") != 0 && errno != ENOENT && errno != EPERM &&
+      errno != EACCES) {
     snprintf(why, why_len, "cannot set %s/memory.swap.max: %s", cg->path, strerror(errno));
     hl_cgroup_destroy(cg);
     return HL_ESYS;
@@ -177,6 +172,13 @@ int hl_cgroup_destroy(hl_cgroup_t *cg) {
   int rc = rmdir(cg->path) == 0 ? 0 : HL_ESYS;
   if (rc == 0) cg->path[0] = '\0';
   return rc;
+}
+
+uint64_t hl_mem_available_bytes(void) {
+  char buf[8192];
+  if (read_small("/proc", "meminfo", buf, sizeof buf) != 0) return 0;
+  const char *p = strstr(buf, "\nMemAvailable:");
+  return p ? strtoull(p + 14, NULL, 10) * 1024 : 0; /* "MemAvailable:   N kB" */
 }
 
 uint64_t hl_proc_rss_bytes(pid_t pid) {

@@ -70,6 +70,11 @@ void hl_cgroup_read(const hl_cgroup_t *cg, uint64_t *oom_kills, uint64_t *peak_b
  * with it). 0, or HL_E* when it cannot be removed. */
 int hl_cgroup_destroy(hl_cgroup_t *cg);
 
+/* The machine's available memory, bytes (MemAvailable of /proc/meminfo):
+ * what a limit must stay below for a run that grows until stopped. 0 when
+ * unknown. */
+uint64_t hl_mem_available_bytes(void);
+
 /* Resident set of a process, bytes (/proc/PID/statm); 0 when unknown.
  * Opens and reads into a stack buffer: no allocation. */
 uint64_t hl_proc_rss_bytes(pid_t pid);

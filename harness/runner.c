@@ -320,6 +320,41 @@ static int add_cell(run_t *r, const hl_workload_t *w, const uint64_t *param, siz
   return 0;
 }
 
+/* A cell that allocates until something stops it (workload.h's unbounded)
+ * runs only under a memory limit below the machine's available memory, in
+ * whatever mode holds it: without one it would take the machine's memory
+ * (1 TiB for a leak), and a limit above what the machine has never fires
+ * first. Checked here, before anything starts, because only the parent
+ * knows the limit (the worker never sees the watchdog's or a cgroup's). A
+ * search without --limit (--find-min-limit) starts with an unlimited run,
+ * so it is refused too. */
+static int check_bounded(const run_t *r, const hl_workload_t *w, const uint64_t *param) {
+  uint32_t given = 0;
+  for (size_t i = 0; i < r->o.nparams; i++) {
+    int k = hl_workload_param_index(w, r->o.param[i].key);
+    if (k >= 0) given |= 1u << k;
+  }
+  const char *why = w->unbounded ? w->unbounded(param, given) : NULL;
+  if (!why) return 0;
+  uint64_t avail = hl_mem_available_bytes();
+  char have[32], limit[32];
+  hl_size_format_human(avail, have, sizeof have);
+  hl_size_format_exact(r->o.limit_bytes, limit, sizeof limit);
+  if (!avail)
+    return usage_error("%s: %s; refused: the machine's available memory (MemAvailable in "
+                       "/proc/meminfo) cannot be read to check a limit against",
+                       w->name, why);
+  if (!r->o.limit_bytes)
+    return usage_error("%s: %s; refused without a memory limit: give --limit SIZE below the "
+                       "available memory (MemAvailable %s)",
+                       w->name, why, have);
+  if (r->o.limit_bytes >= avail)
+    return usage_error("%s: %s; refused: --limit %s is not below the available memory "
+                       "(MemAvailable %s), so the machine would run out first",
+                       w->name, why, limit, have);
+  return 0;
+}
+
 /* Cross product of the values of every -p setting that names a key of w. */
 static int plan_workload(run_t *r, const hl_workload_t *w, size_t *cap) {
   size_t choice[HL_MAX_PARAM_SETTINGS] = {0};
@@ -331,7 +366,7 @@ static int plan_workload(run_t *r, const hl_workload_t *w, size_t *cap) {
       hl_msg("run", "%s", why);
       return rc;
     }
-    if ((rc = add_cell(r, w, param, cap)) != 0) return rc;
+    if ((rc = check_bounded(r, w, param)) != 0 || (rc = add_cell(r, w, param, cap)) != 0) return rc;
     size_t i = 0; /* advance the mixed-radix counter */
     for (; i < r->o.nparams; i++) {
       if (hl_workload_param_index(w, r->o.param[i].key) < 0) continue;

@@ -9,9 +9,11 @@
  *   hang   sleeps forever (the runner's --timeout must end it)
  *   oom    allocates 1 MiB objects, writing every page and keeping them all,
  *          until the backend refuses (allocation failure) or the process is
- *          killed. Refuses to start without a finite RLIMIT_DATA (heaplab run
- *          --limit SIZE --limit-mode rlimit), so it can never push the
- *          machine itself out of memory.
+ *          killed. heaplab runs it only under a memory limit (--limit SIZE,
+ *          any --limit-mode) below the machine's available memory, so it can
+ *          never push the machine itself out of memory: the parent checks
+ *          that before starting anything (runner.c), as only the parent
+ *          knows the limit of the watchdog and cgroup modes.
  * Users run it to check that heaplab's outcome classification works on
  * their machine before trusting an OOM experiment. */
 #include "workload.h"
@@ -22,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 enum { KIND_NONE, KIND_CRASH, KIND_ABORT, KIND_HANG, KIND_OOM };
@@ -54,12 +55,11 @@ static uint64_t fi_iterations(const uint64_t *p, unsigned threads) {
   return p[P_OPS] / threads;
 }
 
-static int fi_setup(hl_wl_thread_t *t) {
-  if (t->param[P_KIND] != KIND_OOM) return 0;
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_DATA, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-    return hl_wl_fail(t, "kind=oom needs a memory limit (heaplab run --limit SIZE --limit-mode rlimit)");
-  return 0;
+static const char *fi_unbounded(const uint64_t *p, uint32_t given) {
+  (void)given;
+  return p[P_KIND] == KIND_OOM ? "kind=oom allocates until the backend refuses or the process "
+                                 "is killed"
+                               : NULL;
 }
 
 /* Allocate and keep 1 MiB objects, each linking the previous one, until the
@@ -116,7 +116,7 @@ const hl_workload_t hl_workload_fault_inject = {
     .nparams = P_COUNT,
     .sites = sites,
     .nsites = SITE_COUNT,
+    .unbounded = fi_unbounded,
     .iterations = fi_iterations,
-    .setup = fi_setup,
     .run = fi_run,
 };

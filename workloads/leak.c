@@ -5,7 +5,9 @@
  * been allocated. The default total (1 TiB) is meant never to be reached:
  * under a memory limit (`heaplab oom ... --limit 64M`, or `run --limit`) the
  * cell dies within seconds, which is the failure this workload reproduces;
- * without a limit it takes the machine's memory, so it is not in `-w all`.
+ * without a limit it would take the machine's memory, so it is not in `-w
+ * all`, and heaplab refuses to run it at that total without a limit below
+ * the available memory (`-p total=SIZE` makes it a bounded run).
  *
  * With `garbage`, each leaked buffer comes with that many bytes of
  * short-lived 1 KiB objects, dropped at once: a slow leak inside a program
@@ -64,6 +66,14 @@ static int lk_check(const uint64_t *p, unsigned threads, char *why, size_t len) 
     return HL_EINVAL;
   }
   return 0;
+}
+
+/* The default total is no bound; one the user gave is (and so is
+ * --quick's 16 MiB). */
+static const char *lk_unbounded(const uint64_t *p, uint32_t given) {
+  if ((given & (1u << P_TOTAL)) || p[P_TOTAL] != params[P_TOTAL].def) return NULL;
+  return "it keeps every buffer until total (default 1T) is reached, more than a machine has "
+         "(-p total=SIZE bounds it)";
 }
 
 static uint64_t lk_iterations(const uint64_t *p, unsigned threads) {
@@ -130,6 +140,7 @@ const hl_workload_t hl_workload_leak = {
     .sites = sites,
     .nsites = SITE_COUNT,
     .check = lk_check,
+    .unbounded = lk_unbounded,
     .iterations = lk_iterations,
     .setup = lk_setup,
     .run = lk_run,

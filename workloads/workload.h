@@ -83,6 +83,12 @@ typedef struct hl_workload {
   size_t nsites;
   /* Checks a parameter combination; writes the reason on failure. Optional. */
   int (*check)(const uint64_t *param, unsigned threads, char *why, size_t len);
+  /* Optional: why a cell with these values would allocate until something
+   * stops it (a leak to its 1 TiB default, fault-inject kind=oom), or NULL
+   * when it ends by itself. Bit k of given is set when parameter k was set
+   * on the command line. heaplab runs such a cell only under a memory limit
+   * below the machine's available memory (runner.c). */
+  const char *(*unbounded)(const uint64_t *param, uint32_t given);
   /* Iterations each of `threads` threads runs. */
   uint64_t (*iterations)(const uint64_t *param, unsigned threads);
   /* Untimed, optional: builds state and the live set. 0 or HL_E*. */

@@ -75,6 +75,20 @@ HEAPLAB_MEMLIMIT=1.5GiB bad "HEAPLAB_MEMLIMIT '1.5GiB': expected a byte count" r
 bad "'maybe' is not one of none|crash|abort|hang|oom" run -w fault-inject -b glibc -p kind=maybe -o "$R"
 bad "out of range" run -w escape-return -b glibc -p ptr_pct=101 -o "$R"
 bad "min is larger than max" run -w large-objects -b glibc -p min=8M -p max=1M -o "$R"
+# Nothing dangerous by default: a cell that grows until stopped needs a
+# limit below the machine's available memory, in any mode. Should heaplab
+# ever run them, these commands run with 4 GiB of address space
+# (ulimit -v), so they fail instead of taking the machine's memory.
+printf '#!/bin/sh\nulimit -v 4194304 && exec "%s" "$@"\n' "$HEAPLAB" >"$T/capped"
+chmod +x "$T/capped"
+capped() { HEAPLAB="$T/capped" bad "$@"; }
+capped "leak: it keeps every buffer until total (default 1T) is reached" run -w leak -b glibc -o "$R"
+capped "refused without a memory limit: give --limit SIZE below the available memory (MemAvailable " run -w leak -b glibc -o "$R"
+capped "refused without a memory limit" oom -w leak -b glibc --find-min-limit -o "$R"
+capped "refused: --limit 1000T is not below the available memory (MemAvailable " run -w leak -b glibc --limit 1000T -o "$R"
+capped "fault-inject: kind=oom allocates until" run -w fault-inject -b glibc -p kind=none,oom -o "$R"
+capped "refused: --limit 1000T is not below" run -w fault-inject -b glibc -p kind=oom --limit 1000T --limit-mode rlimit -o "$R"
+capped "refused: --limit 1000T is not below" oom -w fault-inject -b glibc -p kind=oom --limit 1000T -o "$R"
 bad "leak: buf is larger than total" run -w leak -b glibc -p buf=8M -p total=4M -o "$R"
 bad "spike: base/obj gives fewer objects than threads" run -w spike -b glibc -p base=1K --threads 2 -o "$R"
 bad "fragmentation: burst is smaller than the mean object" run -w fragmentation -b glibc -p burst=64 -o "$R"

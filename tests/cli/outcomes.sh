@@ -89,8 +89,15 @@ for mode in watchdog rlimit; do
   expect_in "$T/err" "fault-inject/glibc/kind=hang/after=10/obj=72 (repetition 1): crash: KILL (not sent by heaplab)"
 done
 
-# kind=oom refuses to run without a limit instead of exhausting the machine.
-expect_exit 1 "$HEAPLAB" run -w fault-inject -b glibc -p kind=oom --reps 1 -o "$T/nolimit.json"
-expect_in "$T/err" "kind=oom needs a memory limit"
-expect_py "rows[0]['outcome'] == 'error'" "$T/nolimit.json"
+# kind=oom runs under any limit mode below the machine's available memory
+# (the watchdog's too, which the worker cannot see), and refuses to run
+# without one or above it (bad_input.sh) instead of exhausting the machine.
+O="$T/oom-watchdog.json"
+expect_exit 1 "$HEAPLAB" run -w fault-inject -b glibc -p kind=oom -p after=10 --limit 64M \
+  --reps 1 -o "$O"
+expect_py "[r['outcome'] for r in rows] == ['oom-kill'] and rows[0]['rss_timeline']['rss_bytes'][-1] >= 64 << 20" "$O"
+expect_exit 2 "$HEAPLAB" run -w fault-inject -b glibc -p kind=oom --reps 1 -o "$T/nolimit.json"
+expect_in "$T/err" "fault-inject: kind=oom allocates until the backend refuses or the process is killed; refused without a memory limit"
+checks=$((checks + 1))
+[[ ! -e "$T/nolimit.json" ]] || fail "kind=oom without a limit wrote results"
 done_checks

@@ -67,6 +67,9 @@ static void test_rss(void) {
   CHECK(after >= before + bytes - (4u << 20));
   free(p);
   CHECK_U64(hl_proc_rss_bytes(999999999), 0);
+  /* what a limit for a run that grows until stopped must stay below */
+  uint64_t avail = hl_mem_available_bytes();
+  CHECK(avail > bytes && avail < (UINT64_C(1) << 50));
 }
 
 static void test_usable(void) {
