@@ -401,6 +401,24 @@ static int same_json(const json_t *a, const json_t *b) {
   return (!a && !b) || (a && b && json_equal((json_t *)a, (json_t *)b));
 }
 
+/* Whether knob key applies to the row's backend: a backend that ignores a
+ * knob (glibc's GOGC, bdwgc's GOMEMLIMIT) ran once in a sweep of it, and
+ * its rows list it in knobs_not_applicable (runner.c) instead of a value.
+ * Such a knob is no difference between two cells. */
+static int knob_applies(const json_t *row, const char *key, size_t key_len) {
+  size_t i;
+  const json_t *v;
+  json_array_foreach(json_object_get(row, "knobs_not_applicable"), i, v) {
+    const char *name = json_string_value(v);
+    if (name && strlen(name) == key_len && !strncmp(name, key, key_len)) return 0;
+  }
+  return 1;
+}
+
+static size_t knobs_not_applicable(const oom_cell_t *c) {
+  return json_array_size(json_object_get(c->rows[0], "knobs_not_applicable"));
+}
+
 /* How many settings cells a and b differ in (-1: another workload); d describes the difference when
  * it is exactly one, from a's value to b's. */
 static int cell_diff(const oom_cell_t *a, const oom_cell_t *b, diff_t *d) {
@@ -408,8 +426,11 @@ static int cell_diff(const oom_cell_t *a, const oom_cell_t *b, diff_t *d) {
   if (strcmp(oom_str(ra, "workload"), oom_str(rb, "workload"))) return -1;
   int n = 0;
   for (size_t k = 0; k < NKNOBS; k++) {
-    const json_t *va = json_object_get(ra, knobs[k][0]), *vb = json_object_get(rb, knobs[k][0]);
-    if (same_json(va, vb)) continue;
+    const char *key = knobs[k][0];
+    const json_t *va = json_object_get(ra, key), *vb = json_object_get(rb, key);
+    if (same_json(va, vb) || !knob_applies(ra, key, strlen(key)) ||
+        !knob_applies(rb, key, strlen(key)))
+      continue;
     if (n++ == 0) {
       *d = (diff_t){.knob = k, .key = knobs[k][0]};
       fmt_knob(ra, d->key, va, d->from, sizeof d->from);
@@ -439,14 +460,22 @@ static int cell_diff(const oom_cell_t *a, const oom_cell_t *b, diff_t *d) {
 }
 
 /* What the two cells' names share: "steady-service/span-gc/gogc=100" and
- * ".../gogc=50" share "steady-service/span-gc". */
-static void common_name(const char *a, const char *b, char *buf, size_t len) {
+ * ".../gogc=50" share "steady-service/span-gc". A knob of one that does not
+ * apply to the other counts as shared ("steady-service/span-gc/gogc=200" and
+ * "steady-service/glibc" share "steady-service/gogc=200"), so the names are
+ * read from the cell with more knobs. */
+static void common_name(const oom_cell_t *x, const oom_cell_t *y, char *buf, size_t len) {
+  if (knobs_not_applicable(y) < knobs_not_applicable(x)) {
+    const oom_cell_t *t = x;
+    x = y;
+    y = t;
+  }
   size_t off = 0;
   buf[0] = '\0';
-  for (const char *p = a; *p && off < len;) {
+  for (const char *p = x->name; *p && off < len;) {
     size_t n = strcspn(p, "/");
-    int shared = 0;
-    for (const char *q = b; *q && !shared;) {
+    int shared = !knob_applies(y->rows[0], p, strcspn(p, "=/"));
+    for (const char *q = y->name; *q && !shared;) {
       size_t m = strcspn(q, "/");
       shared = m == n && !strncmp(p, q, n);
       q += m + (q[m] == '/');
@@ -462,7 +491,7 @@ static void common_name(const char *a, const char *b, char *buf, size_t len) {
 static void move_line(FILE *md, const oom_doc_t *d, const oom_cell_t *worse,
                       const oom_cell_t *better, const diff_t *df) {
   char common[512], lim[32], key[128], from[128], to[128], name[1100];
-  common_name(worse->name, better->name, common, sizeof common);
+  common_name(worse, better, common, sizeof common);
   fmt_mib((double)worse->limit_bytes, lim, sizeof lim);
   fprintf(md, "- %s%s %s -> %s: %s survived %zu/%zu instead of %zu/%zu",
           df->knob < NKNOBS ? "" : "-p ",
@@ -487,7 +516,7 @@ static void move_line(FILE *md, const oom_doc_t *d, const oom_cell_t *worse,
 static void limit_line(FILE *md, const oom_cell_t *worse, const oom_cell_t *better,
                        const diff_t *df) {
   char common[512], from[32], to[32];
-  common_name(worse->name, better->name, common, sizeof common);
+  common_name(worse, better, common, sizeof common);
   fmt_mib((double)worse->min_limit_bytes, from, sizeof from);
   fmt_mib((double)better->min_limit_bytes, to, sizeof to);
   fprintf(md,
@@ -551,9 +580,12 @@ static void settings_text(const json_t *row, char *buf, size_t len) {
   buf[0] = '\0';
   for (size_t k = 0; k < NKNOBS && off < len; k++) {
     const json_t *v = json_object_get(row, knobs[k][0]);
-    if (!v || !strcmp(knobs[k][0], "backend")) continue;
-    char b[64];
-    fmt_knob(row, knobs[k][0], v, b, sizeof b);
+    if (!strcmp(knobs[k][0], "backend")) continue;
+    char b[64] = "does not apply";
+    if (v)
+      fmt_knob(row, knobs[k][0], v, b, sizeof b);
+    else if (knob_applies(row, knobs[k][0], strlen(knobs[k][0])))
+      continue;
     off += (size_t)snprintf(buf + off, len - off, "%s%s %s", off ? ", " : "", knobs[k][1], b);
   }
   const char *key;

@@ -38,8 +38,8 @@ static json_t *tally_at(const oom_cell_t *c, uint64_t limit_bytes) {
 }
 
 static json_t *cell_json(const oom_doc_t *d, const oom_cell_t *c, const json_t *search) {
-  static const char *const cell_keys[] = {"workload", "backend", "params", "gogc",
-                                           "memlimit", "escape",  NULL};
+  static const char *const cell_keys[] = {
+      "workload", "backend", "params", "gogc", "memlimit", "escape", "knobs_not_applicable", NULL};
   json_t *outcomes = json_object();
   for (size_t k = 0; k < HL_OUTCOME_COUNT; k++)
     if (c->count[k]) json_object_set_new(outcomes, hl_outcome_name((hl_outcome_t)k),

@@ -259,16 +259,27 @@ static int check_param_keys(const run_t *r) {
 
 /* ---- planning ------------------------------------------------------------ */
 
+/* Whether the cell's backend honours a knob: --gogc (HL_CAP_GC_PERCENT:
+ * span-gc, and bdwgc as its free-space divisor) and --memlimit
+ * (HL_CAP_MEMORY_LIMIT: span-gc). --escape is the mutator's, so every
+ * backend has it. A backend without a knob runs once in a sweep of it, its
+ * name without the knob, and its rows say the knob does not apply
+ * (knobs_not_applicable) instead of naming a value it never used. */
+static int knob_applies(const cell_t *c, unsigned cap) {
+  return (c->b->backend->caps & cap) != 0;
+}
+
 /* The cell's name, with /gogc=, /memlimit= and /escape= for each knob the
- * run sweeps (a knob with one value leaves names as they always were). */
+ * run sweeps and the backend honours (a knob with one value leaves names as
+ * they always were). */
 static void knob_suffix(const run_t *r, cell_t *c) {
   size_t off = strlen(c->name);
   char v[32];
-  if (r->o.ngogc > 1 && off < sizeof c->name) {
+  if (r->o.ngogc > 1 && knob_applies(c, HL_CAP_GC_PERCENT) && off < sizeof c->name) {
     hl_gogc_format(c->gogc, v, sizeof v);
     off += (size_t)snprintf(c->name + off, sizeof c->name - off, "/gogc=%s", v);
   }
-  if (r->o.nmemlimit > 1 && off < sizeof c->name) {
+  if (r->o.nmemlimit > 1 && knob_applies(c, HL_CAP_MEMORY_LIMIT) && off < sizeof c->name) {
     if (c->memlimit_bytes == HL_NO_MEMORY_LIMIT)
       snprintf(v, sizeof v, "off");
     else
@@ -308,15 +319,22 @@ static int add_one(run_t *r, const hl_workload_t *w, const hl_backend_spec_t *b,
   return 0;
 }
 
+/* One cell per backend and value of each knob it honours; a knob it
+ * ignores keeps its first value (passed on, so a backend that says what it
+ * ignored, bdwgc's --memlimit, still can). */
 static int add_cell(run_t *r, const hl_workload_t *w, const uint64_t *param, size_t *cap) {
-  for (size_t k = 0; k < r->nb; k++)
-    for (size_t g = 0; g < r->o.ngogc; g++)
-      for (size_t m = 0; m < r->o.nmemlimit; m++)
+  for (size_t k = 0; k < r->nb; k++) {
+    unsigned caps = r->b[k].backend->caps;
+    size_t ngogc = caps & HL_CAP_GC_PERCENT ? r->o.ngogc : 1;
+    size_t nmemlimit = caps & HL_CAP_MEMORY_LIMIT ? r->o.nmemlimit : 1;
+    for (size_t g = 0; g < ngogc; g++)
+      for (size_t m = 0; m < nmemlimit; m++)
         for (size_t e = 0; e < r->o.nescape; e++) {
           int rc = add_one(r, w, &r->b[k], param, r->o.gogc_values[g], r->o.memlimit_values[m],
                            r->o.escape_values[e], cap);
           if (rc) return rc;
         }
+  }
   return 0;
 }
 
@@ -487,11 +505,24 @@ static json_t *normalise_row(const run_t *r, const cell_t *c, size_t family, uns
   json_object_set_new(e, "backend", json_string(c->b->name));
   json_object_set_new(e, "params", params_json(c));
   char knob[32];
-  hl_gogc_format(c->gogc, knob, sizeof knob);
-  json_object_set_new(e, "gogc", json_string(knob));
-  hl_memlimit_format(c->memlimit_bytes, knob, sizeof knob);
-  json_object_set_new(e, "memlimit", json_string(knob));
+  json_t *not_applicable = json_array();
+  if (knob_applies(c, HL_CAP_GC_PERCENT)) {
+    hl_gogc_format(c->gogc, knob, sizeof knob);
+    json_object_set_new(e, "gogc", json_string(knob));
+  } else {
+    json_array_append_new(not_applicable, json_string("gogc"));
+  }
+  if (knob_applies(c, HL_CAP_MEMORY_LIMIT)) {
+    hl_memlimit_format(c->memlimit_bytes, knob, sizeof knob);
+    json_object_set_new(e, "memlimit", json_string(knob));
+  } else {
+    json_array_append_new(not_applicable, json_string("memlimit"));
+  }
   json_object_set_new(e, "escape", json_string(c->escape == HL_ESCAPE_ON ? "on" : "off"));
+  if (json_array_size(not_applicable))
+    json_object_set_new(e, "knobs_not_applicable", not_applicable);
+  else
+    json_decref(not_applicable);
   return e;
 }
 

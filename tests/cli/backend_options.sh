@@ -24,6 +24,23 @@ expect_py "$b['glibc']['settings'].startswith('MALLOC_ARENA_MAX=') and 'options'
 expect_exit 0 "$HEAPLAB" show "$R"
 expect_in "$T/out" "pool-reuse/glibc:arena_max=2/ops=2000/threads:2"
 
+# Knob sweeps cover the backends that honour the knob: glibc has no GOGC and
+# no soft limit, so --gogc 50,100 --memlimit off,64M runs it once, its rows
+# saying the knobs do not apply; span-gc runs all four combinations; bdwgc
+# (GOGC as its free-space divisor, no soft limit) runs once per GOGC.
+K="$T/knobs.json"
+bs=glibc,span-gc
+"$HEAPLAB" list backends 2>&1 | grep -q "^bdwgc .* available:" && bs=$bs,bdwgc
+expect_exit 0 "$HEAPLAB" run -w pool-reuse -p ops=1000 -b $bs --gogc 50,100 --memlimit off,64M \
+  --reps 1 --counters none -o "$K"
+expect_py "[r['name'] for r in rows if r['backend'] == 'glibc'] == ['pool-reuse/glibc/ops=1000']" "$K"
+expect_py "all(r['knobs_not_applicable'] == ['gogc', 'memlimit'] and 'gogc' not in r and 'memlimit' not in r for r in rows if r['backend'] == 'glibc')" "$K"
+expect_py "sorted(r['name'] for r in rows if r['backend'] == 'span-gc') == ['pool-reuse/span-gc/ops=1000/gogc=%s/memlimit=%s' % (g, m) for g in ('100', '50') for m in ('64M', 'off')]" "$K"
+expect_py "all('knobs_not_applicable' not in r for r in rows if r['backend'] == 'span-gc')" "$K"
+if [[ $bs == *bdwgc ]]; then
+  expect_py "[(r['name'], r['gogc'], r['knobs_not_applicable']) for r in rows if r['backend'] == 'bdwgc'] == [('pool-reuse/bdwgc/ops=1000/gogc=%s' % g, g, ['memlimit']) for g in ('50', '100')]" "$K"
+fi
+
 # The worker itself, as the runner starts it: the result record's backend
 # settings are the ones its init applied.
 checks=$((checks + 1))
