@@ -77,9 +77,13 @@ bad "out of range" run -w escape-return -b glibc -p ptr_pct=101 -o "$R"
 bad "min is larger than max" run -w large-objects -b glibc -p min=8M -p max=1M -o "$R"
 # Nothing dangerous by default: a cell that grows until stopped needs a
 # limit below the machine's available memory, in any mode. Should heaplab
-# ever run them, these commands run with 4 GiB of address space
-# (ulimit -v), so they fail instead of taking the machine's memory.
-printf '#!/bin/sh\nulimit -v 4194304 && exec "%s" "$@"\n' "$HEAPLAB" >"$T/capped"
+# ever run them, these commands run with 4 GiB of address space (ulimit -v),
+# or under ASan (whose shadow needs terabytes of it) with ASan's 4 GiB RSS
+# cap, so they fail instead of taking the machine's memory.
+cap='ulimit -v 4194304'
+(eval "$cap" && "$HEAPLAB" --version) >/dev/null 2>&1 ||
+  cap='export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=4096"'
+printf '#!/bin/sh\n%s && exec "%s" "$@"\n' "$cap" "$HEAPLAB" >"$T/capped"
 chmod +x "$T/capped"
 capped() { HEAPLAB="$T/capped" bad "$@"; }
 capped "leak: it keeps every buffer until total (default 1T) is reached" run -w leak -b glibc -o "$R"
