@@ -254,12 +254,31 @@ static int own_options(oom_t *m, int argc, char **argv, char **out) {
   return n;
 }
 
+/* One limit or the search for one: neither, or both, is an error. */
+static int check_limit(const hl_run_options_t *o, void *ctx) {
+  const oom_t *m = ctx;
+  if (!o->limit_bytes == !m->find_min) {
+    char limit[32];
+    hl_size_format_exact(o->limit_bytes, limit, sizeof limit);
+    if (m->find_min)
+      hl_msg("oom",
+             "--find-min-limit and --limit %s contradict: the search picks the limits it runs "
+             "under; leave one out",
+             limit);
+    else
+      hl_msg("oom", "give a memory limit (--limit SIZE) or --find-min-limit");
+    return HL_EINVAL;
+  }
+  return 0;
+}
+
 int hl_oom_main(int argc, char **argv) {
   oom_t m = {0};
   char **args = calloc(2 * (size_t)argc + 1, sizeof *args); /* --runs=N: two */
   if (!args) return HL_EXIT_USAGE;
   int nargs = own_options(&m, argc, argv, args);
-  hl_runner_spec_t spec = {.defaults = oom_defaults, .usage = usage};
+  hl_runner_spec_t spec = {
+      .defaults = oom_defaults, .usage = usage, .check = check_limit, .ctx = &m};
   int rc = nargs < 0 ? HL_EINVAL : hl_runner_open(&spec, nargs, args, &m.r);
   if (rc) {
     free(args);
@@ -267,20 +286,6 @@ int hl_oom_main(int argc, char **argv) {
   }
   const hl_run_options_t *o = hl_runner_options(m.r);
   m.runs = o->reps;
-  if (!o->limit_bytes == !m.find_min) {
-    char limit[32];
-    hl_size_format_exact(o->limit_bytes, limit, sizeof limit);
-    if (m.find_min)
-      hl_msg("oom",
-             "--find-min-limit and --limit %s contradict: the search picks the limits it runs "
-             "under; leave one out",
-             limit);
-    else
-      hl_msg("oom", "give a memory limit (--limit SIZE) or --find-min-limit");
-    hl_runner_close(m.r);
-    free(args);
-    return HL_EXIT_USAGE;
-  }
   json_t *searches = json_array();
   if (m.find_min) {
     for (size_t i = 0; i < hl_runner_ncells(m.r) && !hl_runner_interrupted(); i++)

@@ -777,13 +777,13 @@ static int take_output(run_t *r) {
   return 0;
 }
 
-static int setup_run(run_t *r, int argc, char **argv, void (*print_usage)(FILE *)) {
+static int setup_run(run_t *r, int argc, char **argv, const hl_runner_spec_t *spec) {
   int rc = hl_run_options_parse(argc, argv, &r->o);
   if (rc == 1) {
-    print_usage(stdout);
+    spec->usage(stdout);
     return 1;
   }
-  if (rc) return rc;
+  if (rc || (spec->check && (rc = spec->check(&r->o, spec->ctx)) != 0)) return rc;
   ssize_t n = readlink("/proc/self/exe", r->exe, sizeof r->exe - 1);
   if (n <= 0) return usage_error("cannot find the heaplab executable");
   r->exe[n] = '\0';
@@ -814,7 +814,7 @@ int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runne
   r->lock.fd = -1;
   hl_run_options_init(&r->o);
   if (spec->defaults) spec->defaults(&r->o);
-  int rc = setup_run(r, argc, argv, spec->usage);
+  int rc = setup_run(r, argc, argv, spec);
   if (rc) {
     run_free(r);
     free(r);
@@ -885,7 +885,8 @@ int hl_run_main(int argc, char **argv) {
   memset(&r, 0, sizeof r);
   r.lock.fd = -1;
   hl_run_options_init(&r.o);
-  int rc = setup_run(&r, argc, argv, usage);
+  const hl_runner_spec_t spec = {.usage = usage};
+  int rc = setup_run(&r, argc, argv, &spec);
   if (rc) {
     run_free(&r);
     return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;

@@ -19,6 +19,11 @@ typedef struct run hl_runner_t;
 typedef struct hl_runner_spec {
   void (*defaults)(hl_run_options_t *o); /* the command's own defaults, before parsing */
   void (*usage)(FILE *out);              /* --help */
+  /* The command's own checks of the parsed options (contradictions with
+   * its own options), before anything is probed or planned; NULL: none.
+   * 0, or HL_E* after printing why. */
+  int (*check)(const hl_run_options_t *o, void *ctx);
+  void *ctx;
 } hl_runner_spec_t;
 
 /* Parses argv (argv[0]: the command), probes backends and plans the cells.
