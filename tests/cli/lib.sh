@@ -78,6 +78,14 @@ json.dump(d, open(dst, 'w'))
 PY
 }
 
+# expect_wait PID CODE WHAT : the background job PID ends with status CODE.
+expect_wait() {
+  wait "$1"
+  local got=$?
+  checks=$((checks + 1))
+  [[ $got -eq $2 ]] || fail "$3: exit $got, want $2"
+}
+
 done_checks() {
   echo "$(basename "$0"): $checks checks, $failures failed" >&2
   [[ $checks -gt 0 ]] || exit 99
