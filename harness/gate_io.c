@@ -98,11 +98,6 @@ int hl_gate_set_load(const json_t *base, const json_t *new_, hl_gate_set_t *set,
   for (int k = 0; k < 2 && rc == 0; k++)
     rc = hl_row_index_build(json_object_get(docs[k], "benchmarks"), hl_row_key_run_name,
                             &set->ix[k]);
-  if (rc == 0 && set->ix[0].n + set->ix[1].n == 0) {
-    snprintf(why, why_len, "no benchmark rows on either side");
-    hl_gate_set_free(set);
-    return HL_ENOENT;
-  }
   if (rc == 0) rc = pair_up(set);
   if (rc) {
     snprintf(why, why_len, "out of memory");

@@ -109,6 +109,12 @@ expect_in "$T/err" "heaplab: compare: nothing compared"
 expect_in "$T/out" "0 compared"
 expect_exit 1 "$HEAPLAB" compare "$R" "$(dirname "$0")/data/gbench-foreign.json"
 expect_in "$T/err" "nothing compared"
+python3 -c "
+import json
+d = json.load(open('$R')); d['benchmarks'] = []; json.dump(d, open('$T/empty.json', 'w'))"
+expect_exit 1 "$HEAPLAB" compare "$T/empty.json" "$T/empty.json"
+expect_in "$T/out" "0 compared"
+expect_in "$T/err" "nothing compared"
 
 # Three repetitions cannot make a U test significant at 0.05: say so.
 python3 -c "

@@ -130,6 +130,8 @@ expect_py "d['verdict'] == 'fail' and d['counts']['compared'] == 0 and d['counts
 expect_py "all(a['level'] == 'error' for a in d['annotations'])" "$T/d.json"
 expect_exit 1 "$HEAPLAB" gate --base "$R" --new "$T/empty.json" --allow-missing
 expect_in "$T/out" "0 compared"
+expect_exit 1 "$HEAPLAB" gate --base "$T/empty.json" --new "$T/empty.json"
+expect_in "$T/out" "gate: FAIL: 0 benchmarks, 0 compared"
 edit "$R" "$T/renamed.json" "r.update(name=r['name'] + '/v2', run_name=r['run_name'] + '/v2')"
 expect_exit 1 "$HEAPLAB" gate --base "$R" --new "$T/renamed.json"
 expect_in "$T/out" "4 benchmarks of the base are missing from the new side"
