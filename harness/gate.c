@@ -49,23 +49,29 @@ static void usage(FILE *out) {
       out,
       "Usage: heaplab gate --base BIN|FILE.json --new BIN|FILE.json [-w LIST] [-b LIST]\n"
       "                    [-p KEY=V]... [--quick] [--rounds K] [--json FILE] [--markdown FILE]\n"
+      "                    [--allow-missing]\n"
       "       heaplab gate --new BIN -w LIST -b LIST ... --save-baseline FILE.json\n\n"
       "Decides whether NEW regressed against BASE. A side given as a heaplab binary is\n"
       "measured here: K rounds of `BIN run --reps 1` with the run options below, the two\n"
       "sides interleaved (A B, B A, A B, ...), every repetition of every cell in its own\n"
       "process. A side given as a results file (heaplab run -o, or a committed baseline)\n"
       "is read as it is.\n\n"
-      "Per benchmark (cell) present on both sides:\n"
+      "Every benchmark (cell) of the base must be on the new side (else MISSING, a failure;\n"
+      "--allow-missing to gate a subset); a gate that compared nothing fails. Per benchmark\n"
+      "present on both sides:\n"
       "  - allocs, alloc_bytes, frees, free_bytes, stack_allocs, stack_alloc_bytes and\n"
-      "    num_gc must be equal (or within --tolerance). A metric that differs between\n"
-      "    repetitions of one side is reported, not gated. One present on one side only\n"
-      "    makes the benchmark 'not comparable'.\n"
+      "    num_gc must be equal (or within --tolerance) in every repetition. A metric that\n"
+      "    differs between the base's repetitions is reported, not gated. One present on\n"
+      "    one side only makes the benchmark 'not comparable'.\n"
       "  - CPU time: a two-sided Mann-Whitney U test, p-values Holm-adjusted over all\n"
       "    benchmarks; a regression needs p_holm < alpha AND a median slowdown above the\n"
       "    threshold. The threshold is max(--min-threshold, 2 x the standard error of the\n"
       "    change of medians estimated from each side's own repetitions (1.4826 x MAD /\n"
       "    median)): a noisy run needs a larger slowdown. --threshold fixes it instead.\n"
       "    Timings need 4 or more repetitions a side (rounds); 10 or more recommended.\n"
+      "  - peak memory: the median rss_peak_bytes (and heap_peak_bytes of a collector) may\n"
+      "    grow by no more than max(256 KiB, 2%%, 2 x its standard error from each side's\n"
+      "    own spread); --mem-threshold fixes the tolerance instead.\n"
       "  - a repetition that ended otherwise than ok on the new side only is a regression.\n\n"
       "Gate options:\n"
       "  --base BIN|FILE     the reference side\n"
@@ -75,6 +81,9 @@ static void usage(FILE *out) {
       "  --threshold PCT     fixed slowdown threshold in percent (default: from the noise)\n"
       "  --min-threshold PCT floor of the noise-derived threshold (default 2)\n"
       "  --tolerance PCT     tolerance of the deterministic metrics (default 0: exact)\n"
+      "  --mem-threshold PCT fixed tolerance of peak memory growth in percent (default: from\n"
+      "                      the noise)\n"
+      "  --allow-missing     benchmarks of the base absent from the new side do not fail\n"
       "  --json FILE         write the decision as JSON (with CI annotations)\n"
       "  --markdown FILE     write the decision as Markdown (a pull-request comment)\n"
       "  --save-runs DIR     keep the merged results of each side as DIR/base.json, DIR/new.json\n"
@@ -83,9 +92,9 @@ static void usage(FILE *out) {
       "Run options, given to each binary's `run`: -w LIST, -b LIST, -p KEY=V[,V..] (repeatable),\n"
       "  --quick, --seed N, --threads N, --escape on|off, --gogc N|off, --timeout SEC\n"
       "  (counters are off: the gate times, it does not count).\n\n"
-      "Prints a table and a one-line verdict. Exit status: 0 no regression, 1 a regression\n"
-      "or a changed deterministic metric, 2 bad input or a side that could not run,\n"
-      "130/143 interrupted by SIGINT/SIGTERM.\n");
+      "Prints a table and a one-line verdict. Exit status: 0 no regression, 1 a regression,\n"
+      "a changed deterministic metric, a missing benchmark or nothing compared, 2 bad input\n"
+      "or a side that could not run, 130/143 interrupted by SIGINT/SIGTERM.\n");
 }
 
 /* ---- options ------------------------------------------------------------- */
@@ -119,6 +128,8 @@ enum {
   O_THRESHOLD,
   O_MIN_THRESHOLD,
   O_TOLERANCE,
+  O_MEM_THRESHOLD,
+  O_ALLOW_MISSING,
   O_JSON,
   O_MARKDOWN,
   O_SAVE_RUNS,
@@ -159,6 +170,8 @@ static int apply(gate_opts_t *o, int c, const char *v) {
   case O_THRESHOLD: return parse_pct("threshold", v, 1000, &o->decide.threshold);
   case O_MIN_THRESHOLD: return parse_pct("min-threshold", v, 1000, &o->decide.min_threshold);
   case O_TOLERANCE: return parse_pct("tolerance", v, 100, &o->decide.tolerance);
+  case O_MEM_THRESHOLD: return parse_pct("mem-threshold", v, 1000, &o->decide.mem_threshold);
+  case O_ALLOW_MISSING: o->decide.allow_missing = 1; return 0;
   case O_TIMEOUT:
     o->timeout_s = strtod(v, &end);
     if (*end || end == v || !(o->timeout_s > 0)) {
@@ -187,6 +200,8 @@ static int parse_args(int argc, char **argv, gate_opts_t *o) {
       {"threshold", required_argument, NULL, O_THRESHOLD},
       {"min-threshold", required_argument, NULL, O_MIN_THRESHOLD},
       {"tolerance", required_argument, NULL, O_TOLERANCE},
+      {"mem-threshold", required_argument, NULL, O_MEM_THRESHOLD},
+      {"allow-missing", no_argument, NULL, O_ALLOW_MISSING},
       {"json", required_argument, NULL, O_JSON},
       {"markdown", required_argument, NULL, O_MARKDOWN},
       {"save-runs", required_argument, NULL, O_SAVE_RUNS},
@@ -424,12 +439,7 @@ static int decide_and_report(const gate_opts_t *o, gate_side_t *base, gate_side_
     char line[512];
     hl_gate_verdict_line(&tally, &o->decide, line, sizeof line);
     printf("\n%s\n", line);
-    if (tally.tested == 0 && tally.benchmarks > 0)
-      printf("note: no timing compared (a side has no timings, e.g. a metrics-only baseline)\n");
-    else if (tally.min_reps && tally.min_reps < 4)
-      printf("note: with %zu repetitions a side the U test cannot reach significance: no timing "
-             "regression can be detected (use --rounds 10)\n",
-             tally.min_reps);
+    hl_gate_print_notes(&tally, &o->decide, stdout);
   }
   hl_gate_set_free(&set);
   if (rc) {

@@ -12,6 +12,7 @@
 #define HL_GATE_H
 
 #include "gate_decide.h"
+#include "rows.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -21,12 +22,13 @@ int hl_gate_main(int argc, char **argv);
 /* ---- gate_io.c ---------------------------------------------------------- */
 
 /* Benchmarks of two results documents, named in base order then new-only
- * ones; the samples live in the set. */
+ * ones; the samples live in the set, the names in its row indexes. The
+ * documents are read once (hl_row_index_build): linear in their rows. */
 typedef struct hl_gate_set {
   hl_gate_bench_t *bench;
   size_t n;
-  double *storage; /* CPU-time samples of every side */
-  char **names;
+  double *storage;      /* CPU-time and peak samples of every side */
+  hl_row_index_t ix[2]; /* base, new */
 } hl_gate_set_t;
 
 int hl_gate_set_load(const json_t *base, const json_t *new_, hl_gate_set_t *set, char *why,
@@ -49,12 +51,16 @@ typedef struct hl_gate_report {
 } hl_gate_report_t;
 
 int hl_gate_print_table(const hl_gate_report_t *r, FILE *out, int markdown);
+/* The notes under the verdict: nothing compared, missing benchmarks, no
+ * timings, too few repetitions for the U test. */
+void hl_gate_print_notes(const hl_gate_tally_t *t, const hl_gate_opts_t *o, FILE *out);
 int hl_gate_write_json(const hl_gate_report_t *r, const char *path, char *why, size_t why_len);
 int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path, char *why, size_t why_len);
 
 /* Keeps only what a committed baseline needs of a results document: the
  * cell identity, the outcome and the deterministic metrics of each
- * iteration row (no timings: those belong to the machine that ran them). */
+ * iteration row and its peak memory (no timings: those belong to the machine
+ * that ran them; peaks are gated with a tolerance). */
 json_t *hl_gate_baseline_doc(const json_t *results);
 
 #endif

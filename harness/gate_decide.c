@@ -1,13 +1,15 @@
 /* The regression gate's decision (gate_decide.h): pure, no I/O.
  *
- * Order of work: deterministic metrics first (cheap, and a changed count
- * outranks any timing verdict), then one U test per benchmark whose sides
- * both have timings, then Holm over all of those p-values at once (the
- * family is every benchmark tested in this gate run, so adding benchmarks
- * does not raise the false-alarm rate), then the effect-size threshold. */
+ * Order of work: presence (missing, only in new), deterministic metrics
+ * (cheap, and a changed count outranks any timing verdict), peak memory,
+ * then one U test per benchmark whose sides both have timings, then Holm
+ * over all of those p-values at once (the family is every benchmark tested
+ * in this gate run, so adding benchmarks does not raise the false-alarm
+ * rate), then the effect-size threshold. */
 #include "gate_decide.h"
 
 #include "error.h"
+#include "size.h"
 #include "stats.h"
 
 #include <math.h>
@@ -28,8 +30,18 @@ static const char *const metric_names[] = {
 #undef HL_X
 };
 
+static const char *const peak_names[] = {
+#define HL_X(k) #k,
+    HL_GATE_PEAKS(HL_X)
+#undef HL_X
+};
+
 const char *hl_gate_metric_name(int metric) {
   return metric >= 0 && metric < HL_GATE_NMETRICS ? metric_names[metric] : "?";
+}
+
+const char *hl_gate_peak_name(int peak) {
+  return peak >= 0 && peak < HL_GATE_NPEAKS ? peak_names[peak] : "?";
 }
 
 const char *hl_gate_verdict_name(hl_gate_verdict_t v) {
@@ -39,6 +51,8 @@ const char *hl_gate_verdict_name(hl_gate_verdict_t v) {
   case HL_GATE_NOT_COMPARABLE: return "not comparable";
   case HL_GATE_REGRESSION: return "REGRESSION";
   case HL_GATE_CHANGED: return "METRIC CHANGED";
+  case HL_GATE_MISSING: return "MISSING in new";
+  case HL_GATE_NVERDICTS: break;
   }
   return "?";
 }
@@ -49,6 +63,10 @@ void hl_gate_opts_default(hl_gate_opts_t *o) {
   o->min_threshold = 0.02;
   o->noise_z = 2;
   o->tolerance = 0;
+  o->mem_threshold = -1;
+  o->mem_min_threshold = 0.02;
+  o->mem_min_bytes = 256 * 1024;
+  o->allow_missing = 0;
 }
 
 void hl_gate_value_add(hl_gate_value_t *v, double x) {
@@ -93,13 +111,16 @@ __attribute__((format(printf, 2, 3))) static void append_note(hl_gate_bench_t *b
   va_end(ap);
 }
 
+/* The base decides whether a metric is deterministic for the cell: varying
+ * there, it is not gated; constant there, every new repetition must match. */
 static hl_gate_metric_verdict_t metric_verdict(const hl_gate_value_t *a, const hl_gate_value_t *c,
                                                double tolerance) {
   if (a->state == HL_GV_ABSENT && c->state == HL_GV_ABSENT) return HL_GM_NONE;
   if (a->state == HL_GV_ABSENT || c->state == HL_GV_ABSENT) return HL_GM_ONE_SIDE;
-  if (a->state == HL_GV_VARIES || c->state == HL_GV_VARIES) return HL_GM_NOT_EXACT;
+  if (a->state == HL_GV_VARIES) return HL_GM_NOT_EXACT;
   double allowed = tolerance * fabs(a->lo);
-  return fabs(c->lo - a->lo) <= allowed ? HL_GM_EQUAL : HL_GM_CHANGED;
+  return fabs(c->lo - a->lo) <= allowed && fabs(c->hi - a->lo) <= allowed ? HL_GM_EQUAL
+                                                                          : HL_GM_CHANGED;
 }
 
 /* Returns 1 when a metric changed, -1 when one is on one side only. */
@@ -108,8 +129,12 @@ static int decide_metrics(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
   for (int m = 0; m < HL_GATE_NMETRICS; m++) {
     const hl_gate_value_t *a = &b->base.metric[m], *c = &b->new_.metric[m];
     b->metric[m] = metric_verdict(a, c, o->tolerance);
-    if (b->metric[m] == HL_GM_CHANGED) {
+    if (b->metric[m] == HL_GM_CHANGED && c->state == HL_GV_CONST) {
       append_note(b, "%s %.0f -> %.0f", metric_names[m], a->lo, c->lo);
+      changed = 1;
+    } else if (b->metric[m] == HL_GM_CHANGED) {
+      append_note(b, "%s %.0f -> %.0f..%.0f (differs between repetitions)", metric_names[m], a->lo,
+                  c->lo, c->hi);
       changed = 1;
     } else if (b->metric[m] == HL_GM_ONE_SIDE) {
       append_note(b, "%s missing in %s", metric_names[m],
@@ -120,6 +145,73 @@ static int decide_metrics(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
   return changed ? 1 : one_side ? -1 : 0;
 }
 
+/* ---- peak memory -------------------------------------------------------- */
+
+/* Robust CV pooled over the sides that have a spread (two or more values). */
+static double pooled_cv(const double *a, size_t na, const double *c, size_t nc) {
+  double sum = 0;
+  int sides = 0;
+  if (na >= 2) sum += pow(hl_gate_robust_cv(a, na), 2), sides++;
+  if (nc >= 2) sum += pow(hl_gate_robust_cv(c, nc), 2), sides++;
+  return sides ? sqrt(sum / sides) : 0;
+}
+
+static double peak_tolerance(const hl_gate_peak_t *p, size_t na, size_t nc,
+                             const hl_gate_opts_t *o) {
+  double base = p->base_median_bytes;
+  if (o->mem_threshold >= 0) return o->mem_threshold * base;
+  double se = MEDIAN_SE_FACTOR * p->noise_cv * sqrt(1.0 / (double)na + 1.0 / (double)nc);
+  double t = o->noise_z * se * base;
+  if (t < o->mem_min_threshold * base) t = o->mem_min_threshold * base;
+  return t > o->mem_min_bytes ? t : o->mem_min_bytes;
+}
+
+static int check_values(const double *x, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(x[i]) || x[i] < 0) return HL_EINVAL;
+  return 0;
+}
+
+/* Decides one peak; returns 1 when it grew past its tolerance. */
+static int decide_peak(hl_gate_bench_t *b, int k, const hl_gate_opts_t *o) {
+  hl_gate_peak_t *p = &b->peak[k];
+  const double *a = b->base.peak_bytes[k], *c = b->new_.peak_bytes[k];
+  size_t na = a ? b->base.npeak[k] : 0, nc = c ? b->new_.npeak[k] : 0;
+  memset(p, 0, sizeof *p);
+  if (!na || !nc) {
+    p->verdict = na || nc ? HL_GP_ONE_SIDE : HL_GP_NONE;
+    return 0;
+  }
+  p->base_median_bytes = hl_stats_median(a, na);
+  p->new_median_bytes = hl_stats_median(c, nc);
+  double diff = p->new_median_bytes - p->base_median_bytes;
+  p->change = p->base_median_bytes > 0 ? diff / p->base_median_bytes : 0;
+  p->noise_cv = pooled_cv(a, na, c, nc);
+  p->tolerance_bytes = peak_tolerance(p, na, nc, o);
+  p->verdict = diff > p->tolerance_bytes    ? HL_GP_GREW
+               : -diff > p->tolerance_bytes ? HL_GP_SHRANK
+                                            : HL_GP_SAME;
+  if (p->verdict == HL_GP_SAME) return 0;
+  char d[40], tol[32];
+  hl_size_format_change(diff, d, sizeof d);
+  hl_size_format_human((uint64_t)p->tolerance_bytes, tol, sizeof tol);
+  append_note(b, "%s %s (%+.1f%%, tolerance %s)", peak_names[k], d, 100 * p->change, tol);
+  return p->verdict == HL_GP_GREW;
+}
+
+/* Returns 1 when a peak grew, HL_EINVAL on a bad sample. */
+static int decide_peaks(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
+  int grew = 0;
+  for (int k = 0; k < HL_GATE_NPEAKS; k++) {
+    const hl_gate_side_t *s[2] = {&b->base, &b->new_};
+    for (int j = 0; j < 2; j++)
+      if (s[j]->peak_bytes[k] && check_values(s[j]->peak_bytes[k], s[j]->npeak[k]))
+        return HL_EINVAL;
+    grew |= decide_peak(b, k, o);
+  }
+  return grew;
+}
+
 /* ---- timing ------------------------------------------------------------- */
 
 static int timing_testable(const hl_gate_bench_t *b) {
@@ -127,9 +219,7 @@ static int timing_testable(const hl_gate_bench_t *b) {
 }
 
 static int check_samples(const hl_gate_side_t *s) {
-  for (size_t i = 0; i < s->n; i++)
-    if (!isfinite(s->cpu_ns[i]) || s->cpu_ns[i] < 0) return HL_EINVAL;
-  return 0;
+  return check_values(s->cpu_ns, s->n);
 }
 
 static double derived_threshold(const hl_gate_bench_t *b, const hl_gate_opts_t *o) {
@@ -169,44 +259,75 @@ static void decide_timing(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
     b->timing = HL_GT_SAME;
 }
 
-static hl_gate_verdict_t overall(const hl_gate_bench_t *b, int metrics) {
-  if (!b->base.present || !b->new_.present) return HL_GATE_NOT_COMPARABLE;
-  if (metrics > 0) return HL_GATE_CHANGED;
-  if (b->timing == HL_GT_SLOWER) return HL_GATE_REGRESSION;
+/* What the first pass found about one benchmark, for its overall verdict. */
+typedef struct found {
+  int metrics; /* 1 changed, -1 not comparable, 0 fine */
+  int grew;    /* a peak grew past its tolerance */
+} found_t;
+
+static hl_gate_verdict_t overall(const hl_gate_bench_t *b, const found_t *f,
+                                 const hl_gate_opts_t *o) {
+  if (!b->base.present) return HL_GATE_NOT_COMPARABLE;
+  if (!b->new_.present) return o->allow_missing ? HL_GATE_NOT_COMPARABLE : HL_GATE_MISSING;
+  if (f->metrics > 0) return HL_GATE_CHANGED;
+  if (b->timing == HL_GT_SLOWER || f->grew) return HL_GATE_REGRESSION;
   if (b->new_.failed > 0 && b->base.failed == 0) return HL_GATE_REGRESSION;
-  if (metrics < 0) return HL_GATE_NOT_COMPARABLE;
+  if (f->metrics < 0) return HL_GATE_NOT_COMPARABLE;
   if (b->timing == HL_GT_FASTER) return HL_GATE_FASTER;
   return HL_GATE_SAME;
+}
+
+static void reset(hl_gate_bench_t *x) {
+  x->note[0] = '\0';
+  x->timing = HL_GT_UNTESTED;
+  x->base_median_ns = x->new_median_ns = x->change = x->noise_cv = x->threshold = 0;
+  x->p_value = x->p_holm = 1;
+  memset(x->metric, 0, sizeof x->metric);
+  memset(x->peak, 0, sizeof x->peak);
+}
+
+/* Everything but Holm and the timing verdict. Returns 1 when the timing is
+ * to be tested, 0 when not, HL_E* on bad samples. */
+static int first_pass(hl_gate_bench_t *x, const hl_gate_opts_t *o, found_t *f) {
+  reset(x);
+  if (!x->base.present || !x->new_.present) {
+    snprintf(x->note, sizeof x->note, "only in %s", x->base.present ? "base" : "new");
+    return 0;
+  }
+  f->metrics = decide_metrics(x, o);
+  if (x->base.ok == 0 || x->new_.ok == 0) {
+    append_note(x, "no ok repetition in %s", x->base.ok == 0 ? "base" : "new");
+    f->metrics = f->metrics > 0 ? f->metrics : -1;
+  }
+  if (x->new_.failed > 0 && x->base.failed == 0)
+    append_note(x, "%zu repetitions not ok in new (crash, oom, timeout or error)", x->new_.failed);
+  if ((f->grew = decide_peaks(x, o)) < 0) return f->grew;
+  if (!timing_testable(x)) return 0;
+  int rc = measure_timing(x, o);
+  return rc ? rc : 1;
+}
+
+static void count(const hl_gate_bench_t *b, size_t n, hl_gate_tally_t *t) {
+  for (size_t i = 0; i < n; i++) {
+    t->count[b[i].verdict]++;
+    if (b[i].peak[HL_GP_rss_peak_bytes].verdict >= HL_GP_SAME) t->mem_tested++;
+  }
+  t->benchmarks = n;
+  t->compared = n - t->count[HL_GATE_NOT_COMPARABLE] - t->count[HL_GATE_MISSING];
 }
 
 int hl_gate_decide(hl_gate_bench_t *b, size_t n, const hl_gate_opts_t *o, hl_gate_tally_t *t) {
   memset(t, 0, sizeof *t);
   double *p = calloc(n ? n : 1, sizeof *p);
   size_t *idx = calloc(n ? n : 1, sizeof *idx);
-  int *metrics = calloc(n ? n : 1, sizeof *metrics);
-  int rc = p && idx && metrics ? 0 : HL_ENOMEM;
+  found_t *f = calloc(n ? n : 1, sizeof *f);
+  int rc = p && idx && f ? 0 : HL_ENOMEM;
   size_t m = 0;
   for (size_t i = 0; rc == 0 && i < n; i++) {
-    hl_gate_bench_t *x = &b[i];
-    x->note[0] = '\0';
-    x->timing = HL_GT_UNTESTED;
-    x->base_median_ns = x->new_median_ns = x->change = x->noise_cv = x->threshold = 0;
-    x->p_value = x->p_holm = 1;
-    if (!x->base.present || !x->new_.present) {
-      snprintf(x->note, sizeof x->note, "only in %s", x->base.present ? "base" : "new");
-      continue;
-    }
-    metrics[i] = decide_metrics(x, o);
-    if (x->base.ok == 0 || x->new_.ok == 0) {
-      append_note(x, "no ok repetition in %s", x->base.ok == 0 ? "base" : "new");
-      metrics[i] = metrics[i] > 0 ? metrics[i] : -1;
-    }
-    if (x->new_.failed > 0 && x->base.failed == 0)
-      append_note(x, "%zu repetitions not ok in new (crash, oom, timeout or error)",
-                  x->new_.failed);
-    if (!timing_testable(x)) continue;
-    if ((rc = measure_timing(x, o)) != 0) break;
-    p[m] = x->p_value;
+    int tested = first_pass(&b[i], o, &f[i]);
+    if (tested < 0) rc = tested;
+    if (tested != 1) continue;
+    p[m] = b[i].p_value;
     idx[m++] = i;
   }
   if (rc == 0) hl_holm(p, m, p);
@@ -217,20 +338,21 @@ int hl_gate_decide(hl_gate_bench_t *b, size_t n, const hl_gate_opts_t *o, hl_gat
     size_t reps = x->base.n < x->new_.n ? x->base.n : x->new_.n;
     if (!t->min_reps || reps < t->min_reps) t->min_reps = reps;
   }
-  for (size_t i = 0; rc == 0 && i < n; i++) {
-    b[i].verdict = overall(&b[i], metrics[i]);
-    t->count[b[i].verdict]++;
-  }
-  t->benchmarks = rc == 0 ? n : 0;
+  for (size_t i = 0; rc == 0 && i < n; i++)
+    b[i].verdict = overall(&b[i], &f[i], o);
+  if (rc == 0) count(b, n, t);
   t->tested = m;
   free(p);
   free(idx);
-  free(metrics);
+  free(f);
   return rc;
 }
 
 int hl_gate_exit_status(const hl_gate_tally_t *t) {
-  return t->count[HL_GATE_REGRESSION] || t->count[HL_GATE_CHANGED] ? 1 : 0;
+  return t->count[HL_GATE_REGRESSION] || t->count[HL_GATE_CHANGED] || t->count[HL_GATE_MISSING] ||
+                 t->compared == 0
+             ? 1
+             : 0;
 }
 
 void hl_gate_verdict_line(const hl_gate_tally_t *t, const hl_gate_opts_t *o, char *buf,
@@ -241,9 +363,11 @@ void hl_gate_verdict_line(const hl_gate_tally_t *t, const hl_gate_opts_t *o, cha
   else
     snprintf(thr, sizeof thr, "threshold from noise, at least %.1f%%", 100 * o->min_threshold);
   snprintf(buf, len,
-           "gate: %s: %zu benchmarks, %zu regressions, %zu changed metrics, %zu faster, "
-           "%zu not comparable (timing tested on %zu; Holm alpha %g, %s)",
-           hl_gate_exit_status(t) ? "FAIL" : "PASS", t->benchmarks, t->count[HL_GATE_REGRESSION],
-           t->count[HL_GATE_CHANGED], t->count[HL_GATE_FASTER], t->count[HL_GATE_NOT_COMPARABLE],
-           t->tested, o->alpha, thr);
+           "gate: %s: %zu benchmarks, %zu compared, %zu regressions, %zu changed metrics, "
+           "%zu faster, %zu missing in new, %zu not comparable (timing tested on %zu, peak "
+           "memory on %zu; Holm alpha %g, %s)",
+           hl_gate_exit_status(t) ? "FAIL" : "PASS", t->benchmarks, t->compared,
+           t->count[HL_GATE_REGRESSION], t->count[HL_GATE_CHANGED], t->count[HL_GATE_FASTER],
+           t->count[HL_GATE_MISSING], t->count[HL_GATE_NOT_COMPARABLE], t->tested, t->mem_tested,
+           o->alpha, thr);
 }

@@ -9,12 +9,18 @@
  *
  * The rule, per benchmark (README "Regression gate" says it for users):
  *
+ *  0. A benchmark of the base that the new side lacks is MISSING, a failure
+ *     unless the caller allows it (allow_missing: a subset of a baseline);
+ *     one only in the new side is "not comparable". A gate run that compared
+ *     no benchmark at all fails: nothing compared is not a pass.
  *  1. Deterministic metrics (HL_GATE_METRICS: allocation and free counts and
- *     bytes, stack allocations, collections) must be equal on both sides, or
- *     within `tolerance` (a fraction, default 0). A metric that varies between
- *     the repetitions of one side is not deterministic for that cell (bdwgc's
- *     num_gc): it is reported, not gated. A metric present on one side only
- *     makes the benchmark "not comparable".
+ *     bytes, stack allocations, collections) must be equal on both sides in
+ *     every repetition, or within `tolerance` (a fraction, default 0). The
+ *     base side says which metrics are deterministic for a cell: one that
+ *     varies between the base's repetitions (bdwgc's num_gc) is reported,
+ *     not gated; one constant in the base must hold that value in every
+ *     repetition of the new side. A metric present on one side only makes
+ *     the benchmark "not comparable".
  *     A repetition that did not end ok (crash, oom, timeout) on the new side
  *     where the base had none is a regression.
  *  2. CPU time: a two-sided Mann-Whitney U test per benchmark, the p-values
@@ -31,6 +37,16 @@
  *     with noise_z = 2 and min_threshold = 2% by default. So a quiet run
  *     gates at 2% and a noisy one demands a larger slowdown before failing,
  *     instead of failing on the machine's wander.
+ *  4. Peak memory (HL_GATE_PEAKS: the worker's peak RSS, a collector's peak
+ *     heap): a regression when the new median exceeds the base median by
+ *     more than a tolerance derived the same way from each side's spread
+ *     (sides with two or more repetitions pooled),
+ *         tolerance = max(mem_min_bytes, mem_min_threshold x base, noise_z x se x base)
+ *     (256 KiB and 2% by default: a process's peak wanders by tens of pages
+ *     between repetitions of the same cell), or mem_threshold x base when
+ *     fixed. No U test: a committed baseline has one repetition a cell, and
+ *     a peak that is equal to the page in every repetition has nothing for
+ *     a rank test to rank. A peak on one side only is noted, not gated.
  */
 #ifndef HL_GATE_DECIDE_H
 #define HL_GATE_DECIDE_H
@@ -56,6 +72,20 @@ enum {
 
 const char *hl_gate_metric_name(int metric);
 
+/* Peak memory, X(results key): gated with a tolerance (rule 4). */
+#define HL_GATE_PEAKS(X)                                                                           \
+  X(rss_peak_bytes)                                                                                \
+  X(heap_peak_bytes)
+
+enum {
+#define HL_X(k) HL_GP_##k,
+  HL_GATE_PEAKS(HL_X)
+#undef HL_X
+      HL_GATE_NPEAKS
+};
+
+const char *hl_gate_peak_name(int peak);
+
 /* One side's value of one metric over its repetitions. */
 typedef enum { HL_GV_ABSENT = 0, HL_GV_CONST, HL_GV_VARIES } hl_gate_value_state_t;
 
@@ -73,6 +103,8 @@ typedef struct hl_gate_side {
   size_t n;
   size_t ok, failed; /* repetitions whose outcome was ok / not ok */
   hl_gate_value_t metric[HL_GATE_NMETRICS];
+  const double *peak_bytes[HL_GATE_NPEAKS]; /* each ok repetition's peak; NULL: absent */
+  size_t npeak[HL_GATE_NPEAKS];
 } hl_gate_side_t;
 
 typedef enum {
@@ -91,11 +123,29 @@ typedef enum {
 } hl_gate_metric_verdict_t;
 
 typedef enum {
+  HL_GP_NONE = 0, /* absent on both sides */
+  HL_GP_ONE_SIDE, /* on one side only: noted, not gated */
+  HL_GP_SAME,     /* within the tolerance */
+  HL_GP_GREW,     /* above it: a regression */
+  HL_GP_SHRANK,   /* below it: noted */
+} hl_gate_peak_verdict_t;
+
+typedef struct hl_gate_peak {
+  hl_gate_peak_verdict_t verdict;
+  double base_median_bytes, new_median_bytes; /* 0 unless both sides have it */
+  double change;                              /* (new - base) / base of the medians */
+  double noise_cv;                            /* pooled robust CV of the repetitions */
+  double tolerance_bytes;
+} hl_gate_peak_t;
+
+typedef enum {
   HL_GATE_SAME = 0,
   HL_GATE_FASTER,
   HL_GATE_NOT_COMPARABLE,
   HL_GATE_REGRESSION,
   HL_GATE_CHANGED,
+  HL_GATE_MISSING, /* in the base, not in the new side */
+  HL_GATE_NVERDICTS
 } hl_gate_verdict_t;
 
 const char *hl_gate_verdict_name(hl_gate_verdict_t v); /* "same", "REGRESSION", ... */
@@ -111,31 +161,38 @@ typedef struct hl_gate_bench {
   double p_value, p_holm;
   hl_gate_timing_t timing;
   hl_gate_metric_verdict_t metric[HL_GATE_NMETRICS];
+  hl_gate_peak_t peak[HL_GATE_NPEAKS];
   hl_gate_verdict_t verdict;
   char note[256]; /* why, for people: "allocs 36864 -> 36865", "alloc_bytes missing in base" */
 } hl_gate_bench_t;
 
 typedef struct hl_gate_opts {
-  double alpha;         /* family-wise, after Holm (default 0.05) */
-  double threshold;     /* fixed slowdown threshold (fraction); < 0: from the noise */
-  double min_threshold; /* floor of the derived threshold (default 0.02) */
-  double noise_z;       /* derived threshold = noise_z x se (default 2) */
-  double tolerance;     /* relative tolerance of deterministic metrics (default 0) */
+  double alpha;             /* family-wise, after Holm (default 0.05) */
+  double threshold;         /* fixed slowdown threshold (fraction); < 0: from the noise */
+  double min_threshold;     /* floor of the derived threshold (default 0.02) */
+  double noise_z;           /* derived threshold = noise_z x se (default 2) */
+  double tolerance;         /* relative tolerance of deterministic metrics (default 0) */
+  double mem_threshold;     /* fixed peak-memory tolerance (fraction); < 0: from the noise */
+  double mem_min_threshold; /* floor of the derived one, fraction of the base (default 0.02) */
+  double mem_min_bytes;     /* and in bytes (default 256 KiB) */
+  int allow_missing;        /* base benchmarks missing from the new side do not fail */
 } hl_gate_opts_t;
 
 void hl_gate_opts_default(hl_gate_opts_t *o);
 
 typedef struct hl_gate_tally {
   size_t benchmarks, tested; /* tested: timing U test run */
-  size_t count[HL_GATE_CHANGED + 1];
+  size_t compared;           /* neither not comparable nor missing */
+  size_t mem_tested;         /* peak RSS compared */
+  size_t count[HL_GATE_NVERDICTS];
   size_t min_reps; /* smallest repetition count of a tested benchmark */
 } hl_gate_tally_t;
 
 /* Decides every benchmark. 0, or HL_ENOMEM / HL_EINVAL (bad samples). */
 int hl_gate_decide(hl_gate_bench_t *b, size_t n, const hl_gate_opts_t *o, hl_gate_tally_t *t);
 
-/* Exit status of the gate: 1 when any benchmark regressed or changed a
- * deterministic metric, else 0. */
+/* Exit status of the gate: 1 when any benchmark regressed, changed a
+ * deterministic metric or is missing, or when nothing was compared; else 0. */
 int hl_gate_exit_status(const hl_gate_tally_t *t);
 
 /* The one-line verdict: "gate: FAIL: 1 regression, 2 changed ... (alpha ...)". */

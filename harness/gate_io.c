@@ -7,7 +7,7 @@
 #include "escape.h"
 #include "output.h"
 #include "results.h"
-#include "summary.h"
+#include "size.h"
 #include "table.h"
 #include "util.h"
 
@@ -15,87 +15,77 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_REPS 10000
-
-static const char *run_name_of(const json_t *e) {
-  const char *n = json_string_value(json_object_get(e, "run_name"));
-  return n ? n : json_string_value(json_object_get(e, "name"));
-}
-
 static int is_iteration(const json_t *e) {
   const char *rt = json_string_value(json_object_get(e, "run_type"));
   return !rt || !strcmp(rt, "iteration");
 }
 
-static int name_index(char *const *names, size_t n, const char *name) {
-  for (size_t i = 0; i < n; i++)
-    if (!strcmp(names[i], name)) return (int)i;
-  return -1;
-}
-
-/* Distinct iteration-row names of doc appended to names (first appearance). */
-static int collect_names(const json_t *bench, char ***names, size_t *n, size_t *cap) {
-  size_t i;
-  const json_t *e;
-  json_array_foreach(bench, i, e) {
-    const char *name = run_name_of(e);
-    if (!is_iteration(e) || !name || name_index(*names, *n, name) >= 0) continue;
-    if (*n == *cap) {
-      size_t ncap = *cap ? *cap * 2 : 32;
-      char **bigger = realloc(*names, ncap * sizeof *bigger);
-      if (!bigger) return HL_ENOMEM;
-      *names = bigger;
-      *cap = ncap;
-    }
-    if (!((*names)[*n] = strdup(name))) return HL_ENOMEM;
-    (*n)++;
-  }
-  return 0;
-}
-
-/* One side of one benchmark. cpu receives up to MAX_REPS samples. */
-static int load_side(const json_t *bench, const char *name, hl_gate_side_t *s, double *cpu,
-                     char *why, size_t why_len) {
-  memset(s, 0, sizeof *s);
-  size_t i;
-  const json_t *e;
-  json_array_foreach(bench, i, e) {
-    if (!is_iteration(e) || strcmp(run_name_of(e), name)) continue;
-    s->present = 1;
-    const char *o = json_string_value(json_object_get(e, "outcome"));
-    if (o && strcmp(o, "ok")) s->failed++;
-  }
-  const json_t **rows = malloc(MAX_REPS * sizeof *rows);
-  if (!rows) return HL_ENOMEM;
-  size_t n = hl_summary_ok_rows(bench, name, rows, MAX_REPS);
-  s->ok = n;
-  int timed = n > 0;
-  for (size_t k = 0; k < n; k++) {
-    double v;
-    if (hl_json_number(rows[k], "cpu_time", &v) != 0)
-      timed = 0;
-    else if (!isfinite(v) || v < 0) {
-      snprintf(why, why_len, "%s: cpu_time is not a finite number >= 0", name);
-      free(rows);
-      return HL_EPARSE;
-    } else
-      cpu[k] = v;
-    for (int m = 0; m < HL_GATE_NMETRICS; m++)
-      if (hl_json_number(rows[k], hl_gate_metric_name(m), &v) == 0)
-        hl_gate_value_add(&s->metric[m], v);
-  }
-  /* A metric that some ok rows lack is not there for the side. */
+/* A value of key in every ok row, or the metric is absent for the side. */
+static void load_metrics(const hl_row_group_t *g, hl_gate_side_t *s) {
   for (int m = 0; m < HL_GATE_NMETRICS; m++) {
     size_t have = 0;
-    double v;
-    for (size_t k = 0; k < n; k++)
-      have += hl_json_number(rows[k], hl_gate_metric_name(m), &v) == 0;
-    if (have != n) s->metric[m].state = HL_GV_ABSENT;
+    for (size_t k = 0; k < g->nok; k++) {
+      double v;
+      if (hl_json_number(g->ok[k], hl_gate_metric_name(m), &v) == 0) {
+        hl_gate_value_add(&s->metric[m], v);
+        have++;
+      }
+    }
+    if (have != g->nok) s->metric[m].state = HL_GV_ABSENT;
   }
-  free(rows);
-  if (timed) {
+}
+
+/* key of every ok row into x; 0 when some row lacks it. */
+static size_t load_samples(const hl_row_group_t *g, const char *key, double *x) {
+  for (size_t k = 0; k < g->nok; k++)
+    if (hl_json_number(g->ok[k], key, &x[k]) != 0) return 0;
+  return g->nok;
+}
+
+/* One side of one benchmark (g NULL: absent there). Takes (1 + peaks) x
+ * g->nok samples from *storage. */
+static void load_side(const hl_row_group_t *g, hl_gate_side_t *s, double **storage) {
+  memset(s, 0, sizeof *s);
+  if (!g) return;
+  s->present = 1;
+  s->ok = g->nok;
+  s->failed = g->n - g->nok;
+  load_metrics(g, s);
+  double *cpu = *storage;
+  *storage += g->nok;
+  if (g->nok && load_samples(g, "cpu_time", cpu)) {
     s->cpu_ns = cpu;
-    s->n = n;
+    s->n = g->nok;
+  }
+  for (int k = 0; k < HL_GATE_NPEAKS; k++) {
+    double *x = *storage;
+    *storage += g->nok;
+    if (g->nok && (s->npeak[k] = load_samples(g, hl_gate_peak_name(k), x))) s->peak_bytes[k] = x;
+  }
+}
+
+static size_t ok_rows(const hl_row_index_t *ix) {
+  size_t n = 0;
+  for (size_t g = 0; g < ix->n; g++)
+    n += ix->group[g].nok;
+  return n;
+}
+
+/* Pairs the groups of the two indexes: base order, then the new-only ones. */
+static int pair_up(hl_gate_set_t *set) {
+  const hl_row_index_t *a = &set->ix[0], *c = &set->ix[1];
+  set->bench = calloc(a->n + c->n ? a->n + c->n : 1, sizeof *set->bench);
+  set->storage = malloc(((ok_rows(a) + ok_rows(c)) * (1 + HL_GATE_NPEAKS) + 1) * sizeof(double));
+  if (!set->bench || !set->storage) return HL_ENOMEM;
+  double *next = set->storage;
+  for (size_t i = 0; i < a->n + c->n; i++) {
+    const hl_row_group_t *ga = i < a->n ? &a->group[i] : NULL;
+    const hl_row_group_t *gc = i < a->n ? hl_row_index_find(c, ga->key) : &c->group[i - a->n];
+    if (!ga && hl_row_index_find(a, gc->key)) continue; /* paired above */
+    hl_gate_bench_t *b = &set->bench[set->n++];
+    b->name = ga ? ga->key : gc->key;
+    load_side(ga, &b->base, &next);
+    load_side(gc, &b->new_, &next);
   }
   return 0;
 }
@@ -103,34 +93,22 @@ static int load_side(const json_t *bench, const char *name, hl_gate_side_t *s, d
 int hl_gate_set_load(const json_t *base, const json_t *new_, hl_gate_set_t *set, char *why,
                      size_t why_len) {
   memset(set, 0, sizeof *set);
-  const json_t *bb = json_object_get(base, "benchmarks"), *nb = json_object_get(new_, "benchmarks");
-  size_t cap = 0;
-  int rc = collect_names(bb, &set->names, &set->n, &cap);
-  if (rc == 0) rc = collect_names(nb, &set->names, &set->n, &cap);
-  if (rc == 0 && set->n == 0) {
-    snprintf(why, why_len, "no benchmark rows on either side");
-    return HL_ENOENT;
+  const json_t *docs[2] = {base, new_};
+  int rc = 0;
+  for (int k = 0; k < 2 && rc == 0; k++)
+    rc = hl_row_index_build(json_object_get(docs[k], "benchmarks"), hl_row_key_run_name,
+                            &set->ix[k]);
+  if (rc == 0) rc = pair_up(set);
+  if (rc) {
+    snprintf(why, why_len, "out of memory");
+    hl_gate_set_free(set);
   }
-  if (rc == 0) {
-    set->bench = calloc(set->n, sizeof *set->bench);
-    set->storage = calloc(set->n * 2 * (size_t)MAX_REPS, sizeof *set->storage);
-    if (!set->bench || !set->storage) rc = HL_ENOMEM;
-  }
-  for (size_t i = 0; rc == 0 && i < set->n; i++) {
-    hl_gate_bench_t *b = &set->bench[i];
-    b->name = set->names[i];
-    double *cpu = set->storage + i * 2 * MAX_REPS;
-    rc = load_side(bb, b->name, &b->base, cpu, why, why_len);
-    if (rc == 0) rc = load_side(nb, b->name, &b->new_, cpu + MAX_REPS, why, why_len);
-  }
-  if (rc == HL_ENOMEM) snprintf(why, why_len, "out of memory");
   return rc;
 }
 
 void hl_gate_set_free(hl_gate_set_t *set) {
-  for (size_t i = 0; i < set->n; i++)
-    free(set->names[i]);
-  free(set->names);
+  hl_row_index_free(&set->ix[0]);
+  hl_row_index_free(&set->ix[1]);
   free(set->bench);
   free(set->storage);
   memset(set, 0, sizeof *set);
@@ -156,15 +134,16 @@ static void verdict_text(const hl_gate_bench_t *b, char *buf, size_t len) {
 }
 
 int hl_gate_print_table(const hl_gate_report_t *r, FILE *out, int markdown) {
-  static const char *const headers[] = {"benchmark", "base cpu ns", "new cpu ns", "change", "noise",
-                                        "threshold", "p (Holm)",    "reps",       "verdict"};
-  hl_table_t *t = hl_table_new(headers, 9, "lrrrrrrrl");
+  static const char *const headers[] = {"benchmark", "base cpu ns", "new cpu ns", "change",
+                                        "noise",     "threshold",   "p (Holm)",   "reps",
+                                        "peak RSS",  "verdict"};
+  hl_table_t *t = hl_table_new(headers, 10, "lrrrrrrrrl");
   if (!t) return HL_ENOMEM;
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < r->set->n; i++) {
     const hl_gate_bench_t *b = &r->set->bench[i];
     char bm[32] = "-", nm[32] = "-", ch[32] = "-", noise[32] = "-", thr[32] = "-", p[32] = "-",
-         reps[48], verdict[400];
+         reps[48], rss[40] = "-", verdict[400];
     if (b->timing != HL_GT_UNTESTED) {
       snprintf(bm, sizeof bm, "%.2f", b->base_median_ns);
       snprintf(nm, sizeof nm, "%.2f", b->new_median_ns);
@@ -173,14 +152,45 @@ int hl_gate_print_table(const hl_gate_report_t *r, FILE *out, int markdown) {
       pct(thr, sizeof thr, b->threshold, 0);
       snprintf(p, sizeof p, "%.4f", b->p_holm);
     }
+    const hl_gate_peak_t *pk = &b->peak[HL_GP_rss_peak_bytes];
+    if (pk->verdict >= HL_GP_SAME)
+      hl_size_format_change(pk->new_median_bytes - pk->base_median_bytes, rss, sizeof rss);
     snprintf(reps, sizeof reps, "%zu/%zu", b->base.ok, b->new_.ok);
     verdict_text(b, verdict, sizeof verdict);
-    const char *cells[] = {b->name, bm, nm, ch, noise, thr, p, reps, verdict};
+    const char *cells[] = {b->name, bm, nm, ch, noise, thr, p, reps, rss, verdict};
     rc = hl_table_add(t, cells);
   }
   if (rc == 0) hl_table_print(t, out, markdown);
   hl_table_free(t);
   return rc;
+}
+
+/* The smallest two-sided exact p of the U test with n values a side and no
+ * overlap: 2 / C(2n, n). */
+static double smallest_p(size_t n) {
+  double c = 1;
+  for (size_t k = 1; k <= n; k++)
+    c = c * (double)(n + k) / (double)k;
+  return 2.0 / c;
+}
+
+void hl_gate_print_notes(const hl_gate_tally_t *t, const hl_gate_opts_t *o, FILE *out) {
+  if (t->compared == 0)
+    fprintf(out, "note: nothing was compared: no benchmark is on both sides with an ok "
+                 "repetition on each (the same -w, -b, -p and --quick on both?)\n");
+  if (t->count[HL_GATE_MISSING])
+    fprintf(out,
+            "note: %zu benchmarks of the base are missing from the new side "
+            "(--allow-missing to gate a subset)\n",
+            t->count[HL_GATE_MISSING]);
+  if (t->compared && t->tested == 0)
+    fprintf(out, "note: no timing compared (a side has no timings, e.g. a metrics-only "
+                 "baseline)\n");
+  else if (t->min_reps && smallest_p(t->min_reps) >= o->alpha)
+    fprintf(out,
+            "note: with %zu repetitions a side the U test cannot reach p < %g: no timing "
+            "regression can be detected (use 4 or more repetitions a side; 10 recommended)\n",
+            t->min_reps, o->alpha);
 }
 
 /* ---- decision JSON -------------------------------------------------------- */
@@ -204,6 +214,25 @@ static json_t *metric_json(const hl_gate_bench_t *b) {
   return o;
 }
 
+static json_t *peaks_json(const hl_gate_bench_t *b) {
+  static const char *const words[] = {"none", "one side only", "same", "grew", "shrank"};
+  json_t *o = json_object();
+  for (int k = 0; k < HL_GATE_NPEAKS; k++) {
+    const hl_gate_peak_t *p = &b->peak[k];
+    if (p->verdict == HL_GP_NONE) continue;
+    json_t *x = json_pack("{s:s}", "result", words[p->verdict]);
+    if (p->verdict >= HL_GP_SAME) {
+      json_object_set_new(x, "base_median_bytes", json_real(p->base_median_bytes));
+      json_object_set_new(x, "new_median_bytes", json_real(p->new_median_bytes));
+      json_object_set_new(x, "change_pct", json_real(100 * p->change));
+      json_object_set_new(x, "noise_cv_pct", json_real(100 * p->noise_cv));
+      json_object_set_new(x, "tolerance_bytes", json_real(p->tolerance_bytes));
+    }
+    json_object_set_new(o, hl_gate_peak_name(k), x);
+  }
+  return o;
+}
+
 static json_t *bench_json(const hl_gate_bench_t *b) {
   json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "name", b->name, "verdict",
                         hl_gate_verdict_name(b->verdict), "note", b->note, "base_reps",
@@ -221,6 +250,7 @@ static json_t *bench_json(const hl_gate_bench_t *b) {
   }
   json_object_set_new(o, "timing", t);
   json_object_set_new(o, "metrics", metric_json(b));
+  json_object_set_new(o, "memory", peaks_json(b));
   return o;
 }
 
@@ -230,25 +260,39 @@ static json_t *source_json(const hl_gate_source_t *s) {
   return o;
 }
 
+static json_t *counts_json(const hl_gate_tally_t *t) {
+  return json_pack(
+      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "benchmarks", (json_int_t)t->benchmarks,
+      "compared", (json_int_t)t->compared, "timing_tested", (json_int_t)t->tested, "memory_tested",
+      (json_int_t)t->mem_tested, "regressions", (json_int_t)t->count[HL_GATE_REGRESSION],
+      "changed_metrics", (json_int_t)t->count[HL_GATE_CHANGED], "faster",
+      (json_int_t)t->count[HL_GATE_FASTER], "missing", (json_int_t)t->count[HL_GATE_MISSING],
+      "not_comparable", (json_int_t)t->count[HL_GATE_NOT_COMPARABLE], "same",
+      (json_int_t)t->count[HL_GATE_SAME]);
+}
+
+static json_t *options_json(const hl_gate_opts_t *o, unsigned rounds) {
+  json_t *x =
+      json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:b, s:i}", "alpha", o->alpha, "min_threshold_pct",
+                100 * o->min_threshold, "noise_z", o->noise_z, "tolerance_pct", 100 * o->tolerance,
+                "mem_min_threshold_pct", 100 * o->mem_min_threshold, "mem_min_bytes",
+                o->mem_min_bytes, "allow_missing", o->allow_missing, "rounds", (int)rounds);
+  if (x && o->threshold >= 0)
+    json_object_set_new(x, "threshold_pct", json_real(100 * o->threshold));
+  if (x && o->mem_threshold >= 0)
+    json_object_set_new(x, "mem_threshold_pct", json_real(100 * o->mem_threshold));
+  return x;
+}
+
 int hl_gate_write_json(const hl_gate_report_t *r, const char *path, char *why, size_t why_len) {
   const hl_gate_tally_t *t = r->tally;
   char line[512];
   hl_gate_verdict_line(t, r->opts, line, sizeof line);
-  json_t *doc = json_pack(
-      "{s:s, s:i, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:f, s:f, s:f, s:f, s:i}}",
-      "verdict", hl_gate_exit_status(t) ? "fail" : "pass", "exit_status", hl_gate_exit_status(t),
-      "summary_line", line, "counts", "benchmarks", (json_int_t)t->benchmarks, "timing_tested",
-      (json_int_t)t->tested, "regressions", (json_int_t)t->count[HL_GATE_REGRESSION],
-      "changed_metrics", (json_int_t)t->count[HL_GATE_CHANGED], "faster",
-      (json_int_t)t->count[HL_GATE_FASTER], "not_comparable",
-      (json_int_t)t->count[HL_GATE_NOT_COMPARABLE], "same", (json_int_t)t->count[HL_GATE_SAME],
-      "options", "alpha", r->opts->alpha, "min_threshold_pct", 100 * r->opts->min_threshold,
-      "noise_z", r->opts->noise_z, "tolerance_pct", 100 * r->opts->tolerance, "rounds",
-      (int)r->rounds);
+  json_t *doc =
+      json_pack("{s:s, s:i, s:s, s:o, s:o}", "verdict", hl_gate_exit_status(t) ? "fail" : "pass",
+                "exit_status", hl_gate_exit_status(t), "summary_line", line, "counts",
+                counts_json(t), "options", options_json(r->opts, r->rounds));
   if (!doc) return HL_ENOMEM;
-  if (r->opts->threshold >= 0)
-    json_object_set_new(json_object_get(doc, "options"), "threshold_pct",
-                        json_real(100 * r->opts->threshold));
   json_object_set_new(doc, "base", source_json(&r->base));
   json_object_set_new(doc, "new", source_json(&r->new_));
   json_t *list = json_array(), *notes = json_array();
@@ -302,15 +346,23 @@ int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path, char *wh
   if (r->rounds) fprintf(f, "- %u rounds, interleaved A B / B A\n", r->rounds);
   fprintf(f, "\n");
   int rc = hl_gate_print_table(r, f, 1);
+  const hl_gate_opts_t *o = r->opts;
+  char mem[96];
+  if (o->mem_threshold >= 0)
+    snprintf(mem, sizeof mem, "%.1f%%", 100 * o->mem_threshold);
+  else
+    snprintf(mem, sizeof mem, "a tolerance from the run's own spread, at least %.0f KiB and %.1f%%",
+             o->mem_min_bytes / 1024, 100 * o->mem_min_threshold);
   fprintf(f,
           "\nA timing regression needs a Holm-adjusted Mann-Whitney p below %g and a slowdown "
           "of the median CPU time above the threshold (%s); allocation counts and bytes must "
-          "match %s.\n",
-          r->opts->alpha,
-          r->opts->threshold >= 0 ? "fixed"
-                                  : "2 standard errors of the run's own noise, at least "
-                                    "the floor",
-          r->opts->tolerance > 0 ? "within the tolerance" : "exactly");
+          "match %s in every repetition; the median peak RSS (and a collector's peak heap) may "
+          "grow by no more than %s%s.\n",
+          o->alpha,
+          o->threshold >= 0 ? "fixed"
+                            : "2 standard errors of the run's own noise, at least the floor",
+          o->tolerance > 0 ? "within the tolerance" : "exactly", mem,
+          o->allow_missing ? "" : "; every benchmark of the base must be on the new side");
   if (fclose(f) != 0 && rc == 0) rc = HL_ENOMEM;
   if (rc == 0) rc = hl_output_write(path, text, len, why, why_len);
   free(text);
@@ -323,9 +375,10 @@ json_t *hl_gate_baseline_doc(const json_t *results) {
   static const char *const keep[] = {"name",    "run_name", "run_type", "workload",
                                      "backend", "params",   "threads",  "outcome"};
   const json_t *ctx = json_object_get(results, "context");
-  json_t *c = json_pack(
-      "{s:s}", "heaplab_baseline",
-      "deterministic metrics only: written by `bash ci/gate --refresh`, checked by `bash ci/gate`");
+  json_t *c =
+      json_pack("{s:s}", "heaplab_baseline",
+                "deterministic metrics and peak memory only: written by `bash ci/gate --refresh`, "
+                "checked by `bash ci/gate`");
   static const char *const ckeys[] = {"heaplab_version", "heaplab_revision", "options"};
   for (size_t i = 0; i < 3; i++)
     if (json_object_get(ctx, ckeys[i]))
@@ -338,9 +391,11 @@ json_t *hl_gate_baseline_doc(const json_t *results) {
     json_t *row = json_object();
     for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
       if (json_object_get(e, keep[k])) json_object_set(row, keep[k], json_object_get(e, keep[k]));
-    for (int m = 0; m < HL_GATE_NMETRICS; m++)
-      if (json_object_get(e, hl_gate_metric_name(m)))
-        json_object_set(row, hl_gate_metric_name(m), json_object_get(e, hl_gate_metric_name(m)));
+    for (int m = 0; m < HL_GATE_NMETRICS + HL_GATE_NPEAKS; m++) {
+      const char *key =
+          m < HL_GATE_NMETRICS ? hl_gate_metric_name(m) : hl_gate_peak_name(m - HL_GATE_NMETRICS);
+      if (json_object_get(e, key)) json_object_set(row, key, json_object_get(e, key));
+    }
     json_array_append_new(rows, row);
   }
   return json_pack("{s:o, s:o}", "context", c, "benchmarks", rows);

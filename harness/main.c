@@ -57,6 +57,10 @@ static int version(void) {
   if (hl_inject_slowdown_pct() > 0)
     printf("TESTING BUILD: escape-return made %d%% slower on purpose (-Dinject_slowdown_pct)\n",
            hl_inject_slowdown_pct());
+  if (hl_inject_retain_kib() > 0 || hl_inject_retain_pct() > 0)
+    printf("TESTING BUILD: escape-return retains %d KiB + %d%% of its peak RSS more on purpose "
+           "(-Dinject_retain_kib, -Dinject_retain_pct)\n",
+           hl_inject_retain_kib(), hl_inject_retain_pct());
   return HL_EXIT_OK;
 }
 

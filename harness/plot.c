@@ -6,7 +6,7 @@
 #include "plot_templates.h"
 #include "results.h"
 #include "stats.h"
-#include "summary.h"
+#include "rows.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_GROUPS 256
-#define MAX_BACKENDS 16
 #define MAX_REPS 1024
 
 typedef struct metric {
@@ -34,63 +32,21 @@ static const metric_t metrics[] = {
      1048576},
 };
 
-typedef struct layout {
-  char *group[MAX_GROUPS]; /* "steady-service/live=4M" */
-  const char *backend[MAX_BACKENDS];
-  size_t ngroups, nbackends;
-} layout_t;
+/* Groups ("steady-service/live=4M") by backends, each cell's ok rows. */
+typedef hl_grid_t layout_t;
 
 typedef struct plot_opts {
   const char *input, *dir, *terminal, *ext;
 } plot_opts_t;
 
-static int is_ok_iteration(const json_t *e) {
-  const char *rt = json_string_value(json_object_get(e, "run_type"));
-  const char *o = json_string_value(json_object_get(e, "outcome"));
-  return (!rt || !strcmp(rt, "iteration")) && o && !strcmp(o, "ok") &&
-         json_string_value(json_object_get(e, "backend"));
-}
-
-static int build_layout(const json_t *bench, layout_t *l) {
-  size_t i;
-  const json_t *e;
-  json_array_foreach(bench, i, e) {
-    if (!is_ok_iteration(e)) continue;
-    char g[256];
-    hl_entry_group(e, g, sizeof g);
-    const char *b = json_string_value(json_object_get(e, "backend"));
-    size_t k = 0;
-    while (k < l->ngroups && strcmp(l->group[k], g))
-      k++;
-    if (k == l->ngroups) {
-      if (l->ngroups == MAX_GROUPS) return HL_ERANGE;
-      if (!(l->group[l->ngroups++] = strdup(g))) return HL_ENOMEM;
-    }
-    for (k = 0; k < l->nbackends && strcmp(l->backend[k], b); k++) {
-    }
-    if (k == l->nbackends) {
-      if (l->nbackends == MAX_BACKENDS) return HL_ERANGE;
-      l->backend[l->nbackends++] = b;
-    }
-  }
-  return l->ngroups ? 0 : HL_ENOENT;
-}
-
 /* Median, min and max of the metric for one group and backend; 0 values
  * found means a missing bar. */
-static size_t cell_values(const json_t *bench, const layout_t *l, size_t g, size_t b,
-                          const metric_t *m, double *v) {
-  size_t n = 0, i;
-  const json_t *e;
-  json_array_foreach(bench, i, e) {
-    if (!is_ok_iteration(e) || n == MAX_REPS) continue;
-    char label[256];
-    hl_entry_group(e, label, sizeof label);
-    if (strcmp(label, l->group[g]) ||
-        strcmp(json_string_value(json_object_get(e, "backend")), l->backend[b]))
-      continue;
+static size_t cell_values(const layout_t *l, size_t g, size_t b, const metric_t *m, double *v) {
+  const hl_row_group_t *c = l->cell[g][b];
+  size_t n = 0;
+  for (size_t i = 0; c && i < c->n && n < MAX_REPS; i++) {
     double x;
-    if (hl_json_number(e, m->key, &x) == 0 && x > 0 && isfinite(x)) v[n++] = x / m->scale;
+    if (hl_json_number(c->row[i], m->key, &x) == 0 && x > 0 && isfinite(x)) v[n++] = x / m->scale;
   }
   return n;
 }
@@ -99,8 +55,7 @@ static size_t cell_values(const json_t *bench, const layout_t *l, size_t g, size
  * its name (for people: gnuplot takes the labels from the script) and the
  * median, min and max of each backend. Returns the smallest and largest
  * value. */
-static int write_data(FILE *f, const json_t *bench, const layout_t *l, const metric_t *m,
-                      double *lo, double *hi) {
+static int write_data(FILE *f, const layout_t *l, const metric_t *m, double *lo, double *hi) {
   double *v = calloc(MAX_REPS, sizeof *v);
   if (!v) {
     fclose(f);
@@ -118,7 +73,7 @@ static int write_data(FILE *f, const json_t *bench, const layout_t *l, const met
   for (size_t g = 0; g < l->ngroups; g++) {
     hl_gp_datum(f, l->group[g]);
     for (size_t b = 0; b < l->nbackends; b++) {
-      size_t n = cell_values(bench, l, g, b, m, v);
+      size_t n = cell_values(l, g, b, m, v);
       if (n == 0) {
         fprintf(f, "\t-\t-\t-");
         continue;
@@ -183,8 +138,8 @@ static char *bars_plot_cmd(const layout_t *l, const quoted_t *q) {
   return s;
 }
 
-static int plot_metric(const plot_opts_t *o, hl_output_set_t *set, const json_t *bench,
-                       const layout_t *l, const metric_t *m, char *why, size_t len) {
+static int plot_metric(const plot_opts_t *o, hl_output_set_t *set, const layout_t *l,
+                       const metric_t *m, char *why, size_t len) {
   char data[256], script[256], image[256];
   snprintf(data, sizeof data, "%s.dat", m->file);
   snprintf(script, sizeof script, "%s.gp", m->file);
@@ -193,7 +148,7 @@ static int plot_metric(const plot_opts_t *o, hl_output_set_t *set, const json_t 
   FILE *f = hl_figure_data(&fig, data, why, len);
   double lo, hi;
   if (!f) return HL_EIO;
-  if (write_data(f, bench, l, m, &lo, &hi) != 0) {
+  if (write_data(f, l, m, &lo, &hi) != 0) {
     snprintf(why, len, "%.400s: no %s values to plot", o->input, m->key);
     return HL_EIO;
   }
@@ -241,8 +196,8 @@ static int cmp_dbl(const void *a, const void *b) {
 /* One block per backend (gnuplot `index`): x, min, q1, median, q3, max per
  * cell; the repetitions go to a second file as x, value. A backend's boxes
  * sit side by side around the cell's integer x. */
-static int write_box_data(FILE *f, FILE *p, const json_t *bench, const layout_t *l,
-                          const metric_t *m, double *lo, double *hi) {
+static int write_box_data(FILE *f, FILE *p, const layout_t *l, const metric_t *m, double *lo,
+                          double *hi) {
   double *v = calloc(MAX_REPS, sizeof *v);
   int rc = f && p && v ? 0 : HL_EIO;
   double step = 0.8 / (double)l->nbackends;
@@ -252,7 +207,7 @@ static int write_box_data(FILE *f, FILE *p, const json_t *bench, const layout_t 
     fprintf(f, "%s# backend %zu\n", b ? "\n\n" : "", b + 1);
     fprintf(p, "%s# backend %zu\n", b ? "\n\n" : "", b + 1);
     for (size_t g = 0; g < l->ngroups; g++) {
-      size_t n = cell_values(bench, l, g, b, m, v);
+      size_t n = cell_values(l, g, b, m, v);
       if (n == 0) continue;
       qsort(v, n, sizeof *v, cmp_dbl);
       double x = (double)g + ((double)b - (double)(l->nbackends - 1) / 2) * step;
@@ -295,7 +250,7 @@ int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, hl_output_set_t 
   layout_t l = {0};
   const json_t *bench = json_object_get(root, "benchmarks");
   char *xtics = NULL, *cmd = NULL;
-  int rc = build_layout(bench, &l);
+  int rc = hl_grid_build(bench, &l);
   if (rc) {
     snprintf(why, len, "%s",
              rc == HL_ENOENT ? "no successful repetition to plot"
@@ -318,7 +273,7 @@ int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, hl_output_set_t 
     rc = HL_EIO;
     goto out;
   }
-  if ((rc = write_box_data(f, p, bench, &l, &m, &lo, &hi)) != 0) {
+  if ((rc = write_box_data(f, p, &l, &m, &lo, &hi)) != 0) {
     snprintf(why, len, "no %s values to plot", spec->key);
     goto out;
   }
@@ -363,8 +318,7 @@ int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, hl_output_set_t 
 out:
   free(xtics);
   free(cmd);
-  for (size_t g = 0; g < l.ngroups; g++)
-    free(l.group[g]);
+  hl_grid_free(&l);
   return rc;
 }
 
@@ -427,7 +381,7 @@ int hl_plot_main(int argc, char **argv) {
   }
   layout_t l = {0};
   const json_t *bench = json_object_get(root, "benchmarks");
-  rc = build_layout(bench, &l);
+  rc = hl_grid_build(bench, &l);
   if (rc) {
     hl_msg("plot", "%s: %s", o.input,
            rc == HL_ENOENT ? "no successful repetition to plot" : "too many workloads or backends");
@@ -435,7 +389,7 @@ int hl_plot_main(int argc, char **argv) {
     hl_msg("plot", "%s", why);
   }
   for (size_t i = 0; rc == 0 && i < sizeof metrics / sizeof metrics[0]; i++)
-    if ((rc = plot_metric(&o, set, bench, &l, &metrics[i], why, sizeof why)) != 0)
+    if ((rc = plot_metric(&o, set, &l, &metrics[i], why, sizeof why)) != 0)
       hl_msg("plot", "%s", why);
   if (rc == 0) {
     rc = hl_output_set_commit(set, why, sizeof why);
@@ -445,8 +399,7 @@ int hl_plot_main(int argc, char **argv) {
   } else {
     hl_output_set_abort(set);
   }
-  for (size_t g = 0; g < l.ngroups; g++)
-    free(l.group[g]);
+  hl_grid_free(&l);
   json_decref(root);
   return rc ? HL_EXIT_USAGE : HL_EXIT_OK;
 }

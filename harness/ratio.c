@@ -1,75 +1,41 @@
-/* Ratio tables (ratio.h). */
+/* Ratio tables (ratio.h). The rows are laid out once (hl_grid_build); each
+ * cell's repetitions are then read by repetition index. */
 #include "ratio.h"
 
+#include "error.h"
 #include "results.h"
+#include "rows.h"
 #include "stats.h"
-#include "summary.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_COLS 16
 #define MAX_REPS 1024
 
-typedef struct lists {
-  char *group[256];
-  const char *backend[MAX_COLS];
-  size_t ngroups, nbackends;
-} lists_t;
-
-static int ok_row(const json_t *e) {
-  const char *rt = json_string_value(json_object_get(e, "run_type"));
-  const char *o = json_string_value(json_object_get(e, "outcome"));
-  return (!rt || !strcmp(rt, "iteration")) && o && !strcmp(o, "ok") &&
-         json_string_value(json_object_get(e, "backend"));
-}
-
-static void collect(const json_t *bench, lists_t *l) {
-  size_t i;
-  const json_t *e;
-  json_array_foreach(bench, i, e) {
-    if (!ok_row(e)) continue;
-    char g[256];
-    hl_entry_group(e, g, sizeof g);
-    size_t k = 0;
-    while (k < l->ngroups && strcmp(l->group[k], g))
-      k++;
-    if (k == l->ngroups && l->ngroups < 256) l->group[l->ngroups++] = strdup(g);
-    const char *b = json_string_value(json_object_get(e, "backend"));
-    for (k = 0; k < l->nbackends && strcmp(l->backend[k], b); k++) {
-    }
-    if (k == l->nbackends && l->nbackends < MAX_COLS) l->backend[l->nbackends++] = b;
+/* The metric of each repetition of one cell by repetition_index; -1 where
+ * there is none. The first row of a repetition counts. */
+static void by_rep(const hl_row_group_t *c, const char *metric, long reps, double *v) {
+  for (long r = 0; r < reps; r++)
+    v[r] = -1;
+  for (size_t i = 0; c && i < c->n; i++) {
+    json_int_t rep = json_integer_value(json_object_get(c->row[i], "repetition_index"));
+    double x;
+    if (rep >= 0 && rep < reps && v[rep] < 0 && hl_json_number(c->row[i], metric, &x) == 0)
+      v[rep] = x;
   }
 }
 
-/* The metric of (group, backend, repetition), or -1. */
-static double value(const json_t *bench, const char *group, const char *backend, long rep,
-                    const char *metric) {
-  size_t i;
-  const json_t *e;
-  json_array_foreach(bench, i, e) {
-    if (!ok_row(e) || strcmp(json_string_value(json_object_get(e, "backend")), backend)) continue;
-    if (json_integer_value(json_object_get(e, "repetition_index")) != rep) continue;
-    char g[256];
-    hl_entry_group(e, g, sizeof g);
-    double v;
-    if (!strcmp(g, group) && hl_json_number(e, metric, &v) == 0) return v;
-  }
-  return -1;
-}
-
-static void cell(const json_t *bench, const char *group, const char *backend, const char *base,
-                 const char *metric, long reps, double *r, char *buf, size_t len) {
+/* One table cell: ratios of v to b (the base's values), repetition by
+ * repetition; the base's own median when is_base. r is scratch. */
+static void cell(const double *v, const double *b, long reps, int is_base, double *r, char *buf,
+                 size_t len) {
   size_t n = 0;
-  for (long rep = 0; rep < reps && n < MAX_REPS; rep++) {
-    double v = value(bench, group, backend, rep, metric),
-           b = value(bench, group, base, rep, metric);
-    if (v >= 0 && b > 0) r[n++] = backend == base ? v : v / b;
-  }
+  for (long rep = 0; rep < reps; rep++)
+    if (v[rep] >= 0 && b[rep] > 0) r[n++] = is_base ? v[rep] : v[rep] / b[rep];
   if (!n)
     snprintf(buf, len, "-");
-  else if (backend == base)
+  else if (is_base)
     snprintf(buf, len, "= %.4g", hl_stats_median(r, n));
   else if (n == 1)
     snprintf(buf, len, "%.2f", r[0]);
@@ -78,44 +44,68 @@ static void cell(const json_t *bench, const char *group, const char *backend, co
              hl_stats_max(r, n));
 }
 
+static long reps_of(const json_t *root) {
+  const json_t *ctx = json_object_get(root, "context");
+  long reps = (long)json_integer_value(json_object_get(json_object_get(ctx, "options"), "reps"));
+  return reps <= 0 || reps > MAX_REPS ? MAX_REPS : reps;
+}
+
+static int add_rows(hl_table_t *t, const hl_grid_t *g, size_t bi, const char *metric, long reps) {
+  double *v = calloc(3 * (size_t)reps, sizeof *v);
+  if (!v) return -1;
+  double *base = v + reps, *r = v + 2 * reps;
+  char text[HL_GRID_MAX_BACKENDS][64];
+  const char *cells[HL_GRID_MAX_BACKENDS + 1];
+  int rc = 0;
+  for (size_t gi = 0; rc == 0 && gi < g->ngroups; gi++) {
+    cells[0] = g->group[gi];
+    by_rep(g->cell[gi][bi], metric, reps, base);
+    for (size_t k = 0; k < g->nbackends; k++) {
+      by_rep(g->cell[gi][k], metric, reps, v);
+      cell(v, base, reps, k == bi, r, text[k], sizeof text[k]);
+      cells[k + 1] = text[k];
+    }
+    rc = hl_table_add(t, cells);
+  }
+  free(v);
+  return rc;
+}
+
 hl_table_t *hl_ratio_table(const json_t *root, const char *base, const char *metric, char *why,
                            size_t why_len) {
-  const json_t *bench = json_object_get(root, "benchmarks");
-  lists_t l = {0};
-  collect(bench, &l);
-  size_t bi = 0;
-  while (bi < l.nbackends && strcmp(l.backend[bi], base))
-    bi++;
+  hl_grid_t *g = malloc(sizeof *g);
   hl_table_t *t = NULL;
-  if (bi == l.nbackends) {
+  if (!g) {
+    snprintf(why, why_len, "out of memory");
+    return NULL;
+  }
+  int rc = hl_grid_build(json_object_get(root, "benchmarks"), g);
+  if (rc == HL_ENOMEM) {
+    snprintf(why, why_len, "out of memory");
+    free(g);
+    return NULL;
+  }
+  size_t bi = 0;
+  while (bi < g->nbackends && strcmp(g->backend[bi], base))
+    bi++;
+  if (bi == g->nbackends) {
     snprintf(why, why_len, "backend '%s' has no ok repetition in this file", base);
     goto done;
   }
-  const char *headers[MAX_COLS + 1] = {"benchmark"};
-  char align[MAX_COLS + 2] = "l";
-  for (size_t k = 0; k < l.nbackends; k++) {
-    headers[k + 1] = l.backend[k];
+  const char *headers[HL_GRID_MAX_BACKENDS + 1] = {"benchmark"};
+  char align[HL_GRID_MAX_BACKENDS + 2] = "l";
+  for (size_t k = 0; k < g->nbackends; k++) {
+    headers[k + 1] = g->backend[k];
     align[k + 1] = 'r';
   }
-  const json_t *ctx = json_object_get(root, "context");
-  long reps = (long)json_integer_value(json_object_get(json_object_get(ctx, "options"), "reps"));
-  if (reps <= 0) reps = MAX_REPS;
-  double *r = calloc(MAX_REPS, sizeof *r);
-  t = r ? hl_table_new(headers, l.nbackends + 1, align) : NULL;
-  char text[MAX_COLS][64];
-  const char *cells[MAX_COLS + 1];
-  for (size_t g = 0; t && g < l.ngroups; g++) {
-    cells[0] = l.group[g];
-    for (size_t k = 0; k < l.nbackends; k++) {
-      const char *b = k == bi ? l.backend[bi] : l.backend[k];
-      cell(bench, l.group[g], b, l.backend[bi], metric, reps, r, text[k], sizeof text[k]);
-      cells[k + 1] = text[k];
-    }
-    hl_table_add(t, cells);
+  t = hl_table_new(headers, g->nbackends + 1, align);
+  if (t && add_rows(t, g, bi, metric, reps_of(root)) != 0) {
+    hl_table_free(t);
+    t = NULL;
   }
-  free(r);
+  if (!t) snprintf(why, why_len, "out of memory");
 done:
-  for (size_t g = 0; g < l.ngroups; g++)
-    free(l.group[g]);
+  hl_grid_free(g);
+  free(g);
   return t;
 }

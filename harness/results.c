@@ -60,8 +60,74 @@ int hl_json_number(const json_t *entry, const char *key, double *out) {
   return 0;
 }
 
-/* Checks one benchmarks[] entry; writes why on failure. */
-static int check_entry(const json_t *e, size_t i, char *why, size_t len) {
+/* Nanoseconds in one time_unit, or 0 for a unit heaplab does not know. */
+static double ns_per_unit(const char *unit) {
+  static const struct {
+    const char *name;
+    double ns;
+  } units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+    if (!strcmp(unit, units[i].name)) return units[i].ns;
+  return 0;
+}
+
+/* Keys that count or measure something and so are never negative: the
+ * times, Google Benchmark's structural counts and heaplab's metrics. */
+static int non_negative_key(const char *key) {
+  static const char *const keys[] = {"real_time",   "cpu_time",         "iterations",
+                                     "repetitions", "repetition_index", "threads"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (!strcmp(key, keys[i])) return 1;
+  return hl_metric_index(key) >= 0;
+}
+
+/* Every number of the row is finite; the keys above are numbers >= 0. */
+static int check_numbers(const json_t *e, char *why, size_t len) {
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)e, key, v) {
+    int known = non_negative_key(key);
+    if (known && !json_is_number(v)) {
+      snprintf(why, len, "\"%s\" is not a number", key);
+      return HL_EPARSE;
+    }
+    if (!json_is_number(v)) continue;
+    double x = json_number_value(v);
+    if (!isfinite(x) || (known && x < 0)) {
+      snprintf(why, len, "%s %g is %s", key, x, isfinite(x) ? "negative" : "not finite");
+      return HL_EPARSE;
+    }
+  }
+  return 0;
+}
+
+/* Converts real_time and cpu_time to nanoseconds (time_unit "ns"), so that
+ * every reader can take them as ns. A cv aggregate (aggregate_unit
+ * "percentage") holds ratios, not times: only its unit is checked. */
+static int normalise_times(json_t *e, char *why, size_t len) {
+  const json_t *u = json_object_get(e, "time_unit");
+  if (!u) return 0; /* no times, or heaplab's own ns */
+  double ns = json_is_string(u) ? ns_per_unit(json_string_value(u)) : 0;
+  if (!ns) {
+    snprintf(why, len, "time_unit %s%s%s is not one of ns, us, ms, s", json_is_string(u) ? "'" : "",
+             json_is_string(u) ? json_string_value(u) : "(not a string)",
+             json_is_string(u) ? "'" : "");
+    return HL_EPARSE;
+  }
+  const char *agg = json_string_value(json_object_get(e, "aggregate_unit"));
+  if (ns == 1 || (agg && !strcmp(agg, "percentage"))) return 0;
+  static const char *const keys[] = {"real_time", "cpu_time"};
+  for (size_t k = 0; k < 2; k++) {
+    const json_t *v = json_object_get(e, keys[k]);
+    if (v && json_object_set_new(e, keys[k], json_real(json_number_value(v) * ns)))
+      return HL_ENOMEM;
+  }
+  return json_object_set_new(e, "time_unit", json_string("ns")) ? HL_ENOMEM : 0;
+}
+
+/* Checks one benchmarks[] entry and puts its times in ns; writes why on
+ * failure. */
+static int check_entry(json_t *e, size_t i, char *why, size_t len) {
   if (!json_is_object(e)) {
     snprintf(why, len, "benchmarks[%zu] is not an object", i);
     return HL_EPARSE;
@@ -72,21 +138,16 @@ static int check_entry(const json_t *e, size_t i, char *why, size_t len) {
     return HL_EPARSE;
   }
   const char *rt = json_string_value(json_object_get(e, "run_type"));
+  char what[192];
+  int rc = 0;
   if (rt && strcmp(rt, "iteration") != 0 && strcmp(rt, "aggregate") != 0) {
-    snprintf(why, len, "benchmarks[%zu] (%s): run_type '%s' is neither iteration nor aggregate", i,
-             json_string_value(name), rt);
-    return HL_EPARSE;
+    snprintf(what, sizeof what, "run_type '%s' is neither iteration nor aggregate", rt);
+    rc = HL_EPARSE;
   }
-  static const char *const numeric[] = {"real_time", "cpu_time"};
-  for (size_t k = 0; k < 2; k++) {
-    const json_t *v = json_object_get(e, numeric[k]);
-    if (v && !json_is_number(v)) {
-      snprintf(why, len, "benchmarks[%zu] (%s): \"%s\" is not a number", i, json_string_value(name),
-               numeric[k]);
-      return HL_EPARSE;
-    }
-  }
-  return 0;
+  if (rc == 0) rc = check_numbers(e, what, sizeof what);
+  if (rc == 0) rc = normalise_times(e, what, sizeof what);
+  if (rc) snprintf(why, len, "benchmarks[%zu] (%.200s): %s", i, json_string_value(name), what);
+  return rc;
 }
 
 int hl_results_load(const char *path, json_t **root_out, char *why, size_t why_len) {
@@ -116,7 +177,7 @@ int hl_results_load(const char *path, json_t **root_out, char *why, size_t why_l
     return HL_EPARSE;
   }
   for (size_t i = 0; i < json_array_size(bench); i++) {
-    char what[256];
+    char what[512];
     if ((rc = check_entry(json_array_get(bench, i), i, what, sizeof what)) != 0) {
       snprintf(why, why_len, "%s: %s", path, what);
       json_decref(root);

@@ -64,7 +64,11 @@ int hl_metric_index(const char *name);
 int hl_metrics_to_json(const hl_cell_metrics_t *m, json_t *entry);
 
 /* Loads and validates a results file. On failure returns HL_E* and writes a
- * message naming the problem (file, key, entry) into why. */
+ * message naming the problem (file, key, entry) into why. Every number of a
+ * row must be finite, the times and counts (real_time, cpu_time,
+ * iterations, heaplab's metrics, ...) >= 0, and time_unit one of ns, us, ms,
+ * s: the loaded document has its times converted to ns (time_unit "ns"), so
+ * readers take real_time and cpu_time as nanoseconds. */
 int hl_results_load(const char *path, json_t **root_out, char *why, size_t why_len);
 
 /* Writes root with 2-space indentation to path, safely (output.h); why

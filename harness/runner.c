@@ -733,6 +733,11 @@ static void warn_debug_build(void) {
            "WARNING: testing build: escape-return is made %d%% slower on purpose "
            "(-Dinject_slowdown_pct)",
            hl_inject_slowdown_pct());
+  if (hl_inject_retain_kib() > 0 || hl_inject_retain_pct() > 0)
+    hl_msg("run",
+           "WARNING: testing build: escape-return retains %d KiB + %d%% of its peak RSS more on "
+           "purpose (-Dinject_retain_kib, -Dinject_retain_pct)",
+           hl_inject_retain_kib(), hl_inject_retain_pct());
 #if !HL_OPTIMIZED
   hl_msg("run",
          "WARNING: this heaplab was built without optimisation (%s): timings are not "

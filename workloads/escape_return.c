@@ -17,11 +17,20 @@
  * newVal does not escape). */
 #include "workload.h"
 
+#include "util.h"
+
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #ifndef HL_INJECT_SLOWDOWN_PCT
 #define HL_INJECT_SLOWDOWN_PCT 0
+#endif
+#ifndef HL_INJECT_RETAIN_KIB
+#define HL_INJECT_RETAIN_KIB 0
+#endif
+#ifndef HL_INJECT_RETAIN_PCT
+#define HL_INJECT_RETAIN_PCT 0
 #endif
 
 enum { P_CALLS, P_OBJ, P_PTR_PCT, P_COUNT };
@@ -101,6 +110,41 @@ __attribute__((noinline, noipa)) static uint64_t inject_end(void) {
   return x & 1;
 }
 
+/* Testing only (meson -Dinject_retain_kib=N / -Dinject_retain_pct=P,
+ * ci/gate-proof): a known memory regression. Setup (untimed) retains N KiB
+ * more, plus P% of the worker's peak RSS so far (VmHWM; for escape-return
+ * about its whole peak, as the timed loop holds one object at a time):
+ * mapped and written page by page, outside the backend, so that no
+ * allocation count changes, and held until the worker exits. As with the
+ * slowdown, the code is the same in every build; only the two values in
+ * the data section differ. */
+static volatile const int inject_retain_kib = HL_INJECT_RETAIN_KIB;
+static volatile const int inject_retain_pct = HL_INJECT_RETAIN_PCT;
+
+int hl_inject_retain_kib(void) {
+  return inject_retain_kib;
+}
+
+int hl_inject_retain_pct(void) {
+  return inject_retain_pct;
+}
+
+__attribute__((noinline, noipa)) static void inject_retain(void) {
+  uint64_t bytes = (uint64_t)inject_retain_kib << 10, hwm = 0;
+  int pct = inject_retain_pct;
+  if (pct > 0 && hl_proc_status_bytes(0, "VmHWM", &hwm) == 0) bytes += hwm * (uint64_t)pct / 100;
+  if (!bytes) return;
+  volatile char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return;
+  for (uint64_t off = 0; off < bytes; off += 4096)
+    p[off] = 1;
+}
+
+static int er_setup(hl_wl_thread_t *t) {
+  if (t->thread_index == 0) inject_retain();
+  return 0;
+}
+
 static void er_run(hl_wl_thread_t *t, uint64_t iterations) {
   inject_begin();
   hl_mutator_t *m = t->m;
@@ -141,5 +185,6 @@ const hl_workload_t hl_workload_escape_return = {
     .sites = sites,
     .nsites = SITE_COUNT,
     .iterations = er_iterations,
+    .setup = er_setup,
     .run = er_run,
 };

@@ -114,6 +114,10 @@ void hl_param_format(const hl_param_spec_t *spec, uint64_t v, char *buf, size_t 
 /* Testing builds only (meson -Dinject_slowdown_pct=N): the percentage by
  * which escape-return is made slower on purpose; 0 in a normal build. */
 int hl_inject_slowdown_pct(void);
+/* Testing builds only (meson -Dinject_retain_kib=N, -Dinject_retain_pct=P):
+ * the extra memory escape-return retains on purpose; 0 in a normal build. */
+int hl_inject_retain_kib(void);
+int hl_inject_retain_pct(void);
 
 void hl_workload_defaults(const hl_workload_t *w, int quick, uint64_t *param);
 

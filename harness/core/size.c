@@ -133,3 +133,9 @@ void hl_size_format_human(uint64_t bytes, char *buf, size_t len) {
   else
     snprintf(buf, len, "%.1f %s", v, names[i]);
 }
+
+void hl_size_format_change(double bytes, char *buf, size_t len) {
+  char h[32];
+  hl_size_format_human((uint64_t)(bytes < 0 ? -bytes : bytes), h, sizeof h);
+  snprintf(buf, len, "%s%s", bytes < 0 ? "-" : "+", h);
+}

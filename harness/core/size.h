@@ -33,5 +33,7 @@ void hl_size_format_exact(uint64_t bytes, char *buf, size_t len);
 
 /* Human-readable with one decimal: "64.0 MiB", "512 B". */
 void hl_size_format_human(uint64_t bytes, char *buf, size_t len);
+/* A difference of sizes the same way with its sign: "+1.0 MiB", "-12.0 KiB", "+0 B". */
+void hl_size_format_change(double bytes, char *buf, size_t len);
 
 #endif

@@ -2,7 +2,9 @@
 # heaplab gate: bad input, results files with known answers (edited copies of
 # a real run), the decision JSON and Markdown, and two binaries run
 # interleaved (the same binary twice: an A/A check of the plumbing, with
-# --quick cells and few rounds; no timing is asserted).
+# --quick cells and few rounds; no timing is asserted). Also: nothing
+# compared is not a pass, a count that differs in one repetition, peak
+# memory, units.
 . "$(dirname "$0")/lib.sh"
 
 # ---- bad input: exit 2 with a clear message ----
@@ -49,7 +51,7 @@ edit "$R" "$T/base.json" "r['cpu_time'] = 100 + 0.1 * r['repetition_index'] if r
 
 expect_exit 0 "$HEAPLAB" gate --base "$T/base.json" --new "$T/base.json" --json "$T/d.json" \
   --markdown "$T/d.md"
-expect_in "$T/out" "gate: PASS: 4 benchmarks, 0 regressions, 0 changed metrics"
+expect_in "$T/out" "gate: PASS: 4 benchmarks, 4 compared, 0 regressions, 0 changed metrics"
 expect_py "d['verdict'] == 'pass' and d['exit_status'] == 0 and d['counts']['same'] == 4" "$T/d.json"
 expect_py "d['annotations'] == [] and len(d['benchmarks']) == 4" "$T/d.json"
 expect_in "$T/d.md" "### heaplab gate: PASS"
@@ -59,7 +61,7 @@ expect_in "$T/d.md" "| $SS"
 edit "$T/base.json" "$T/slow.json" "r['cpu_time'] *= 1.3 if r['name'] == '$SS' else 1"
 expect_exit 1 "$HEAPLAB" gate --base "$T/base.json" --new "$T/slow.json" --json "$T/d.json" \
   --markdown "$T/d.md"
-expect_in "$T/out" "gate: FAIL: 4 benchmarks, 1 regressions"
+expect_in "$T/out" "gate: FAIL: 4 benchmarks, 4 compared, 1 regressions"
 grep -F "$SS " "$T/out" >"$T/line"
 expect_in "$T/line" "+30.0%"
 expect_in "$T/line" "0.0317"
@@ -81,6 +83,84 @@ edit "$R" "$T/nobytes.json" "r.pop('alloc_bytes') if r['name'] == '$SS' else Non
 expect_exit 0 "$HEAPLAB" gate --base "$R" --new "$T/nobytes.json" --json "$T/d.json"
 expect_in "$T/out" "not comparable: alloc_bytes missing in new"
 expect_py "d['counts']['not_comparable'] == 1 and d['annotations'][0]['level'] == 'warning'" "$T/d.json"
+# One repetition's count raised by one: changed, however the others agree.
+edit "$R" "$T/allocs1.json" "r['allocs'] += 1 if r['name'] == '$SS' and r['repetition_index'] == 2 else 0"
+expect_exit 1 "$HEAPLAB" gate --base "$R" --new "$T/allocs1.json" --json "$T/d.json"
+expect_in "$T/out" "METRIC CHANGED: allocs 36864 -> 36864..36865 (differs between repetitions)"
+expect_py "[b['metrics']['allocs']['verdict'] for b in d['benchmarks'] if b['name'] == '$SS'] == ['changed']" "$T/d.json"
+# The base's own spread decides what is deterministic: a count that varies
+# between the base's repetitions (as bdwgc's num_gc does) is shown, not gated.
+edit "$R" "$T/gcvary.json" "r.update(num_gc=30 + r['repetition_index']) if r['name'] == '$SS' else None"
+edit "$R" "$T/gcconst.json" "r.update(num_gc=31) if r['name'] == '$SS' else None"
+expect_exit 0 "$HEAPLAB" gate --base "$T/gcvary.json" --new "$T/gcconst.json" --json "$T/d.json"
+expect_py "[b['metrics']['num_gc']['verdict'] for b in d['benchmarks'] if b['name'] == '$SS'] == ['not exact']" "$T/d.json"
+expect_exit 1 "$HEAPLAB" gate --base "$T/gcconst.json" --new "$T/gcvary.json"
+expect_in "$T/out" "num_gc 31 -> 30..34"
+
+# Peak memory: each cell's peaks as measured plus 1 MiB, or plus 5%: both
+# fail on every backend whose peaks are equal to the page (glibc, span).
+edit "$R" "$T/rss1m.json" "r['rss_peak_bytes'] += 1048576 if r['name'] == '$SS' else 0"
+expect_exit 1 "$HEAPLAB" gate --base "$R" --new "$T/rss1m.json" --json "$T/d.json"
+grep -F "$SS " "$T/out" >"$T/line"
+expect_in "$T/line" "REGRESSION: rss_peak_bytes +1.0 MiB"
+expect_py "[b['memory']['rss_peak_bytes']['result'] for b in d['benchmarks'] if b['name'] == '$SS'] == ['grew']" "$T/d.json"
+expect_py "d['counts']['memory_tested'] == 4 and d['annotations'][0]['title'] == '$SS'" "$T/d.json"
+edit "$R" "$T/rss5.json" "r['rss_peak_bytes'] = int(r['rss_peak_bytes'] * 1.05)"
+expect_exit 1 "$HEAPLAB" gate --base "$R" --new "$T/rss5.json"
+expect_in "$T/out" "gate: FAIL: 4 benchmarks, 4 compared, 4 regressions"
+# Smaller is not a failure; a few pages more are the machine's wander.
+edit "$R" "$T/rss-small.json" "r['rss_peak_bytes'] += 65536 if r['name'] == '$SS' else -1048576"
+expect_exit 0 "$HEAPLAB" gate --base "$R" --new "$T/rss-small.json"
+# A collector's peak heap is gated the same way.
+expect_exit 0 "$HEAPLAB" run -w steady-service -b span-gc --quick --reps 3 --counters none -o "$T/gc.json"
+edit "$T/gc.json" "$T/gc-heap.json" "r['heap_peak_bytes'] += 4 << 20"
+expect_exit 1 "$HEAPLAB" gate --base "$T/gc.json" --new "$T/gc-heap.json"
+expect_in "$T/out" "REGRESSION: heap_peak_bytes +4.0 MiB"
+expect_exit 0 "$HEAPLAB" gate --base "$T/gc.json" --new "$T/gc-heap.json" --mem-threshold 50
+
+# Nothing compared is not a pass: an empty new side, renamed cells, a
+# foreign Google Benchmark file, a subset of the base.
+python3 -c "
+import json, sys
+d = json.load(open('$R')); d['benchmarks'] = []; json.dump(d, open('$T/empty.json', 'w'))"
+expect_exit 1 "$HEAPLAB" gate --base "$R" --new "$T/empty.json" --json "$T/d.json"
+expect_in "$T/out" "gate: FAIL: 4 benchmarks, 0 compared, 0 regressions, 0 changed metrics, 0 faster, 4 missing in new"
+expect_in "$T/out" "note: nothing was compared"
+expect_py "d['verdict'] == 'fail' and d['counts']['compared'] == 0 and d['counts']['missing'] == 4" "$T/d.json"
+expect_py "all(a['level'] == 'error' for a in d['annotations'])" "$T/d.json"
+expect_exit 1 "$HEAPLAB" gate --base "$R" --new "$T/empty.json" --allow-missing
+expect_in "$T/out" "0 compared"
+expect_exit 1 "$HEAPLAB" gate --base "$T/empty.json" --new "$T/empty.json"
+expect_in "$T/out" "gate: FAIL: 0 benchmarks, 0 compared"
+edit "$R" "$T/renamed.json" "r.update(name=r['name'] + '/v2', run_name=r['run_name'] + '/v2')"
+expect_exit 1 "$HEAPLAB" gate --base "$R" --new "$T/renamed.json"
+expect_in "$T/out" "4 benchmarks of the base are missing from the new side"
+expect_exit 1 "$HEAPLAB" gate --base "$R" --new "$T/renamed.json" --allow-missing
+expect_in "$T/out" "note: nothing was compared"
+GB="$(dirname "$0")/data/gbench-foreign.json"
+expect_exit 1 "$HEAPLAB" gate --base "$R" --new "$GB"
+expect_in "$T/out" "0 compared"
+expect_exit 0 "$HEAPLAB" gate --base "$GB" --new "$GB"
+expect_in "$T/out" "gate: PASS: 2 benchmarks, 2 compared"
+python3 -c "
+import json
+d = json.load(open('$R')); d['benchmarks'] = [b for b in d['benchmarks'] if b['name'].startswith('pool-reuse/')]
+json.dump(d, open('$T/subset.json', 'w'))"
+expect_exit 1 "$HEAPLAB" gate --base "$R" --new "$T/subset.json"
+grep -F "$SS " "$T/out" >"$T/line"
+expect_in "$T/line" "MISSING in new: only in base"
+expect_exit 0 "$HEAPLAB" gate --base "$R" --new "$T/subset.json" --allow-missing
+expect_in "$T/out" "gate: PASS: 4 benchmarks, 2 compared"
+
+# Units: the same times in ms are the same times.
+edit "$T/base.json" "$T/ms.json" "r.update(cpu_time=r['cpu_time'] / 1e6, real_time=r['real_time'] / 1e6, time_unit='ms')"
+expect_exit 0 "$HEAPLAB" gate --base "$T/base.json" --new "$T/ms.json"
+grep -F "$SS " "$T/out" >"$T/line"
+expect_in "$T/line" "100.20      100.20   +0.0%"
+edit "$T/slow.json" "$T/slow-us.json" "r.update(cpu_time=r['cpu_time'] / 1e3, real_time=r['real_time'] / 1e3, time_unit='us')"
+expect_exit 1 "$HEAPLAB" gate --base "$T/base.json" --new "$T/slow-us.json"
+expect_in "$T/out" "1 regressions"
+
 # A crash on the new side only is a regression.
 edit "$R" "$T/crash.json" "r.update(outcome='crash') if r['name'] == '$SS' and r['repetition_index'] == 0 else None"
 expect_exit 1 "$HEAPLAB" gate --base "$R" --new "$T/crash.json"
@@ -101,14 +181,20 @@ expect_py "[r['allocs'] for r in rows if r['name'].startswith('pool')] == [5, 5]
 expect_exit 0 "$HEAPLAB" gate --base "$T/bl.json" --new "$HEAPLAB" -w escape-return,pool-reuse \
   -b glibc,span --quick --rounds 1
 expect_in "$T/out" "no timing compared"
-expect_in "$T/out" "gate: PASS: 4 benchmarks"
+expect_in "$T/out" "gate: PASS: 4 benchmarks, 4 compared"
 # The same cells allocating differently: without escape analysis the
 # value-returning constructor allocates too (the names do not change).
 expect_exit 1 "$HEAPLAB" gate --base "$T/bl.json" --new "$HEAPLAB" -w escape-return,pool-reuse \
   -b glibc,span --quick --rounds 1 --escape off
 expect_in "$T/out" "METRIC CHANGED: allocs 100000 -> 200000"
-# A cell the baseline lacks is reported, not failed.
+# A cell the baseline lacks is reported, not failed; a baseline cell not
+# run fails unless --allow-missing (gating a subset).
 expect_exit 0 "$HEAPLAB" gate --base "$T/bl.json" --new "$HEAPLAB" -w escape-return,pool-reuse \
   -b glibc,span,span-malloc --quick --rounds 1
 expect_in "$T/out" "not comparable: only in new"
+expect_exit 1 "$HEAPLAB" gate --base "$T/bl.json" --new "$HEAPLAB" -w escape-return -b glibc,span \
+  --quick --rounds 1
+expect_in "$T/out" "MISSING in new"
+expect_exit 0 "$HEAPLAB" gate --base "$T/bl.json" --new "$HEAPLAB" -w escape-return -b glibc,span \
+  --quick --rounds 1 --allow-missing
 done_checks

@@ -3,7 +3,8 @@
 # committed baseline: passes on this build, and fails when a workload's
 # allocation behaviour changes: a baseline edited as a changed workload
 # would leave it, and this build run with escape analysis off (the same
-# cells, other allocations). Also: --refresh writes a baseline that passes.
+# cells, other allocations); and when a peak grows by 1 MiB. Also: --refresh
+# writes a baseline that passes.
 # $1 is the source root.
 . "$(dirname "$0")/lib.sh"
 ROOT=${1:?source root}
@@ -13,7 +14,8 @@ export HEAPLAB GATE_OUT="$T/out.d"
 
 # The committed baseline matches this build (else: bash ci/gate --refresh).
 expect_exit 0 env BASELINE="$BL" bash "$GATE"
-expect_in "$T/out" "gate: PASS: 10 benchmarks, 0 regressions, 0 changed metrics"
+expect_in "$T/out" "gate: PASS: 10 benchmarks, 10 compared, 0 regressions, 0 changed metrics"
+expect_in "$T/out" "peak memory on 10"
 expect_py "d['verdict'] == 'pass' and d['counts']['benchmarks'] == 10" "$T/out.d/gate.json"
 expect_in "$T/out.d/gate.md" "### heaplab gate: PASS"
 
@@ -29,13 +31,40 @@ for r in d['benchmarks']:
 json.dump(d, open(sys.argv[2], 'w'))
 PY
 expect_exit 1 env BASELINE="$T/edited.json" bash "$GATE"
-expect_in "$T/out" "gate: FAIL: 10 benchmarks, 0 regressions, 2 changed metrics"
+expect_in "$T/out" "gate: FAIL: 10 benchmarks, 10 compared, 0 regressions, 2 changed metrics"
 grep -F "steady-service/span/" "$T/out" >"$T/line"
 expect_in "$T/line" "METRIC CHANGED: allocs 36863 -> 36864"
 grep -F "sizeclass-sweep/glibc/" "$T/out" >"$T/line"
 expect_in "$T/line" "METRIC CHANGED: alloc_bytes"
 expect_in "$T/err" "run 'bash ci/gate --refresh'"
 expect_py "sorted(a['title'].split('/')[0] for a in d['annotations']) == ['sizeclass-sweep', 'steady-service']" "$T/out.d/gate.json"
+
+# The committed peaks are gated: a cell that peaks 1 MiB higher than the
+# baseline says (here: a baseline 1 MiB lower) fails.
+python3 - "$BL" "$T/peak.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d['benchmarks']:
+    if r['name'].startswith('steady-service/glibc/'):
+        r['rss_peak_bytes'] -= 1 << 20
+json.dump(d, open(sys.argv[2], 'w'))
+PY
+expect_exit 1 env BASELINE="$T/peak.json" bash "$GATE"
+expect_in "$T/out" "gate: FAIL: 10 benchmarks, 10 compared, 1 regressions, 0 changed metrics"
+grep -F "steady-service/glibc/" "$T/out" >"$T/line"
+expect_in "$T/line" "REGRESSION: rss_peak_bytes +1.0 MiB"
+expect_py "all('rss_peak_bytes' in r for r in d['benchmarks'])" "$BL"
+# A cell of the baseline that the suite no longer runs fails.
+python3 - "$BL" "$T/extra.json" <<'PY'
+import copy, json, sys
+d = json.load(open(sys.argv[1]))
+r = copy.deepcopy(d['benchmarks'][0])
+r['name'] = r['run_name'] = r['name'].replace('/glibc/', '/glibc:arena_max=2/')
+d['benchmarks'].append(r)
+json.dump(d, open(sys.argv[2], 'w'))
+PY
+expect_exit 1 env BASELINE="$T/extra.json" bash "$GATE"
+expect_in "$T/out" "1 missing in new"
 
 # The same build with other allocation behaviour: escape analysis off sends
 # escape-return's value-returning calls to the heap.
