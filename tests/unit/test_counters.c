@@ -1,4 +1,4 @@
-/* Unit test of harness/counters.c on whatever machine runs it.
+/* Unit test of harness/worker/counters.c on whatever machine runs it.
  *
  * It assumes no hardware PMU (VMs and CI runners have none) but also passes
  * where there is one: hardware events must be either counted (and then

@@ -1,4 +1,4 @@
-/* The escaping functions (harness/escape.h), fed hostile text: HTML gets no
+/* The escaping functions (harness/resultsdoc/escape.h), fed hostile text: HTML gets no
  * tag and no attribute out of a string, Markdown no link, code span, HTML or
  * table break, a terminal no control character. */
 #include "escape.h"

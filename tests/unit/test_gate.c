@@ -1,4 +1,4 @@
-/* The gate's decision rule (harness/gate_decide.c) on synthetic samples whose
+/* The gate's decision rule (harness/compare/gate_decide.c) on synthetic samples whose
  * answers are known: no regression, a clear regression, a noisy run that must
  * not fail, a metric missing on one side, Holm's correction, tolerances,
  * benchmarks missing from the new side, a count that differs in one

@@ -1,4 +1,4 @@
-/* The GC timeline and Go's gctrace line (harness/gc_timeline.h): Go's own
+/* The GC timeline and Go's gctrace line (harness/worker/gc_timeline.h): Go's own
  * example line reproduced from its fields, Go's number formatting at the
  * edges, and which cycles the timeline keeps, drops and sums. */
 #include "error.h"

@@ -1,4 +1,4 @@
-/* Strings reaching gnuplot (harness/gnuplot.h): hl_gp_quote() turns hostile
+/* Strings reaching gnuplot (harness/report/gnuplot.h): hl_gp_quote() turns hostile
  * text (quotes, backslashes, newlines, system(), backquotes, @macros) into
  * one inert single-quoted literal, checked by text and by running gnuplot on
  * a script made of such literals: the commands hidden in them never run and

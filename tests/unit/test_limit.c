@@ -1,4 +1,4 @@
-/* Memory limits (harness/limit.c): mode names, the RSS reading the watchdog
+/* Memory limits (harness/child/limit.c): mode names, the RSS reading the watchdog
  * uses, and the cgroup v2 code against a directory of plain files laid out
  * like cgroupfs (no real cgroup is created or touched): which directories
  * are usable, what a child group gets written, how memory.events and

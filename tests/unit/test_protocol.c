@@ -1,4 +1,4 @@
-/* The cell spec's encode/decode pair (harness/cellspec.h): every workload
+/* The cell spec's encode/decode pair (harness/worker/cellspec.h): every workload
  * with its default, quick and random parameter values, every backend (with
  * options where it has some), and every knob at ordinary and extreme values
  * survive the round trip exactly; a text with a field missing, added,

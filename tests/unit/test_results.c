@@ -1,4 +1,4 @@
-/* Results files (harness/results.h): metric fields, saving and loading with
+/* Results files (harness/resultsdoc/results.h): metric fields, saving and loading with
  * validation, and Google Benchmark-style aggregates. */
 #include "error.h"
 #include "results.h"

@@ -1,4 +1,4 @@
-/* Unit tests for harness/stats.c: descriptive statistics on small arrays with
+/* Unit tests for harness/resultsdoc/stats.c: descriptive statistics on small arrays with
  * known answers, Holm-Bonferroni on hand-checked vectors, and Mann-Whitney U
  * against values scipy 1.10.1 produced (see the table below). */
 #include "stats.h"

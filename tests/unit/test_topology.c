@@ -1,4 +1,4 @@
-/* Unit test of harness/topology.c against what the OS itself says.
+/* Unit test of harness/worker/topology.c against what the OS itself says.
  *
  * The summary is checked against sched_getaffinity() and sysfs (the kernel's
  * own cache description), not against hwloc, so a wrong mapping in

@@ -7,7 +7,7 @@
  * delay's count, a random stream's position), so a scenario builds fresh
  * streams for every run. Streams live in a small pool owned by the caller;
  * nothing is allocated. The random streams replay Go's math/rand values
- * compiled in from harness/data/go_rand_streams.json. */
+ * compiled in from harness/pacersim/data/go_rand_streams.json. */
 #ifndef HL_SIM_STREAM_H
 #define HL_SIM_STREAM_H
 

@@ -1,5 +1,5 @@
 /* Go's math/rand streams for the random inputs of TestGcPacer, compiled into
- * the binary from harness/data/go_rand_streams.json by mkrandstreams.py (a
+ * the binary from harness/pacersim/data/go_rand_streams.json by mkrandstreams.py (a
  * C program cannot regenerate them without Go's generator). */
 #ifndef HL_RAND_STREAMS_H
 #define HL_RAND_STREAMS_H
