@@ -18,14 +18,6 @@
 
 extern char **environ;
 
-const char *hl_outcome_name(hl_outcome_t outcome) {
-  static const char *const names[] = {
-#define HL_X(id, word) word,
-      HL_OUTCOMES(HL_X)
-#undef HL_X
-  };
-  return outcome < HL_OUTCOME_COUNT ? names[outcome] : "?";
-}
 
 /* The child's environment: ours, with LD_PRELOAD replaced or removed. The
  * one string it allocates is returned in *owned. */

@@ -14,6 +14,7 @@
 #define HL_CHILD_H
 
 #include "limit.h"
+#include "outcome.h"
 
 #include <jansson.h>
 #include <signal.h>
@@ -25,32 +26,6 @@
 #define HL_WORKER_EXIT_ERROR 1
 #define HL_WORKER_EXIT_OOM 3
 #define HL_WORKER_EXIT_THRASH 4
-
-/* How a child ended. oom-alloc: an allocation failed inside it (the
- * backend returned NULL, or the process died saying it was out of memory);
- * oom-kill: the memory limit killed it (the watchdog, which the parent
- * knows it fired, or the cgroup's OOM killer, which memory.events counts);
- * a SIGKILL nobody accounts for is a crash, "KILL (not sent by heaplab)";
- * gc-thrash: a collector spent over half the CPU
- * collecting for a sustained window and the worker stopped itself (the
- * GOMEMLIMIT death spiral, reported instead of waited out). */
-#define HL_OUTCOMES(X)                                                                             \
-  X(OK, "ok")                                                                                      \
-  X(OOM_ALLOC, "oom-alloc")                                                                        \
-  X(OOM_KILL, "oom-kill")                                                                          \
-  X(CRASH, "crash")                                                                                \
-  X(TIMEOUT, "timeout")                                                                            \
-  X(GC_THRASH, "gc-thrash")                                                                        \
-  X(ERROR, "error")
-
-typedef enum {
-#define HL_X(id, word) HL_OUTCOME_##id,
-  HL_OUTCOMES(HL_X)
-#undef HL_X
-      HL_OUTCOME_COUNT
-} hl_outcome_t;
-
-const char *hl_outcome_name(hl_outcome_t outcome);
 
 typedef struct hl_spawn_config {
   char *const *argv;                  /* argv[0]: the program to exec */

@@ -12,12 +12,12 @@
 #include "child.h"
 #include "error.h"
 #include "interrupt.h"
-#include "options.h"
+#include "opts.h"
+#include "request.h"
 #include "results.h"
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,9 +31,9 @@
 typedef struct gate_opts {
   const char *base, *new_, *json_out, *md_out, *save_runs, *save_baseline;
   unsigned rounds;
-  double timeout_s;
-  char *run_args[MAX_RUN_ARGS]; /* forwarded to `BIN run` */
+  char *run_args[MAX_RUN_ARGS]; /* every run option given, forwarded to `BIN run` */
   size_t nrun_args;
+  char run_arg_text[MAX_RUN_ARGS][96]; /* "--name" of each forwarded option */
   hl_gate_opts_t decide;
 } gate_opts_t;
 
@@ -44,7 +44,7 @@ typedef struct gate_side {
   json_t *doc; /* results: loaded, or merged from the rounds */
 } gate_side_t;
 
-static void usage(FILE *out) {
+static void usage_head(FILE *out) {
   fprintf(
       out,
       "Usage: heaplab gate --base BIN|FILE.json --new BIN|FILE.json [-w LIST] [-b LIST]\n"
@@ -73,55 +73,37 @@ static void usage(FILE *out) {
       "    grow by no more than max(256 KiB, 2%%, 2 x its standard error from each side's\n"
       "    own spread); --mem-threshold fixes the tolerance instead.\n"
       "  - a repetition that ended otherwise than ok on the new side only is a regression.\n\n"
-      "Gate options:\n"
-      "  --base BIN|FILE     the reference side\n"
-      "  --new BIN|FILE      the side under test\n"
-      "  --rounds K          rounds per binary side (default 10)\n"
-      "  --alpha A           family-wise significance level after Holm (default 0.05)\n"
-      "  --threshold PCT     fixed slowdown threshold in percent (default: from the noise)\n"
-      "  --min-threshold PCT floor of the noise-derived threshold (default 2)\n"
-      "  --tolerance PCT     tolerance of the deterministic metrics (default 0: exact)\n"
-      "  --mem-threshold PCT fixed tolerance of peak memory growth in percent (default: from\n"
-      "                      the noise)\n"
-      "  --allow-missing     benchmarks of the base absent from the new side do not fail\n"
-      "  --json FILE         write the decision as JSON (with CI annotations)\n"
-      "  --markdown FILE     write the decision as Markdown (a pull-request comment)\n"
-      "  --save-runs DIR     keep the merged results of each side as DIR/base.json, DIR/new.json\n"
-      "  --save-baseline F   with --new BIN and no --base: run one round and write its\n"
-      "                      deterministic metrics to F as a baseline\n"
-      "Run options, given to each binary's `run`: -w LIST, -b LIST, -p KEY=V[,V..] (repeatable),\n"
-      "  --quick, --seed N, --threads N, --escape on|off, --gogc N|off, --timeout SEC\n"
-      "  (counters are off: the gate times, it does not count).\n\n"
-      "Prints a table and a one-line verdict. Exit status: 0 no regression, 1 a regression,\n"
-      "a changed deterministic metric, a missing benchmark or nothing compared, 2 bad input\n"
-      "or a side that could not run, 130/143 interrupted by SIGINT/SIGTERM.\n");
+      "%s",
+      "");
+}
+
+static void usage_tail(FILE *out) {
+  fprintf(out,
+          "\nThe run options are given to each binary's `run` as they were given here\n"
+          "(counters are off and each round is one repetition: the gate times, it does not\n"
+          "count; --reps, --counters and -o are the gate's own: use --rounds and --save-runs).\n\n"
+          "Prints a table and a one-line verdict. Exit status: 0 no regression, 1 a regression,\n"
+          "a changed deterministic metric, a missing benchmark or nothing compared, 2 bad input\n"
+          "or a side that could not run, 130/143 interrupted by SIGINT/SIGTERM.\n");
 }
 
 /* ---- options ------------------------------------------------------------- */
 
-static int forward(gate_opts_t *o, const char *flag, const char *value) {
-  if (o->nrun_args + 2 > MAX_RUN_ARGS) {
-    hl_msg("gate", "too many run options");
-    return HL_EINVAL;
-  }
-  o->run_args[o->nrun_args++] = (char *)flag;
-  if (value) o->run_args[o->nrun_args++] = (char *)value;
-  return 0;
-}
+#define MAX_ROUNDS 1000
 
-static int parse_pct(const char *opt, const char *v, double max, double *out) {
-  char *end;
+static int parse_pct(const char *source, const char *v, double max, double *out) {
+  char *end, why[80];
   double x = strtod(v, &end);
   if (*end || end == v || !(x >= 0) || x > max) {
-    hl_msg("gate", "--%s '%s': expected a percentage from 0 to %g", opt, v, max);
-    return HL_EINVAL;
+    snprintf(why, sizeof why, "expected a percentage from 0 to %g", max);
+    return hl_opts_bad(source, v, why);
   }
   *out = x / 100;
   return 0;
 }
 
 enum {
-  O_BASE = 256,
+  O_BASE,
   O_NEW,
   O_ROUNDS,
   O_ALPHA,
@@ -134,124 +116,92 @@ enum {
   O_MARKDOWN,
   O_SAVE_RUNS,
   O_SAVE_BASELINE,
-  O_QUICK,
-  O_SEED,
-  O_THREADS,
-  O_ESCAPE,
-  O_GOGC,
-  O_TIMEOUT,
 };
 
-static int apply(gate_opts_t *o, int c, const char *v) {
+static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *source) {
+  gate_opts_t *o = ctx;
   char *end;
-  switch (c) {
+  switch (opt->id) {
   case O_BASE: o->base = v; return 0;
   case O_NEW: o->new_ = v; return 0;
   case O_JSON: o->json_out = v; return 0;
   case O_MARKDOWN: o->md_out = v; return 0;
   case O_SAVE_RUNS: o->save_runs = v; return 0;
   case O_SAVE_BASELINE: o->save_baseline = v; return 0;
+  case O_ALLOW_MISSING: o->decide.allow_missing = 1; return 0;
   case O_ROUNDS: {
     unsigned long k = strtoul(v, &end, 10);
-    if (*end || end == v || k < 1 || k > 1000) {
-      hl_msg("gate", "--rounds '%s': expected an integer from 1 to 1000", v);
-      return HL_EINVAL;
-    }
+    if (*end || end == v || k < 1 || k > MAX_ROUNDS)
+      return hl_opts_bad(source, v, "expected an integer from 1 to 1000");
     o->rounds = (unsigned)k;
     return 0;
   }
   case O_ALPHA:
     o->decide.alpha = strtod(v, &end);
-    if (*end || end == v || !(o->decide.alpha > 0 && o->decide.alpha < 1)) {
-      hl_msg("gate", "--alpha '%s': expected a number between 0 and 1", v);
-      return HL_EINVAL;
-    }
+    if (*end || end == v || !(o->decide.alpha > 0 && o->decide.alpha < 1))
+      return hl_opts_bad(source, v, "expected a number between 0 and 1");
     return 0;
-  case O_THRESHOLD: return parse_pct("threshold", v, 1000, &o->decide.threshold);
-  case O_MIN_THRESHOLD: return parse_pct("min-threshold", v, 1000, &o->decide.min_threshold);
-  case O_TOLERANCE: return parse_pct("tolerance", v, 100, &o->decide.tolerance);
-  case O_MEM_THRESHOLD: return parse_pct("mem-threshold", v, 1000, &o->decide.mem_threshold);
-  case O_ALLOW_MISSING: o->decide.allow_missing = 1; return 0;
-  case O_TIMEOUT:
-    o->timeout_s = strtod(v, &end);
-    if (*end || end == v || !(o->timeout_s > 0)) {
-      hl_msg("gate", "--timeout '%s': expected seconds > 0", v);
-      return HL_EINVAL;
-    }
-    return forward(o, "--timeout", v);
-  case 'w': return forward(o, "-w", v);
-  case 'b': return forward(o, "-b", v);
-  case 'p': return forward(o, "-p", v);
-  case O_QUICK: return forward(o, "--quick", NULL);
-  case O_SEED: return forward(o, "--seed", v);
-  case O_THREADS: return forward(o, "--threads", v);
-  case O_ESCAPE: return forward(o, "--escape", v);
-  case O_GOGC: return forward(o, "--gogc", v);
-  default: return HL_EINVAL;
+  case O_THRESHOLD: return parse_pct(source, v, 1000, &o->decide.threshold);
+  case O_MIN_THRESHOLD: return parse_pct(source, v, 1000, &o->decide.min_threshold);
+  case O_TOLERANCE: return parse_pct(source, v, 100, &o->decide.tolerance);
+  default: return parse_pct(source, v, 1000, &o->decide.mem_threshold);
   }
 }
 
-static int parse_args(int argc, char **argv, gate_opts_t *o) {
-  static const struct option longopts[] = {
-      {"base", required_argument, NULL, O_BASE},
-      {"new", required_argument, NULL, O_NEW},
-      {"rounds", required_argument, NULL, O_ROUNDS},
-      {"alpha", required_argument, NULL, O_ALPHA},
-      {"threshold", required_argument, NULL, O_THRESHOLD},
-      {"min-threshold", required_argument, NULL, O_MIN_THRESHOLD},
-      {"tolerance", required_argument, NULL, O_TOLERANCE},
-      {"mem-threshold", required_argument, NULL, O_MEM_THRESHOLD},
-      {"allow-missing", no_argument, NULL, O_ALLOW_MISSING},
-      {"json", required_argument, NULL, O_JSON},
-      {"markdown", required_argument, NULL, O_MARKDOWN},
-      {"save-runs", required_argument, NULL, O_SAVE_RUNS},
-      {"save-baseline", required_argument, NULL, O_SAVE_BASELINE},
-      {"workloads", required_argument, NULL, 'w'},
-      {"backends", required_argument, NULL, 'b'},
-      {"param", required_argument, NULL, 'p'},
-      {"quick", no_argument, NULL, O_QUICK},
-      {"seed", required_argument, NULL, O_SEED},
-      {"threads", required_argument, NULL, O_THREADS},
-      {"escape", required_argument, NULL, O_ESCAPE},
-      {"gogc", required_argument, NULL, O_GOGC},
-      {"timeout", required_argument, NULL, O_TIMEOUT},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
-  hl_gate_opts_default(&o->decide);
-  o->rounds = 10;
-  o->timeout_s = 600;
-  optind = 1;
-  opterr = 0;
-  int c, rc;
-  enum { NLONG = sizeof longopts / sizeof longopts[0] };
-  const char *first[NLONG] = {0}; /* each option's first value: given once */
-  while ((c = getopt_long(argc, argv, "w:b:p:h", longopts, NULL)) != -1) {
-    if (c == 'h') {
-      usage(stdout);
-      return 1;
-    }
-    if (c == '?' || c == ':') {
-      hl_msg("gate", "unknown option or missing value '%s' (see heaplab gate --help)",
-             argv[optind - 1]);
+static const hl_opt_t gate_opts[] = {
+    {"base", 0, "BIN|FILE", "the reference side", NULL, 0, apply, O_BASE},
+    {"new", 0, "BIN|FILE", "the side under test", NULL, 0, apply, O_NEW},
+    {"rounds", 0, "K", "rounds per binary side (default 10)", NULL, 0, apply, O_ROUNDS},
+    {"alpha", 0, "A", "family-wise significance level after Holm (default 0.05)", NULL, 0, apply,
+     O_ALPHA},
+    {"threshold", 0, "PCT", "fixed slowdown threshold in percent (default: from the noise)", NULL,
+     0, apply, O_THRESHOLD},
+    {"min-threshold", 0, "PCT", "floor of the noise-derived threshold (default 2)", NULL, 0, apply,
+     O_MIN_THRESHOLD},
+    {"tolerance", 0, "PCT", "tolerance of the deterministic metrics (default 0: exact)", NULL, 0,
+     apply, O_TOLERANCE},
+    {"mem-threshold", 0, "PCT",
+     "fixed tolerance of peak memory growth in percent (default: from the noise)", NULL, 0, apply,
+     O_MEM_THRESHOLD},
+    {"allow-missing", 0, NULL, "benchmarks of the base absent from the new side do not fail", NULL,
+     0, apply, O_ALLOW_MISSING},
+    {"json", 0, "FILE", "write the decision as JSON (with CI annotations)", NULL, 0, apply, O_JSON},
+    {"markdown", 0, "FILE", "write the decision as Markdown (a pull-request comment)", NULL, 0,
+     apply, O_MARKDOWN},
+    {"save-runs", 0, "DIR", "keep the merged results of each side as DIR/base.json, DIR/new.json",
+     NULL, 0, apply, O_SAVE_RUNS},
+    {"save-baseline", 0, "FILE",
+     "with --new BIN and no --base: run one round and write its deterministic metrics to FILE as "
+     "a baseline",
+     NULL, 0, apply, O_SAVE_BASELINE},
+};
+
+/* The run options the user gave, as they gave them, for each binary's
+ * `run`. The gate sets the repetitions, counters and output itself. */
+static int forward_run_options(gate_opts_t *o, const hl_opt_group_t *run) {
+  for (size_t i = 0; i < run->ngiven; i++) {
+    const hl_opt_t *opt = run->given[i].opt;
+    if (!strcmp(opt->name, "reps") || !strcmp(opt->name, "counters") ||
+        !strcmp(opt->name, "output")) {
+      hl_msg("gate",
+             "--%s is the gate's own: each round is one repetition without counters (use "
+             "--rounds K, --save-runs DIR)",
+             opt->name);
       return HL_EINVAL;
     }
-    /* forwarded or not, an option with a value counts once (-p: once per key,
-     * which run's parser checks) */
-    size_t k = 0;
-    while (longopts[k].name && longopts[k].val != c)
-      k++;
-    char name[64];
-    snprintf(name, sizeof name, "--%s", longopts[k].name ? longopts[k].name : "?");
-    if (longopts[k].has_arg && c != 'p' &&
-        hl_option_once("gate", name, c == 'w' || c == 'b' || c == O_ESCAPE || c == O_GOGC,
-                       &first[k], optarg) != 0)
+    if (o->nrun_args + 2 > MAX_RUN_ARGS) {
+      hl_msg("gate", "too many run options");
       return HL_EINVAL;
-    if ((rc = apply(o, c, optarg)) != 0) return rc;
+    }
+    snprintf(o->run_arg_text[o->nrun_args], sizeof o->run_arg_text[0], "--%s", opt->name);
+    o->run_args[o->nrun_args] = o->run_arg_text[o->nrun_args];
+    o->nrun_args++;
+    if (run->given[i].value) o->run_args[o->nrun_args++] = (char *)run->given[i].value;
   }
-  if (optind < argc) {
-    hl_msg("gate", "unexpected argument '%s' (see heaplab gate --help)", argv[optind]);
-    return HL_EINVAL;
-  }
+  return 0;
+}
+
+static int check_sides(const gate_opts_t *o) {
   if (!o->new_) {
     hl_msg("gate", "--new BIN|FILE.json is required (see heaplab gate --help)");
     return HL_EINVAL;
@@ -265,6 +215,28 @@ static int parse_args(int argc, char **argv, gate_opts_t *o) {
     return HL_EINVAL;
   }
   return 0;
+}
+
+/* The gate's options and run's (values checked here as run checks them, so
+ * a mistake is reported before any binary runs). */
+static int parse_args(int argc, char **argv, gate_opts_t *o, hl_run_request_t *rq) {
+  hl_gate_opts_default(&o->decide);
+  o->rounds = 10;
+  hl_opt_group_t groups[2] = {
+      {"Gate options", gate_opts, sizeof gate_opts / sizeof gate_opts[0], o, {{0}}, 0},
+      hl_run_request_group(rq)};
+  hl_opts_operands_t operands;
+  int rc = hl_opts_parse("gate", groups, 2, argc, argv, 0, &operands);
+  if (rc == 1) {
+    usage_head(stdout);
+    hl_opts_help(stdout, groups, 2);
+    usage_tail(stdout);
+  }
+  if (rc) return rc;
+  free(operands.v);
+  if ((rc = hl_run_request_finish(rq)) != 0) return rc;
+  if ((rc = forward_run_options(o, &groups[1])) != 0) return rc;
+  return check_sides(o);
 }
 
 /* ---- sides ----------------------------------------------------------------- */
@@ -451,8 +423,11 @@ static int decide_and_report(const gate_opts_t *o, gate_side_t *base, gate_side_
 
 int hl_gate_main(int argc, char **argv) {
   gate_opts_t o;
+  hl_run_request_t rq; /* only to check the run options; the binaries parse their own */
   memset(&o, 0, sizeof o);
-  int rc = parse_args(argc, argv, &o);
+  hl_run_request_init(&rq);
+  int rc = parse_args(argc, argv, &o, &rq);
+  hl_run_request_free(&rq);
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
   gate_side_t base = {0}, new_ = {0};
   int exit_code = HL_EXIT_USAGE;

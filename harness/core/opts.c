@@ -8,6 +8,10 @@
 
 static const char *current_cmd = "heaplab";
 
+const char *hl_opts_command(void) {
+  return current_cmd;
+}
+
 int hl_opts_bad(const char *source, const char *value, const char *why) {
   hl_msg(current_cmd, "%s '%s': %s", source, value, why);
   return HL_EINVAL;

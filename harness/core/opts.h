@@ -76,6 +76,9 @@ typedef struct hl_opts_operands {
 int hl_opts_parse(const char *cmd, hl_opt_group_t *groups, size_t ngroups, int argc, char **argv,
                   size_t max_operands, hl_opts_operands_t *operands);
 
+/* The command being parsed ("run", "oom"), for handlers' own messages. */
+const char *hl_opts_command(void);
+
 /* Whether the option was given on the command line (not by environment). */
 int hl_opts_given(const hl_opt_group_t *g, const char *name);
 

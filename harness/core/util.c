@@ -134,6 +134,13 @@ int hl_read_line(const char *path, char *buf, size_t len) {
   return 0;
 }
 
+int hl_self_exe(char *buf, size_t len) {
+  ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+  if (n <= 0 || (size_t)n >= len - 1) return HL_ESYS;
+  buf[n] = '\0';
+  return 0;
+}
+
 static uint64_t clock_ns(clockid_t id) {
   struct timespec ts;
   clock_gettime(id, &ts);

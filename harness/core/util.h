@@ -22,6 +22,10 @@ int hl_proc_status_bytes(int pid, const char *key, uint64_t *bytes_out);
 /* First line of a small file (sysfs, procfs) into buf, newline stripped. */
 int hl_read_line(const char *path, char *buf, size_t len);
 
+/* The path of the running heaplab executable (what its workers and probes
+ * exec), into buf. 0 or HL_ESYS. */
+int hl_self_exe(char *buf, size_t len);
+
 uint64_t hl_now_ns(void); /* CLOCK_MONOTONIC */
 /* write(2) until all of buf is written or an error (then gives up
  * silently): async-signal-safe, no allocation, for records and trace lines

@@ -30,7 +30,6 @@
 #include "size.h"
 #include "table.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,19 +41,28 @@
 
 typedef struct oom {
   hl_runner_t *r;
+  hl_run_request_t *rq; /* while parsing: --runs sets its repetitions */
   int find_min;
   const char *report_dir; /* --report DIR: also write the OOM report there */
   unsigned runs;
 } oom_t;
 
-static void oom_defaults(hl_run_options_t *o) {
-  o->reps = 5;
-  o->sample_ms = 5;
-  o->thrash_window_s = 2;
-  o->timeout_s = 120;
+#define OOM_DEFAULT_RUNS 5
+#define OOM_DEFAULT_SAMPLE_MS 5
+#define OOM_DEFAULT_THRASH_WINDOW_S 2
+#define OOM_DEFAULT_TIMEOUT_S 120
+
+/* oom's defaults; and --runs, an option of oom's own, sets the request's
+ * repetitions: it keeps the request. */
+static void oom_defaults(hl_run_request_t *rq, void *ctx) {
+  ((oom_t *)ctx)->rq = rq;
+  rq->reps = OOM_DEFAULT_RUNS;
+  rq->sample_ms = OOM_DEFAULT_SAMPLE_MS;
+  rq->thrash_window_s = OOM_DEFAULT_THRASH_WINDOW_S;
+  rq->timeout_s = OOM_DEFAULT_TIMEOUT_S;
 }
 
-static void usage(FILE *out) {
+static void usage(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
   fprintf(out,
           "Usage: heaplab oom [-w LIST] [-b LIST] [-p KEY=V[,V..]]... --limit SIZE [OPTIONS]\n"
           "       heaplab oom ... --find-min-limit\n\n"
@@ -66,29 +74,23 @@ static void usage(FILE *out) {
           "up to the end, also when the worker was killed. --gogc, --memlimit and --escape\n"
           "take several values, to see which setting moves a cell from death to survival.\n"
           "Exit status: 0 the experiment ran (deaths are its results), 2 bad input,\n"
-          "130/143 interrupted by SIGINT/SIGTERM (the results so far are written).\n\n"
-          "heaplab oom options:\n"
-          "  %-34s %s\n  %-34s %s\n  %-34s %s\n\n",
-          "    --runs N", "runs per cell (default 5; the same as --reps)", "    --find-min-limit",
-          "search each cell for the smallest limit at which every run survives, within 2%",
-          "    --report DIR",
-          "also write the OOM report there (heaplab oom-report: Markdown, timeline plots)");
-  hl_run_options_help(out);
-  fprintf(out, "\nDefaults here: --sample-ms 5 --thrash-window 2 --timeout 120; --limit-mode is\n"
-               "cgroup with --cgroup DIR, else watchdog (the parent kills the worker when its RSS\n"
-               "reaches the limit, as a container's OOM killer does).\n");
+          "130/143 interrupted by SIGINT/SIGTERM (the results so far are written).\n\n");
+  hl_opts_help(out, groups, ngroups);
+  fprintf(out, "\nDefaults here: --runs 5 --sample-ms 5 --thrash-window 2 --timeout 120;\n"
+               "--limit-mode is cgroup with --cgroup DIR, else watchdog (the parent kills the\n"
+               "worker when its RSS reaches the limit, as a container's OOM killer does).\n");
 }
 
 /* ---- the plain runs -------------------------------------------------------- */
 
 static void run_all(oom_t *m, uint64_t limit_bytes) {
   size_t n = hl_runner_ncells(m->r), done = 0;
-  for (unsigned rep = 0; rep < m->runs && !hl_runner_interrupted(); rep++) {
-    for (size_t i = 0; i < n && !hl_runner_interrupted(); i++, done++) {
+  for (unsigned rep = 0; rep < m->runs && !hl_interrupted; rep++) {
+    for (size_t i = 0; i < n && !hl_interrupted; i++, done++) {
       hl_runner_progress(m->r, "[%zu/%zu] run %u/%u: %s", done + 1, n * m->runs, rep + 1, m->runs,
                          hl_runner_cell_name(m->r, i));
       hl_runner_run_one(m->r, i, rep, limit_bytes);
-      hl_runner_save(m->r, 0);
+      hl_runner_save(m->r);
     }
   }
   hl_runner_progress(m->r, "%s", "");
@@ -111,7 +113,7 @@ static uint64_t align_limit(uint64_t bytes) {
  * returns how many survived and records the step. */
 static unsigned probe(probe_ctx_t *p, uint64_t limit, int stop_at_death, const char *why) {
   unsigned survived = 0, runs = 0;
-  for (unsigned k = 0; k < p->m->runs && !hl_runner_interrupted(); k++) {
+  for (unsigned k = 0; k < p->m->runs && !hl_interrupted; k++) {
     char size[32];
     hl_size_format_human(limit, size, sizeof size);
     hl_runner_progress(p->m->r, "%s: %s at %s, run %u/%u", hl_runner_cell_name(p->m->r, p->cell),
@@ -126,7 +128,7 @@ static unsigned probe(probe_ctx_t *p, uint64_t limit, int stop_at_death, const c
   json_array_append_new(p->steps,
                         json_pack("{s:I, s:i, s:i, s:s}", "limit_bytes", (json_int_t)limit, "runs",
                                   (int)runs, "survived", (int)survived, "step", why));
-  hl_runner_save(p->m->r, 0);
+  hl_runner_save(p->m->r);
   return runs && survived == runs ? 1 : 0;
 }
 
@@ -154,17 +156,15 @@ static json_t *find_min_limit(oom_t *m, size_t cell) {
   /* 2. bracket */
   uint64_t hi = align_limit(peak + peak / 50), lo = align_limit(peak / 2);
   int widen = 0;
-  while (!probe(&p, hi, 1, "bracket-high") && widen++ < SEARCH_MAX_WIDEN &&
-         !hl_runner_interrupted())
+  while (!probe(&p, hi, 1, "bracket-high") && widen++ < SEARCH_MAX_WIDEN && !hl_interrupted)
     hi = align_limit(hi + hi / 10);
   widen = 0;
-  while (probe(&p, lo, 1, "bracket-low") && widen++ < SEARCH_MAX_WIDEN &&
-         !hl_runner_interrupted()) {
+  while (probe(&p, lo, 1, "bracket-low") && widen++ < SEARCH_MAX_WIDEN && !hl_interrupted) {
     hi = lo;
     lo = align_limit(lo / 2);
   }
   /* 3. bisect */
-  while (hi - lo > (uint64_t)((double)hi * SEARCH_PRECISION) && !hl_runner_interrupted()) {
+  while (hi - lo > (uint64_t)((double)hi * SEARCH_PRECISION) && !hl_interrupted) {
     uint64_t mid = align_limit(lo + (hi - lo) / 2);
     if (mid >= hi) break;
     if (probe(&p, mid, 1, "bisect"))
@@ -182,84 +182,35 @@ static json_t *find_min_limit(oom_t *m, size_t cell) {
   return rec;
 }
 
-/* ---- reporting ----------------------------------------------------------------- */
-
-static void print_table(const json_t *summary) {
-  static const char *const headers[] = {"cell",     "runs",          "survived", "95% CI",
-                                        "outcomes", "death after s", "peak RSS", "min limit"};
-  hl_table_t *t = hl_table_new(headers, 8, "lrrrlrrr");
-  if (!t) return;
-  size_t i;
-  json_t *c;
-  json_array_foreach(json_object_get(summary, "cells"), i, c) {
-    char runs[16], surv[32], ci[32], outs[256] = "", death[32] = "-", rss[32] = "-", min[32] = "-";
-    int n = (int)json_integer_value(json_object_get(c, "runs"));
-    int s = (int)json_integer_value(json_object_get(c, "survived"));
-    snprintf(runs, sizeof runs, "%d", n);
-    snprintf(surv, sizeof surv, "%d/%d", s, n);
-    json_t *w = json_object_get(c, "survival_ci95");
-    snprintf(ci, sizeof ci, "%.2f-%.2f", json_real_value(json_array_get(w, 0)),
-             json_real_value(json_array_get(w, 1)));
-    const char *key;
-    json_t *v;
-    size_t off = 0;
-    json_object_foreach(json_object_get(c, "outcomes"), key, v) {
-      if (off < sizeof outs)
-        off += (size_t)snprintf(outs + off, sizeof outs - off, "%s%lld %s", off ? ", " : "",
-                                (long long)json_integer_value(v), key);
-    }
-    json_t *ttd = json_object_get(json_object_get(c, "time_to_death_s"), "median");
-    if (ttd) snprintf(death, sizeof death, "%.3f", json_real_value(ttd));
-    json_t *peak = json_object_get(json_object_get(c, "rss_peak_bytes"), "median");
-    if (peak) hl_size_format_human((uint64_t)json_number_value(peak), rss, sizeof rss);
-    json_t *ml = json_object_get(c, "min_limit_bytes");
-    if (ml) hl_size_format_human((uint64_t)json_integer_value(ml), min, sizeof min);
-    const char *row[] = {
-        json_string_value(json_object_get(c, "name")), runs, surv, ci, outs, death, rss, min};
-    hl_table_add(t, row);
-  }
-  hl_table_print(t, stdout, 0);
-  hl_table_free(t);
-}
-
 /* ---- the command ------------------------------------------------------------- */
 
-/* Takes heaplab oom's own options out of argv (the rest are run's);
- * --runs becomes --reps ("the same as --reps": the two together, or either
- * twice, are one option given twice, which run's parser refuses). Returns
- * the new argc, or -1 after a message. */
-static int own_options(oom_t *m, int argc, char **argv, char **out) {
-  int n = 0;
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--find-min-limit")) {
-      m->find_min = 1;
-    } else if (!strcmp(a, "--report") || !strncmp(a, "--report=", 9)) {
-      const char *v = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : NULL;
-      if (!v || !*v) {
-        hl_msg("oom", "option needs a value '--report' (see heaplab oom --help)");
-        return -1;
-      }
-      if (hl_option_once("oom", "--report", 0, &m->report_dir, v)) return -1;
-    } else if (!strcmp(a, "--runs")) {
-      out[n++] = (char *)"--reps";
-    } else if (!strncmp(a, "--runs=", 7)) {
-      out[n++] = (char *)"--reps";
-      out[n++] = (char *)a + 7;
-    } else {
-      out[n++] = argv[i];
-    }
+enum { O_RUNS, O_FIND_MIN_LIMIT, O_REPORT };
+
+static int own_option(void *ctx, const hl_opt_t *opt, const char *v, const char *source) {
+  oom_t *m = ctx;
+  switch (opt->id) {
+  case O_RUNS: return hl_run_request_set_reps(m->rq, v, source);
+  case O_FIND_MIN_LIMIT: m->find_min = 1; return 0;
+  default: m->report_dir = v; return 0;
   }
-  out[n] = NULL;
-  return n;
 }
 
+static const hl_opt_t oom_opts[] = {
+    {"runs", 0, "N", "runs per cell (default 5; the same as --reps)", NULL, 0, own_option, O_RUNS},
+    {"find-min-limit", 0, NULL,
+     "search each cell for the smallest limit at which every run survives, within 2%", NULL, 0,
+     own_option, O_FIND_MIN_LIMIT},
+    {"report", 0, "DIR",
+     "also write the OOM report there (heaplab oom-report: Markdown, timeline plots)", NULL, 0,
+     own_option, O_REPORT},
+};
+
 /* One limit or the search for one: neither, or both, is an error. */
-static int check_limit(const hl_run_options_t *o, void *ctx) {
+static int check_limit(const hl_run_request_t *rq, void *ctx) {
   const oom_t *m = ctx;
-  if (!o->limit_bytes == !m->find_min) {
+  if (!rq->hard_limit_bytes == !m->find_min) {
     char limit[32];
-    hl_size_format_exact(o->limit_bytes, limit, sizeof limit);
+    hl_size_format_exact(rq->hard_limit_bytes, limit, sizeof limit);
     if (m->find_min)
       hl_msg("oom",
              "--find-min-limit and --limit %s contradict: the search picks the limits it runs "
@@ -272,53 +223,57 @@ static int check_limit(const hl_run_options_t *o, void *ctx) {
   return 0;
 }
 
+/* The experiment: every cell's runs under the limit, or each cell's search. */
+static json_t *experiment(oom_t *m) {
+  json_t *searches = json_array();
+  if (m->find_min) {
+    for (size_t i = 0; i < hl_runner_ncells(m->r) && !hl_interrupted; i++)
+      json_array_append_new(searches, find_min_limit(m, i));
+    hl_runner_progress(m->r, "%s", "");
+  } else {
+    run_all(m, hl_runner_request(m->r)->hard_limit_bytes);
+  }
+  return searches;
+}
+
+static int write_report(const oom_t *m, const json_t *doc) {
+  char why[512] = "";
+  int rc = doc ? hl_oom_report_write(doc, m->report_dir, why, sizeof why) : HL_ENOMEM;
+  if (rc)
+    hl_msg("oom", "cannot write the report in %s: %s", m->report_dir, why);
+  else
+    hl_msg("oom", "report written to %s/oom-report.md", m->report_dir);
+  return rc;
+}
+
 int hl_oom_main(int argc, char **argv) {
   oom_t m = {0};
-  char **args = calloc(2 * (size_t)argc + 1, sizeof *args); /* --runs=N: two */
-  if (!args) return HL_EXIT_USAGE;
-  int nargs = own_options(&m, argc, argv, args);
-  hl_runner_spec_t spec = {
-      .defaults = oom_defaults, .usage = usage, .check = check_limit, .ctx = &m};
-  int rc = nargs < 0 ? HL_EINVAL : hl_runner_open(&spec, nargs, args, &m.r);
-  if (rc) {
-    free(args);
-    return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
-  }
-  const hl_run_options_t *o = hl_runner_options(m.r);
-  m.runs = o->reps;
-  json_t *searches = json_array();
-  if (m.find_min) {
-    for (size_t i = 0; i < hl_runner_ncells(m.r) && !hl_runner_interrupted(); i++)
-      json_array_append_new(searches, find_min_limit(&m, i));
-    hl_runner_progress(m.r, "%s", "");
-  } else {
-    run_all(&m, o->limit_bytes);
-  }
-  hl_runner_mark_interrupted(m.r);
-  json_t *doc = hl_runner_doc(m.r, 0);
-  json_t *summary = hl_oom_summary(doc, o, searches);
+  hl_opt_group_t own = {
+      "heaplab oom options", oom_opts, sizeof oom_opts / sizeof oom_opts[0], &m, {{0}}, 0};
+  hl_runner_spec_t spec = {.command = "oom",
+                           .usage = usage,
+                           .defaults = oom_defaults,
+                           .own = &own,
+                           .check = check_limit,
+                           .ctx = &m};
+  int rc = hl_runner_open(&spec, argc, argv, &m.r);
+  if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
+  const hl_run_request_t *rq = hl_runner_request(m.r);
+  m.runs = rq->reps;
+  json_t *searches = experiment(&m), *doc = hl_runner_doc(m.r, 0);
+  hl_table_t *table = NULL;
+  json_t *summary = doc ? hl_oom_summary(doc, rq, searches, &table) : NULL;
   json_decref(doc);
-  hl_runner_set_extra(m.r, "oom", json_incref(summary));
-  rc = hl_runner_save(m.r, 1);
-  print_table(summary);
+  hl_runner_set_extra(m.r, "oom", summary);
+  rc = hl_runner_finish(m.r, &doc);
+  if (table) hl_table_print(table, stdout, 0);
   fflush(stdout);
-  if (o->output && rc == 0) hl_msg("oom", "results written to %s", o->output);
-  if (m.report_dir && rc == 0) {
-    char why[512] = "";
-    doc = hl_runner_doc(m.r, 0);
-    rc = doc ? hl_oom_report_write(doc, m.report_dir, why, sizeof why) : HL_ENOMEM;
-    json_decref(doc);
-    if (rc)
-      hl_msg("oom", "cannot write the report in %s: %s", m.report_dir, why);
-    else
-      hl_msg("oom", "report written to %s/oom-report.md", m.report_dir);
-  }
-  int exit_code = rc                        ? HL_EXIT_USAGE
-                  : hl_runner_interrupted() ? hl_interrupt_exit_code()
-                                            : HL_EXIT_OK;
-  json_decref(summary);
+  if (rq->output && rc == 0) hl_msg("oom", "results written to %s", rq->output);
+  if (m.report_dir && rc == 0) rc = write_report(&m, doc);
+  int exit_code = rc ? HL_EXIT_USAGE : hl_interrupted ? hl_interrupt_exit_code() : HL_EXIT_OK;
+  hl_table_free(table);
+  json_decref(doc);
   json_decref(searches);
   hl_runner_close(m.r);
-  free(args);
   return exit_code;
 }

@@ -6,12 +6,16 @@
 #ifndef HL_OOM_SUMMARY_H
 #define HL_OOM_SUMMARY_H
 
-#include "options.h"
+#include "request.h"
+#include "table.h"
 
 #include <jansson.h>
 
 /* searches: heaplab oom's search records (one per cell, by name), or an
- * empty array / NULL. Returns a new object, or NULL when out of memory. */
-json_t *hl_oom_summary(const json_t *doc, const hl_run_options_t *o, const json_t *searches);
+ * empty array / NULL. Returns a new object, or NULL when out of memory;
+ * with table, also the console table of the same cells (*table, NULL when
+ * out of memory). */
+json_t *hl_oom_summary(const json_t *doc, const hl_run_request_t *rq, const json_t *searches,
+                       hl_table_t **table);
 
 #endif

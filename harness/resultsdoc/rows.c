@@ -32,6 +32,24 @@ int hl_row_is_ok(const json_t *row) {
          (!outcome || !strcmp(outcome, "ok"));
 }
 
+json_t *hl_row_new(const hl_row_identity_t *id, const json_t *measured) {
+  json_t *e =
+      json_pack("{s:s, s:I, s:i, s:s, s:s, s:i, s:i, s:i}", "name", id->name, "family_index",
+                (json_int_t)id->family_index, "per_family_instance_index", 0, "run_name", id->name,
+                "run_type", "iteration", "repetitions", (int)id->repetitions, "repetition_index",
+                (int)id->repetition_index, "threads", (int)id->threads);
+  if (!e) return NULL;
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)measured, key, v) {
+    if (!json_object_get(e, key)) json_object_set(e, key, v);
+  }
+  json_object_set_new(e, "outcome", json_string(hl_outcome_name(id->outcome)));
+  json_object_set_new(e, "workload", json_string(id->workload));
+  json_object_set_new(e, "backend", json_string(id->backend));
+  return e;
+}
+
 static uint64_t hash(const char *s) {
   uint64_t h = 1469598103934665603u;
   for (; *s; s++)

@@ -11,8 +11,29 @@
 #ifndef HL_ROWS_H
 #define HL_ROWS_H
 
+#include "outcome.h"
+
 #include <jansson.h>
 #include <stddef.h>
+
+/* ---- writing: the identity every row heaplab makes carries ---------------- */
+
+typedef struct hl_row_identity {
+  const char *name;     /* the cell's name, also its run_name */
+  size_t family_index;  /* the cell's index in the plan */
+  unsigned repetitions; /* of the run */
+  unsigned repetition_index;
+  unsigned threads;
+  hl_outcome_t outcome;
+  const char *workload, *backend;
+} hl_row_identity_t;
+
+/* A new iteration row: Google Benchmark's identity keys first, in its order
+ * (name, family_index, per_family_instance_index, run_name, run_type,
+ * repetitions, repetition_index, threads), then the keys of `measured` not
+ * among them, then heaplab's outcome, workload and backend. NULL when out of
+ * memory. */
+json_t *hl_row_new(const hl_row_identity_t *id, const json_t *measured);
 
 typedef struct hl_row_group {
   const char *key;    /* owned by the index */

@@ -2,6 +2,7 @@
 #include "context.h"
 
 #include "config.h"
+#include "gbench.h"
 #include "revision.h"
 #include "util.h"
 
@@ -88,12 +89,21 @@ static json_t *command_line(int argc, char **argv) {
   return s;
 }
 
+/* Google Benchmark's library_build_type, from its own context block. */
+static void library_build_type(json_t *ctx) {
+  char *text = hl_gb_context_json();
+  json_t *gb = text ? json_loads(text, 0, NULL) : NULL;
+  json_t *bt = json_object_get(json_object_get(gb, "context"), "library_build_type");
+  if (json_is_string(bt)) json_object_set(ctx, "library_build_type", bt);
+  json_decref(gb);
+  free(text);
+}
+
 json_t *hl_context_new(int argc, char **argv, const hl_topology_t *topo) {
   char date[64], host[256] = "", exe[4096] = "", thp[128];
   iso_date(date, sizeof date);
   gethostname(host, sizeof host - 1);
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  exe[n > 0 ? n : 0] = '\0';
+  if (hl_self_exe(exe, sizeof exe) != 0) exe[0] = '\0';
   thp_mode(thp, sizeof thp);
   struct utsname u;
   uname(&u);
@@ -117,67 +127,80 @@ json_t *hl_context_new(int argc, char **argv, const hl_topology_t *topo) {
   json_object_set_new(ctx, "kernel", json_string(kernel));
   json_object_set_new(ctx, "thp_enabled", json_string(thp));
   json_object_set_new(ctx, "command", command_line(argc, argv));
+  library_build_type(ctx);
   json_object_set_new(ctx, "topology",
                       have_topo ? topology_json(&sum)
                                 : json_string("unavailable: built without hwloc"));
   return ctx;
 }
 
-json_t *hl_context_options(const hl_run_options_t *o, json_t *workloads, json_t *backends) {
-  char gogc[16];
-  hl_gogc_format(o->gogc, gogc, sizeof gogc);
-  json_t *counters = json_array();
-  for (size_t i = 0; i < o->ncounters; i++)
-    json_array_append_new(counters, json_string(o->counters[i]));
-  json_t *params = json_object();
-  for (size_t i = 0; i < o->nparams; i++) {
-    json_t *vals = json_array();
-    for (size_t k = 0; k < o->param[i].nvalues; k++)
-      json_array_append_new(vals, json_string(o->param[i].values[k]));
-    json_object_set_new(params, o->param[i].key, vals);
+/* The swept knobs' values (several values of --gogc, --memlimit, --escape). */
+static void add_sweep(json_t *opts, const hl_run_request_t *rq) {
+  json_t *g = json_array(), *m = json_array(), *e = json_array();
+  char v[32];
+  for (size_t i = 0; i < rq->ngc_percent; i++) {
+    hl_gc_percent_format(rq->gc_percent[i], v, sizeof v);
+    json_array_append_new(g, json_string(v));
   }
+  for (size_t i = 0; i < rq->nmemory_limit; i++) {
+    hl_memory_limit_format(rq->memory_limit_bytes[i], v, sizeof v);
+    json_array_append_new(m, json_string(v));
+  }
+  for (size_t i = 0; i < rq->nescape; i++)
+    json_array_append_new(e, json_string(rq->escape[i] == HL_ESCAPE_ON ? "on" : "off"));
+  json_object_set_new(opts, "gogc_values", g);
+  json_object_set_new(opts, "memlimit_values", m);
+  json_object_set_new(opts, "escape_values", e);
+}
+
+static json_t *params_json(const hl_run_request_t *rq) {
+  json_t *params = json_object();
+  for (size_t i = 0; i < rq->nparams; i++) {
+    json_t *vals = json_array();
+    for (size_t k = 0; k < rq->param[i].nvalues; k++)
+      json_array_append_new(vals, json_string(rq->param[i].values[k]));
+    json_object_set_new(params, rq->param[i].key, vals);
+  }
+  return params;
+}
+
+/* The knobs' first values (the sweep, if any, is add_sweep's). */
+static void add_knobs(json_t *opts, const hl_run_request_t *rq) {
+  char memlimit[32];
+  hl_memory_limit_format(rq->memory_limit_bytes[0], memlimit, sizeof memlimit);
+  json_object_set_new(opts, "gogc_from", json_string(rq->gc_percent_from));
+  json_object_set_new(opts, "memlimit", json_string(memlimit));
+  if (rq->memory_limit_bytes[0] != HL_NO_MEMORY_LIMIT)
+    json_object_set_new(opts, "memlimit_bytes",
+                        json_integer((json_int_t)rq->memory_limit_bytes[0]));
+  json_object_set_new(opts, "memlimit_from", json_string(rq->memory_limit_from));
+  json_object_set_new(opts, "pacer_model", json_string(hl_pacer_model_name(rq->pacer_model)));
+  json_object_set_new(opts, "gctrace", json_boolean(rq->gctrace));
+}
+
+json_t *hl_context_options(const hl_run_request_t *rq, json_t *workloads, json_t *backends) {
+  char gogc[16];
+  hl_gc_percent_format(rq->gc_percent[0], gogc, sizeof gogc);
+  json_t *counters = json_array();
+  for (size_t i = 0; i < rq->ncounters; i++)
+    json_array_append_new(counters, json_string(rq->counters[i]));
   json_t *opts =
       json_pack("{s:O, s:O, s:o, s:i, s:i, s:s, s:o, s:s, s:s, s:I, s:b, s:f}", "workloads",
-                workloads, "backends", backends, "params", params, "reps", (int)o->reps, "threads",
-                (int)o->threads, "pin", hl_pin_name(o->pin), "counters", counters, "escape",
-                o->escape == HL_ESCAPE_ON ? "on" : "off", "gogc", gogc, "seed", (json_int_t)o->seed,
-                "quick", o->quick, "timeout_s", o->timeout_s);
-  if (opts) {
-    char memlimit[32];
-    hl_memlimit_format(o->memlimit_bytes, memlimit, sizeof memlimit);
-    json_object_set_new(opts, "gogc_from", json_string(o->gogc_from));
-    json_object_set_new(opts, "memlimit", json_string(memlimit));
-    if (o->memlimit_bytes != HL_NO_MEMORY_LIMIT)
-      json_object_set_new(opts, "memlimit_bytes", json_integer((json_int_t)o->memlimit_bytes));
-    json_object_set_new(opts, "memlimit_from", json_string(o->memlimit_from));
-    json_object_set_new(opts, "pacer_model", json_string(hl_pacer_model_name(o->pacer_model)));
-    json_object_set_new(opts, "gctrace", json_boolean(o->gctrace));
+                workloads, "backends", backends, "params", params_json(rq), "reps", (int)rq->reps,
+                "threads", (int)rq->threads, "pin", hl_pin_name(rq->pin), "counters", counters,
+                "escape", rq->escape[0] == HL_ESCAPE_ON ? "on" : "off", "gogc", gogc, "seed",
+                (json_int_t)rq->seed, "quick", rq->quick, "timeout_s", rq->timeout_s);
+  if (!opts) return NULL;
+  add_knobs(opts, rq);
+  if (rq->hard_limit_bytes) {
+    json_object_set_new(opts, "limit_bytes", json_integer((json_int_t)rq->hard_limit_bytes));
+    json_object_set_new(opts, "limit_mode", json_string(hl_limit_mode_name(rq->hard_limit_mode)));
+    if (rq->cgroup_dir) json_object_set_new(opts, "cgroup", json_string(rq->cgroup_dir));
   }
-  if (opts && o->limit_bytes) {
-    json_object_set_new(opts, "limit_bytes", json_integer((json_int_t)o->limit_bytes));
-    json_object_set_new(opts, "limit_mode", json_string(hl_limit_mode_name(o->limit_mode)));
-    if (o->cgroup_dir) json_object_set_new(opts, "cgroup", json_string(o->cgroup_dir));
-  }
-  if (opts && (o->ngogc > 1 || o->nmemlimit > 1 || o->nescape > 1)) { /* swept knobs */
-    json_t *g = json_array(), *m = json_array(), *e = json_array();
-    char v[32];
-    for (size_t i = 0; i < o->ngogc; i++) {
-      hl_gogc_format(o->gogc_values[i], v, sizeof v);
-      json_array_append_new(g, json_string(v));
-    }
-    for (size_t i = 0; i < o->nmemlimit; i++) {
-      hl_memlimit_format(o->memlimit_values[i], v, sizeof v);
-      json_array_append_new(m, json_string(v));
-    }
-    for (size_t i = 0; i < o->nescape; i++)
-      json_array_append_new(e, json_string(o->escape_values[i] == HL_ESCAPE_ON ? "on" : "off"));
-    json_object_set_new(opts, "gogc_values", g);
-    json_object_set_new(opts, "memlimit_values", m);
-    json_object_set_new(opts, "escape_values", e);
-  }
-  if (opts && o->sample_ms) json_object_set_new(opts, "sample_ms", json_integer(o->sample_ms));
-  if (opts && o->thrash_window_s > 0)
-    json_object_set_new(opts, "thrash_window_s", json_real(o->thrash_window_s));
+  if (rq->ngc_percent > 1 || rq->nmemory_limit > 1 || rq->nescape > 1) add_sweep(opts, rq);
+  if (rq->sample_ms) json_object_set_new(opts, "sample_ms", json_integer(rq->sample_ms));
+  if (rq->thrash_window_s > 0)
+    json_object_set_new(opts, "thrash_window_s", json_real(rq->thrash_window_s));
   return opts;
 }
 

@@ -6,7 +6,7 @@
 #define HL_CONTEXT_H
 
 #include "counters.h"
-#include "options.h"
+#include "request.h"
 #include "topology.h"
 
 #include <jansson.h>
@@ -14,7 +14,7 @@
 /* Machine and build facts, plus the topology summary when topo != NULL. */
 json_t *hl_context_new(int argc, char **argv, const hl_topology_t *topo);
 /* The options as they took effect ("options" key). */
-json_t *hl_context_options(const hl_run_options_t *o, json_t *workloads, json_t *backends);
+json_t *hl_context_options(const hl_run_request_t *rq, json_t *workloads, json_t *backends);
 /* {event: "counted" | "unavailable: reason"} */
 json_t *hl_context_counters(const hl_counter_status_t *status, size_t n);
 

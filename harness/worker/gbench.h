@@ -44,10 +44,22 @@ unsigned hl_gb_threads(const hl_gb_state_t *st);
  * hl_gb_batch_begin or instead of the loop. */
 void hl_gb_skip_with_error(hl_gb_state_t *st, const char *message);
 
-/* Runs the registered benchmarks with Google Benchmark's own JSON reporter
- * writing into memory. Returns the malloc'd JSON text ({"context": ...,
- * "benchmarks": [...]}), or NULL with the reason in why. */
-char *hl_gb_run_json(char *why, size_t why_len);
+/* What Google Benchmark measured of the one registered benchmark, as its
+ * JSON reporter would print it: per iteration, in nanoseconds. */
+typedef struct hl_gb_run {
+  uint64_t iterations;
+  double real_time_ns, cpu_time_ns;
+  int error_occurred;
+  char error_message[256];
+} hl_gb_run_t;
+
+/* Runs the registered benchmark. 0, or HL_E* with the reason in why. */
+int hl_gb_run(hl_gb_run_t *out, char *why, size_t why_len);
+
+/* Google Benchmark's own context block (its JSON reporter's "context": the
+ * library's build type, CPUs, caches, load) as malloc'd JSON text, or NULL.
+ * The parent records it once; workers do not send it. */
+char *hl_gb_context_json(void);
 
 #ifdef __cplusplus
 }

@@ -30,13 +30,12 @@
 #include "worker.h"
 
 #include "backend.h"
-#include "cell.h"
+#include "cellspec.h"
 #include "child.h"
 #include "counters.h"
 #include "error.h"
 #include "gbench.h"
 #include "gc_timeline.h"
-#include "options.h"
 #include "results.h"
 #include "sampler.h"
 #include "topology.h"
@@ -64,11 +63,9 @@ typedef struct thread_result {
 } thread_result_t;
 
 typedef struct worker {
+  hl_cell_spec_t s; /* what to run: decoded from the command line */
   const hl_workload_t *w;
   const hl_backend_t *b;
-  hl_backend_spec_t spec; /* b with the options -b gave */
-  const hl_run_options_t *o;
-  uint64_t param[HL_MAX_PARAMS];
   uint64_t iterations; /* per thread */
   hl_topology_t *topo;
   thread_result_t *tr;
@@ -116,10 +113,10 @@ static int thread_start(worker_t *wk, unsigned tid, unsigned threads, thread_res
   hl_wl_thread_t *t = &tr->wl;
   tr->pu_bound = -1;
   tr->cpu_last = -1;
-  if (wk->o->pin != HL_PIN_NONE &&
-      hl_topology_bind_thread(wk->topo, wk->o->pin, tid, threads, &tr->pu_bound) != 0) {
+  if (wk->s.pin != HL_PIN_NONE &&
+      hl_topology_bind_thread(wk->topo, wk->s.pin, tid, threads, &tr->pu_bound) != 0) {
     snprintf(t->error, sizeof t->error, "thread %u: cannot bind (--pin %s)", tid,
-             hl_pin_name(wk->o->pin));
+             hl_pin_name(wk->s.pin));
     return HL_ESYS;
   }
   if (wk->b->thread_attach && wk->b->thread_attach() != 0) {
@@ -129,16 +126,16 @@ static int thread_start(worker_t *wk, unsigned tid, unsigned threads, thread_res
   }
   tr->attached = 1;
   hl_mutator_config_t mc = {.backend = wk->b,
-                            .escape = wk->o->escape,
+                            .escape = wk->s.escape,
                             .sites = wk->w->sites,
                             .nsites = wk->w->nsites,
                             .on_oom = on_oom,
                             .oom_ctx = wk};
-  t->param = wk->param;
+  t->param = wk->s.param;
   t->thread_index = tid;
   t->threads = threads;
-  uint64_t s = wk->o->seed + tid;
-  t->seed = hl_rng_next(&s);
+  uint64_t seed = wk->s.seed + tid;
+  t->seed = hl_rng_next(&seed);
   t->iterations = wk->iterations;
   int rc = hl_mutator_new(&mc, &t->m);
   if (rc == 0 && wk->w->setup) rc = wk->w->setup(t);
@@ -165,6 +162,13 @@ static void wait_end(const worker_t *wk, const thread_result_t *tr) {
   if (tr->attached && wk->b->thread_unblock) wk->b->thread_unblock();
 }
 
+static int open_counters(const worker_t *wk, hl_counter_set_t **ctr) {
+  char *names[HL_MAX_COUNTERS];
+  for (size_t i = 0; i < wk->s.ncounters; i++)
+    names[i] = (char *)wk->s.counters[i];
+  return hl_counter_set_open(names, wk->s.ncounters, ctr);
+}
+
 static void bench_thread(hl_gb_state_t *st, void *arg) {
   worker_t *wk = arg;
   unsigned tid = hl_gb_thread_index(st), threads = hl_gb_threads(st);
@@ -177,8 +181,7 @@ static void bench_thread(hl_gb_state_t *st, void *arg) {
   }
   if (thread_start(wk, tid, threads, tr) != 0) {
     tr->failed = 1;
-  } else if (wk->o->ncounters &&
-             hl_counter_set_open(wk->o->counters, wk->o->ncounters, &ctr) != 0) {
+  } else if (wk->s.ncounters && open_counters(wk, &ctr) != 0) {
     snprintf(tr->wl.error, sizeof tr->wl.error, "thread %u: cannot set up counters", tid);
     tr->failed = 1;
   }
@@ -278,7 +281,7 @@ static json_t *sites_json(const worker_t *wk, unsigned threads) {
 
 /* counter.<event>: summed over threads, only when every thread counted it. */
 static void add_counters(const worker_t *wk, unsigned threads, json_t *entry) {
-  for (size_t i = 0; i < wk->o->ncounters; i++) {
+  for (size_t i = 0; i < wk->s.ncounters; i++) {
     uint64_t sum = 0;
     int ok = 1, mux = 0;
     for (unsigned t = 0; t < threads; t++) {
@@ -289,10 +292,10 @@ static void add_counters(const worker_t *wk, unsigned threads, json_t *entry) {
     }
     if (!ok) continue;
     char key[160];
-    snprintf(key, sizeof key, "counter.%s", wk->o->counters[i]);
+    snprintf(key, sizeof key, "counter.%s", wk->s.counters[i]);
     json_object_set_new(entry, key, json_integer((json_int_t)sum));
     if (mux) {
-      snprintf(key, sizeof key, "counter.%s.multiplexed", wk->o->counters[i]);
+      snprintf(key, sizeof key, "counter.%s.multiplexed", wk->s.counters[i]);
       json_object_set_new(entry, key, json_true());
     }
   }
@@ -337,9 +340,11 @@ static json_t *cpu_list(const worker_t *wk, unsigned threads, int bound) {
   return arr;
 }
 
-/* Google Benchmark's row plus heaplab's measurements. */
-static json_t *build_entry(worker_t *wk, json_t *gb_row, unsigned threads) {
-  json_t *e = json_deep_copy(gb_row);
+/* Google Benchmark's figures plus heaplab's measurements: the row. */
+static json_t *build_entry(worker_t *wk, const hl_gb_run_t *run, unsigned threads) {
+  json_t *e =
+      json_pack("{s:I, s:f, s:f, s:s}", "iterations", (json_int_t)run->iterations, "real_time",
+                run->real_time_ns, "cpu_time", run->cpu_time_ns, "time_unit", "ns");
   if (!e) return NULL;
   gather_counts(wk, threads);
   if (wk->timeline.kept) add_gc_figures(wk, e);
@@ -351,147 +356,111 @@ static json_t *build_entry(worker_t *wk, json_t *gb_row, unsigned threads) {
   json_object_set_new(e, "sites", sites_json(wk, threads));
   if (t0->nclasses) json_object_set_new(e, "size_classes", classes_json(t0));
   if (wk->heap.nclasses) json_object_set_new(e, "heap_classes", heap_classes_json(&wk->heap));
-  if (wk->o->pin != HL_PIN_NONE) json_object_set_new(e, "cpus_bound", cpu_list(wk, threads, 1));
+  if (wk->s.pin != HL_PIN_NONE) json_object_set_new(e, "cpus_bound", cpu_list(wk, threads, 1));
   json_object_set_new(e, "cpus_ran", cpu_list(wk, threads, 0));
   return e;
 }
 
-static int report_result(worker_t *wk, const char *gb_text) {
-  json_error_t jerr;
-  json_t *gb = json_loads(gb_text, 0, &jerr);
-  json_t *rows = json_object_get(gb, "benchmarks");
-  json_t *row = json_array_get(rows, 0);
-  if (!row) {
-    json_decref(gb);
-    return send_error("report", "Google Benchmark produced no result row");
-  }
-  if (json_is_true(json_object_get(row, "error_occurred"))) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "%s", json_string_value(json_object_get(row, "error_message")));
-    json_decref(gb);
-    return send_error("setup", msg);
-  }
-  json_t *entry = build_entry(wk, row, wk->o->threads);
-  json_t *rec =
-      json_pack("{s:s, s:o, s:{s:s, s:s, s:s}, s:O*}", "type", "result", "entry", entry, "backend",
-                "version", wk->info.version, "library_path", wk->info.library_path, "settings",
-                wk->info.settings, "gb_context", json_object_get(gb, "context"));
+static int report_result(worker_t *wk, const hl_gb_run_t *run) {
+  if (run->error_occurred) return send_error("setup", run->error_message);
+  json_t *entry = build_entry(wk, run, wk->s.threads);
+  json_t *rec = json_pack("{s:s, s:o, s:{s:s, s:s, s:s}}", "type", "result", "entry", entry,
+                          "backend", "version", wk->info.version, "library_path",
+                          wk->info.library_path, "settings", wk->info.settings);
   if (rec) send_record(rec);
   json_decref(rec);
-  json_decref(gb);
   return rec ? 0 : send_error("report", "cannot build the result record");
 }
 
-static int resolve_cell(worker_t *wk, const hl_run_options_t *o) {
-  char why[256];
-  if (o->nworkloads != 1 || o->nbackends != 1)
-    return send_error("options", "a worker runs exactly one workload on one backend");
-  wk->w = hl_workload_find(o->workloads[0]);
-  wk->b = hl_backend_spec_parse(o->backends[0], &wk->spec, why, sizeof why) == 0 ? wk->spec.backend
-                                                                                 : NULL;
-  if (!wk->w || !wk->b || wk->b->unbuilt)
-    return send_error("options", "unknown or unbuilt workload or backend");
-  for (size_t i = 0; i < o->nparams; i++) {
-    if (o->param[i].nvalues != 1) return send_error("options", "a worker takes single values");
-    if (hl_workload_param_index(wk->w, o->param[i].key) < 0)
-      return send_error("options", "parameter unknown to the workload");
-  }
-  if (hl_cell_params(wk->w, o, NULL, wk->param, why, sizeof why) != 0)
-    return send_error("options", why);
-  wk->iterations = wk->w->iterations(wk->param, o->threads);
-  return 0;
-}
-
 /* timeline: where a collector reports its cycles, or NULL (probes). */
-static int start_backend(const hl_backend_spec_t *spec, const hl_run_options_t *o,
-                         hl_gc_timeline_t *timeline, hl_backend_info_t *info) {
-  const hl_backend_t *b = spec->backend;
+static int start_backend(const hl_cell_spec_t *s, hl_gc_timeline_t *timeline,
+                         hl_backend_info_t *info) {
+  const hl_backend_t *b = s->backend.backend;
   char why[256] = "";
-  hl_backend_config_t cfg = {.gc_percent = o->gogc,
-                             .threads = o->threads,
-                             .memory_limit_bytes = o->memlimit_bytes,
-                             .pacer_model = (int)o->pacer_model,
+  hl_backend_config_t cfg = {.gc_percent = s->gc_percent,
+                             .threads = s->threads,
+                             .memory_limit_bytes = s->memory_limit_bytes,
+                             .pacer_model = (int)s->pacer_model,
                              .on_gc_cycle = timeline ? hl_gc_timeline_record : NULL,
                              .gc_cycle_ctx = timeline};
-  hl_backend_spec_apply(spec, &cfg);
+  hl_backend_spec_apply(&s->backend, &cfg);
   if (b->init(&cfg, info, why, sizeof why) != 0) return send_error("backend", why);
   return 0;
 }
 
+/* The collector's timeline: kept for the row and gctrace, streamed to the
+ * parent as cycles end when it samples or watches for gc-thrash. */
+static int start_timeline(worker_t *wk) {
+  if (wk->b->kind != HL_BACKEND_GC) return 0;
+  if (hl_gc_timeline_init(&wk->timeline, HL_GC_CYCLES_KEPT, wk->s.gctrace ? STDERR_FILENO : -1) !=
+      0)
+    return send_error("worker", "out of memory");
+  if ((wk->s.sample_ms || wk->s.thrash_window_s > 0) &&
+      hl_gc_timeline_stream(&wk->timeline, wk->s.sample_ms ? HL_REPORT_FD : -1,
+                            (uint64_t)(wk->s.thrash_window_s * 1e9)) != 0)
+    return send_error("worker", "out of memory");
+  return 0;
+}
+
+/* Registers the cell, runs it with the timeline sampler beside it from
+ * setup to teardown (stopped before the result record is written), and
+ * reports. */
+static int measure(worker_t *wk) {
+  char why[256];
+  hl_gb_run_t run;
+  if (hl_gb_register("cell", bench_thread, wk, wk->iterations, wk->s.threads) != 0)
+    return send_error("benchmark", "cannot register");
+  hl_sampler_t sampler = {0};
+  if (wk->s.sample_ms &&
+      hl_sampler_start(&sampler, wk->b, (uint64_t)wk->s.sample_ms * 1000000u, HL_REPORT_FD) != 0)
+    return send_error("worker", "cannot start the timeline sampler");
+  int rc = hl_gb_run(&run, why, sizeof why);
+  hl_sampler_stop(&sampler);
+  if (rc) return send_error("benchmark", why);
+  return report_result(wk, &run);
+}
+
 int hl_worker_main(int argc, char **argv) {
-  hl_run_options_t o;
-  hl_run_options_init(&o);
   worker_t wk = {0};
-  int rc = hl_run_options_parse(argc, argv, &o);
-  if (rc != 0) {
-    rc = send_error("options", "bad worker command line");
-    goto done;
-  }
-  wk.o = &o;
-  if ((rc = resolve_cell(&wk, &o)) != 0) goto done;
-  if (o.pin != HL_PIN_NONE && hl_topology_load(&wk.topo) != 0) {
+  char why[512];
+  int rc;
+  if (argc != 2) return send_error("spec", "usage: heaplab __worker CELL-SPEC");
+  if (hl_cell_spec_decode(argv[1], &wk.s, why, sizeof why) != 0) return send_error("spec", why);
+  wk.w = wk.s.workload;
+  wk.b = wk.s.backend.backend;
+  if (wk.b->unbuilt) return send_error("spec", "unbuilt backend");
+  wk.iterations = wk.w->iterations(wk.s.param, wk.s.threads);
+  if (wk.s.pin != HL_PIN_NONE && hl_topology_load(&wk.topo) != 0) {
     rc = send_error("topology", "--pin needs hwloc, which this build lacks");
     goto done;
   }
-  wk.tr = calloc(o.threads, sizeof *wk.tr);
-  if (!wk.tr) {
+  if (!(wk.tr = calloc(wk.s.threads, sizeof *wk.tr))) {
     rc = send_error("worker", "out of memory");
     goto done;
   }
-  if (wk.b->kind == HL_BACKEND_GC &&
-      hl_gc_timeline_init(&wk.timeline, HL_GC_CYCLES_KEPT, o.gctrace ? STDERR_FILENO : -1) != 0) {
-    rc = send_error("worker", "out of memory");
+  if ((rc = start_timeline(&wk)) != 0 ||
+      (rc = start_backend(&wk.s, wk.timeline.kept ? &wk.timeline : NULL, &wk.info)) != 0)
     goto done;
-  }
-  if (wk.timeline.kept && (o.sample_ms || o.thrash_window_s > 0) &&
-      hl_gc_timeline_stream(&wk.timeline, o.sample_ms ? HL_REPORT_FD : -1,
-                            (uint64_t)(o.thrash_window_s * 1e9)) != 0) {
-    rc = send_error("worker", "out of memory");
-    goto done;
-  }
-  if ((rc = start_backend(&wk.spec, &o, wk.timeline.kept ? &wk.timeline : NULL, &wk.info)) != 0)
-    goto done;
-  char why[256];
-  if (hl_gb_register("cell", bench_thread, &wk, wk.iterations, o.threads) != 0) {
-    rc = send_error("benchmark", "cannot register");
-    goto done;
-  }
-  /* The timeline sampler runs beside the workload from setup to teardown
-   * and is stopped before the (large) result record is written. */
-  hl_sampler_t sampler = {0};
-  if (o.sample_ms &&
-      hl_sampler_start(&sampler, wk.b, (uint64_t)o.sample_ms * 1000000u, HL_REPORT_FD) != 0) {
-    rc = send_error("worker", "cannot start the timeline sampler");
-    goto done;
-  }
-  char *text = hl_gb_run_json(why, sizeof why);
-  hl_sampler_stop(&sampler);
-  if (!text) {
-    rc = send_error("benchmark", why);
-    goto done;
-  }
-  rc = report_result(&wk, text);
-  free(text);
+  rc = measure(&wk);
   if (wk.b->fini) wk.b->fini();
 done:
   free(wk.tr);
   hl_gc_timeline_free(&wk.timeline);
   hl_topology_free(wk.topo);
-  hl_run_options_free(&o);
   return rc;
 }
 
 int hl_probe_main(int argc, char **argv) {
   if (argc != 2) return send_error("probe", "usage: heaplab __probe BACKEND[:KEY=VALUE]...");
-  hl_backend_spec_t spec;
+  hl_cell_spec_t s;
   char why[256];
-  if (hl_backend_spec_parse(argv[1], &spec, why, sizeof why) != 0) return send_error("probe", why);
-  const hl_backend_t *b = spec.backend;
+  hl_cell_spec_init(&s); /* a run's defaults: GOGC 100, no soft limit, one thread */
+  if (hl_backend_spec_parse(argv[1], &s.backend, why, sizeof why) != 0)
+    return send_error("probe", why);
+  const hl_backend_t *b = s.backend.backend;
   if (b->unbuilt) return send_error("probe", "unbuilt backend");
-  hl_run_options_t o;
-  hl_run_options_init(&o);
   hl_backend_info_t info = {0};
-  int rc = start_backend(&spec, &o, NULL, &info);
+  int rc = start_backend(&s, NULL, &info);
   if (rc) return rc;
   json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", "probe", "version", info.version,
                           "library_path", info.library_path, "settings", info.settings);

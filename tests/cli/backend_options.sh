@@ -41,14 +41,15 @@ if [[ $bs == *bdwgc ]]; then
   expect_py "[(r['name'], r['gogc'], r['knobs_not_applicable']) for r in rows if r['backend'] == 'bdwgc'] == [('pool-reuse/bdwgc/ops=1000/gogc=%s' % g, g, ['memlimit']) for g in ('50', '100')]" "$K"
 fi
 
-# The worker itself, as the runner starts it: the result record's backend
-# settings are the ones its init applied.
+# The worker takes only a cell spec (worker/cellspec.h): it refuses anything
+# else with an error record naming the field, and runs nothing.
 checks=$((checks + 1))
-"$HEAPLAB" __worker -wpool-reuse -bglibc:arena_max=3 -pops=1000 --counters=none \
-  3>"$T/records" >/dev/null 2>&1 || fail "worker with glibc:arena_max=3 failed"
-got=$(python3 -c 'import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print([r["backend"]["settings"] for r in recs if r["type"] == "result"])' "$T/records")
-[[ $got == "['MALLOC_ARENA_MAX=3 (option arena_max: mallopt(M_ARENA_MAX, 3) in init)']" ]] ||
-  fail "worker settings: $got"
+"$HEAPLAB" __worker '{"workload": "pool-reuse"}' 3>"$T/records" >/dev/null 2>&1 &&
+  fail "the worker accepted a spec without its fields"
+expect_in "$T/records" '"stage":"spec"'
+expect_in "$T/records" 'cell spec: 1 keys, expected'
+checks=$((checks + 1))
+"$HEAPLAB" __worker -wpool-reuse -bglibc 3>"$T/records" >/dev/null 2>&1 &&
+  fail "the worker accepted a command line instead of a spec"
+expect_in "$T/records" 'usage: heaplab __worker CELL-SPEC'
 done_checks

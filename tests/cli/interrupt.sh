@@ -30,7 +30,7 @@ interrupt() { # SIGNAL WANT-EXIT
   checks=$((checks + 1))
   [[ $(ls -A "$T" | grep -c "^\.r-$1\.json") -eq 0 ]] || fail "left behind: $(ls -A "$T")"
   checks=$((checks + 1))
-  pgrep -f "__worker -wfault-inject .*-pobj=88" >/dev/null && fail "a worker outlived its parent"
+  pgrep -f "__worker .*\"workload\":\"fault-inject\".*\"obj\":\"88\"" >/dev/null && fail "a worker outlived its parent"
 }
 interrupt INT 130
 interrupt TERM 143
@@ -48,7 +48,7 @@ kill -KILL $pid
 wait $pid 2>/dev/null
 expect_py "rows[0]['outcome'] == 'ok' and d['context']['interrupted'] is False" "$R2"
 # The worker that was running dies with its parent.
-for _ in $(seq 1 40); do pgrep -f "__worker -wfault-inject .*-pobj=88" >/dev/null || break; sleep 0.05; done
+for _ in $(seq 1 40); do pgrep -f "__worker .*\"workload\":\"fault-inject\".*\"obj\":\"88\"" >/dev/null || break; sleep 0.05; done
 checks=$((checks + 1))
-pgrep -f "__worker -wfault-inject .*-pobj=88" >/dev/null && fail "a worker outlived its killed parent"
+pgrep -f "__worker .*\"workload\":\"fault-inject\".*\"obj\":\"88\"" >/dev/null && fail "a worker outlived its killed parent"
 done_checks

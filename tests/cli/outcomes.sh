@@ -74,7 +74,7 @@ for mode in watchdog rlimit; do
   pid=$!
   worker=
   for _ in $(seq 1 200); do
-    worker=$(pgrep -P $pid -f "__worker -wfault-inject .*-pobj=72") && break
+    worker=$(pgrep -P $pid -f "__worker .*\"workload\":\"fault-inject\".*\"obj\":\"72\"") && break
     sleep 0.05
   done
   checks=$((checks + 1))
