@@ -266,6 +266,16 @@ int hl_set_memory_limit(hl_mutator_t *m, int64_t bytes, int64_t *old_out) {
   return 0;
 }
 
+uint64_t hl_mutator_gc_count(hl_mutator_t *m) {
+  const hl_backend_t *be = m->backend;
+  if (!(be->caps & HL_CAP_COLLECT) || !be->stats) return 0;
+  hl_heap_stats_t st;
+  st.present = 0;
+  st.nclasses = 0;
+  if (be->stats(&st) != 0 || !(st.present & (1u << HL_HS_num_gc))) return 0;
+  return st.value[HL_HS_num_gc];
+}
+
 void hl_mutator_block(hl_mutator_t *m) {
   if (m->backend->thread_block) m->backend->thread_block();
 }

@@ -121,6 +121,13 @@ void hl_frame_leave(hl_mutator_t *m);
 int hl_set_gc_percent(hl_mutator_t *m, int gc_percent, int *old_out);
 int hl_set_memory_limit(hl_mutator_t *m, int64_t bytes, int64_t *old_out);
 
+/* Collections the backend has completed so far (num_gc of its statistics);
+ * 0 on a backend that does not collect or cannot tell. It reads the
+ * backend's statistics, which may take locks: for a workload that must
+ * notice collections as Go code does (sync.Pool's cleanup in pool-reuse),
+ * a few times per allocation at most. */
+uint64_t hl_mutator_gc_count(hl_mutator_t *m);
+
 /* Brackets a stretch where the thread waits outside the mutator (a barrier,
  * I/O, sleep) and allocates nothing: a stop-the-world collector does not
  * wait for a blocked thread (Go's entersyscall/exitsyscall); unblock waits
