@@ -17,9 +17,13 @@
  * counts 2 x objects iterations in all.
  *
  * A thread that finds its ring full (producer) or empty (consumer) spins
- * briefly, then waits blocked (hl_mutator_block, as a goroutine parks on a
- * channel) holding no object, so a stop-the-world collector does not wait
- * for it; a producer allocates only once it has a free slot. The rings are
+ * briefly, then sleeps on a futex until the other side moves, as a
+ * goroutine parks on a channel; it waits blocked (hl_mutator_block) and
+ * holding no object, so a stop-the-world collector does not wait for it (a
+ * producer allocates only once it has a free slot). Sleeping, not yielding:
+ * on a machine with fewer free CPUs than threads a yielding waiter burns
+ * the CPU time its partner needs, and the time per object swings by 10x
+ * with the machine's load (measured here). The rings are
  * process-wide state, like the phase barrier (workload.c), made by the
  * producers during setup. Items escape (sent on a channel); --escape makes
  * no difference. The Go twin is workloads/go/producer_consumer.go. */
@@ -27,10 +31,12 @@
 
 #include "error.h"
 
-#include <sched.h>
+#include <linux/futex.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 enum { P_OBJECTS, P_OBJ, P_DEPTH, P_COUNT };
 
@@ -38,7 +44,7 @@ static const hl_param_spec_t params[P_COUNT] = {
     [P_OBJECTS] = {"objects", HL_PARAM_COUNT, 1000000, 100000, 1, UINT64_C(1) << 40,
                    "objects passed from producers to consumers in total", NULL},
     [P_OBJ] = {"obj", HL_PARAM_BYTES, 64, 64, 1, 1 << 20, "bytes per object", NULL},
-    [P_DEPTH] = {"depth", HL_PARAM_COUNT, 64, 64, 1, 1 << 20, "slots per ring (channel buffer)",
+    [P_DEPTH] = {"depth", HL_PARAM_COUNT, 256, 256, 1, 1 << 20, "slots per ring (channel buffer)",
                  NULL},
 };
 
@@ -51,16 +57,28 @@ static const hl_site_t sites[SITE_COUNT] = {
 #define MAX_PAIRS 512
 #define SPINS 64
 
+/* head and tail only grow. A side that must wait raises its flag
+ * (waiting[side]), looks at the ring once more and sleeps on its seq; the
+ * other side, after each move, takes that flag down if it is up and then
+ * bumps the seq and wakes the sleeper: one wake-up per wait. Every access
+ * to head, tail and the flags is sequentially consistent, so a waiter that
+ * raised its flag before its last look is seen by a mover that published
+ * after that look (no lost wake-up); a bump between the waiter's read of
+ * seq and its sleep makes the sleep return at once. Each side has its own
+ * flag: one side's "done waiting" must never lower the other's. */
 typedef struct ring {
   hl_roots_t *slots;
   _Atomic uint64_t head; /* next to take (the consumer's) */
   _Atomic uint64_t tail; /* next to put (the producer's) */
+  _Atomic uint32_t seq[2];
+  _Atomic int waiting[2]; /* [SIDE_PRODUCER]: for space; [SIDE_CONSUMER]: for an item */
 } ring_t;
 
 /* Producer p's ring, for consumer p to find after the setup barrier. */
 static ring_t *rings[MAX_PAIRS];
 
 enum { ROLE_BOTH, ROLE_PRODUCER, ROLE_CONSUMER };
+enum { SIDE_PRODUCER, SIDE_CONSUMER };
 
 typedef struct pc_state {
   ring_t *ring;
@@ -102,25 +120,41 @@ static int pc_setup(hl_wl_thread_t *t) {
   return 0;
 }
 
-/* Until ready(ring) holds: a few spins, then blocked (a parked goroutine). */
-static void wait_for(hl_mutator_t *m, ring_t *r, int (*ready)(ring_t *r)) {
-  for (int i = 0; i < SPINS; i++)
-    if (ready(r)) return;
-  hl_mutator_block(m);
-  while (!ready(r))
-    sched_yield();
-  hl_mutator_unblock(m);
-}
-
 static int has_space(ring_t *r) {
-  return atomic_load_explicit(&r->tail, memory_order_relaxed) -
-             atomic_load_explicit(&r->head, memory_order_acquire) <
-         r->slots->n;
+  return atomic_load(&r->tail) - atomic_load(&r->head) < r->slots->n;
 }
 
 static int has_item(ring_t *r) {
-  return atomic_load_explicit(&r->head, memory_order_relaxed) !=
-         atomic_load_explicit(&r->tail, memory_order_acquire);
+  return atomic_load(&r->head) != atomic_load(&r->tail);
+}
+
+static void futex_wait(_Atomic uint32_t *word, uint32_t seen) {
+  syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+}
+
+/* Until ready(ring) holds: a few spins, then asleep and blocked (a parked
+ * goroutine). */
+static void wait_for(hl_mutator_t *m, ring_t *r, int side, int (*ready)(ring_t *r)) {
+  for (int i = 0; i < SPINS; i++) {
+    if (ready(r)) return;
+    __builtin_ia32_pause();
+  }
+  hl_mutator_block(m);
+  for (;;) {
+    uint32_t seen = atomic_load(&r->seq[side]);
+    atomic_store(&r->waiting[side], 1);
+    if (ready(r)) break;
+    futex_wait(&r->seq[side], seen);
+  }
+  atomic_store(&r->waiting[side], 0);
+  hl_mutator_unblock(m);
+}
+
+/* After a move: wake `side` if it waits. */
+static void notify(ring_t *r, int side) {
+  if (!atomic_load(&r->waiting[side]) || !atomic_exchange(&r->waiting[side], 0)) return;
+  atomic_fetch_add(&r->seq[side], 1);
+  syscall(SYS_futex, (uint32_t *)&r->seq[side], FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 static void put(hl_wl_thread_t *t, ring_t *r, uint64_t i) {
@@ -130,7 +164,7 @@ static void put(hl_wl_thread_t *t, ring_t *r, uint64_t i) {
   o[bytes - 1] = (unsigned char)(i >> 8);
   uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
   hl_root_set(t->m, r->slots, tail % r->slots->n, o);
-  atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
+  atomic_store(&r->tail, tail + 1);
 }
 
 static uint64_t take(hl_wl_thread_t *t, ring_t *r) {
@@ -142,7 +176,7 @@ static uint64_t take(hl_wl_thread_t *t, ring_t *r) {
   hl_escape_to_compiler(o);
   uint64_t v = o[0] + o[bytes - 1];
   hl_drop(t->m, o, bytes);
-  atomic_store_explicit(&r->head, head + 1, memory_order_release);
+  atomic_store(&r->head, head + 1);
   return v;
 }
 
@@ -157,11 +191,13 @@ static void pc_run(hl_wl_thread_t *t, uint64_t iterations) {
         while (has_item(r))
           sink += take(t, r);
     } else if (s->role == ROLE_PRODUCER) {
-      if (!has_space(r)) wait_for(t->m, r, has_space);
+      if (!has_space(r)) wait_for(t->m, r, SIDE_PRODUCER, has_space);
       put(t, r, i);
+      notify(r, SIDE_CONSUMER);
     } else {
-      if (!has_item(r)) wait_for(t->m, r, has_item);
+      if (!has_item(r)) wait_for(t->m, r, SIDE_CONSUMER, has_item);
       sink += take(t, r);
+      notify(r, SIDE_PRODUCER);
     }
   }
   t->sink += sink;

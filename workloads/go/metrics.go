@@ -24,8 +24,13 @@ const (
 	mHeapObjectsBytes
 	mHeapGoalBytes
 	mGCCPU // present from Go 1.20 on
+	mAllocsBySize
 	mCount
 )
+
+// maxClasses bounds the size-class histogram (Go has 68 classes, class 0
+// standing for large objects).
+const maxClasses = 80
 
 var metricNames = [mCount]string{
 	"/gc/heap/allocs:objects",
@@ -37,12 +42,16 @@ var metricNames = [mCount]string{
 	"/memory/classes/heap/objects:bytes",
 	"/gc/heap/goal:bytes",
 	"/cpu/classes/gc/total:cpu-seconds",
+	"/gc/heap/allocs-by-size:bytes",
 }
 
 // reading is one read of every figure.
 type reading struct {
 	value        [mCount]float64
 	present      [mCount]bool
+	classBytes   [maxClasses]uint64 // object size of each histogram bucket; 0: large
+	classCount   [maxClasses]uint64 // objects allocated in it, ever
+	nclasses     int
 	pauseTotalNs uint64
 	numGC        uint32
 	gcCPUFrac    float64
@@ -88,6 +97,8 @@ func (m *meter) read() reading {
 			r.value[i], r.present[i] = float64(s.Value.Uint64()), true
 		case metrics.KindFloat64:
 			r.value[i], r.present[i] = s.Value.Float64(), true
+		case metrics.KindFloat64Histogram:
+			r.readClasses(s.Value.Float64Histogram())
 		}
 	}
 	r.pauseTotalNs = m.ms.PauseTotalNs
@@ -98,23 +109,47 @@ func (m *meter) read() reading {
 	return r
 }
 
+// readClasses copies /gc/heap/allocs-by-size:bytes: bucket i is the size
+// class [Buckets[i], Buckets[i+1]), so its objects are Buckets[i+1]-1 bytes;
+// the last bucket, up to +Inf, holds the large objects.
+func (r *reading) readClasses(h *metrics.Float64Histogram) {
+	r.nclasses = len(h.Counts)
+	if r.nclasses > maxClasses {
+		r.nclasses = maxClasses
+	}
+	for i := 0; i < r.nclasses; i++ {
+		r.classCount[i] = h.Counts[i]
+		if i+1 < len(h.Buckets) && i+1 < len(h.Counts) {
+			r.classBytes[i] = uint64(h.Buckets[i+1]) - 1
+		}
+	}
+}
+
+// classCount is one row of allocs_by_class, the shape of heaplab's
+// heap_classes (object_bytes 0: large objects).
+type classCount struct {
+	ObjectBytes uint64 `json:"object_bytes"`
+	Mallocs     uint64 `json:"mallocs"`
+}
+
 // phaseFigures is what happened between two readings; the JSON keys are
 // documented in workloads/go/README.md.
 type phaseFigures struct {
-	AllocsObjects     uint64   `json:"allocs_objects"`
-	AllocsBytes       uint64   `json:"allocs_bytes"`
-	TinyAllocsObjects uint64   `json:"tiny_allocs_objects"`
-	Objects           uint64   `json:"objects"`
-	FreesObjects      uint64   `json:"frees_objects"`
-	FreesBytes        uint64   `json:"frees_bytes"`
-	GCCycles          uint64   `json:"gc_cycles"`
-	GCPauseNs         uint64   `json:"gc_pause_total_ns"`
-	GCCPUNs           *int64   `json:"gc_cpu_ns,omitempty"`
-	WallNs            int64    `json:"wall_ns"`
-	CPUNs             int64    `json:"cpu_ns"`
-	HeapObjectsBytes  uint64   `json:"heap_objects_bytes"`
-	HeapGoalBytes     uint64   `json:"heap_goal_bytes"`
-	GCCPUFraction     *float64 `json:"gc_cpu_fraction,omitempty"`
+	AllocsObjects     uint64       `json:"allocs_objects"`
+	AllocsBytes       uint64       `json:"allocs_bytes"`
+	TinyAllocsObjects uint64       `json:"tiny_allocs_objects"`
+	Objects           uint64       `json:"objects"`
+	FreesObjects      uint64       `json:"frees_objects"`
+	FreesBytes        uint64       `json:"frees_bytes"`
+	GCCycles          uint64       `json:"gc_cycles"`
+	GCPauseNs         uint64       `json:"gc_pause_total_ns"`
+	GCCPUNs           *int64       `json:"gc_cpu_ns,omitempty"`
+	WallNs            int64        `json:"wall_ns"`
+	CPUNs             int64        `json:"cpu_ns"`
+	HeapObjectsBytes  uint64       `json:"heap_objects_bytes"`
+	HeapGoalBytes     uint64       `json:"heap_goal_bytes"`
+	GCCPUFraction     *float64     `json:"gc_cpu_fraction,omitempty"`
+	AllocsByClass     []classCount `json:"allocs_by_class"`
 }
 
 func delta(a, b reading) phaseFigures {
@@ -133,6 +168,12 @@ func delta(a, b reading) phaseFigures {
 		HeapGoalBytes:     uint64(b.value[mHeapGoalBytes]),
 	}
 	f.Objects = f.AllocsObjects + f.TinyAllocsObjects
+	f.AllocsByClass = []classCount{}
+	for i := 0; i < b.nclasses; i++ {
+		if n := b.classCount[i] - a.classCount[i]; n > 0 {
+			f.AllocsByClass = append(f.AllocsByClass, classCount{b.classBytes[i], n})
+		}
+	}
 	if b.present[mGCCPU] {
 		ns := int64((b.value[mGCCPU] - a.value[mGCCPU]) * 1e9)
 		f.GCCPUNs = &ns

@@ -54,7 +54,7 @@ func init() {
 		params: []paramSpec{
 			{key: "objects", def: 1000000, quick: 100000},
 			{key: "obj", def: 64, quick: 64},
-			{key: "depth", def: 64, quick: 64},
+			{key: "depth", def: 256, quick: 256},
 		},
 		check: func(p params, threads int) error {
 			if threads != 1 && threads%2 != 0 {

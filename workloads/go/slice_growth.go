@@ -30,7 +30,7 @@ func buildAppend[T any](n int, seed uint64) uint64 {
 	for i := 0; i < n; i++ {
 		var e T
 		words(&e)[0] = seed + uint64(i)
-		s = append(s, e) // site: appendGrow (runtime)
+		s = append(s, e) // site: appendGrow (runtime: growslice)
 	}
 	return sumFirst(s)
 }
@@ -52,7 +52,7 @@ func buildConst[T any](n int, seed uint64) uint64 {
 	for i := 0; i < n; i++ {
 		var e T
 		words(&e)[0] = seed + uint64(i)
-		s = append(s, e) // site: appendGrow (runtime)
+		s = append(s, e) // site: appendGrow (runtime: growslice)
 	}
 	return sumFirst(s)
 }

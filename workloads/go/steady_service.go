@@ -33,9 +33,9 @@ func entryType(obj, ptrs uint64) reflect.Type {
 func (b *steadyBody) makeEntry(tag uint64, obj uintptr, newEntry bool) unsafe.Pointer {
 	var p unsafe.Pointer
 	if newEntry {
-		p = reflect.New(b.typ).UnsafePointer() // site: newEntry (runtime)
+		p = reflect.New(b.typ).UnsafePointer() // site: newEntry (runtime: reflect.New)
 	} else {
-		p = reflect.New(b.typ).UnsafePointer() // site: buildLiveSet (runtime)
+		p = reflect.New(b.typ).UnsafePointer() // site: buildLiveSet (runtime: reflect.New)
 	}
 	payload := unsafe.Slice((*byte)(unsafe.Add(p, b.head)), obj-b.head)
 	for i := range payload {

@@ -26,18 +26,18 @@ func buildConcat(piece string, pieces int) uint64 {
 func buildBuilder(piece string, pieces int) uint64 {
 	var b strings.Builder
 	for i := 0; i < pieces; i++ {
-		b.WriteString(piece) // site: builderGrow (runtime)
+		b.WriteString(piece) // site: builderGrow (runtime: growslice in WriteString)
 	}
 	return readString(b.String())
 }
 
 //go:noinline
 func buildBytes(piece string, pieces int) uint64 {
-	b := []byte(piece) // site: bytesSmall; site: bytesLarge (runtime)
+	b := []byte(piece) // site: bytesSmall; site: bytesLarge (runtime: over 32 bytes)
 	for i := 1; i < pieces; i++ {
-		b = append(b, piece...) // site: appendBytes (runtime)
+		b = append(b, piece...) // site: appendBytes (runtime: growslice)
 	}
-	s := string(b) // site: stringSmall; site: stringLarge (runtime)
+	s := string(b) // site: stringSmall; site: stringLarge (runtime: over 32 bytes)
 	return readString(s)
 }
 
