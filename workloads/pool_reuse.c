@@ -5,7 +5,7 @@
  * checksums it and parks it in a ring of `hold` buffers in use; the buffer it
  * displaces from the ring is released. Optionally a request also makes
  * `garbage` bytes of other short-lived data (its response: what drives a
- * collector), and every `burst_every`-th request fans out, taking `burst`
+ * collector), and every `fanout_every`-th request fans out, taking `fanout`
  * more buffers at once and releasing them when it ends. With pool=1
  * released buffers go to the thread's pool and gets are served from it;
  * with pool=0 every get is a new allocation and every release a drop, which
@@ -19,7 +19,7 @@
  * that sits idle through two collections is gone; Get falls back to the
  * victim (its private slot, then the bottom of its stack) before it makes a
  * new buffer. So on a collector the hit rate depends on how often the heap
- * collects (GOGC, garbage per request, the bursts' spacing); on a malloc
+ * collects (GOGC, garbage per request, the fan-outs' spacing); on a malloc
  * backend nothing ever collects and the pool keeps everything, as a Go
  * program whose heap never collects would. Collections are learned from
  * the backend's GC count (hl_mutator_gc_count), read after each of this
@@ -41,7 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_OPS, P_BUF, P_POOL, P_HOLD, P_GARBAGE, P_BURST, P_BURST_EVERY, P_COUNT };
+enum { P_OPS, P_BUF, P_POOL, P_HOLD, P_GARBAGE, P_FANOUT, P_FANOUT_EVERY, P_COUNT };
 
 static const hl_param_spec_t params[P_COUNT] = {
     [P_OPS] = {"ops", HL_PARAM_COUNT, 1000000, 100000, 1, UINT64_C(1) << 40,
@@ -53,10 +53,10 @@ static const hl_param_spec_t params[P_COUNT] = {
     [P_HOLD] = {"hold", HL_PARAM_COUNT, 4, 4, 1, 4096, "buffers in use at once per thread", NULL},
     [P_GARBAGE] = {"garbage", HL_PARAM_BYTES, 0, 0, 0, 1 << 20,
                    "bytes of other short-lived data each request makes (0: none)", NULL},
-    [P_BURST] = {"burst", HL_PARAM_COUNT, 0, 0, 0, 4096,
-                 "extra buffers a fan-out request takes at once (0: none)", NULL},
-    [P_BURST_EVERY] = {"burst_every", HL_PARAM_COUNT, 1000, 1000, 1, UINT64_C(1) << 40,
-                       "every how many requests one fans out", NULL},
+    [P_FANOUT] = {"fanout", HL_PARAM_COUNT, 0, 0, 0, 4096,
+                  "extra buffers a fan-out request takes at once (0: none)", NULL},
+    [P_FANOUT_EVERY] = {"fanout_every", HL_PARAM_COUNT, 1000, 1000, 1, UINT64_C(1) << 40,
+                        "every how many requests one fans out", NULL},
 };
 
 enum { SITE_BUF, SITE_GARBAGE, SITE_COUNT };
@@ -79,8 +79,8 @@ typedef struct pool_state {
   hl_window_t ring; /* buffers in use */
   pool_half_t half[2];
   pool_half_t *local, *victim;
-  hl_roots_t *burst; /* a fan-out request's extra buffers */
-  uint64_t gc_seen;  /* the GC count the pool last acted on */
+  hl_roots_t *fanout; /* a fan-out request's extra buffers */
+  uint64_t gc_seen;   /* the GC count the pool last acted on */
   unsigned ops_since_poll;
   uint64_t gets, hits, victim_hits, misses;
 } pool_state_t;
@@ -176,11 +176,11 @@ static int pr_setup(hl_wl_thread_t *t) {
   pool_state_t *s = calloc(1, sizeof *s);
   if (!s) return HL_ENOMEM;
   /* Room for every buffer that can exist at once, so Put never refuses. */
-  size_t cap = 2 + t->param[P_HOLD] + t->param[P_BURST];
+  size_t cap = 2 + t->param[P_HOLD] + t->param[P_FANOUT];
   int rc = hl_window_new(t->m, t->param[P_HOLD], &s->ring);
   for (int i = 0; i < 2 && rc == 0; i++)
     rc = hl_roots_new(t->m, cap, &s->half[i].slots);
-  if (rc == 0 && t->param[P_BURST]) rc = hl_roots_new(t->m, t->param[P_BURST], &s->burst);
+  if (rc == 0 && t->param[P_FANOUT]) rc = hl_roots_new(t->m, t->param[P_FANOUT], &s->fanout);
   if (rc) {
     hl_window_free(t->m, &s->ring);
     hl_roots_free(t->m, s->half[0].slots);
@@ -198,18 +198,18 @@ static int pr_setup(hl_wl_thread_t *t) {
 
 /* A fan-out request's extra buffers: all taken, used, then all released. */
 static uint64_t fan_out(hl_wl_thread_t *t, pool_state_t *s, uint64_t i) {
-  const size_t bytes = t->param[P_BUF], n = t->param[P_BURST];
+  const size_t bytes = t->param[P_BUF], n = t->param[P_FANOUT];
   uint64_t sum = 0;
   for (size_t k = 0; k < n; k++) {
     unsigned char *b = pool_get(t, s);
     memset(b, (int)((i + k) & 0xff), bytes);
     hl_escape_to_compiler(b);
     sum += b[k % bytes];
-    hl_root_set(t->m, s->burst, k, b);
+    hl_root_set(t->m, s->fanout, k, b);
   }
   for (size_t k = 0; k < n; k++) {
-    void *b = hl_root_get(s->burst, k);
-    hl_root_set(t->m, s->burst, k, NULL);
+    void *b = hl_root_get(s->fanout, k);
+    hl_root_set(t->m, s->fanout, k, NULL);
     pool_put(t, s, b);
   }
   return sum;
@@ -232,7 +232,7 @@ static void pr_run(hl_wl_thread_t *t, uint64_t iterations) {
   pool_state_t *s = t->state;
   hl_mutator_t *m = t->m;
   const size_t bytes = t->param[P_BUF];
-  const uint64_t every = t->param[P_BURST] ? t->param[P_BURST_EVERY] : 0;
+  const uint64_t every = t->param[P_FANOUT] ? t->param[P_FANOUT_EVERY] : 0;
   uint64_t sink = 0;
   for (uint64_t i = 0; i < iterations; i++) {
     unsigned char *b = pool_get(t, s);
@@ -266,7 +266,7 @@ static void pr_teardown(hl_wl_thread_t *t) {
     half_clear(t->m, &s->half[i], t->param[P_BUF]);
     hl_roots_free(t->m, s->half[i].slots);
   }
-  hl_roots_free(t->m, s->burst); /* NULL without bursts */
+  hl_roots_free(t->m, s->fanout); /* NULL without fan-outs */
   free(s);
   t->state = NULL;
 }

@@ -13,7 +13,7 @@ type poolBody struct {
 	n            int
 	ring         []*byte // buffers in use
 	next         int
-	burst        []*byte
+	fanout       []*byte
 	pool         sync.Pool
 	gets, misses uint64
 	response     []byte // where a request's other data goes
@@ -66,8 +66,8 @@ func (b *poolBody) setup(t *thread) {}
 func (b *poolBody) run(t *thread, iterations uint64) {
 	usePool := t.p["pool"] == 1
 	garbage := int(t.p["garbage"])
-	every := t.p["burst_every"]
-	if len(b.burst) == 0 {
+	every := t.p["fanout_every"]
+	if len(b.fanout) == 0 {
 		every = 0
 	}
 	sink := uint64(0)
@@ -78,14 +78,14 @@ func (b *poolBody) run(t *thread, iterations uint64) {
 			sink += b.newGarbage(garbage, i)
 		}
 		if every != 0 && (i+1)%every == 0 {
-			for k := range b.burst {
+			for k := range b.fanout {
 				x := b.get(usePool)
 				sink += b.fill(x, i+uint64(k), k)
-				b.burst[k] = &x[0]
+				b.fanout[k] = &x[0]
 			}
-			for k, x := range b.burst {
+			for k, x := range b.fanout {
 				b.put(usePool, x)
-				b.burst[k] = nil
+				b.fanout[k] = nil
 			}
 		}
 		old := b.ring[b.next]
@@ -104,7 +104,7 @@ func (b *poolBody) teardown(t *thread) {
 	t.report("pool_gets", float64(b.gets))
 	t.report("pool_hits", float64(b.gets-b.misses))
 	t.report("pool_misses", float64(b.misses))
-	b.ring, b.burst, b.response = nil, nil, nil
+	b.ring, b.fanout, b.response = nil, nil, nil
 }
 
 func init() {
@@ -116,13 +116,13 @@ func init() {
 			{key: "pool", def: 1, quick: 1},
 			{key: "hold", def: 4, quick: 4},
 			{key: "garbage", def: 0, quick: 0},
-			{key: "burst", def: 0, quick: 0},
-			{key: "burst_every", def: 1000, quick: 1000},
+			{key: "fanout", def: 0, quick: 0},
+			{key: "fanout_every", def: 1000, quick: 1000},
 		},
 		iterations: func(p params, threads int) uint64 { return p["ops"] / uint64(threads) },
 		prepare: func(t *thread) body {
 			b := &poolBody{n: int(t.p["buf"]), ring: make([]*byte, t.p["hold"]),
-				burst: make([]*byte, t.p["burst"])}
+				fanout: make([]*byte, t.p["fanout"])}
 			b.pool.Get() // the pool's per-P array, made at its first use (New unset: no buffer)
 			b.pool.New = func() any {
 				b.misses++
