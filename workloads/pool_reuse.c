@@ -22,13 +22,11 @@
  * collects (GOGC, garbage per request, the fan-outs' spacing); on a malloc
  * backend nothing ever collects and the pool keeps everything, as a Go
  * program whose heap never collects would. Collections are learned from
- * the backend's GC count (hl_mutator_gc_count), read after each new buffer
- * and before every 64th pool operation: reading it takes about 0.4 us on
- * span-gc (its statistics walk every thread cache), more than a pool
- * operation, so reading it at every Get would make the pool look slower
- * than allocating. The pool therefore acts on a collection up to 64
- * operations late, the same in every run at a given seed (single-threaded,
- * a collector collects only inside this thread's allocations).
+ * the GC count (hl_mutator_gc_count: one load of the harness's count of the
+ * collector's cycle reports), read at every Get and Put and after each new
+ * buffer, so the pool acts on each collection before its next operation, as
+ * Go's does (single-threaded, a collector collects only inside this
+ * thread's allocations: the same in every run at a given seed).
  * Go's Get also steals from other Ps' pools; threads here share nothing.
  *
  * Reported: pool_gets, pool_hits (served from the pool or its victim),
@@ -68,8 +66,6 @@ static const hl_site_t sites[SITE_COUNT] = {
     [SITE_GARBAGE] = {"newGarbage", SITE_GARBAGE, 1, "the request's response, handed on"},
 };
 
-#define POLL_EVERY 64 /* pool operations between GC-count reads */
-
 /* One half of a pool (Go's poolLocal): slot 0 is the private slot, slots
  * 1 + lo .. 1 + hi the shared stack, the top at hi. */
 typedef struct pool_half {
@@ -83,7 +79,6 @@ typedef struct pool_state {
   pool_half_t *local, *victim;
   hl_roots_t *fanout; /* a fan-out request's extra buffers */
   uint64_t gc_seen;   /* the GC count the pool last acted on */
-  unsigned ops_since_poll;
   uint64_t gets, hits, victim_hits, misses;
 } pool_state_t;
 
@@ -118,7 +113,6 @@ static void half_clear(hl_mutator_t *m, pool_half_t *h, size_t bytes) {
  * dropped and the pool becomes the victim, once per collection. */
 static void pool_notice_gc(hl_wl_thread_t *t, pool_state_t *s) {
   uint64_t gc = hl_mutator_gc_count(t->m);
-  s->ops_since_poll = 0;
   for (uint64_t k = s->gc_seen; k < gc && k < s->gc_seen + 2; k++) {
     half_clear(t->m, s->victim, t->param[P_BUF]);
     pool_half_t *old_victim = s->victim;
@@ -134,10 +128,6 @@ static void *new_buffer(hl_wl_thread_t *t, pool_state_t *s) {
   return b;
 }
 
-static void poll_if_due(hl_wl_thread_t *t, pool_state_t *s) {
-  if (++s->ops_since_poll >= POLL_EVERY) pool_notice_gc(t, s);
-}
-
 /* sync.Pool.Get, New when empty. */
 static void *pool_get(hl_wl_thread_t *t, pool_state_t *s) {
   s->gets++;
@@ -145,7 +135,7 @@ static void *pool_get(hl_wl_thread_t *t, pool_state_t *s) {
     s->misses++;
     return hl_new(t->m, &sites[SITE_BUF], t->param[P_BUF], 0);
   }
-  poll_if_due(t, s);
+  pool_notice_gc(t, s);
   void *b = half_pop(t->m, s->local, 1);
   if (b) {
     s->hits++;
@@ -166,7 +156,7 @@ static void pool_put(hl_wl_thread_t *t, pool_state_t *s, void *b) {
     hl_drop(t->m, b, t->param[P_BUF]);
     return;
   }
-  poll_if_due(t, s);
+  pool_notice_gc(t, s);
   pool_half_t *h = s->local;
   if (!hl_root_get(h->slots, 0))
     hl_root_set(t->m, h->slots, 0, b);

@@ -52,9 +52,8 @@ CASES = [
     ("pool-reuse", ["ops=20000"], 1),
     ("pool-reuse", ["ops=20000", "pool=0", "garbage=100"], 1),
     ("pool-reuse", ["ops=20000", "garbage=4K", "fanout=16", "fanout_every=100"], 2,
-     "sync.Pool's shared queue allocates its rings as it first holds 8, then 16 buffers "
-     "(poolChain: a 48-byte link and an array of 8 or 16 interfaces, per P); heaplab's pool "
-     "keeps its stack in roots"),
+     "sync.Pool's shared queue allocates as it fills (poolChain: a 48-byte link and a ring "
+     "of 8, then 16 interfaces, per P); heaplab's pool keeps its stack in roots"),
     ("producer-consumer", ["objects=20000"], 1),
     ("producer-consumer", ["objects=20000", "obj=3000"], 2),
     ("sizeclass-sweep", ["step=64", "passes=1"], 1),

@@ -266,6 +266,19 @@ static void test_knobs(const hl_backend_t *glibc) {
   rec_num_gc = 3; /* the collector's own count, read when asked */
   CHECK_U64(hl_mutator_gc_count(m), 3);
   hl_mutator_free(m);
+  /* With the harness's cycle count, that is read instead (no statistics). */
+  uint64_t cycles = 7;
+  hl_mutator_config_t counted = {.backend = &collector,
+                                 .escape = HL_ESCAPE_ON,
+                                 .sites = sites,
+                                 .nsites = SITE_COUNT,
+                                 .on_oom = on_oom,
+                                 .gc_cycles = &cycles};
+  CHECK_INT(hl_mutator_new(&counted, &m), 0);
+  CHECK_U64(hl_mutator_gc_count(m), 7);
+  cycles = 8;
+  CHECK_U64(hl_mutator_gc_count(m), 8);
+  hl_mutator_free(m);
 
   m = make(glibc, HL_ESCAPE_ON);
   CHECK_U64(hl_mutator_gc_count(m), 0); /* a malloc backend never collects */
