@@ -93,9 +93,7 @@ static void cc_run(hl_wl_thread_t *t, uint64_t iterations) {
   uint64_t sink = 0;
   for (uint64_t i = 0; i < iterations; i++) {
     hl_frame_enter(m);
-    acc += escape_pct;
-    if (acc >= 100) {
-      acc -= 100;
+    if (hl_spread(&acc, escape_pct)) {
       uint64_t *c = make_closure(m, &sites[SITE_CAPTURED], &sites[SITE_CLOSURE], bytes, i);
       sink += call_closure(c);
       sink += call_closure(c);

@@ -172,9 +172,7 @@ static void ib_run(hl_wl_thread_t *t, uint64_t iterations) {
   uint64_t sink = 0;
   for (uint64_t i = 0; i < iterations; i++) {
     hl_frame_enter(m);
-    acc += escape_pct;
-    int escapes = acc >= 100;
-    if (escapes) acc -= 100;
+    int escapes = hl_spread(&acc, escape_pct);
     unsigned kind = mix == K_ALL ? k : mix;
     if (++k == NKINDS) k = 0;
     size_t bytes = 0;

@@ -55,9 +55,7 @@ func (closureBody[T]) run(t *thread, iterations uint64) {
 	acc := uint64(0)
 	sink := uint64(0)
 	for i := uint64(0); i < iterations; i++ {
-		acc += pct
-		if acc >= 100 {
-			acc -= 100
+		if spread(&acc, pct) {
 			f := makeCounter[T](i)
 			sink += f()
 			sink += f()

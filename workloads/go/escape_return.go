@@ -42,9 +42,7 @@ func (escapeBody[T]) run(t *thread, iterations uint64) {
 	acc := uint64(0)
 	sink := uint64(0)
 	for i := uint64(0); i < iterations; i++ {
-		acc += pct
-		if acc >= 100 {
-			acc -= 100
+		if spread(&acc, pct) {
 			p := newPtr[T](i)
 			sink += consume(words(p))
 		} else {

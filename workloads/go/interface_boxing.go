@@ -107,11 +107,7 @@ func (b *boxingBody[T]) run(t *thread, iterations uint64) {
 	acc, k := uint64(0), 0
 	sink := uint64(0)
 	for i := uint64(0); i < iterations; i++ {
-		acc += pct
-		escapes := acc >= 100
-		if escapes {
-			acc -= 100
-		}
+		escapes := spread(&acc, pct)
 		kind := mix
 		if mix == kAll {
 			kind = k

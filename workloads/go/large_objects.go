@@ -8,8 +8,7 @@ const pageBytes = 4096
 
 type largeBody struct {
 	sizes  []int
-	window [][]byte
-	next   int
+	window fifo[[]byte]
 }
 
 //go:noinline
@@ -32,10 +31,7 @@ func (b *largeBody) run(t *thread, iterations uint64) {
 		}
 		p[0] = byte(i)
 		sink += uint64(p[0])
-		b.window[b.next] = p
-		if b.next++; b.next == len(b.window) {
-			b.next = 0
-		}
+		b.window.push(p)
 		if k++; k == len(b.sizes) {
 			k = 0
 		}
@@ -43,7 +39,7 @@ func (b *largeBody) run(t *thread, iterations uint64) {
 	t.sink += sink
 }
 
-func (b *largeBody) teardown(t *thread) { b.window = nil }
+func (b *largeBody) teardown(t *thread) { b.window = fifo[[]byte]{} }
 
 func init() {
 	register(&workload{
@@ -63,7 +59,7 @@ func init() {
 		},
 		iterations: func(p params, threads int) uint64 { return p["ops"] / uint64(threads) },
 		prepare: func(t *thread) body {
-			b := &largeBody{window: make([][]byte, t.p["window"])}
+			b := &largeBody{window: newFifo[[]byte](t.p["window"])}
 			for s := t.p["min"]; s <= t.p["max"] && len(b.sizes) < 48; s *= 2 {
 				b.sizes = append(b.sizes, int(s))
 			}

@@ -11,8 +11,7 @@ import (
 
 type poolBody struct {
 	n            int
-	ring         []*byte // buffers in use
-	next         int
+	ring         fifo[*byte] // buffers in use
 	fanout       []*byte
 	pool         sync.Pool
 	gets, misses uint64
@@ -92,12 +91,7 @@ func (b *poolBody) run(t *thread, iterations uint64) {
 				b.fanout[k] = nil
 			}
 		}
-		old := b.ring[b.next]
-		b.ring[b.next] = &buf[0]
-		if b.next++; b.next == len(b.ring) {
-			b.next = 0
-		}
-		if old != nil {
+		if old := b.ring.push(&buf[0]); old != nil {
 			b.put(usePool, old)
 		}
 	}
@@ -108,7 +102,7 @@ func (b *poolBody) teardown(t *thread) {
 	t.report("pool_gets", float64(b.gets))
 	t.report("pool_hits", float64(b.gets-b.misses))
 	t.report("pool_misses", float64(b.misses))
-	b.ring, b.fanout, b.response = nil, nil, nil
+	b.ring, b.fanout, b.response = fifo[*byte]{}, nil, nil
 }
 
 func init() {
@@ -125,7 +119,7 @@ func init() {
 		},
 		iterations: func(p params, threads int) uint64 { return p["ops"] / uint64(threads) },
 		prepare: func(t *thread) body {
-			b := &poolBody{n: int(t.p["buf"]), ring: make([]*byte, t.p["hold"]),
+			b := &poolBody{n: int(t.p["buf"]), ring: newFifo[*byte](t.p["hold"]),
 				fanout: make([]*byte, t.p["fanout"])}
 			b.pool.Get() // the pool's per-P array, made at its first use (New unset: no buffer)
 			b.pool.New = func() any {

@@ -4,8 +4,7 @@
 package main
 
 type sweepBody struct {
-	window [][]byte
-	next   int
+	window fifo[[]byte]
 }
 
 //go:noinline
@@ -25,10 +24,7 @@ func (b *sweepBody) run(t *thread, iterations uint64) {
 		p := makeBytes(size)
 		p[0], p[size-1] = byte(i), byte(k)
 		sink += uint64(p[0])
-		b.window[b.next] = p
-		if b.next++; b.next == len(b.window) {
-			b.next = 0
-		}
+		b.window.push(p)
 		if k++; k == n {
 			k = 0
 		}
@@ -36,7 +32,7 @@ func (b *sweepBody) run(t *thread, iterations uint64) {
 	t.sink += sink
 }
 
-func (b *sweepBody) teardown(t *thread) { b.window = nil }
+func (b *sweepBody) teardown(t *thread) { b.window = fifo[[]byte]{} }
 
 func init() {
 	register(&workload{
@@ -57,6 +53,6 @@ func init() {
 		iterations: func(p params, threads int) uint64 {
 			return ((p["max"]-p["min"])/p["step"] + 1) * p["passes"] / uint64(threads)
 		},
-		prepare: func(t *thread) body { return &sweepBody{window: make([][]byte, t.p["window"])} },
+		prepare: func(t *thread) body { return &sweepBody{window: newFifo[[]byte](t.p["window"])} },
 	})
 }
