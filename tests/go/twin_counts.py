@@ -21,7 +21,10 @@ workload's parameters with the same defaults (`heaplab list params`).
 Exit 0 all equal, 1 a difference (named, with both numbers), 77 the twins
 were not built (no go tool), 99 the check could not run. Where the C model
 differs from Go on purpose, the case carries the reason: it is run, its
-differences are printed with the reason, and they do not fail the test.
+differences are printed with the reason, and they do not fail the test. A
+case may also allow Go a few objects of one size class that its runtime
+makes for itself (allowance: class bytes -> at most that many more), said
+when used.
 """
 import json
 import os
@@ -55,7 +58,12 @@ CASES = [
      "sync.Pool's shared queue allocates as it fills (poolChain: a 48-byte link and a ring "
      "of 8, then 16 interfaces, per P); heaplab's pool keeps its stack in roots"),
     ("producer-consumer", ["objects=20000"], 1),
-    ("producer-consumer", ["objects=20000", "obj=3000"], 2),
+    ("producer-consumer", ["objects=20000", "obj=3000"], 2, None,
+     # Parked on a channel, a goroutine takes a wait-queue entry (sudog) from
+     # its P's cache; the twin fills the runtime's central list first
+     # (warmWaitQueues), which made 30 runs of 30 clean here, but a P can
+     # still come up empty: the runtime's own object, not the workload's.
+     {96: 2}),
     ("sizeclass-sweep", ["step=64", "passes=1"], 1),
     ("large-objects", ["ops=200"], 1),
     ("steady-service", ["live=1M", "churn=4M"], 1),
@@ -148,11 +156,19 @@ def main(argv):
         for case in CASES:
             w, params, threads = case[:3]
             why = case[3] if len(case) > 3 else None
+            allow = case[4] if len(case) > 4 else {}
             name = "%s %s threads=%d" % (w, " ".join(params), threads)
             c_obj, c_cls = c_counts(heaplab, w, params, threads, tmp)
             g_obj, g_cls = go_counts(twins, w, params, threads)
             g_obj -= base_objects
             g_cls = minus(g_cls, base_classes)
+            allowed = []
+            for k, most in allow.items():
+                extra = g_cls.get(k, 0) - c_cls.get(k, 0)
+                if 0 < extra <= most:
+                    allowed.append("%d more in Go's %s" % (extra, class_text(k)))
+                    g_cls[k] -= extra
+                    g_obj -= extra
             bad = []
             if c_obj != g_obj:
                 bad.append("objects: heaplab %d, Go %d" % (c_obj, g_obj))
@@ -166,8 +182,9 @@ def main(argv):
                 failures.append("%s: %s" % (name, "; ".join(bad)))
             else:
                 small = sum(k * n for k, n in c_cls.items())
-                print("ok   %-60s %8d objects, %d classes, %d bytes in small ones, %d large" %
-                      (name, c_obj, len(c_cls), small, c_cls.get(0, 0)))
+                print("ok   %-60s %8d objects, %d classes, %d bytes in small ones, %d large%s" %
+                      (name, c_obj, len(c_cls), small, c_cls.get(0, 0),
+                       " (allowed: %s)" % ", ".join(allowed) if allowed else ""))
     for f in failures:
         print("FAIL: " + f)
     print("%d cases, %d differences" % (len(CASES), len(failures)))

@@ -205,6 +205,7 @@ func measure(w *workload, p params, threads int, seed uint64, sample time.Durati
 			done[3].Done()
 		}(ts[i], bodies[i])
 	}
+	warmWaitQueues(512)
 	m := newMeter()
 	var sampler *heapSampler
 	if sample > 0 {
@@ -238,6 +239,31 @@ func measure(w *workload, p params, threads int, seed uint64, sample time.Durati
 		out.Sink += t.sink
 	}
 	return out
+}
+
+// warmWaitQueues parks n goroutines on a channel at once and lets them go:
+// a goroutine that blocks (on a channel, a WaitGroup) takes a wait-queue
+// entry (a 96-byte sudog) from its P's cache, which refills from a central
+// list, which the runtime fills only from caches that overflow; a P with
+// neither allocates one. Parking many at once leaves entries in the central
+// list, so a goroutine that blocks in a measured phase (producer-consumer's)
+// finds one there instead of allocating on a P it has not run on before.
+func warmWaitQueues(n int) {
+	ch := make(chan struct{})
+	var parked, done sync.WaitGroup
+	parked.Add(n)
+	done.Add(n)
+	for i := 0; i < n; i++ {
+		go func() {
+			parked.Done()
+			<-ch
+			done.Done()
+		}()
+	}
+	parked.Wait()
+	time.Sleep(2 * time.Millisecond) // the last ones reach their receive
+	close(ch)
+	done.Wait()
 }
 
 // vmHWM is the process's peak resident set (heaplab's rss_peak_bytes).
