@@ -155,9 +155,7 @@ static void er_run(hl_wl_thread_t *t, uint64_t iterations) {
   uint64_t sink = 0;
   for (uint64_t i = 0; i < iterations; i++) {
     hl_frame_enter(m);
-    acc += ptr_pct;
-    if (acc >= 100) {
-      acc -= 100;
+    if (hl_spread(&acc, ptr_pct)) {
       uint64_t *p = hl_new(m, &sites[SITE_PTR], bytes, 0);
       construct(p, nwords, i);
       hl_escape_to_compiler(p);

@@ -48,6 +48,7 @@ struct hl_mutator {
   size_t nsites;
   hl_oom_fn on_oom;
   void *oom_ctx;
+  const uint64_t *gc_cycles;
   hl_mutator_counts_t counts;
 };
 
@@ -76,6 +77,7 @@ int hl_mutator_new(const hl_mutator_config_t *cfg, hl_mutator_t **out) {
   m->nsites = cfg->nsites;
   m->on_oom = cfg->on_oom;
   m->oom_ctx = cfg->oom_ctx;
+  m->gc_cycles = cfg->gc_cycles;
   m->stack_bytes = cfg->stack_bytes ? cfg->stack_bytes : DEFAULT_STACK_BYTES;
   m->stack_base = map_region(m->stack_bytes);
   m->fheap = map_region(FRAME_HEAP_ENTRIES * sizeof *m->fheap);
@@ -264,6 +266,18 @@ int hl_set_memory_limit(hl_mutator_t *m, int64_t bytes, int64_t *old_out) {
   int64_t old = m->backend->set_memory_limit(bytes);
   if (old_out) *old_out = old;
   return 0;
+}
+
+uint64_t hl_mutator_gc_count(hl_mutator_t *m) {
+  const hl_backend_t *be = m->backend;
+  if (!(be->caps & HL_CAP_COLLECT)) return 0;
+  if (m->gc_cycles) return __atomic_load_n(m->gc_cycles, __ATOMIC_ACQUIRE);
+  if (!be->stats) return 0;
+  hl_heap_stats_t st;
+  st.present = 0;
+  st.nclasses = 0;
+  if (be->stats(&st) != 0 || !(st.present & (1u << HL_HS_num_gc))) return 0;
+  return st.value[HL_HS_num_gc];
 }
 
 void hl_mutator_block(hl_mutator_t *m) {

@@ -74,6 +74,10 @@ typedef struct hl_mutator_config {
   size_t nsites;
   hl_oom_fn on_oom; /* NULL: abort() */
   void *oom_ctx;
+  /* Collections completed so far, as the harness counts them from the
+   * backend's on_gc_cycle reports (written while the world is stopped);
+   * NULL: hl_mutator_gc_count asks the backend's statistics instead. */
+  const uint64_t *gc_cycles;
 } hl_mutator_config_t;
 
 typedef struct hl_mutator hl_mutator_t;
@@ -120,6 +124,15 @@ void hl_frame_leave(hl_mutator_t *m);
  * bad value. Not for timed loops. */
 int hl_set_gc_percent(hl_mutator_t *m, int gc_percent, int *old_out);
 int hl_set_memory_limit(hl_mutator_t *m, int64_t bytes, int64_t *old_out);
+
+/* Collections the backend has completed so far; 0 on a backend that does
+ * not collect or cannot tell. One load when the harness gave the mutator
+ * its cycle count (hl_mutator_config_t.gc_cycles); else it reads the
+ * backend's statistics, which may take locks and walk every thread cache
+ * (about 0.4 us on span-gc): then not for every operation of a timed loop.
+ * For a workload that must notice collections as Go code does (sync.Pool's
+ * cleanup in pool-reuse). */
+uint64_t hl_mutator_gc_count(hl_mutator_t *m);
 
 /* Brackets a stretch where the thread waits outside the mutator (a barrier,
  * I/O, sleep) and allocates nothing: a stop-the-world collector does not

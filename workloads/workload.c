@@ -23,11 +23,29 @@ extern const hl_workload_t hl_workload_leak;
 extern const hl_workload_t hl_workload_spike;
 extern const hl_workload_t hl_workload_fragmentation;
 extern const hl_workload_t hl_workload_retention;
+extern const hl_workload_t hl_workload_closure_capture;
+extern const hl_workload_t hl_workload_interface_boxing;
+extern const hl_workload_t hl_workload_slice_growth;
+extern const hl_workload_t hl_workload_string_build;
+extern const hl_workload_t hl_workload_struct_layout;
+extern const hl_workload_t hl_workload_producer_consumer;
 
 static const hl_workload_t *const registry[] = {
-    &hl_workload_escape_return, &hl_workload_pool_reuse,     &hl_workload_sizeclass_sweep,
-    &hl_workload_large_objects, &hl_workload_steady_service, &hl_workload_fault_inject,
-    &hl_workload_leak,          &hl_workload_spike,          &hl_workload_fragmentation,
+    &hl_workload_escape_return,
+    &hl_workload_closure_capture,
+    &hl_workload_interface_boxing,
+    &hl_workload_slice_growth,
+    &hl_workload_string_build,
+    &hl_workload_struct_layout,
+    &hl_workload_pool_reuse,
+    &hl_workload_producer_consumer,
+    &hl_workload_sizeclass_sweep,
+    &hl_workload_large_objects,
+    &hl_workload_steady_service,
+    &hl_workload_fault_inject,
+    &hl_workload_leak,
+    &hl_workload_spike,
+    &hl_workload_fragmentation,
     &hl_workload_retention,
 };
 

@@ -148,4 +148,14 @@ static inline uint64_t hl_rng_below(uint64_t *state, uint64_t n) {
   return (uint64_t)(((unsigned __int128)hl_rng_next(state) * n) >> 64);
 }
 
+/* True for exactly pct of every 100 consecutive calls, spread evenly (a
+ * running sum that gives 100 back each time it reaches it): how a workload
+ * picks which calls take the escaping form. The Go twins spread alike. */
+static inline int hl_spread(unsigned *acc, unsigned pct) {
+  *acc += pct;
+  if (*acc < 100) return 0;
+  *acc -= 100;
+  return 1;
+}
+
 #endif

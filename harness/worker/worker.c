@@ -130,7 +130,8 @@ static int thread_start(worker_t *wk, unsigned tid, unsigned threads, thread_res
                             .sites = wk->w->sites,
                             .nsites = wk->w->nsites,
                             .on_oom = on_oom,
-                            .oom_ctx = wk};
+                            .oom_ctx = wk,
+                            .gc_cycles = wk->timeline.kept ? &wk->timeline.ncycles : NULL};
   t->param = wk->s.param;
   t->thread_index = tid;
   t->threads = threads;

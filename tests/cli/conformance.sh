@@ -16,13 +16,15 @@ grep -q "^$B .* available:" "$T/list" || { echo "SKIP: $B: $(grep "^$B" "$T/list
 # registered. A -p key applies to every chosen workload that has it (ops:
 # pool-reuse, large-objects and fault-inject; live: steady-service and
 # fragmentation; churn: those and spike); the oom patterns get small sizes
-# (leak: 4 buffers of 4 MiB).
+# (leak: 4 buffers of 4 MiB). calls: escape-return, closure-capture and
+# interface-boxing; ops also slice-growth and string-build; objects:
+# struct-layout and producer-consumer.
 "$HEAPLAB" list workloads >"$T/wl" 2>&1 || { echo "cannot list workloads"; exit 99; }
 workloads=$(awk '{print $1}' "$T/wl" | paste -sd, -)
 nworkloads=$(wc -l <"$T/wl")
 params=(-p calls=20000 -p ops=2000 -p step=64 -p passes=1 -p live=1M -p churn=4M -p kind=none
   -p total=16M -p base=2M -p spike=4M -p spikes=2 -p burst=256K -p peak=4M -p again=2M
-  -p idle_ms=0)
+  -p idle_ms=0 -p objects=20000)
 for threads in 1 2; do
   O="$T/conf-$threads.json"
   expect_exit 0 "$HEAPLAB" run -w "$workloads" -b "$B" "${params[@]}" --threads $threads \
@@ -59,6 +61,40 @@ print(sum(s) // len(s))')
   [[ $(allocs fragmentation) -eq $(( ((1 << 20) / mean / t + (4 << 20) / mean / t) * t )) ]] ||
     fail "fragmentation allocs $(allocs fragmentation) (mean object $mean bytes)"
   expect_py "[r['alloc_bytes'] for r in rows if r['workload'] == 'leak'][0] == 16 << 20" "$O"
+  # The escape-pattern catalogue, each as its definition says (gomodel.h:
+  # Go 1.19's growslice and size classes): closure-capture 2 objects per
+  # escaping call (half of them) and 2 in the frame per other call;
+  # interface-boxing the escaping int, string, slice and struct conversions
+  # (every 7th call of a kind, every other call escaping, per thread);
+  # slice-growth 12 arrays per 1000-element slice of 8-byte elements (8,
+  # 16, ... 10240 bytes); string-build 15 strings per 16-piece concat;
+  # struct-layout one record each and one temporary in the frame;
+  # producer-consumer one object per object passed.
+  stack() { py "[r['stack_allocs'] for r in rows if r['workload'] == '$1'][0]" "$O"; }
+  boxing=$(python3 -c "
+n, esc = 20000 // $t, 0
+acc = 0
+for i in range(n):
+    acc += 50
+    e = acc >= 100
+    if e: acc -= 100
+    esc += e and i % 7 in (2, 3, 5, 6)
+print(esc * $t)")
+  checks=$((checks + 6))
+  [[ $(allocs closure-capture) -eq 20000 && $(stack closure-capture) -eq 20000 ]] ||
+    fail "closure-capture allocs $(allocs closure-capture) stack $(stack closure-capture)"
+  [[ $(allocs interface-boxing) -eq $boxing ]] || fail "interface-boxing allocs $(allocs interface-boxing), want $boxing"
+  [[ $(allocs slice-growth) -eq $((2000 * 12)) ]] || fail "slice-growth allocs $(allocs slice-growth)"
+  [[ $(allocs string-build) -eq $((2000 * 15)) ]] || fail "string-build allocs $(allocs string-build)"
+  [[ $(allocs struct-layout) -eq 20000 && $(stack struct-layout) -eq 20000 ]] ||
+    fail "struct-layout allocs $(allocs struct-layout) stack $(stack struct-layout)"
+  [[ $(allocs producer-consumer) -eq 20000 ]] || fail "producer-consumer allocs $(allocs producer-consumer)"
+  expect_py "[r['alloc_bytes'] for r in rows if r['workload'] == 'slice-growth'][0] == 2000 * 25208" "$O"
+  expect_py "[r['alloc_bytes'] for r in rows if r['workload'] == 'struct-layout'][0] == 20000 * 32" "$O"
+  # pool-reuse's sync.Pool: with a pool of hold + 1 buffers per thread every
+  # get after the first hold + 1 is a hit (no collection ever empties it
+  # here: too little is allocated).
+  expect_py "all(r['pool_gets'] == 2000 and r['pool_misses'] == 5 * $t and r['pool_hits'] == 2000 - 5 * $t for r in rows if r['workload'] == 'pool-reuse')" "$O"
   # Retention's snapshots: RSS after building 4 MiB and after freeing 90% of it.
   expect_py "all(r['rss_after_build_bytes'] > 4 << 20 and 0 < r['rss_after_free_bytes'] <= r['rss_peak_bytes'] for r in rows if r['workload'] == 'retention')" "$O"
   # Sites: calls per site add up to what was asked for.

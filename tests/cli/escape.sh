@@ -33,6 +33,19 @@ expect_py "all(r['stack_allocs'] == 0 and r['allocs'] == 30000 for r in rows if 
 # its frame ends; a collector frees nothing explicitly.
 expect_py "[r['frees'] for r in rows if r['backend'] == 'glibc' and r['params']['ptr_pct'] == 30] == [30000]" "$T/off.json"
 
+# The catalogue's workloads that have stack sites: the same prediction, for
+# each of them, on a malloc backend and on a collector.
+cat_run() { # cat_run ESCAPE FILE
+  expect_exit 0 "$HEAPLAB" run -w closure-capture,interface-boxing,slice-growth,string-build,struct-layout \
+    -b "$backends" -p calls=7000 -p ops=300 -p objects=3000 -p prealloc=const -p len=100 \
+    -p method=bytes --escape "$1" --reps 1 -o "$2"
+}
+cat_run on "$T/cat-on.json"
+cat_run off "$T/cat-off.json"
+expect_py "len(rows) == 5 * len('$backends'.split(','))" "$T/cat-on.json"
+expect_py "$predict" "$T/cat-on.json" "$T/cat-off.json"
+expect_py "all(r['stack_allocs'] > 0 for r in rows)" "$T/cat-on.json"
+
 # compare sees the change in allocation behaviour and says so.
 expect_exit 1 "$HEAPLAB" compare "$T/on.json" "$T/off.json"
 expect_in "$T/out" "METRIC CHANGED: allocs 9000 -> 30000"

@@ -15,9 +15,25 @@ for w in escape-return pool-reuse sizeclass-sweep large-objects steady-service f
   checks=$((checks + 1))
   grep -Eq "^$w +(bench|selftest) " "$T/out" || fail "no line for $w"
 done
+# The escape-pattern catalogue, each with its claim ids.
+for w in "closure-capture C2,C7" "interface-boxing C7" "slice-growth C7" "string-build C7" \
+  "struct-layout C8" "producer-consumer C10" "pool-reuse C3"; do
+  set -- $w
+  checks=$((checks + 1))
+  grep -Eq "^$1 +bench +$2 " "$T/out" || fail "no line for $1 with claim $2"
+done
 for w in leak spike fragmentation retention; do
   checks=$((checks + 1))
   grep -Eq "^$w +oom " "$T/out" || fail "no oom line for $w"
+done
+
+expect_exit 0 "$HEAPLAB" list params
+for key in "closure-capture" "  captured   size    default 64" "  escape_pct percent default 50" \
+  "interface-boxing" "  mix        word    default all" "  struct_bytes size    default 40" \
+  "slice-growth" "  prealloc   word    default 0" "string-build" "  method     word    default concat" \
+  "struct-layout" "  layout     word    default padded" "producer-consumer" \
+  "  depth      count   default 256" "  fanout     count   default 0" "  garbage    size    default 0"; do
+  expect_in "$T/out" "$key"
 done
 
 expect_exit 0 "$HEAPLAB" list params steady-service

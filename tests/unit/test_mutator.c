@@ -74,11 +74,18 @@ static void rec_block(void) {
 static void rec_unblock(void) {
   rec_blocked--;
 }
+/* Statistics: only the collection count, set by the test. */
+static uint64_t rec_num_gc;
+static int rec_stats(hl_heap_stats_t *out) {
+  hl_heap_stats_set(out, HL_HS_num_gc, rec_num_gc);
+  return 0;
+}
 static const hl_backend_t collector = {
     .name = "recording-gc",
     .kind = HL_BACKEND_GC,
-    .caps = HL_CAP_ROOTS | HL_CAP_GC_PERCENT | HL_CAP_MEMORY_LIMIT,
+    .caps = HL_CAP_COLLECT | HL_CAP_ROOTS | HL_CAP_GC_PERCENT | HL_CAP_MEMORY_LIMIT | HL_CAP_STATS,
     .alloc = rec_alloc,
+    .stats = rec_stats,
     .add_roots = rec_add_roots,
     .remove_roots = rec_remove_roots,
     .write_barrier = rec_barrier,
@@ -255,9 +262,26 @@ static void test_knobs(const hl_backend_t *glibc) {
   CHECK_INT(rec_blocked, 1);
   hl_mutator_unblock(m);
   CHECK_INT(rec_blocked, 0);
+  CHECK_U64(hl_mutator_gc_count(m), 0);
+  rec_num_gc = 3; /* the collector's own count, read when asked */
+  CHECK_U64(hl_mutator_gc_count(m), 3);
+  hl_mutator_free(m);
+  /* With the harness's cycle count, that is read instead (no statistics). */
+  uint64_t cycles = 7;
+  hl_mutator_config_t counted = {.backend = &collector,
+                                 .escape = HL_ESCAPE_ON,
+                                 .sites = sites,
+                                 .nsites = SITE_COUNT,
+                                 .on_oom = on_oom,
+                                 .gc_cycles = &cycles};
+  CHECK_INT(hl_mutator_new(&counted, &m), 0);
+  CHECK_U64(hl_mutator_gc_count(m), 7);
+  cycles = 8;
+  CHECK_U64(hl_mutator_gc_count(m), 8);
   hl_mutator_free(m);
 
   m = make(glibc, HL_ESCAPE_ON);
+  CHECK_U64(hl_mutator_gc_count(m), 0); /* a malloc backend never collects */
   CHECK_INT(hl_set_gc_percent(m, 50, &old), HL_EUNAVAIL);
   CHECK_INT(hl_set_memory_limit(m, 1 << 20, &old_limit), HL_EUNAVAIL);
   hl_mutator_block(m); /* no hooks: nothing happens */

@@ -1,0 +1,3 @@
+module heaplab/twins
+
+go 1.19
