@@ -5,9 +5,9 @@
 
 #include "error.h"
 #include "gate.h"
+#include "opts.h"
 #include "results.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,66 +19,70 @@ typedef struct cmp_opts {
 } cmp_opts_t;
 
 static void usage(FILE *out) {
-  fprintf(
-      out,
-      "Usage: heaplab compare BASE.json NEW.json [--threshold PCT] [--alpha A] [--markdown]\n\n"
-      "Decides, per benchmark in both files, whether NEW regressed, by the rule of heaplab\n"
-      "gate: deterministic metrics (allocs, alloc_bytes, frees, ...) equal in every\n"
-      "repetition; CPU time by a two-sided Mann-Whitney U test over the repetitions with\n"
-      "Holm's correction over all benchmarks, a regression needing p_holm < alpha AND a\n"
-      "slowdown of the median above the threshold; peak memory within a tolerance from\n"
-      "the files' own spread (see heaplab gate --help). Benchmarks in one file only are\n"
-      "shown as not comparable. Take BASE and NEW interleaved on one machine (heaplab run\n"
-      "runs each repetition in its own process) or the U test will find the machine's drift.\n\n"
-      "  --threshold PCT  fixed slowdown threshold in percent (default: from the noise,\n"
-      "                   at least 2)\n"
-      "  --alpha A        family-wise significance level after Holm (default 0.05)\n"
-      "  --markdown       print the table as Markdown\n\n"
-      "Exit status: 0 no regression, 1 regression, changed metric or nothing compared,\n"
-      "2 bad input.\n");
+  fprintf(out,
+          "Usage: heaplab compare BASE.json NEW.json [--threshold PCT] [--alpha A] [--markdown]\n\n"
+          "Decides, per benchmark in both files, whether NEW regressed, by the rule of heaplab\n"
+          "gate: deterministic metrics (allocs, alloc_bytes, frees, ...) equal in every\n"
+          "repetition; CPU time by a two-sided Mann-Whitney U test over the repetitions with\n"
+          "Holm's correction over all benchmarks, a regression needing p_holm < alpha AND a\n"
+          "slowdown of the median above the threshold; peak memory within a tolerance from\n"
+          "the files' own spread (see heaplab gate --help). Benchmarks in one file only are\n"
+          "shown as not comparable. Take BASE and NEW interleaved on one machine (heaplab run\n"
+          "runs each repetition in its own process) or the U test will find the machine's drift.\n"
+          "Exit status: 0 no regression, 1 regression, changed metric or nothing compared,\n"
+          "2 bad input.\n\n");
 }
 
+enum { O_THRESHOLD, O_ALPHA, O_MARKDOWN };
+
+static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *source) {
+  cmp_opts_t *o = ctx;
+  char *end;
+  if (opt->id == O_MARKDOWN) {
+    o->markdown = 1;
+  } else if (opt->id == O_THRESHOLD) {
+    o->decide.threshold = strtod(v, &end) / 100.0;
+    if (*end || end == v || !(o->decide.threshold >= 0) || o->decide.threshold > 100)
+      return hl_opts_bad(source, v, "expected a percentage >= 0");
+  } else {
+    o->decide.alpha = strtod(v, &end);
+    if (*end || end == v || !(o->decide.alpha > 0 && o->decide.alpha < 1))
+      return hl_opts_bad(source, v, "expected a number between 0 and 1");
+  }
+  return 0;
+}
+
+static const hl_opt_t compare_opts[] = {
+    {"threshold", 0, "PCT",
+     "fixed slowdown threshold in percent (default: from the noise, at "
+     "least 2)",
+     NULL, 0, apply, O_THRESHOLD},
+    {"alpha", 0, "A", "family-wise significance level after Holm (default 0.05)", NULL, 0, apply,
+     O_ALPHA},
+    {"markdown", 0, NULL, "print the table as Markdown", NULL, 0, apply, O_MARKDOWN},
+};
+
 static int parse_args(int argc, char **argv, cmp_opts_t *o) {
-  static const struct option longopts[] = {{"threshold", required_argument, NULL, 't'},
-                                           {"alpha", required_argument, NULL, 'a'},
-                                           {"markdown", no_argument, NULL, 'm'},
-                                           {"help", no_argument, NULL, 'h'},
-                                           {NULL, 0, NULL, 0}};
   hl_gate_opts_default(&o->decide);
   o->decide.allow_missing = 1;
-  optind = 1;
-  opterr = 0;
-  int c;
-  char *end;
-  while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-    switch (c) {
-    case 't':
-      o->decide.threshold = strtod(optarg, &end) / 100.0;
-      if (*end || end == optarg || !(o->decide.threshold >= 0) || o->decide.threshold > 100) {
-        hl_msg("compare", "--threshold '%s': expected a percentage >= 0", optarg);
-        return HL_EINVAL;
-      }
-      break;
-    case 'a':
-      o->decide.alpha = strtod(optarg, &end);
-      if (*end || end == optarg || !(o->decide.alpha > 0 && o->decide.alpha < 1)) {
-        hl_msg("compare", "--alpha '%s': expected a number between 0 and 1", optarg);
-        return HL_EINVAL;
-      }
-      break;
-    case 'm': o->markdown = 1; break;
-    case 'h': usage(stdout); return 1;
-    default:
-      hl_msg("compare", "unknown option '%s' (see heaplab compare --help)", argv[optind - 1]);
-      return HL_EINVAL;
-    }
+  hl_opt_group_t g = {"Options", compare_opts, sizeof compare_opts / sizeof compare_opts[0],
+                      o,         {{0}},        0};
+  hl_opts_operands_t ops;
+  int rc = hl_opts_parse("compare", &g, 1, argc, argv, 2, &ops);
+  if (rc == 1) {
+    usage(stdout);
+    hl_opts_help(stdout, &g, 1);
   }
-  if (argc - optind != 2) {
+  if (rc) return rc;
+  if (ops.n == 2) {
+    o->base = ops.v[0];
+    o->new_ = ops.v[1];
+  }
+  free(ops.v);
+  if (!o->new_) {
     hl_msg("compare", "expected two results files, BASE.json and NEW.json (see --help)");
     return HL_EINVAL;
   }
-  o->base = argv[optind];
-  o->new_ = argv[optind + 1];
   return 0;
 }
 

@@ -8,6 +8,18 @@
 
 static const char *current_cmd = "heaplab";
 
+int hl_opts_store_string(void *ctx, const hl_opt_t *opt, const char *value, const char *source) {
+  (void)source;
+  *(const char **)((char *)ctx + opt->id) = value;
+  return 0;
+}
+
+int hl_opts_store_flag(void *ctx, const hl_opt_t *opt, const char *value, const char *source) {
+  (void)value, (void)source;
+  *(int *)((char *)ctx + opt->id) = 1;
+  return 0;
+}
+
 const char *hl_opts_command(void) {
   return current_cmd;
 }

@@ -76,6 +76,12 @@ typedef struct hl_opts_operands {
 int hl_opts_parse(const char *cmd, hl_opt_group_t *groups, size_t ngroups, int argc, char **argv,
                   size_t max_operands, hl_opts_operands_t *operands);
 
+/* Handlers for the plain cases: the option's id is the offsetof() of a
+ * field of the group's context, a `const char *` (the value, which lives in
+ * argv) or an `int` flag (set to 1). */
+int hl_opts_store_string(void *ctx, const hl_opt_t *opt, const char *value, const char *source);
+int hl_opts_store_flag(void *ctx, const hl_opt_t *opt, const char *value, const char *source);
+
 /* The command being parsed ("run", "oom"), for handlers' own messages. */
 const char *hl_opts_command(void);
 

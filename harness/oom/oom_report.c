@@ -15,6 +15,7 @@
 #include "escape.h"
 #include "oom_cells.h"
 #include "oom_timeline.h"
+#include "opts.h"
 #include "plot.h"
 #include "results.h"
 #include "size.h"
@@ -24,7 +25,6 @@
 #include "workload.h"
 
 #include <ctype.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -761,41 +761,37 @@ static void usage(FILE *out) {
                "parameter) moved a cell from death to survival; and DIR/timelines/*.png, one\n"
                "timeline per cell (RSS, heap live, heap goal, the limit, GC cycles, the death),\n"
                "with the gnuplot script and data of each. Needs gnuplot (gnuplot-nox).\n"
-               "Exit status: 0 written, 2 bad input or a report that cannot be written.\n");
+               "Exit status: 0 written, 2 bad input or a report that cannot be written.\n\n");
 }
 
+static const hl_opt_t oom_report_opts[] = {
+    {"output", 'o', "DIR", "the report's folder (made when absent)", NULL, 0, hl_opts_store_string,
+     0},
+};
+
 int hl_oom_report_main(int argc, char **argv) {
-  static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
-                                           {"help", no_argument, NULL, 'h'},
-                                           {NULL, 0, NULL, 0}};
-  const char *dir = NULL;
-  optind = 1;
-  opterr = 0;
-  int c;
-  while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-    if (c == 'o') {
-      dir = optarg;
-    } else if (c == 'h') {
-      usage(stdout);
-      return HL_EXIT_OK;
-    } else {
-      hl_msg("oom-report", "unknown option or missing value '%s' (see heaplab oom-report --help)",
-             argv[optind - 1]);
-      return HL_EXIT_USAGE;
-    }
+  const char *dir = NULL, *input = NULL;
+  hl_opt_group_t g = {"Options", oom_report_opts, 1, &dir, {{0}}, 0};
+  hl_opts_operands_t ops;
+  int rc = hl_opts_parse("oom-report", &g, 1, argc, argv, 1, &ops);
+  if (rc == 1) {
+    usage(stdout);
+    hl_opts_help(stdout, &g, 1);
   }
-  if (argc - optind != 1 || !dir) {
+  if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
+  input = ops.n ? ops.v[0] : NULL;
+  free(ops.v);
+  if (!input || !dir) {
     hl_msg("oom-report", "expected one results file and -o DIR (see heaplab oom-report --help)");
     return HL_EXIT_USAGE;
   }
-  const char *input = argv[optind];
   json_t *root = NULL;
   char why[1024];
   if (hl_results_load(input, &root, why, sizeof why) != 0) {
     hl_msg("oom-report", "%s", why);
     return HL_EXIT_USAGE;
   }
-  int rc = hl_oom_report_write(root, dir, why, sizeof why);
+  rc = hl_oom_report_write(root, dir, why, sizeof why);
   json_decref(root);
   if (rc) {
     hl_msg("oom-report", "%s: %s", input, why);

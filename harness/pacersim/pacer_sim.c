@@ -3,14 +3,15 @@
 #include "pacer_sim.h"
 
 #include "error.h"
+#include "opts.h"
 #include "pacer.h"
 #include "sim_stream.h"
 #include "table.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -623,54 +624,48 @@ static void scenario_names(char *buf, size_t len) {
     used += (size_t)snprintf(buf + used, len - used, " %s", scenarios[s].name);
 }
 
+typedef struct sim_opts {
+  hl_pacer_model_t model;
+  format_t format;
+} sim_opts_t;
+
+enum { O_PACER_MODEL, O_FORMAT };
+
+static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *source) {
+  sim_opts_t *o = ctx;
+  if (opt->id == O_PACER_MODEL)
+    return hl_pacer_model_parse(v, &o->model) ? hl_opts_bad(source, v, "expected go122 or go119")
+                                              : 0;
+  if (strcmp(v, "table") && strcmp(v, "csv"))
+    return hl_opts_bad(source, v, "expected table or csv");
+  o->format = strcmp(v, "table") ? FORMAT_CSV : FORMAT_TABLE;
+  return 0;
+}
+
+static const hl_opt_t sim_opts[] = {
+    {"pacer-model", 0, "go122|go119", NULL, NULL, 0, apply, O_PACER_MODEL},
+    {"format", 0, "table|csv", NULL, NULL, 0, apply, O_FORMAT},
+};
+
 int hl_pacer_sim_main(int argc, char **argv) {
-  static const struct option longopts[] = {{"pacer-model", required_argument, NULL, 'm'},
-                                           {"format", required_argument, NULL, 'f'},
-                                           {"help", no_argument, NULL, 'h'},
-                                           {NULL, 0, NULL, 0}};
-  hl_pacer_model_t model = HL_PACER_GO122;
-  format_t format = FORMAT_TABLE;
-  int c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-    if (c == 'm') {
-      if (hl_pacer_model_parse(optarg, &model) != 0) {
-        hl_msg("pacer-sim", "--pacer-model '%s': expected go122 or go119", optarg);
-        return HL_EXIT_USAGE;
-      }
-    } else if (c == 'f') {
-      if (!strcmp(optarg, "table"))
-        format = FORMAT_TABLE;
-      else if (!strcmp(optarg, "csv"))
-        format = FORMAT_CSV;
-      else {
-        hl_msg("pacer-sim", "--format '%s': expected table or csv", optarg);
-        return HL_EXIT_USAGE;
-      }
-    } else if (c == 'h') {
-      usage(stdout);
-      return HL_EXIT_OK;
-    } else {
-      hl_msg("pacer-sim", "unknown option or missing value '%s' (see heaplab pacer-sim --help)",
-             argv[optind - 1]);
-      return HL_EXIT_USAGE;
-    }
-  }
-  if (argc - optind > 1) {
-    hl_msg("pacer-sim", "unexpected argument '%s' (one scenario or all)", argv[optind + 1]);
-    return HL_EXIT_USAGE;
-  }
+  sim_opts_t o = {HL_PACER_GO122, FORMAT_TABLE};
+  hl_opt_group_t g = {NULL, sim_opts, sizeof sim_opts / sizeof sim_opts[0], &o, {{0}}, 0};
+  hl_opts_operands_t ops;
+  int rc = hl_opts_parse("pacer-sim", &g, 1, argc, argv, 1, &ops);
+  if (rc == 1) usage(stdout); /* its usage explains the options itself */
+  if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
+  const char *name = ops.n ? ops.v[0] : NULL;
+  free(ops.v);
   const scenario_t *only = NULL;
-  if (argc - optind == 1 && strcasecmp(argv[optind], "all") != 0) {
+  if (name && strcasecmp(name, "all") != 0) {
     for (size_t s = 0; s < NSCENARIOS && !only; s++)
-      if (!strcasecmp(argv[optind], scenarios[s].name)) only = &scenarios[s];
+      if (!strcasecmp(name, scenarios[s].name)) only = &scenarios[s];
     if (!only) {
       char names[1024];
       scenario_names(names, sizeof names);
-      hl_msg("pacer-sim", "unknown scenario '%s'; available: %s", argv[optind], names);
+      hl_msg("pacer-sim", "unknown scenario '%s'; available: %s", name, names);
       return HL_EXIT_USAGE;
     }
   }
-  return simulate(only, model, format);
+  return simulate(only, o.model, o.format);
 }

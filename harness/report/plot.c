@@ -3,13 +3,13 @@
 
 #include "error.h"
 #include "gnuplot.h"
+#include "opts.h"
 #include "plot_templates.h"
 #include "results.h"
 #include "stats.h"
 #include "rows.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,44 +327,46 @@ static void usage(FILE *out) {
                "Draws DIR/time.png (CPU time per iteration) and DIR/rss.png (peak RSS): one\n"
                "cluster per workload, one bar per backend (median of the ok repetitions, error\n"
                "bars min..max), log scale. DIR/*.gp and DIR/*.dat are the gnuplot script and\n"
-               "data of each figure. Needs gnuplot (Debian: gnuplot-nox).\n");
+               "data of each figure. Needs gnuplot (Debian: gnuplot-nox).\n\n");
 }
 
+enum { O_OUTPUT, O_FORMAT };
+
+static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *source) {
+  plot_opts_t *o = ctx;
+  if (opt->id == O_OUTPUT) {
+    o->dir = v;
+  } else if (!strcmp(v, "png") || !strcmp(v, "svg")) {
+    o->terminal = !strcmp(v, "png") ? "pngcairo" : "svg";
+    o->ext = !strcmp(v, "png") ? "png" : "svg";
+  } else {
+    return hl_opts_bad(source, v, "expected png or svg");
+  }
+  return 0;
+}
+
+static const hl_opt_t plot_opts[] = {
+    {"output", 'o', "DIR", "the figures' folder (made when absent)", NULL, 0, apply, O_OUTPUT},
+    {"format", 0, "png|svg", "the images' format (default png)", NULL, 0, apply, O_FORMAT},
+};
+
 static int parse_args(int argc, char **argv, plot_opts_t *o) {
-  static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
-                                           {"format", required_argument, NULL, 'f'},
-                                           {"help", no_argument, NULL, 'h'},
-                                           {NULL, 0, NULL, 0}};
   o->terminal = "pngcairo";
   o->ext = "png";
-  optind = 1;
-  opterr = 0;
-  int c;
-  while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-    if (c == 'o') {
-      o->dir = optarg;
-    } else if (c == 'f' && !strcmp(optarg, "png")) {
-      o->terminal = "pngcairo";
-      o->ext = "png";
-    } else if (c == 'f' && !strcmp(optarg, "svg")) {
-      o->terminal = "svg";
-      o->ext = "svg";
-    } else if (c == 'h') {
-      usage(stdout);
-      return 1;
-    } else {
-      hl_msg("plot",
-             c == 'f' ? "--format '%s': expected png or svg"
-                      : "unknown option or missing value '%s' (see heaplab plot --help)",
-             c == 'f' ? optarg : argv[optind - 1]);
-      return HL_EINVAL;
-    }
+  hl_opt_group_t g = {"Options", plot_opts, sizeof plot_opts / sizeof plot_opts[0], o, {{0}}, 0};
+  hl_opts_operands_t ops;
+  int rc = hl_opts_parse("plot", &g, 1, argc, argv, 1, &ops);
+  if (rc == 1) {
+    usage(stdout);
+    hl_opts_help(stdout, &g, 1);
   }
-  if (argc - optind != 1 || !o->dir) {
+  if (rc) return rc;
+  o->input = ops.n ? ops.v[0] : NULL;
+  free(ops.v);
+  if (!o->input || !o->dir) {
     hl_msg("plot", "expected one results file and -o DIR (see heaplab plot --help)");
     return HL_EINVAL;
   }
-  o->input = argv[optind];
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "report.h"
 
 #include "error.h"
+#include "opts.h"
 #include "escape.h"
 #include "plot.h"
 #include "ratio.h"
@@ -18,7 +19,7 @@
 #include "table.h"
 #include "util.h"
 
-#include <getopt.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
@@ -389,62 +390,65 @@ static int write_report(report_t *r, char **files, size_t nfiles) {
   return rc;
 }
 
-int hl_report_main(int argc, char **argv) {
-  static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
-                                           {"baseline-backend", required_argument, NULL, 'B'},
-                                           {"title", required_argument, NULL, 't'},
-                                           {"help", no_argument, NULL, 'h'},
-                                           {NULL, 0, NULL, 0}};
-  report_t r = {.title = "heaplab report"};
-  optind = 1;
-  opterr = 0;
-  int c;
-  while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-    if (c == 'o')
-      r.dir = optarg;
-    else if (c == 'B')
-      r.base_backend = optarg;
-    else if (c == 't')
-      r.title = optarg;
-    else if (c == 'h') {
-      usage(stdout);
-      return HL_EXIT_OK;
-    } else {
-      hl_msg("report", "unknown option or missing value '%s' (see heaplab report --help)",
-             argv[optind - 1]);
-      return HL_EXIT_USAGE;
-    }
-  }
-  if (optind >= argc || !r.dir) {
-    hl_msg("report", "expected one or more results files and -o DIR (see heaplab report --help)");
-    return HL_EXIT_USAGE;
-  }
+/* Writes the report of the files to r->dir, every file at once (output.h). */
+static int make_report(report_t *r, char **files, size_t nfiles) {
   char why[1024], *md = NULL, *html = NULL;
   size_t md_len = 0, html_len = 0;
-  int rc = hl_output_set_open(r.dir, &r.set, why, sizeof why);
+  int rc = hl_output_set_open(r->dir, &r->set, why, sizeof why);
   if (rc) {
     hl_msg("report", "%s", why);
     return HL_EXIT_USAGE;
   }
-  r.md = open_memstream(&md, &md_len);
-  r.html = open_memstream(&html, &html_len);
-  rc = r.md && r.html ? write_report(&r, argv + optind, (size_t)(argc - optind)) : HL_ENOMEM;
+  r->md = open_memstream(&md, &md_len);
+  r->html = open_memstream(&html, &html_len);
+  rc = r->md && r->html ? write_report(r, files, nfiles) : HL_ENOMEM;
   int said = rc && rc != HL_ENOMEM; /* write_report said what failed */
-  if (r.md && fclose(r.md) != 0 && rc == 0) rc = HL_ENOMEM;
-  if (r.html && fclose(r.html) != 0 && rc == 0) rc = HL_ENOMEM;
+  if (r->md && fclose(r->md) != 0 && rc == 0) rc = HL_ENOMEM;
+  if (r->html && fclose(r->html) != 0 && rc == 0) rc = HL_ENOMEM;
   snprintf(why, sizeof why, "out of memory");
-  if (rc == 0) rc = hl_output_set_put(r.set, "report.md", md, md_len, why, sizeof why);
-  if (rc == 0) rc = hl_output_set_put(r.set, "report.html", html, html_len, why, sizeof why);
+  if (rc == 0) rc = hl_output_set_put(r->set, "report.md", md, md_len, why, sizeof why);
+  if (rc == 0) rc = hl_output_set_put(r->set, "report.html", html, html_len, why, sizeof why);
   free(md);
   free(html);
   if (rc == 0)
-    rc = hl_output_set_commit(r.set, why, sizeof why);
+    rc = hl_output_set_commit(r->set, why, sizeof why);
   else
-    hl_output_set_abort(r.set);
+    hl_output_set_abort(r->set);
   if (rc) {
-    if (!said) hl_msg("report", "cannot write the report in %s: %s", r.dir, why);
+    if (!said) hl_msg("report", "cannot write the report in %s: %s", r->dir, why);
     return HL_EXIT_USAGE;
   }
-  printf("%s/report.md\n%s/report.html\n", r.dir, r.dir);
+  printf("%s/report.md\n%s/report.html\n", r->dir, r->dir);
   return HL_EXIT_OK;
+}
+
+static const hl_opt_t report_opts[] = {
+    {"output", 'o', "DIR", "the report's folder (made when absent)", NULL, 0, hl_opts_store_string,
+     offsetof(report_t, dir)},
+    {"baseline-backend", 0, "NAME",
+     "the backend the ratio tables divide by (default glibc when present)", NULL, 0,
+     hl_opts_store_string, offsetof(report_t, base_backend)},
+    {"title", 0, "TEXT", "the report's title (default: heaplab report)", NULL, 0,
+     hl_opts_store_string, offsetof(report_t, title)},
+};
+
+int hl_report_main(int argc, char **argv) {
+  report_t r = {.title = "heaplab report"};
+  hl_opt_group_t g = {"Options", report_opts, sizeof report_opts / sizeof report_opts[0],
+                      &r,        {{0}},       0};
+  hl_opts_operands_t ops;
+  int rc = hl_opts_parse("report", &g, 1, argc, argv, (size_t)argc, &ops);
+  if (rc == 1) {
+    usage(stdout);
+    hl_opts_help(stdout, &g, 1);
+  }
+  if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
+  if (ops.n == 0 || !r.dir) {
+    free(ops.v);
+    hl_msg("report", "expected one or more results files and -o DIR (see heaplab report --help)");
+    return HL_EXIT_USAGE;
+  }
+  rc = make_report(&r, ops.v, ops.n);
+  free(ops.v);
+  return rc;
 }

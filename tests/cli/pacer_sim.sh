@@ -132,7 +132,7 @@ bad "unknown scenario 'Stedy'; available: all Steady SteadyBigStacks" Stedy
 bad "--pacer-model 'go120': expected go122 or go119" --pacer-model go120
 bad "--format 'json': expected table or csv" --format json
 bad "unexpected argument 'Steady'" all Steady
-bad "unknown option or missing value '--gogc'" --gogc 50
-bad "unknown option or missing value '--format'" --format
+bad "unknown option '--gogc'" --gogc 50
+bad "option needs a value '--format'" --format
 
 done_checks
