@@ -197,4 +197,21 @@ expect_exit 1 "$HEAPLAB" gate --base "$T/bl.json" --new "$HEAPLAB" -w escape-ret
 expect_in "$T/out" "MISSING in new"
 expect_exit 0 "$HEAPLAB" gate --base "$T/bl.json" --new "$HEAPLAB" -w escape-return -b glibc,span \
   --quick --rounds 1 --allow-missing
+
+# Every run option reaches both binaries' runs as given: a gate under a hard
+# limit and a soft one (and sampling) gates the cells as they ran under them.
+mkdir "$T/limited"
+expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc,span-gc \
+  -p ops=20000 --rounds 2 --limit 256M --limit-mode watchdog --memlimit 64M --sample-ms 20 \
+  --pacer-model go119 --save-runs "$T/limited"
+for side in base new; do
+  F="$T/limited/$side.json"
+  expect_py "all(r['limit_bytes'] == 256 << 20 for r in rows) and len(rows) == 4" "$F"
+  expect_py "[r['memlimit'] for r in rows if r['backend'] == 'span-gc'] == ['67108864'] * 2" "$F"
+  expect_py "all('rss_timeline' in r for r in rows)" "$F"
+  expect_py "d['context']['options']['limit_mode'] == 'watchdog' and d['context']['options']['pacer_model'] == 'go119'" "$F"
+done
+# What the gate sets itself is refused: its rounds are one repetition each.
+expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --reps 3
+expect_in "$T/err" "--reps is the gate's own"
 done_checks
