@@ -5,7 +5,7 @@
 #include "error.h"
 #include "opts.h"
 #include "pacer.h"
-#include "sim_stream.h"
+#include "sim.h"
 #include "table.h"
 
 #include <inttypes.h>
@@ -14,234 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define KIB ((uint64_t)1 << 10)
-#define MIB ((uint64_t)1 << 20)
-#define MAX_CYCLES 100
-#define MAX_MESSAGES 8 /* failure messages kept per scenario */
-
-/* The harness's constants (TestGcPacer). */
-#define INITIAL_HEAP_BYTES (256 * 1024) /* marked by the first cycle */
-#define REVISE_PERIOD_NS 500000         /* the pacer revises every 500 us */
-#define RATE_CONV 512.0                 /* KiB per CPU-ms to bytes per CPU per 500 us: 1024 * 0.5 */
-#define MIN_RATE 0.0001                 /* rates and growth are never below this */
-
-/* One cycle's inputs, one value from each stream (gcCycle). */
-typedef struct sim_inputs {
-  sim_stream_t *alloc;  /* KiB per CPU-ms allocated by the mutator */
-  sim_stream_t *scan;   /* KiB per CPU-ms scanned by the GC */
-  sim_stream_t *growth; /* live heap of this cycle / the last one */
-  sim_stream_t *frac;   /* scannable share of the heap */
-  sim_stream_t *stack;  /* stack bytes (multiples of 2048) */
-} sim_inputs_t;
-
-/* One cycle's outcome (gcCycleResult). */
-typedef struct sim_cycle {
-  int cycle;
-  uint64_t heap_live_bytes; /* heapMarked when the cycle started */
-  uint64_t trigger_bytes;   /* where it started */
-  uint64_t peak_bytes;      /* heapLive when marking ended */
-  uint64_t goal_bytes;      /* the goal then */
-  int64_t heap_scannable_bytes;
-  double gc_utilization; /* GC's share of the CPUs while marking */
-} sim_cycle_t;
-
-typedef struct checker {
-  hl_pacer_model_t model;
-  int checks, failures;
-  char message[MAX_MESSAGES][200];
-} checker_t;
-
-typedef struct scenario scenario_t;
-struct scenario {
-  const char *name;
-  int32_t gc_percent;
-  int64_t memory_limit_bytes;
-  uint64_t globals_bytes;
-  int length; /* cycles */
-  /* Streams: constant alloc and scan rates, growth g0 + ramp(gh, gl),
-   * constant scannable fraction; extra() replaces what differs. */
-  double alloc, scan, g0, gh;
-  int gl;
-  double frac;
-  void (*extra)(sim_pool_t *p, sim_inputs_t *in);
-  void (*check)(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n);
-  int check_after; /* the slow-alloc checks start after this many cycles */
-};
-
-/* ---- the checks (assertInRange, assertInEpsilon: absolute bounds) ---- */
-
-static void failf(checker_t *ck, int cycle, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void failf(checker_t *ck, int cycle, const char *fmt, ...) {
-  if (ck->failures < MAX_MESSAGES) {
-    char *m = ck->message[ck->failures];
-    int len = snprintf(m, sizeof ck->message[0], "cycle %d: ", cycle);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m + len, sizeof ck->message[0] - (size_t)len, fmt, ap);
-    va_end(ap);
-  }
-  ck->failures++;
-}
-
-static void in_range(checker_t *ck, int n, const char *what, double v, double lo, double hi) {
-  ck->checks++;
-  if (v < lo || v > hi) failf(ck, n, "%s not in range (%f, %f): %f", what, lo, hi, v);
-}
-
-static void in_epsilon(checker_t *ck, int n, const char *what, double v, double want, double eps) {
-  in_range(ck, n, what, v, want - eps, want + eps);
-}
-
-static void goal_is(checker_t *ck, int n, const char *what, uint64_t goal, uint64_t want) {
-  ck->checks++;
-  if (goal != want) failf(ck, n, "%s: %" PRIu64 " != %" PRIu64, what, goal, want);
-}
-
-static double goal_ratio(const sim_cycle_t *c) {
-  return (double)c->peak_bytes / (double)c->goal_bytes;
-}
-
-static double trigger_ratio(const sim_cycle_t *c) {
-  return (double)(c->trigger_bytes - c->heap_live_bytes) /
-         (double)(c->goal_bytes - c->heap_live_bytes);
-}
-
-/* What the memory-limit goal is without non-heap memory. */
-static uint64_t heap_limit(const checker_t *ck, const scenario_t *sc) {
-  return hl_pacer_apply_limit_headroom(ck->model, (uint64_t)sc->memory_limit_bytes);
-}
-
-/* Settled at 25% with the goal met (Steady and its variants, n >= 25). */
-static void settled(checker_t *ck, const sim_cycle_t *c, int n, double util_step) {
-  in_epsilon(ck, n, "GC utilization", c[n - 1].gc_utilization, HL_PACER_GOAL_UTILIZATION, 0.005);
-  in_epsilon(ck, n, "GC utilization", c[n - 1].gc_utilization, c[n - 2].gc_utilization, util_step);
-  in_range(ck, n, "goal ratio", goal_ratio(&c[n - 1]), 0.95, 1.05);
-}
-
-static void check_steady(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n) {
-  (void)sc;
-  if (n >= 25) settled(ck, c, n, 0.005);
-}
-
-/* StepAlloc, HeavyStepAlloc, StepScannableFrac: settled before the step at
- * cycle 50 and again 25 cycles after it. */
-static void check_step(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n) {
-  (void)sc;
-  if ((n >= 25 && n < 50) || n >= 75) {
-    in_epsilon(ck, n, "GC utilization", c[n - 1].gc_utilization, c[n - 2].gc_utilization, 0.005);
-    in_range(ck, n, "goal ratio", goal_ratio(&c[n - 1]), 0.95, 1.05);
-  }
-}
-
-/* The heap grows 15x at cycle 26: overshoot is allowed there, never more
- * than GOGC of the next cycle; utilization stays near 25%. */
-static void check_high_gogc(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n) {
-  (void)sc;
-  if (n <= 12) return;
-  in_range(ck, n, "goal ratio", goal_ratio(&c[n - 1]), 0.90, n == 26 ? 15 : 1.05);
-  in_epsilon(ck, n, "GC utilization", c[n - 1].gc_utilization, HL_PACER_GOAL_UTILIZATION,
-             HL_PACER_GOAL_UTILIZATION + 0.03);
-  in_epsilon(ck, n, "GC utilization", c[n - 1].gc_utilization, c[n - 2].gc_utilization, 0.03);
-}
-
-static void check_osc(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n) {
-  (void)sc;
-  if (n <= 12) return;
-  in_range(ck, n, "goal ratio", goal_ratio(&c[n - 1]), 0.95, 1.05);
-  in_range(ck, n, "GC utilization", c[n - 1].gc_utilization, 0.25, 0.3);
-}
-
-/* Go tightened these bounds with the max-of-five cons/mark (go1.19's test
- * had the OscAlloc ones). */
-static void check_jitter(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n) {
-  (void)sc;
-  if (n <= 12) return;
-  int old = ck->model == HL_PACER_GO119;
-  in_range(ck, n, "goal ratio", goal_ratio(&c[n - 1]), 0.95, old ? 1.05 : 1.025);
-  in_range(ck, n, "GC utilization", c[n - 1].gc_utilization, 0.25, old ? 0.3 : 0.275);
-}
-
-/* Assists are expected here (utilization about 45%); it must not swing. */
-static void check_heavy_jitter(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n) {
-  (void)sc;
-  if (n <= 13) return;
-  in_range(ck, n, "goal ratio", goal_ratio(&c[n - 1]), 0.95, 1.05);
-  in_epsilon(ck, n, "GC utilization", c[n - 1].gc_utilization, c[n - 2].gc_utilization, 0.05);
-  in_epsilon(ck, n, "GC utilization", c[n - 1].gc_utilization, c[11].gc_utilization, 0.05);
-}
-
-static void slow_alloc_util(checker_t *ck, const sim_cycle_t *c, int n) {
-  in_epsilon(ck, n, "GC utilization", c[n - 1].gc_utilization, HL_PACER_GOAL_UTILIZATION, 0.005);
-  in_epsilon(ck, n, "GC utilization", c[n - 1].gc_utilization, c[n - 2].gc_utilization, 0.05);
-  in_epsilon(ck, n, "GC utilization", c[n - 1].gc_utilization, c[11].gc_utilization, 0.05);
-}
-
-/* Small and medium heaps with slow allocation: the trigger sits near the
- * 61/64 bound, so it starts at about 0.95 of the way to the goal. */
-static void check_slow(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n) {
-  if (n > sc->check_after) {
-    in_range(ck, n, "goal ratio", goal_ratio(&c[n - 1]), 0.925, 1.025);
-    in_range(ck, n, "trigger ratio", trigger_ratio(&c[n - 1]), 0.925, 0.975);
-  }
-  if (n > 25) slow_alloc_util(ck, c, n);
-}
-
-/* A large heap with slow allocation: the runway is the goal - 4 MiB rule. */
-static void check_large_slow(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n) {
-  (void)sc;
-  if (n > 13) {
-    in_range(ck, n, "goal ratio", goal_ratio(&c[n - 1]), 0.95, 1.05);
-    in_range(ck, n, "runway", (double)(c[n - 1].goal_bytes - c[n - 1].trigger_bytes),
-             (double)(HL_PACER_DEFAULT_HEAP_MINIMUM_BYTES - 64 * KIB),
-             (double)(HL_PACER_DEFAULT_HEAP_MINIMUM_BYTES + 64 * KIB));
-  }
-  if (n > 25) slow_alloc_util(ck, c, n);
-}
-
-static void check_steady_limit(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n) {
-  ck->checks++;
-  if (c[n - 1].peak_bytes >= heap_limit(ck, sc))
-    failf(ck, n, "peak heap size reaches heap limit: %" PRIu64, c[n - 1].peak_bytes);
-  if (n >= 25) settled(ck, c, n, 0.005);
-}
-
-static void check_steady_limit_off(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c,
-                                   int n) {
-  goal_is(ck, n, "heap goal is not the heap limit", c[n - 1].goal_bytes, heap_limit(ck, sc));
-  if (n >= 25) settled(ck, c, n, 0.005);
-}
-
-/* The live heap outgrows the limit: the goal falls to the live heap and
- * the GC takes all the CPU (the pacer does not model the CPU limiter). */
-static void exceeded(checker_t *ck, const sim_cycle_t *c, int n) {
-  if (n > 12)
-    goal_is(ck, n, "heap goal is not equal to live heap", c[n - 1].goal_bytes,
-            c[n - 1].heap_live_bytes);
-  if (n >= 25) {
-    in_epsilon(ck, n, "GC utilization", c[n - 1].gc_utilization, 1.0, 0.005);
-    in_epsilon(ck, n, "GC utilization", c[n - 1].gc_utilization, c[n - 2].gc_utilization, 0.005);
-  }
-}
-
-static void check_exceed(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n) {
-  (void)sc;
-  exceeded(ck, c, n);
-}
-
-static void check_exceed_off(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n) {
-  if (n < 10)
-    goal_is(ck, n, "heap goal is not the heap limit", c[n - 1].goal_bytes, heap_limit(ck, sc));
-  exceeded(ck, c, n);
-}
-
-static void check_maintain(checker_t *ck, const scenario_t *sc, const sim_cycle_t *c, int n) {
-  if (n > 12)
-    goal_is(ck, n, "heap goal is not the heap limit", c[n - 1].goal_bytes, heap_limit(ck, sc));
-  if (n >= 25) settled(ck, c, n, 0.005);
-}
 
 /* ---- the scenarios (TestGcPacer's table) ---- */
 
@@ -293,33 +65,37 @@ static void heavy_jitter_alloc(sim_pool_t *p, sim_inputs_t *in) {
 
 static const scenario_t scenarios[] = {
     /* name, GOGC, limit, globals, cycles, alloc, scan, g0, gh, gl, frac, extra, check */
-    {"Steady", 100, NOLIM, G32K, 50, 33, 1024, 2, -1, 12, 1, NULL, check_steady, 0},
-    {"SteadyBigStacks", 100, NOLIM, G32K, 50, 132, 1024, 2, -1, 12, 1, big_stacks, check_steady, 0},
-    {"SteadyBigGlobals", 100, NOLIM, 128 * MIB, 50, 132, 1024, 2, -1, 12, 1, NULL, check_steady, 0},
-    {"StepAlloc", 100, NOLIM, G32K, 100, 33, 1024, 2, -1, 12, 1, step_alloc, check_step, 0},
-    {"HeavyStepAlloc", 100, NOLIM, G32K, 100, 33, 1024, 2, -1, 12, 1, heavy_step_alloc, check_step,
+    {"Steady", 100, NOLIM, G32K, 50, 33, 1024, 2, -1, 12, 1, NULL, sim_check_steady, 0},
+    {"SteadyBigStacks", 100, NOLIM, G32K, 50, 132, 1024, 2, -1, 12, 1, big_stacks, sim_check_steady,
      0},
+    {"SteadyBigGlobals", 100, NOLIM, 128 * MIB, 50, 132, 1024, 2, -1, 12, 1, NULL, sim_check_steady,
+     0},
+    {"StepAlloc", 100, NOLIM, G32K, 100, 33, 1024, 2, -1, 12, 1, step_alloc, sim_check_step, 0},
+    {"HeavyStepAlloc", 100, NOLIM, G32K, 100, 33, 1024, 2, -1, 12, 1, heavy_step_alloc,
+     sim_check_step, 0},
     {"StepScannableFrac", 100, NOLIM, G32K, 100, 128, 1024, 2, -1, 12, 1, step_scannable,
-     check_step, 0},
-    {"HighGOGC", 1500, NOLIM, G32K, 50, 0, 1024, 2, -1, 12, 1, high_gogc, check_high_gogc, 0},
-    {"OscAlloc", 100, NOLIM, G32K, 50, 0, 1024, 2, -1, 12, 1, osc_alloc, check_osc, 0},
-    {"JitterAlloc", 100, NOLIM, G32K, 50, 0, 1024, 2, -1, 12, 1, jitter_alloc, check_jitter, 0},
+     sim_check_step, 0},
+    {"HighGOGC", 1500, NOLIM, G32K, 50, 0, 1024, 2, -1, 12, 1, high_gogc, sim_check_high_gogc, 0},
+    {"OscAlloc", 100, NOLIM, G32K, 50, 0, 1024, 2, -1, 12, 1, osc_alloc, sim_check_osc, 0},
+    {"JitterAlloc", 100, NOLIM, G32K, 50, 0, 1024, 2, -1, 12, 1, jitter_alloc, sim_check_jitter, 0},
     {"HeavyJitterAlloc", 100, NOLIM, G32K, 50, 0, 1024, 2, -1, 12, 1, heavy_jitter_alloc,
-     check_heavy_jitter, 0},
-    {"SmallHeapSlowAlloc", 100, NOLIM, G32K, 50, 1, 2048, 2, -1, 3, 0.01, NULL, check_slow, 4},
-    {"MediumHeapSlowAlloc", 100, NOLIM, G32K, 50, 1, 2048, 2, -1, 8, 0.01, NULL, check_slow, 9},
-    {"LargeHeapSlowAlloc", 100, NOLIM, G32K, 50, 1, 2048, 4, -3, 12, 0.01, NULL, check_large_slow,
-     0},
-    {"SteadyMemoryLimit", 100, LIM512, G32K, 50, 33, 1024, 2, -1, 12, 1, NULL, check_steady_limit,
-     0},
+     sim_check_heavy_jitter, 0},
+    {"SmallHeapSlowAlloc", 100, NOLIM, G32K, 50, 1, 2048, 2, -1, 3, 0.01, NULL, sim_check_slow, 4},
+    {"MediumHeapSlowAlloc", 100, NOLIM, G32K, 50, 1, 2048, 2, -1, 8, 0.01, NULL, sim_check_slow, 9},
+    {"LargeHeapSlowAlloc", 100, NOLIM, G32K, 50, 1, 2048, 4, -3, 12, 0.01, NULL,
+     sim_check_large_slow, 0},
+    {"SteadyMemoryLimit", 100, LIM512, G32K, 50, 33, 1024, 2, -1, 12, 1, NULL,
+     sim_check_steady_limit, 0},
     {"SteadyMemoryLimitNoGCPercent", -1, LIM512, G32K, 50, 33, 1024, 2, -1, 12, 1, NULL,
-     check_steady_limit_off, 0},
-    {"ExceedMemoryLimit", 100, LIM512, G32K, 50, 33, 1024, 3.5, -2.5, 12, 1, NULL, check_exceed, 0},
+     sim_check_steady_limit_off, 0},
+    {"ExceedMemoryLimit", 100, LIM512, G32K, 50, 33, 1024, 3.5, -2.5, 12, 1, NULL, sim_check_exceed,
+     0},
     {"ExceedMemoryLimitNoGCPercent", -1, LIM512, G32K, 50, 33, 1024, 3.5, -2.5, 12, 1, NULL,
-     check_exceed_off, 0},
-    {"MaintainMemoryLimit", 100, LIM512, G32K, 50, 33, 1024, 3, -2, 12, 1, NULL, check_maintain, 0},
+     sim_check_exceed_off, 0},
+    {"MaintainMemoryLimit", 100, LIM512, G32K, 50, 33, 1024, 3, -2, 12, 1, NULL, sim_check_maintain,
+     0},
     {"MaintainMemoryLimitNoGCPercent", -1, LIM512, G32K, 50, 33, 1024, 3, -2, 12, 1, NULL,
-     check_steady_limit_off, 0},
+     sim_check_steady_limit_off, 0},
 };
 
 #define NSCENARIOS (sizeof scenarios / sizeof scenarios[0])
@@ -468,8 +244,8 @@ static int run_scenario(const scenario_t *sc, hl_pacer_model_t model, sim_cycle_
     /* gcExecTest.check: the generic checks, then the scenario's. */
     ck->checks += 2;
     if (c->gc_utilization < 0 || c->gc_utilization > 1)
-      failf(ck, i + 1, "GC utilization not within acceptable bounds: %f", c->gc_utilization);
-    if (c->heap_scannable_bytes < 0) failf(ck, i + 1, "heapScannable is negative");
+      sim_failf(ck, i + 1, "GC utilization not within acceptable bounds: %f", c->gc_utilization);
+    if (c->heap_scannable_bytes < 0) sim_failf(ck, i + 1, "heapScannable is negative");
     sc->check(ck, sc, out, i + 1);
 
     /* GCController.EndCycle */
@@ -504,7 +280,7 @@ static void table_row(hl_table_t *t, const char *name, const char *count, const 
   snprintf(cells[2], sizeof cells[2], "%" PRIu64, c->trigger_bytes);
   snprintf(cells[3], sizeof cells[3], "%" PRIu64, c->peak_bytes);
   snprintf(cells[4], sizeof cells[4], "%" PRIu64, c->goal_bytes);
-  snprintf(cells[5], sizeof cells[5], "%.3f", goal_ratio(c));
+  snprintf(cells[5], sizeof cells[5], "%.3f", sim_goal_ratio(c));
   const char *row[] = {name,     count,    cells[0], cells[1], cells[2],
                        cells[3], cells[4], cells[5], verdict};
   hl_table_add(t, name ? row : row + 1);
