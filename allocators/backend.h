@@ -72,8 +72,8 @@ enum {
 #define HL_GC_OFF (-1)
 #define HL_NO_MEMORY_LIMIT INT64_MAX
 
-/* One completed collection, the fields of Go's gctrace line (reference
- * go-runtime.md section 5.1). A stop-the-world collector reports its whole
+/* One completed collection, the fields of Go's gctrace line (the line Go's
+ * runtime.gcMarkTermination prints). A stop-the-world collector reports its whole
  * cycle as pause; a field it cannot tell is 0. Bytes are exact, not MiB. */
 typedef struct hl_gc_cycle {
   uint64_t num;      /* gc #: 1 for the first collection */

@@ -1,6 +1,6 @@
 /* fragmentation: mixed sizes, long-lived survivors among short-lived
- * objects, on every thread of a thread pool (reference oom-and-gc.md
- * section 4, pattern 4: glibc keeps an arena per thread, up to 8 per core,
+ * objects, on every thread of a thread pool (a known way to run out:
+ * glibc keeps an arena per thread, up to 8 per core,
  * so each thread's temporary peak stays resident in its own arena;
  * MALLOC_ARENA_MAX=2 is the usual cure).
  *

@@ -1,5 +1,5 @@
 /* retention: does freed memory go back to the OS, or can a later phase at
- * least reuse it? (reference oom-and-gc.md section 4, pattern 5: jemalloc's
+ * least reuse it? (A known way to run out: jemalloc's
  * dirty decay, tcmalloc's page heap, mimalloc's purge delay keep freed
  * memory resident, so RSS stays at the peak and a later phase or a sibling
  * process runs out.)

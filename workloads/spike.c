@@ -1,5 +1,5 @@
-/* spike: transient live-heap bursts over a steady base (reference
- * oom-and-gc.md section 4, pattern 2: start-up spikes, bursty traffic).
+/* spike: transient live-heap bursts over a steady base (a known way to run
+ * out: start-up spikes, bursty traffic).
  *
  * Setup builds a base live set of `base` bytes in `obj`-byte objects. The
  * timed loop then replaces base objects at random (steady-service's churn)

@@ -1,7 +1,7 @@
 /* Workload descriptors, parameters and the registry.
  *
- * A workload is one allocation pattern (a claim of seed/CLAIMS.md made
- * runnable). It declares its parameters (with units in their names where
+ * A workload is one allocation pattern (a claim heaplab measures, made
+ * runnable; its id is the workload's `claim`). It declares its parameters (with units in their names where
  * they have one), its allocation sites, and three functions: setup (untimed:
  * build the live set), run (the timed loop, a fixed number of iterations so
  * allocation counts are exact and reproducible) and teardown (untimed).

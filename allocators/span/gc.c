@@ -1,7 +1,7 @@
 /* span-gc's driver: pacing, the cycle, and the collected heap's API (gc.h).
  *
- * Heap accounting, as Go's gcControllerState keeps it (reference
- * go-runtime.md 2.12 and 3): heapLive is charged when a thread cache takes
+ * Heap accounting, as Go's gcControllerState keeps it (mgcpacer.go's
+ * heapLive, mcache.go's refill): heapLive is charged when a thread cache takes
  * a span (all its free slots at once, Go's mcache.refill) or a large span
  * is made, and given back for the slots a cache returns unused; a cycle
  * resets it to the bytes it marked. After each charge the trigger is

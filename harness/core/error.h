@@ -29,7 +29,7 @@ enum {
 #undef HL_X
 };
 
-/* Process exit codes of the CLI (STYLE.md): 0 ok, 1 the check found
+/* Process exit codes of the CLI: 0 ok, 1 the check found
  * something, 2 usage or input error. */
 enum {
   HL_EXIT_OK = 0,

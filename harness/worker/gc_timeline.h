@@ -79,7 +79,7 @@ uint64_t hl_gc_timeline_dropped(const hl_gc_timeline_t *t);
 json_t *hl_gc_timeline_json(const hl_gc_timeline_t *t);
 
 /* Go's gctrace line for one cycle, newline included, as
- * runtime.gcMarkTermination prints it (reference go-runtime.md 5.1):
+ * Go's runtime.gcMarkTermination prints it with GODEBUG=gctrace=1:
  *   gc 7 @0.171s 1%: 0.055+7.9+0.018 ms clock, 0.16+4.8/4.8/7.4+0.056 ms cpu,
  *   27->28->25 MB, 28 MB goal, 0 MB stacks, 0 MB globals, 32 P
  * (one line), " (forced)" before the newline for a forced cycle. Writes at

@@ -6,8 +6,8 @@
 #
 # Expected values:
 # - go122, the last cycle (util %, live heap at the start, trigger, peak,
-#   goal): the validated model of the newest pacer in
-#   shared/reference/go-runtime.md section 4.3.
+#   goal): the newest pacer's values, as Go's own TestGcPacer computes them
+#   at Go 1.26-dev.
 # - go119, every cycle: data/pacer_sim_go119.csv, the log lines of
 #   `go test -run 'TestGcPacer$' -v runtime` with Debian 12's go1.19.8
 #   (golang-1.19), put in pacer-sim's CSV form; its util % and goal of the

@@ -10,7 +10,8 @@
 
 #define MiB (UINT64_C(1) << 20)
 
-/* The go1.19 line of reference go-runtime.md 5.1, field by field. */
+/* A go1.19 gctrace line (as runtime.gcMarkTermination prints it), field by
+ * field. */
 static void test_go_example(void) {
   hl_gc_cycle_t c = {.num = 7,
                      .start_ns = 171400000,
