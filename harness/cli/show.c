@@ -43,17 +43,17 @@ static const hl_opt_t show_opts[] = {
      NULL, 0, apply, O_METRIC},
 };
 
+static void usage(FILE *out) {
+  fprintf(out, "Usage: heaplab show FILE.json [--markdown] [--ratio BACKEND [--metric KEY]]\n\n"
+               "Prints the summary table of a results file.\n\n");
+}
+
 int hl_show_main(int argc, char **argv) {
   show_t s = {.metric = "cpu_time"};
   hl_opt_group_t g = {"Options", show_opts, sizeof show_opts / sizeof show_opts[0], &s, {{0}}, 0};
   hl_opts_operands_t ops;
-  int rc = hl_opts_parse("show", &g, 1, argc, argv, 1, &ops);
-  if (rc == 1) {
-    printf("Usage: heaplab show FILE.json [--markdown] [--ratio BACKEND [--metric KEY]]\n\n"
-           "Prints the summary table of a results file.\n\n");
-    hl_opts_help(stdout, &g, 1);
-    return HL_EXIT_OK;
-  }
+  int rc = hl_opts_parse_command("show", &g, 1, argc, argv, 1, &ops, usage);
+  if (rc == 1) return HL_EXIT_OK;
   if (rc) return HL_EXIT_USAGE;
   if (ops.n != 1) {
     free(ops.v);

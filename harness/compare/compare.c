@@ -68,11 +68,7 @@ static int parse_args(int argc, char **argv, cmp_opts_t *o) {
   hl_opt_group_t g = {"Options", compare_opts, sizeof compare_opts / sizeof compare_opts[0],
                       o,         {{0}},        0};
   hl_opts_operands_t ops;
-  int rc = hl_opts_parse("compare", &g, 1, argc, argv, 2, &ops);
-  if (rc == 1) {
-    usage(stdout);
-    hl_opts_help(stdout, &g, 1);
-  }
+  int rc = hl_opts_parse_command("compare", &g, 1, argc, argv, 2, &ops, usage);
   if (rc) return rc;
   if (ops.n == 2) {
     o->base = ops.v[0];

@@ -164,6 +164,17 @@ int hl_opts_parse(const char *cmd, hl_opt_group_t *groups, size_t ngroups, int a
   return rc;
 }
 
+int hl_opts_parse_command(const char *cmd, hl_opt_group_t *groups, size_t ngroups, int argc,
+                          char **argv, size_t max_operands, hl_opts_operands_t *operands,
+                          void (*usage)(FILE *out)) {
+  int rc = hl_opts_parse(cmd, groups, ngroups, argc, argv, max_operands, operands);
+  if (rc == 1) {
+    usage(stdout);
+    hl_opts_help(stdout, groups, ngroups);
+  }
+  return rc;
+}
+
 int hl_opts_given(const hl_opt_group_t *g, const char *name) {
   for (size_t i = 0; i < g->ngiven; i++)
     if (!strcmp(g->given[i].opt->name, name)) return 1;

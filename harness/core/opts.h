@@ -85,6 +85,12 @@ int hl_opts_store_flag(void *ctx, const hl_opt_t *opt, const char *value, const 
 /* The command being parsed ("run", "oom"), for handlers' own messages. */
 const char *hl_opts_command(void);
 
+/* hl_opts_parse() for a command with one usage text: on --help prints
+ * usage(stdout), then the groups' options. Returns as hl_opts_parse. */
+int hl_opts_parse_command(const char *cmd, hl_opt_group_t *groups, size_t ngroups, int argc,
+                          char **argv, size_t max_operands, hl_opts_operands_t *operands,
+                          void (*usage)(FILE *out));
+
 /* Whether the option was given on the command line (not by environment). */
 int hl_opts_given(const hl_opt_group_t *g, const char *name);
 

@@ -773,11 +773,7 @@ int hl_oom_report_main(int argc, char **argv) {
   const char *dir = NULL, *input = NULL;
   hl_opt_group_t g = {"Options", oom_report_opts, 1, &dir, {{0}}, 0};
   hl_opts_operands_t ops;
-  int rc = hl_opts_parse("oom-report", &g, 1, argc, argv, 1, &ops);
-  if (rc == 1) {
-    usage(stdout);
-    hl_opts_help(stdout, &g, 1);
-  }
+  int rc = hl_opts_parse_command("oom-report", &g, 1, argc, argv, 1, &ops, usage);
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
   input = ops.n ? ops.v[0] : NULL;
   free(ops.v);

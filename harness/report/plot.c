@@ -355,11 +355,7 @@ static int parse_args(int argc, char **argv, plot_opts_t *o) {
   o->ext = "png";
   hl_opt_group_t g = {"Options", plot_opts, sizeof plot_opts / sizeof plot_opts[0], o, {{0}}, 0};
   hl_opts_operands_t ops;
-  int rc = hl_opts_parse("plot", &g, 1, argc, argv, 1, &ops);
-  if (rc == 1) {
-    usage(stdout);
-    hl_opts_help(stdout, &g, 1);
-  }
+  int rc = hl_opts_parse_command("plot", &g, 1, argc, argv, 1, &ops, usage);
   if (rc) return rc;
   o->input = ops.n ? ops.v[0] : NULL;
   free(ops.v);

@@ -437,11 +437,7 @@ int hl_report_main(int argc, char **argv) {
   hl_opt_group_t g = {"Options", report_opts, sizeof report_opts / sizeof report_opts[0],
                       &r,        {{0}},       0};
   hl_opts_operands_t ops;
-  int rc = hl_opts_parse("report", &g, 1, argc, argv, (size_t)argc, &ops);
-  if (rc == 1) {
-    usage(stdout);
-    hl_opts_help(stdout, &g, 1);
-  }
+  int rc = hl_opts_parse_command("report", &g, 1, argc, argv, (size_t)argc, &ops, usage);
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
   if (ops.n == 0 || !r.dir) {
     free(ops.v);
