@@ -13,7 +13,9 @@
 #include "gate.h"
 #include "oom.h"
 #include "oom_report.h"
+#include "merge.h"
 #include "pacer_sim.h"
+#include "plancmd.h"
 #include "plot.h"
 #include "report.h"
 #include "revision.h"
@@ -56,6 +58,9 @@ static const command_t commands[] = {
      "which setting moved it from death to survival",
      hl_oom_report_main},
     {"show", "print the summary table of a results file", hl_show_main},
+    {"plan", "print the cells a run would run, with stable ids, and how they split into shards",
+     hl_plan_main},
+    {"merge", "join the results files of a plan's shards into one", hl_merge_main},
     {"list", "list backends, workloads, params or counters, and whether they work here",
      hl_list_main},
     {"pacer-sim", "run Go's GC pacer tests (TestGcPacer) on heaplab's port of the pacer",

@@ -134,6 +134,17 @@ int hl_read_line(const char *path, char *buf, size_t len) {
   return 0;
 }
 
+uint64_t hl_fnv1a64(const void *data, size_t len, uint64_t h) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ p[i]) * UINT64_C(1099511628211);
+  return h;
+}
+
+void hl_short_id(uint64_t hash, char *buf) {
+  snprintf(buf, 13, "%012llx", (unsigned long long)(hash >> 16));
+}
+
 int hl_self_exe(char *buf, size_t len) {
   ssize_t n = readlink("/proc/self/exe", buf, len - 1);
   if (n <= 0 || (size_t)n >= len - 1) return HL_ESYS;

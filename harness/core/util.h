@@ -22,6 +22,12 @@ int hl_proc_status_bytes(int pid, const char *key, uint64_t *bytes_out);
 /* First line of a small file (sysfs, procfs) into buf, newline stripped. */
 int hl_read_line(const char *path, char *buf, size_t len);
 
+/* FNV-1a, 64 bits, continuing from h (start with HL_FNV_OFFSET). */
+#define HL_FNV_OFFSET UINT64_C(14695981039346656037)
+uint64_t hl_fnv1a64(const void *data, size_t len, uint64_t h);
+/* The first 12 hex digits of a hash: a short, stable id. buf: 13 bytes. */
+void hl_short_id(uint64_t hash, char *buf);
+
 /* The path of the running heaplab executable (what its workers and probes
  * exec), into buf. 0 or HL_ESYS. */
 int hl_self_exe(char *buf, size_t len);

@@ -2,6 +2,7 @@
 #include "context.h"
 
 #include "config.h"
+#include "fingerprint.h"
 #include "gbench.h"
 #include "revision.h"
 #include "util.h"
@@ -22,20 +23,6 @@ static void iso_date(char *buf, size_t len) {
   strftime(tz, sizeof tz, "%z", &tm); /* +0000 -> +00:00 as Google Benchmark writes it */
   size_t n = strlen(buf);
   snprintf(buf + n, len - n, "%.3s:%.2s", tz, tz + 3);
-}
-
-/* "always [madvise] never" -> "madvise" */
-static void thp_mode(char *buf, size_t len) {
-  char line[96];
-  if (hl_read_line("/sys/kernel/mm/transparent_hugepage/enabled", line, sizeof line) != 0) {
-    snprintf(buf, len, "unknown");
-    return;
-  }
-  char *l = strchr(line, '['), *r = l ? strchr(l, ']') : NULL;
-  if (l && r)
-    snprintf(buf, len, "%.*s", (int)(r - l - 1), l + 1);
-  else
-    snprintf(buf, len, "%s", line);
 }
 
 static double cpu_mhz(void) {
@@ -104,7 +91,7 @@ json_t *hl_context_new(int argc, char **argv, const hl_topology_t *topo) {
   iso_date(date, sizeof date);
   gethostname(host, sizeof host - 1);
   if (hl_self_exe(exe, sizeof exe) != 0) exe[0] = '\0';
-  thp_mode(thp, sizeof thp);
+  hl_thp_mode(thp, sizeof thp);
   struct utsname u;
   uname(&u);
   char kernel[256];

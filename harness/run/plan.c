@@ -4,6 +4,7 @@
 #include "error.h"
 #include "limit.h"
 #include "size.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -211,6 +212,10 @@ static int add_one(const hl_run_request_t *rq, hl_plan_t *p, const hl_cell_spec_
   c->spec = *s;
   hl_cell_name(s->workload, s->backend.name, s->param, s->threads, c->name, sizeof c->name);
   knob_suffix(rq, c);
+  char *text = hl_cell_spec_encode(s);
+  if (!text) return HL_ENOMEM;
+  hl_short_id(hl_fnv1a64(text, strlen(text), HL_FNV_OFFSET), c->id);
+  free(text);
   for (size_t j = 0; j < p->ncells; j++)
     if (!strcmp(p->cells[j].name, c->name))
       return plan_error("cell %s is listed twice (repeated value?)", c->name);
@@ -274,6 +279,20 @@ int hl_plan_cells(const hl_run_request_t *rq, const hl_backend_spec_t *backends,
     if (rc) return rc;
   }
   return 0;
+}
+
+void hl_plan_id(const hl_plan_t *p, unsigned reps, char *buf) {
+  uint64_t h = hl_fnv1a64(&reps, sizeof reps, HL_FNV_OFFSET);
+  for (size_t i = 0; i < p->ncells; i++)
+    h = hl_fnv1a64(p->cells[i].id, strlen(p->cells[i].id), h);
+  hl_short_id(h, buf);
+}
+
+void hl_plan_keep(hl_plan_t *p, size_t first, size_t end) {
+  for (size_t i = 0; i < p->ncells; i++)
+    if (i < first || i >= end) json_decref(p->cells[i].rows);
+  memmove(p->cells, p->cells + first, (end - first) * sizeof *p->cells);
+  p->ncells = end - first;
 }
 
 void hl_plan_free(hl_plan_t *p) {

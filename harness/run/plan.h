@@ -24,6 +24,7 @@
 typedef struct hl_cell {
   hl_cell_spec_t spec; /* rep_index 0 */
   char name[HL_CELL_NAME_MAX];
+  char id[13];  /* stable: the hash of the spec's encoding (shard.h) */
   json_t *rows; /* one per finished repetition, in repetition order */
 } hl_cell_t;
 
@@ -44,6 +45,13 @@ int hl_plan_cells(const hl_run_request_t *rq, const hl_backend_spec_t *backends,
                   hl_plan_t *p);
 
 void hl_plan_free(hl_plan_t *p);
+
+/* The plan's id: the hash of its cells' ids in order and the repetitions,
+ * the same wherever the same options are given. buf: 13 bytes. */
+void hl_plan_id(const hl_plan_t *p, unsigned reps, char *buf);
+
+/* Keeps only the cells [first, end). */
+void hl_plan_keep(hl_plan_t *p, size_t first, size_t end);
 
 /* Whether the cell's backend honours the knob: gc_percent (--gogc:
  * HL_CAP_GC_PERCENT) or memory_limit (--memlimit: HL_CAP_MEMORY_LIMIT). */

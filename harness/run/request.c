@@ -33,6 +33,8 @@ enum {
   O_SAMPLE_MS,
   O_THRASH_WINDOW,
   O_OUTPUT,
+  O_SHARD,
+  O_SHARD_FROM_ENV,
 };
 
 #define MAX_REPS 10000
@@ -102,6 +104,13 @@ static const hl_opt_t run_opts[] = {
      NULL, 0, apply, O_THRASH_WINDOW},
     {"output", 'o', "FILE.json", "write results here (safely, locked for the run)", NULL, 0, apply,
      O_OUTPUT},
+    {"shard", 0, "K/N",
+     "run only shard K (0-based) of N of the plan (heaplab plan --shards N shows them)", NULL, 0,
+     apply, O_SHARD},
+    {"shard-from-env", 0, "N[:VAR]",
+     "the same, K from $VAR, else $JOB_COMPLETION_INDEX (Kubernetes), else "
+     "$SLURM_ARRAY_TASK_ID (Slurm)",
+     NULL, 0, apply, O_SHARD_FROM_ENV},
 };
 
 void hl_run_request_init(hl_run_request_t *rq) {
@@ -297,6 +306,19 @@ static int apply_sizes(int id, const char *source, const char *v, hl_run_request
   }
 }
 
+static int parse_shard(int id, const char *source, const char *v, hl_run_request_t *rq) {
+  char why[256];
+  if (rq->shard_from) {
+    hl_msg(hl_opts_command(), "%s and %s contradict: give the shard once", rq->shard_from, source);
+    return HL_EINVAL;
+  }
+  int rc = id == O_SHARD ? hl_shard_parse(v, &rq->shard, why, sizeof why)
+                         : hl_shard_from_env(v, &rq->shard, why, sizeof why);
+  if (rc) return hl_opts_bad(source, v, why);
+  rq->shard_from = id == O_SHARD ? "--shard" : "--shard-from-env";
+  return 0;
+}
+
 static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *source) {
   hl_run_request_t *rq = ctx;
   switch (opt->id) {
@@ -308,6 +330,8 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_QUICK: rq->quick = 1; return 0;
   case O_GCTRACE: rq->gctrace = 1; return 0;
   case O_CGROUP: rq->cgroup_dir = v; return 0;
+  case O_SHARD:
+  case O_SHARD_FROM_ENV: return parse_shard(opt->id, source, v, rq);
   case O_REPS: return hl_run_request_set_reps(rq, v, source);
   case O_PIN:
     return hl_pin_parse(v, &rq->pin) ? hl_opts_bad(source, v, "expected none, compact or scatter")

@@ -19,6 +19,7 @@
 #include "mutator.h"
 #include "opts.h"
 #include "pacer.h"
+#include "shard.h"
 #include "topology.h"
 
 #include <stdint.h>
@@ -71,6 +72,8 @@ typedef struct hl_run_request {
   unsigned sample_ms;              /* timeline samples this often; 0: none */
   double thrash_window_s;          /* gc-thrash after a window this long; 0: never */
   const char *output;              /* results file, or NULL */
+  hl_shard_t shard;                /* --shard K/N, --shard-from-env N[:VAR]; count 0: all */
+  const char *shard_from;          /* which of the two gave it, or NULL */
 } hl_run_request_t;
 
 /* The defaults of `run`; a command built on it changes what it must after. */

@@ -39,6 +39,7 @@ static void add_cell_keys(json_t *e, const hl_cell_t *c) {
   const hl_cell_spec_t *s = &c->spec;
   char knob[32];
   json_t *not_applicable = json_array();
+  json_object_set_new(e, "cell_id", json_string(c->id));
   json_object_set_new(e, "params", params_json(s));
   if (hl_cell_knob_applies(c, HL_CAP_GC_PERCENT)) {
     hl_gc_percent_format(s->gc_percent, knob, sizeof knob);

@@ -22,6 +22,7 @@
 #include "counters.h"
 #include "document.h"
 #include "error.h"
+#include "fingerprint.h"
 #include "interrupt.h"
 #include "output.h"
 #include "plan.h"
@@ -40,6 +41,7 @@ struct hl_runner {
   hl_plan_t plan;
   hl_backends_t backends;
   json_t *context;
+  json_t *plan_info; /* the whole plan, also when this run is one shard of it */
   hl_document_t doc;
   hl_output_lock_t lock; /* on the results file, held for the run */
   char exe[4096];
@@ -114,6 +116,8 @@ static int prepare_context(hl_runner_t *r, int argc, char **argv) {
     json_object_set_new(r->context, "counters", hl_context_counters(st, r->rq.ncounters));
   json_object_set_new(r->context, "counters_library", json_string(hl_counters_backend()));
   json_object_set_new(r->context, "interrupted", json_false());
+  json_object_set(r->context, "plan", r->plan_info);
+  json_object_set_new(r->context, "fingerprint", hl_fingerprint_new(r->backends.info));
   r->doc.context = r->context;
   r->doc.path = r->rq.output;
   return 0;
@@ -165,6 +169,29 @@ static int parse(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
   return hl_run_request_finish(&r->rq);
 }
 
+/* The context's "plan": its id, size and cells (id and name), then, for one
+ * shard of it, only that shard's cells are kept. */
+static int take_shard(hl_runner_t *r) {
+  char id[13], shard[32] = "";
+  hl_plan_id(&r->plan, r->rq.reps, id);
+  json_t *cells = json_array();
+  for (size_t i = 0; cells && i < r->plan.ncells; i++)
+    json_array_append_new(
+        cells, json_pack("{s:s, s:s}", "id", r->plan.cells[i].id, "name", r->plan.cells[i].name));
+  r->plan_info =
+      json_pack("{s:s, s:I, s:i, s:o}", "id", id, "cells", (json_int_t)r->plan.ncells,
+                "repetitions", (int)r->rq.reps, "plan_cells", cells ? cells : json_array());
+  if (!r->plan_info) return HL_ENOMEM;
+  if (!r->rq.shard.count) return 0;
+  size_t first, end;
+  hl_shard_range(r->plan.ncells, &r->rq.shard, &first, &end);
+  snprintf(shard, sizeof shard, "%u/%u", r->rq.shard.index, r->rq.shard.count);
+  json_object_set_new(r->plan_info, "shard", json_string(shard));
+  hl_plan_keep(&r->plan, first, end);
+  if (r->plan.ncells == 0) hl_msg(r->command, "shard %s of this plan has no cell", shard);
+  return 0;
+}
+
 static int setup(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **argv) {
   int rc = parse(r, spec, argc, argv);
   if (rc || (spec->check && (rc = spec->check(&r->rq, spec->ctx)) != 0)) return rc;
@@ -187,7 +214,8 @@ static int setup(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
     return rc;
   if (r->rq.output && (rc = take_output(r)) != 0) return rc;
   if ((rc = hl_backends_probe(&r->backends)) ||
-      (rc = hl_plan_cells(&r->rq, r->backends.spec, r->backends.n, &r->plan)))
+      (rc = hl_plan_cells(&r->rq, r->backends.spec, r->backends.n, &r->plan)) ||
+      (rc = take_shard(r)))
     return rc;
   return prepare_context(r, argc, argv);
 }
@@ -215,6 +243,7 @@ void hl_runner_close(hl_runner_t *r) {
   hl_plan_free(&r->plan);
   hl_backends_free(&r->backends);
   json_decref(r->context);
+  json_decref(r->plan_info);
   json_decref(r->doc.extra);
   hl_output_unlock(&r->lock);
   hl_run_request_free(&r->rq);
@@ -225,6 +254,14 @@ void hl_runner_close(hl_runner_t *r) {
 
 const hl_run_request_t *hl_runner_request(const hl_runner_t *r) {
   return &r->rq;
+}
+
+const hl_plan_t *hl_runner_plan(const hl_runner_t *r) {
+  return &r->plan;
+}
+
+const json_t *hl_runner_plan_info(const hl_runner_t *r) {
+  return r->plan_info;
 }
 
 size_t hl_runner_ncells(const hl_runner_t *r) {

@@ -41,6 +41,11 @@ int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runne
 void hl_runner_close(hl_runner_t *r);
 
 const hl_run_request_t *hl_runner_request(const hl_runner_t *r);
+/* The cells this run runs (one shard's with --shard). */
+const struct hl_plan *hl_runner_plan(const hl_runner_t *r);
+/* The context's "plan": id, cells, repetitions, the whole plan's cells, and
+ * the shard. */
+const json_t *hl_runner_plan_info(const hl_runner_t *r);
 size_t hl_runner_ncells(const hl_runner_t *r);
 const char *hl_runner_cell_name(const hl_runner_t *r, size_t i);
 /* The rows of cell i so far (borrowed). */
