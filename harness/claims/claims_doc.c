@@ -29,6 +29,14 @@ void hl_claims_machine_from(const json_t *doc, hl_claims_machine_t *m) {
            json_number_value(json_array_get(load, 2)));
 }
 
+/* The condition as a sentence of its own: its first letter capitalised. */
+static const char *sentence(const char *text, char *buf, size_t len) {
+  snprintf(buf, len, "%s", text);
+  if (buf[0] >= 'a' && buf[0] <= 'z')
+    buf[0] = (char)(buf[0] - 'a' + 'A');
+  return buf;
+}
+
 static const char *verdict_text(const hl_claim_result_t *r) {
   return r->ran ? hl_verdict_name(r->verdict) : "could not run";
 }
@@ -67,9 +75,10 @@ static void md_claim(FILE *f, const hl_claim_t *c, const hl_claim_result_t *r, i
   hl_md_escape(f, verdict_text(r));
   fprintf(f, ": ");
   hl_md_escape(f, r->figure);
+  char cond[sizeof r->condition];
   if (r->condition[0]) {
     fprintf(f, ". ");
-    hl_md_escape(f, r->condition);
+    hl_md_escape(f, sentence(r->condition, cond, sizeof cond));
   }
   fprintf(f, ".\n\n**Confidence:** ");
   hl_md_escape(f, r->confidence[0] ? r->confidence : "-");
@@ -175,9 +184,10 @@ static void html_claim(FILE *f, const hl_claim_t *c, const hl_claim_result_t *r,
   hl_html_escape(f, verdict_text(r));
   fprintf(f, "</span>: ");
   hl_html_escape(f, r->figure);
+  char cond[sizeof r->condition];
   if (r->condition[0]) {
     fprintf(f, ". ");
-    hl_html_escape(f, r->condition);
+    hl_html_escape(f, sentence(r->condition, cond, sizeof cond));
   }
   fprintf(f, ".</p>\n<p><b>Confidence:</b> ");
   hl_html_escape(f, r->confidence[0] ? r->confidence : "-");
