@@ -13,6 +13,10 @@
 
 enum {
   O_WORKLOADS,
+  O_EXEC,
+  O_NAME,
+  O_SHELL,
+  O_WARMUP,
   O_BACKENDS,
   O_PARAM,
   O_REPS,
@@ -49,6 +53,16 @@ static const hl_opt_t run_opts[] = {
      "workloads, comma-separated, or 'all' (default: the benchmarks, not oom patterns or "
      "selftests)",
      NULL, HL_OPT_LIST, apply, O_WORKLOADS},
+    {"exec", 'x', "'CMD ARGS'",
+     "run your own program as the workload (quoted like a shell word list, exec'd without a "
+     "shell); repeatable; cells are NAME/BACKEND",
+     NULL, HL_OPT_REPEAT, apply, O_EXEC},
+    {"name", 0, "NAME", "the name of the i-th -x's cells (default: the program's file name)",
+     NULL, HL_OPT_REPEAT, apply, O_NAME},
+    {"shell", 0, NULL, "run each -x with /bin/sh -c (pipes, redirections, variables)", NULL, 0,
+     apply, O_SHELL},
+    {"warmup", 0, "N", "run N rounds of every cell first and discard them (default 0)", NULL, 0,
+     apply, O_WARMUP},
     {"backends", 'b', "LIST",
      "backends, comma-separated, or 'all' (default: every available one); NAME:KEY=V[:KEY=V] "
      "sets a backend's options (heaplab list backends), e.g. glibc:arena_max=2",
@@ -127,6 +141,8 @@ void hl_run_request_init(hl_run_request_t *rq) {
 
 void hl_run_request_free(hl_run_request_t *rq) {
   hl_strlist_free(rq->workloads, rq->nworkloads);
+  hl_strlist_free(rq->commands, rq->ncommands);
+  hl_strlist_free(rq->names, rq->nnames);
   hl_strlist_free(rq->backends, rq->nbackends);
   hl_strlist_free(rq->counters, rq->ncounters);
   for (size_t i = 0; i < rq->nparams; i++) {
@@ -163,6 +179,15 @@ static int parse_list(const char *source, const char *value, char ***items, size
   *n = 0;
   if (hl_split_list(value, items, n) != 0)
     return hl_opts_bad(source, value, "expected a comma-separated list without empty items");
+  return 0;
+}
+
+static int append_item(char ***items, size_t *n, const char *v) {
+  char **grown = realloc(*items, (*n + 1) * sizeof *grown);
+  if (!grown) return HL_ENOMEM;
+  *items = grown;
+  if (!(grown[*n] = strdup(v))) return HL_ENOMEM;
+  (*n)++;
   return 0;
 }
 
@@ -286,6 +311,9 @@ static int apply_sizes(int id, const char *source, const char *v, hl_run_request
   case O_THREADS:
     if ((rc = parse_unsigned(source, v, 1, MAX_THREADS, &u)) == 0) rq->threads = (unsigned)u;
     return rc;
+  case O_WARMUP:
+    if ((rc = parse_unsigned(source, v, 0, MAX_REPS, &u)) == 0) rq->warmup = (unsigned)u;
+    return rc;
   case O_SAMPLE_MS:
     if ((rc = parse_unsigned(source, v, 0, MAX_SAMPLE_MS, &u)) == 0) rq->sample_ms = (unsigned)u;
     return rc;
@@ -325,6 +353,9 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_WORKLOADS: return parse_list(source, v, &rq->workloads, &rq->nworkloads);
   case O_BACKENDS: return parse_list(source, v, &rq->backends, &rq->nbackends);
   case O_PARAM: return parse_param(v, rq);
+  case O_EXEC: return append_item(&rq->commands, &rq->ncommands, v);
+  case O_NAME: return append_item(&rq->names, &rq->nnames, v);
+  case O_SHELL: rq->shell = 1; return 0;
   case O_COUNTERS: rq->counters_set = 1; return parse_counters(v, rq);
   case O_OUTPUT: rq->output = v; return 0;
   case O_QUICK: rq->quick = 1; return 0;
@@ -388,9 +419,34 @@ static int resolve_limit(hl_run_request_t *rq) {
   return 0;
 }
 
+/* -x and what goes with it. */
+static int check_programs(const hl_run_request_t *rq) {
+  const char *clash = rq->nworkloads ? "-w" : rq->nparams ? "-p" : NULL;
+  if (rq->ncommands && clash) {
+    hl_msg(hl_opts_command(), "-x and %s contradict: a cell runs a program or a workload", clash);
+    return HL_EINVAL;
+  }
+  if (rq->nnames > rq->ncommands || (rq->shell && !rq->ncommands)) {
+    hl_msg(hl_opts_command(), "%s without as many -x", rq->shell ? "--shell" : "--name");
+    return HL_EINVAL;
+  }
+  for (size_t i = 0; i < rq->nnames; i++)
+    if (!rq->names[i][0] || strlen(rq->names[i]) >= 64 || strpbrk(rq->names[i], "/, \t")) {
+      hl_msg(hl_opts_command(), "--name '%s': 1 to 63 characters, no '/', ',' or blanks",
+             rq->names[i]);
+      return HL_EINVAL;
+    }
+  for (size_t i = 0; i < rq->ncommands; i++)
+    if (strlen(rq->commands[i]) >= 2048) {
+      hl_msg(hl_opts_command(), "-x: a command of at most 2047 bytes");
+      return HL_EINVAL;
+    }
+  return 0;
+}
+
 int hl_run_request_finish(hl_run_request_t *rq) {
   int rc = rq->counters_set ? 0 : parse_counters("default", rq);
-  if (rc) return rc;
+  if (rc || (rc = check_programs(rq)) != 0) return rc;
   if (!rq->nescape) rq->escape[rq->nescape++] = HL_ESCAPE_ON;
   if (!rq->ngc_percent) rq->gc_percent[rq->ngc_percent++] = 100;
   if (!rq->nmemory_limit) rq->memory_limit_bytes[rq->nmemory_limit++] = HL_NO_MEMORY_LIMIT;

@@ -40,6 +40,12 @@ typedef struct hl_param_setting {
 typedef struct hl_run_request {
   char **workloads; /* names, or "all"; none given: the benchmarks */
   size_t nworkloads;
+  char **commands; /* -x: programs to run instead of workloads, as given */
+  size_t ncommands;
+  char **names; /* --name: the i-th names the i-th -x */
+  size_t nnames;
+  int shell;       /* --shell: each -x through /bin/sh -c */
+  unsigned warmup; /* --warmup: rounds run and discarded first */
   char **backends; /* specs (NAME[:KEY=V]...), or "all"; none given: every available one */
   size_t nbackends;
   hl_param_setting_t param[HL_MAX_PARAM_SETTINGS];

@@ -30,7 +30,9 @@
 #include "summary.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,7 +47,92 @@ struct hl_runner {
   hl_document_t doc;
   hl_output_lock_t lock; /* on the results file, held for the run */
   char exe[4096];
+  char capture_dir[4096]; /* programs' stdout and stderr files; "" without -x */
+  int warming;            /* the repetition runs is a --warmup round */
 };
+
+/* ---- a program's stdout and stderr ----------------------------------------- */
+
+/* Beside the results: FILE.json's are in FILE.out/; without -o in a new
+ * directory under $TMPDIR. The directory must be a directory of ours to
+ * write in (not a link). */
+static int make_capture_dir(hl_runner_t *r) {
+  const char *out = r->rq.output;
+  if (!out) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(r->capture_dir, sizeof r->capture_dir, "%s/heaplab-out.XXXXXX",
+             tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(r->capture_dir)) {
+      hl_msg(r->command, "cannot make a directory for the programs' output: %s", strerror(errno));
+      return HL_EIO;
+    }
+    hl_msg(r->command, "the programs' stdout and stderr go to %s", r->capture_dir);
+    return 0;
+  }
+  size_t n = strlen(out);
+  if (n > 5 && !strcmp(out + n - 5, ".json")) n -= 5;
+  snprintf(r->capture_dir, sizeof r->capture_dir, "%.*s.out", (int)n, out);
+  struct stat st;
+  if (mkdir(r->capture_dir, 0777) != 0 &&
+      (errno != EEXIST || lstat(r->capture_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+    hl_msg(r->command, "%s: cannot be the directory of the programs' output", r->capture_dir);
+    return HL_EINVAL;
+  }
+  return 0;
+}
+
+typedef struct capture {
+  hl_output_stream_t out, err;
+  char out_path[4200], err_path[4200];
+  int open;
+} capture_t;
+
+static int capture_open(const hl_runner_t *r, const hl_cell_t *c, unsigned rep, capture_t *cap) {
+  char why[1024];
+  memset(cap, 0, sizeof *cap);
+  cap->out.fd = cap->err.fd = -1;
+  const char *kind = r->warming ? "warmup" : "rep";
+  snprintf(cap->out_path, sizeof cap->out_path, "%s/%s-%s%u.stdout", r->capture_dir, c->id, kind,
+           rep + 1);
+  snprintf(cap->err_path, sizeof cap->err_path, "%s/%s-%s%u.stderr", r->capture_dir, c->id, kind,
+           rep + 1);
+  if (hl_output_stream_open(cap->out_path, &cap->out, why, sizeof why) != 0 ||
+      hl_output_stream_open(cap->err_path, &cap->err, why, sizeof why) != 0) {
+    hl_output_stream_abort(&cap->out);
+    hl_msg(r->command, "%s", why);
+    return HL_EIO;
+  }
+  cap->open = 1;
+  return 0;
+}
+
+/* The last bytes of a captured file, as text. */
+static json_t *tail_of(int fd) {
+  char buf[2048];
+  off_t end = lseek(fd, 0, SEEK_END);
+  off_t from = end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0;
+  ssize_t n = end > 0 ? pread(fd, buf, (size_t)(end - from), from) : 0;
+  if (n < 0) n = 0;
+  return json_stringn_nocheck(buf, (size_t)n);
+}
+
+/* Into the row: where the files are, and on a failure their tails; then
+ * the files are put in place. */
+static void capture_close(const hl_runner_t *r, capture_t *cap, json_t *row, int failed) {
+  char why[1024];
+  if (!cap->open) return;
+  if (row) {
+    json_object_set_new(row, "stdout_path", json_string(cap->out_path));
+    json_object_set_new(row, "stderr_path", json_string(cap->err_path));
+    if (failed) {
+      json_object_set_new(row, "stdout_tail", tail_of(cap->out.fd));
+      json_object_set_new(row, "stderr_tail", tail_of(cap->err.fd));
+    }
+  }
+  if (hl_output_stream_commit(&cap->out, why, sizeof why) != 0 ||
+      hl_output_stream_commit(&cap->err, why, sizeof why) != 0)
+    hl_msg(r->command, "%s", why);
+}
 
 /* ---- running one repetition of one cell ---------------------------------- */
 
@@ -59,8 +146,15 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
                                                                   : HL_LIMIT_WATCHDOG;
   char *text = hl_cell_spec_encode(&spec);
   char *argv[] = {r->exe, (char *)"__worker", text, NULL};
+  capture_t cap = {.open = 0};
+  if (spec.program.on && capture_open(r, c, rep, &cap) != 0) {
+    free(text);
+    text = NULL; /* reported below as a worker that could not start */
+  }
   hl_spawn_config_t cfg = {.argv = argv,
-                           .preload = hl_backend_preload(spec.backend.backend),
+                           .preload = spec.program.on ? NULL : hl_backend_spec_preload(&spec.backend),
+                           .tree_rss = spec.program.on,
+                           .pass_fd = {cap.open ? cap.out.fd : 0, cap.open ? cap.err.fd : 0},
                            .limit = {.mode = spec.hard_limit_mode,
                                      .bytes = hard_limit_bytes,
                                      .cgroup_dir = r->rq.cgroup_dir},
@@ -85,6 +179,9 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
   hl_rep_context_t rc = {
       c, i, rep, r->rq.reps, r->rq.threads, hard_limit_bytes, r->rq.sample_ms != 0};
   json_t *row = hl_rep_row(&rc, &res, result);
+  capture_close(r, &cap, row, res.outcome != HL_OUTCOME_OK);
+  if (row && spec.program.on && binfo && json_object_get(binfo, "version"))
+    json_object_set(row, "backend_version", json_object_get(binfo, "version"));
   if (row) json_array_append_new(c->rows, row);
   if (res.outcome != HL_OUTCOME_OK && !hl_interrupted)
     hl_msg(r->command, "%s (repetition %u): %s: %s", c->name, rep + 1, hl_outcome_name(res.outcome),
@@ -213,6 +310,7 @@ static int setup(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
       (rc = hl_plan_cells(&r->rq, NULL, 0, &r->plan)))
     return rc;
   if (r->rq.output && (rc = take_output(r)) != 0) return rc;
+  if (r->rq.ncommands && (rc = make_capture_dir(r)) != 0) return rc;
   if ((rc = hl_backends_probe(&r->backends)) ||
       (rc = hl_plan_cells(&r->rq, r->backends.spec, r->backends.n, &r->plan)) ||
       (rc = take_shard(r)))
@@ -325,6 +423,15 @@ static void usage(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
 static int run_cells(hl_runner_t *r, int *all_ok) {
   size_t done = 0, n = r->plan.ncells;
   *all_ok = 1;
+  r->warming = 1; /* --warmup: every cell, rows dropped */
+  for (unsigned w = 0; w < r->rq.warmup && !hl_interrupted; w++)
+    for (size_t i = 0; i < n && !hl_interrupted; i++) {
+      hl_runner_progress(r, "warmup %u/%u: %s", w + 1, r->rq.warmup, r->plan.cells[i].name);
+      hl_runner_run_one(r, i, w, r->rq.hard_limit_bytes);
+      json_t *rows = r->plan.cells[i].rows;
+      if (json_array_size(rows)) json_array_remove(rows, json_array_size(rows) - 1);
+    }
+  r->warming = 0;
   for (unsigned rep = 0; rep < r->rq.reps && !hl_interrupted; rep++) {
     for (size_t i = 0; i < n && !hl_interrupted; i++, done++) {
       hl_runner_progress(r, "[%zu/%zu] repetition %u/%u: %s", done + 1, n * r->rq.reps, rep + 1,
