@@ -28,6 +28,7 @@
  * records and gc-thrash window as span-gc's. Everything else the program
  * writes to stderr goes to its stderr file, the gctrace lines not. */
 #include "external.h"
+#include "external_run.h"
 
 #include "argsplit.h"
 #include "child.h"
@@ -68,42 +69,6 @@ const hl_workload_t hl_program_workload = {
     .kind = "program",
     .iterations = one_iteration,
 };
-
-/* Without --sample-ms the tree's peak is sampled this often. */
-#define PEAK_PERIOD_NS UINT64_C(10000000)
-
-typedef struct prog {
-  const hl_cell_spec_t *s;
-  char **argv;
-  char *shell_argv[4];
-  hl_program_info_t info;
-  int go, traced;
-  char want[PATH_MAX]; /* the library that must be mapped ("" for go) */
-  char mapped[512];    /* where it was seen */
-  pid_t pid;
-  uint64_t start_ns, end_ns, period_ns, last_sample_ns, last_record_ns, tree_peak_bytes;
-  int status;
-  struct rusage ru;
-  char line[8192]; /* the stderr line being read */
-  size_t line_len;
-  int oom_seen; /* the runtime or the program said it ran out of memory */
-  hl_gc_timeline_t timeline;
-} prog_t;
-
-static void send(json_t *rec) {
-  char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
-  if (text) {
-    hl_write_all(HL_REPORT_FD, text, strlen(text));
-    hl_write_all(HL_REPORT_FD, "\n", 1);
-  }
-  free(text);
-  json_decref(rec);
-}
-
-static int fail(const char *stage, const char *message) {
-  send(json_pack("{s:s, s:s, s:s}", "type", "error", "stage", stage, "message", message));
-  return HL_WORKER_EXIT_ERROR;
-}
 
 /* ---- before the run: the command, the program, the backend ------------------- */
 
@@ -310,8 +275,11 @@ static void stderr_line(prog_t *p, const char *line, size_t len) {
   }
   hl_write_all(HL_PROGRAM_STDERR_FD, line, len);
   if (memmem(line, len, "out of memory", 13) || memmem(line, len, "MemoryError", 11) ||
-      memmem(line, len, "Cannot allocate memory", 22) || memmem(line, len, "bad_alloc", 9))
+      memmem(line, len, "Cannot allocate memory", 22) || memmem(line, len, "bad_alloc", 9)) {
+    if (!p->oom_seen)
+      snprintf(p->oom_line, sizeof p->oom_line, "%.*s", (int)(len && line[len - 1] == '\n' ? len - 1 : len), line);
     p->oom_seen = 1;
+  }
 }
 
 /* Reads what the pipe has; 0 at EOF. */
@@ -387,101 +355,6 @@ static void supervise(prog_t *p, int err_r, int sig_fd) {
   }
 }
 
-/* ---- the figures --------------------------------------------------------------------- */
-
-static uint64_t tv_ns(struct timeval tv) {
-  return (uint64_t)tv.tv_sec * 1000000000u + (uint64_t)tv.tv_usec * 1000u;
-}
-
-static const char *program_kind(const hl_program_info_t *i) {
-  return i->is_go ? "go" : !i->elf ? "script" : i->is_static ? "static" : "dynamic";
-}
-
-/* What was measured of the program, in a results row's words. */
-static json_t *figures(const prog_t *p) {
-  uint64_t hwm = (uint64_t)p->ru.ru_maxrss * 1024u;
-  json_t *e = json_pack(
-      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "wall_ns",
-      (json_int_t)(p->end_ns - p->start_ns), "user_cpu_ns", (json_int_t)tv_ns(p->ru.ru_utime),
-      "sys_cpu_ns", (json_int_t)tv_ns(p->ru.ru_stime), "rss_peak_bytes",
-      (json_int_t)(hwm > p->tree_peak_bytes ? hwm : p->tree_peak_bytes), "rss_tree_peak_bytes",
-      (json_int_t)p->tree_peak_bytes, "rss_hwm_bytes", (json_int_t)hwm, "minor_faults",
-      (json_int_t)p->ru.ru_minflt, "major_faults", (json_int_t)p->ru.ru_majflt,
-      "voluntary_context_switches", (json_int_t)p->ru.ru_nvcsw, "involuntary_context_switches",
-      (json_int_t)p->ru.ru_nivcsw, "program_path", p->info.path, "program_kind",
-      program_kind(&p->info));
-  if (!e) return NULL;
-  if (WIFEXITED(p->status))
-    json_object_set_new(e, "exit_status", json_integer(WEXITSTATUS(p->status)));
-  else
-    json_object_set_new(e, "signal", json_string(sigabbrev_np(WTERMSIG(p->status))));
-  if (p->info.is_go) {
-    json_object_set_new(e, "go_version", json_string(p->info.go_version));
-    json_object_set_new(e, "go_module", json_string(p->info.go_module));
-  }
-  if (p->want[0]) {
-    json_object_set_new(e, "preload_library", json_string(p->mapped));
-    json_object_set_new(e, "preload_verified", json_boolean(p->mapped[0]));
-  }
-  return e;
-}
-
-/* The collector's figures from the parsed gctrace lines, as span-gc's. */
-static void gc_figures(const prog_t *p, json_t *e) {
-  const hl_gc_timeline_t *t = &p->timeline;
-  json_object_set_new(e, "num_gc", json_integer((json_int_t)t->ncycles));
-  json_object_set_new(e, "gc_pause_total_ns", json_integer((json_int_t)t->pause_total_ns));
-  json_object_set_new(e, "gc_cpu_fraction", json_real(t->ncycles ? t->last.gc_cpu_fraction : 0));
-  json_object_set_new(e, "heap_goal_bytes", json_integer((json_int_t)t->last.heap_goal_bytes));
-  json_object_set_new(e, "heap_peak_bytes", json_integer((json_int_t)t->heap_peak_bytes));
-  json_object_set_new(e, "gc_cycles_dropped", json_integer((json_int_t)hl_gc_timeline_dropped(t)));
-  json_t *cycles = hl_gc_timeline_json(t);
-  if (cycles) json_object_set_new(e, "gc_cycles", cycles);
-}
-
-/* The records of the end: the figures, then how it ended. */
-static int report(prog_t *p) {
-  json_t *e = figures(p);
-  if (!e) return fail("report", "out of memory");
-  if (p->go) gc_figures(p, e);
-  char msg[512];
-  int exited = WIFEXITED(p->status), code = exited ? WEXITSTATUS(p->status) : -1;
-  int limited = p->s->hard_limit_mode != HL_LIMIT_NONE;
-  send(json_pack("{s:s, s:O}", "type", "program", "entry", e));
-  if ((p->oom_seen && (limited || p->go) && !(exited && code == 0))) {
-    snprintf(msg, sizeof msg, "the program ran out of memory (%s %d)",
-             exited ? "exit status" : "signal", exited ? code : WTERMSIG(p->status));
-    send(json_pack("{s:s, s:s, s:O}", "type", "oom", "message", msg, "rss_peak_bytes",
-                   json_object_get(e, "rss_peak_bytes")));
-    json_decref(e);
-    return HL_WORKER_EXIT_OOM;
-  }
-  if (!exited) {
-    snprintf(msg, sizeof msg, "the program died by %s (%s)", sigabbrev_np(WTERMSIG(p->status)),
-             strsignal(WTERMSIG(p->status)));
-    send(json_pack("{s:s, s:s}", "type", "crash", "message", msg));
-    json_decref(e);
-    return HL_WORKER_EXIT_CRASH;
-  }
-  if (code != 0 || (p->want[0] && !p->mapped[0])) {
-    if (code != 0)
-      snprintf(msg, sizeof msg, "the program exited with status %d", code);
-    else
-      snprintf(msg, sizeof msg,
-               "LD_PRELOAD did not take effect: %.400s was never mapped in the program", p->want);
-    json_decref(e);
-    return fail("program", msg);
-  }
-  json_object_set_new(e, "iterations", json_integer(1));
-  json_object_set_new(e, "real_time", json_real((double)(p->end_ns - p->start_ns)));
-  json_object_set_new(e, "cpu_time", json_real((double)(tv_ns(p->ru.ru_utime) +
-                                                         tv_ns(p->ru.ru_stime))));
-  json_object_set_new(e, "time_unit", json_string("ns"));
-  send(json_pack("{s:s, s:o, s:{s:s, s:s, s:s}}", "type", "result", "entry", e, "backend",
-                 "version", p->info.go_version, "library_path", p->mapped, "settings", ""));
-  return 0;
-}
-
 /* ---- the whole run ------------------------------------------------------------------- */
 
 static int start_timeline(prog_t *p) {
@@ -499,13 +372,13 @@ static int run_program(prog_t *p) {
   char why[1024], room[4][1024];
   int err[2];
   if (fcntl(HL_PROGRAM_STDOUT_FD, F_GETFD) < 0 || fcntl(HL_PROGRAM_STDERR_FD, F_GETFD) < 0)
-    return fail("program", "started without the files for the program's stdout and stderr");
-  if (prepare(p, why, sizeof why) != 0) return fail("program", why);
-  if (start_timeline(p) != 0) return fail("worker", "out of memory");
+    return hl_external_fail("program", "started without the files for the program's stdout and stderr");
+  if (prepare(p, why, sizeof why) != 0) return hl_external_fail("program", why);
+  if (start_timeline(p) != 0) return hl_external_fail("worker", "out of memory");
   char **env = make_env(p, room);
   if (!env || pipe2(err, O_CLOEXEC) != 0) {
     free(env);
-    return fail("worker", "out of memory");
+    return hl_external_fail("worker", "out of memory");
   }
   sigset_t chld, old;
   sigemptyset(&chld);
@@ -518,9 +391,9 @@ static int run_program(prog_t *p) {
   if (rc == 0) {
     fcntl(err[0], F_SETFL, O_NONBLOCK);
     supervise(p, err[0], sig_fd);
-    rc = report(p);
+    rc = hl_external_report(p);
   } else {
-    rc = fail("program", why);
+    rc = hl_external_fail("program", why);
   }
   close(err[0]);
   if (sig_fd >= 0) close(sig_fd);
@@ -529,7 +402,7 @@ static int run_program(prog_t *p) {
 
 int hl_external_run(const hl_cell_spec_t *s) {
   prog_t *p = calloc(1, sizeof *p);
-  if (!p) return fail("worker", "out of memory");
+  if (!p) return hl_external_fail("worker", "out of memory");
   p->s = s;
   p->period_ns = s->sample_ms ? (uint64_t)s->sample_ms * 1000000u : PEAK_PERIOD_NS;
   if (p->period_ns > PEAK_PERIOD_NS) p->period_ns = PEAK_PERIOD_NS;
