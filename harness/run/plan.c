@@ -171,9 +171,11 @@ static void knob_suffix(const hl_run_request_t *rq, hl_cell_t *c) {
     hl_gc_percent_format(c->spec.gc_percent, v, sizeof v);
     off += (size_t)snprintf(c->name + off, sizeof c->name - off, "/gogc=%s", v);
   }
-  if (rq->nmemory_limit > 1 && hl_cell_knob_applies(c, HL_CAP_MEMORY_LIMIT) &&
-      off < sizeof c->name) {
-    if (c->spec.memory_limit_bytes == HL_NO_MEMORY_LIMIT)
+  if ((rq->nmemory_limit > 1 || rq->nmemory_limit_ratio > 1) &&
+      hl_cell_knob_applies(c, HL_CAP_MEMORY_LIMIT) && off < sizeof c->name) {
+    if (c->spec.memory_limit_ratio > 0)
+      snprintf(v, sizeof v, "%gx", c->spec.memory_limit_ratio);
+    else if (c->spec.memory_limit_bytes == HL_NO_MEMORY_LIMIT)
       snprintf(v, sizeof v, "off");
     else
       hl_size_format_exact((uint64_t)c->spec.memory_limit_bytes, v, sizeof v);
@@ -239,13 +241,15 @@ static int add_cells(const hl_run_request_t *rq, hl_plan_t *p, hl_cell_spec_t *s
   for (size_t k = 0; k < nb; k++) {
     unsigned caps = backends[k].backend->caps;
     size_t ngc = caps & HL_CAP_GC_PERCENT ? rq->ngc_percent : 1;
-    size_t nml = caps & HL_CAP_MEMORY_LIMIT ? rq->nmemory_limit : 1;
+    size_t nratio = caps & HL_CAP_MEMORY_LIMIT ? rq->nmemory_limit_ratio : 0;
+    size_t nml = nratio ? nratio : caps & HL_CAP_MEMORY_LIMIT ? rq->nmemory_limit : 1;
     s->backend = backends[k];
     for (size_t g = 0; g < ngc; g++)
       for (size_t m = 0; m < nml; m++)
         for (size_t e = 0; e < rq->nescape; e++) {
           s->gc_percent = rq->gc_percent[g];
-          s->memory_limit_bytes = rq->memory_limit_bytes[m];
+          s->memory_limit_bytes = nratio ? HL_NO_MEMORY_LIMIT : rq->memory_limit_bytes[m];
+          s->memory_limit_ratio = nratio ? rq->memory_limit_ratio[m] : 0;
           s->escape = rq->escape[e];
           int rc = add_one(rq, p, s, cap);
           if (rc) return rc;

@@ -26,6 +26,7 @@ enum {
   O_ESCAPE,
   O_GOGC,
   O_MEMLIMIT,
+  O_MEMLIMIT_RATIO,
   O_GCTRACE,
   O_PACER_MODEL,
   O_SEED,
@@ -88,6 +89,10 @@ static const hl_opt_t run_opts[] = {
      "$HEAPLAB_MEMLIMIT, else off); several values of --escape, --gogc or --memlimit sweep "
      "them like -p values",
      "HEAPLAB_MEMLIMIT", HL_OPT_LIST, apply, O_MEMLIMIT},
+    {"memlimit-ratio", 0, "R[,..]",
+     "instead of --memlimit: the soft limit as a share (0 < R <= 1) of each run's hard "
+     "limit (--limit, or each limit --find-min-limit tries), swept like --memlimit",
+     NULL, HL_OPT_LIST, apply, O_MEMLIMIT_RATIO},
     {"gctrace", 0, NULL, "one line per collection to stderr, in Go's GODEBUG=gctrace=1 format",
      NULL, 0, apply, O_GCTRACE},
     {"pacer-model", 0, "go122|go119", "Go pacer the span-gc collector follows (default go122)",
@@ -274,6 +279,25 @@ static int parse_knob(int id, const char *source, const char *v, hl_run_request_
   return 0;
 }
 
+/* --memlimit-ratio R[,R...]: shares in (0, 1]. */
+static int parse_ratios(const char *source, const char *v, hl_run_request_t *rq) {
+  char **items;
+  size_t n;
+  if (hl_split_list(v, &items, &n) != 0)
+    return hl_opts_bad(source, v, "expected a comma-separated list without empty items");
+  int rc = n > HL_MAX_KNOB_VALUES ? hl_opts_bad(source, v, "too many values") : 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    char *end;
+    double r = strtod(items[i], &end);
+    if (*end || !(r > 0 && r <= 1))
+      rc = hl_opts_bad(source, items[i], "expected a share of the hard limit, 0 < R <= 1");
+    rq->memory_limit_ratio[i] = r;
+  }
+  rq->nmemory_limit_ratio = rc ? 0 : n;
+  hl_strlist_free(items, n);
+  return rc;
+}
+
 /* A comma-separated list of knob values. */
 static int parse_knob_list(int id, const char *source, const char *v, hl_run_request_t *rq) {
   char buf[1024];
@@ -370,6 +394,7 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_GOGC: rq->gc_percent_from = opt->env == source ? opt->env : "--gogc"; break;
   case O_MEMLIMIT: rq->memory_limit_from = opt->env == source ? opt->env : "--memlimit"; break;
   case O_ESCAPE: break;
+  case O_MEMLIMIT_RATIO: return parse_ratios(source, v, rq);
   case O_PACER_MODEL:
     return hl_pacer_model_parse(v, &rq->pacer_model)
                ? hl_opts_bad(source, v, "expected go122 or go119")
@@ -421,6 +446,14 @@ static int resolve_limit(hl_run_request_t *rq) {
 
 /* -x and what goes with it. */
 static int check_programs(const hl_run_request_t *rq) {
+  if (rq->nmemory_limit_ratio && !rq->hard_limit_bytes && !strcmp(hl_opts_command(), "run")) {
+    hl_msg("run", "--memlimit-ratio needs --limit SIZE: the soft limit is a share of it");
+    return HL_EINVAL;
+  }
+  if (rq->nmemory_limit_ratio && !strcmp(rq->memory_limit_from, "--memlimit")) {
+    hl_msg(hl_opts_command(), "--memlimit and --memlimit-ratio contradict: give one");
+    return HL_EINVAL;
+  }
   const char *clash = rq->nworkloads ? "-w" : rq->nparams ? "-p" : NULL;
   if (rq->ncommands && clash) {
     hl_msg(hl_opts_command(), "-x and %s contradict: a cell runs a program or a workload", clash);

@@ -65,6 +65,10 @@ typedef struct hl_run_request {
   size_t ngc_percent;
   int64_t memory_limit_bytes[HL_MAX_KNOB_VALUES]; /* GOMEMLIMIT values, or HL_NO_MEMORY_LIMIT */
   size_t nmemory_limit;
+  /* --memlimit-ratio: GOMEMLIMIT as a share of each run's hard limit
+   * (automemlimit's model), swept like --memlimit's values, instead of them */
+  double memory_limit_ratio[HL_MAX_KNOB_VALUES];
+  size_t nmemory_limit_ratio;
   const char *gc_percent_from;   /* "--gogc", "HEAPLAB_GOGC", "default" */
   const char *memory_limit_from; /* "--memlimit", "HEAPLAB_MEMLIMIT", "default" */
   hl_pacer_model_t pacer_model;

@@ -136,11 +136,25 @@ static void capture_close(const hl_runner_t *r, capture_t *cap, json_t *row, int
 
 /* ---- running one repetition of one cell ---------------------------------- */
 
+/* A --memlimit-ratio cell's row: memlimit is the share ("0.9x": what the
+ * cell is, the same in every run of a limit search), memlimit_bytes what
+ * this run had. */
+static void add_ratio(json_t *row, const hl_cell_spec_t *spec) {
+  char v[32];
+  snprintf(v, sizeof v, "%gx", spec->memory_limit_ratio);
+  json_object_set_new(row, "memlimit", json_string(v));
+  json_object_set_new(row, "memlimit_ratio", json_real(spec->memory_limit_ratio));
+  if (spec->memory_limit_bytes != HL_NO_MEMORY_LIMIT)
+    json_object_set_new(row, "memlimit_bytes", json_integer((json_int_t)spec->memory_limit_bytes));
+}
+
 hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t hard_limit_bytes) {
   hl_cell_t *c = &r->plan.cells[i];
   hl_cell_spec_t spec = c->spec;
   spec.rep_index = rep;
   spec.hard_limit_bytes = hard_limit_bytes;
+  if (spec.memory_limit_ratio > 0 && hard_limit_bytes) /* automemlimit's model */
+    spec.memory_limit_bytes = (int64_t)(spec.memory_limit_ratio * (double)hard_limit_bytes);
   spec.hard_limit_mode = !hard_limit_bytes                        ? HL_LIMIT_NONE
                          : r->rq.hard_limit_mode != HL_LIMIT_NONE ? r->rq.hard_limit_mode
                                                                   : HL_LIMIT_WATCHDOG;
@@ -182,6 +196,8 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
   capture_close(r, &cap, row, res.outcome != HL_OUTCOME_OK);
   if (row && spec.program.on && binfo && json_object_get(binfo, "version"))
     json_object_set(row, "backend_version", json_object_get(binfo, "version"));
+  if (row && spec.memory_limit_ratio > 0 && hl_cell_knob_applies(c, HL_CAP_MEMORY_LIMIT))
+    add_ratio(row, &spec);
   if (row) json_array_append_new(c->rows, row);
   if (res.outcome != HL_OUTCOME_OK && !hl_interrupted)
     hl_msg(r->command, "%s (repetition %u): %s: %s", c->name, rep + 1, hl_outcome_name(res.outcome),

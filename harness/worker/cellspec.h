@@ -47,6 +47,9 @@ typedef struct hl_cell_spec {
   hl_backend_spec_t backend;     /* the backend and its options (-b NAME:KEY=V) */
   int gc_percent;                /* GOGC, or HL_GC_OFF */
   int64_t memory_limit_bytes;    /* GOMEMLIMIT, or HL_NO_MEMORY_LIMIT */
+  /* --memlimit-ratio: GOMEMLIMIT is this share of hard_limit_bytes (the
+   * runner sets memory_limit_bytes from it for each run); 0: none */
+  double memory_limit_ratio;
   hl_pacer_model_t pacer_model;
   hl_escape_mode_t escape;
   unsigned threads;

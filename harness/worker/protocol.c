@@ -85,6 +85,7 @@ char *hl_cell_spec_encode(const hl_cell_spec_t *s) {
   snprintf(num, sizeof num, "%" PRIu64, s->hard_limit_bytes);
   json_object_set_new(o, "hard_limit_bytes", json_string(num));
   json_object_set_new(o, "program", program_json(s));
+  json_object_set_new(o, "memory_limit_ratio", json_real(s->memory_limit_ratio));
   char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
   json_decref(o);
   return text;
@@ -236,7 +237,15 @@ static int decode_program(reader_t *r, hl_cell_spec_t *s) {
   return 0;
 }
 
-#define NKEYS 18
+static int decode_ratio(reader_t *r, hl_cell_spec_t *s) {
+  const json_t *v = json_object_get(r->o, "memory_limit_ratio");
+  double x = json_is_number(v) ? json_number_value(v) : -1;
+  if (!(x >= 0 && x <= 1)) return fail(r, "memory_limit_ratio", "missing, or not 0 to 1");
+  s->memory_limit_ratio = x;
+  return 0;
+}
+
+#define NKEYS 19
 
 int hl_cell_spec_decode(const char *text, hl_cell_spec_t *s, char *why, size_t why_len) {
   json_error_t err;
@@ -266,6 +275,7 @@ int hl_cell_spec_decode(const char *text, hl_cell_spec_t *s, char *why, size_t w
   if (rc == 0) rc = decode_counters(&r, s);
   if (rc == 0) rc = decode_run(&r, s);
   if (rc == 0) rc = decode_program(&r, s);
+  if (rc == 0) rc = decode_ratio(&r, s);
   if (rc == 0 && s->workload == &hl_program_workload && !s->program.on)
     rc = fail(&r, "program", "the workload \"program\" needs one");
   json_decref(o);

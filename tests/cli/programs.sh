@@ -82,6 +82,24 @@ expect_py 'all(r["outcome"] == "oom-kill" and r["limit_bytes"] == 64 << 20 for r
 expect_exit 1 "$HEAPLAB" run -x "$PROG_ALLOCS grow" --name grow -b glibc,jemalloc --limit 64M --limit-mode rlimit --reps 1 -o rl.json
 expect_py 'all(r["outcome"] == "oom-alloc" and "out of memory" in r["stderr_tail"] for r in rows)' rl.json
 
+# oom: the smallest limit at which the program survives, and its report
+expect_exit 0 "$HEAPLAB" oom -x "$PROG_ALLOCS live 32" --name live32 -b glibc --find-min-limit --runs 1 -o oom.json
+expect_py 'd["oom"]["cells"][0]["min_limit_bytes"] > 32 << 20 and d["oom"]["cells"][0]["min_limit_bytes"] < 64 << 20' oom.json
+expect_exit 0 "$HEAPLAB" oom-report oom.json -o oomrep
+expect_in oomrep/oom-report.md "live32/glibc"
+
+# gate: a program on both sides; two builds of it (--base-x, --new-x)
+expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -x "$PROG_ALLOCS live 16" --name allocs -b glibc --rounds 3 --mem-threshold 20
+expect_in "$T/out" "allocs/glibc"
+expect_in "$T/out" "gate: PASS"
+expect_exit 1 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" --base-x "$PROG_ALLOCS live 16" --new-x "$PROG_ALLOCS live 48" -b glibc --rounds 3
+expect_in "$T/out" "REGRESSION: rss_peak_bytes"
+expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" --base-x 'sort in.txt' -b glibc
+
+# --memlimit-ratio needs a hard limit in run
+expect_exit 2 "$HEAPLAB" run -x 'sort in.txt' -b glibc --memlimit-ratio 0.9
+expect_in "$T/err" "needs --limit"
+
 # bad input: exit 2 before anything runs
 expect_exit 2 "$HEAPLAB" run -x 'no-such-program-here' -b glibc
 expect_in "$T/err" "not found"

@@ -33,6 +33,12 @@ expect_py "64 << 20 < $ok['rss_peak_bytes'] < 160 << 20" steady.json
 # the gctrace lines are heaplab's, not the program's stderr
 expect_py "open($ok['stderr_path']).read() == ''" steady.json
 
+# --memlimit-ratio: GOMEMLIMIT a share of each run's hard limit
+expect_exit 0 "$HEAPLAB" run -x "$PROG_GO env" --name env --memlimit-ratio 0.5,0.9 --limit 200M --reps 1 -o ratio.json
+expect_py '[r["name"] for r in rows] == ["env/go/memlimit=0.5x", "env/go/memlimit=0.9x"]' ratio.json
+expect_py '[open(r["stdout_path"]).read().split()[1] for r in rows] == ["GOMEMLIMIT=104857600", "GOMEMLIMIT=188743680"]' ratio.json
+expect_py '[r["memlimit_bytes"] for r in rows] == [104857600, 188743680] and rows[0]["memlimit"] == "0.5x"' ratio.json
+
 # a leak under GOMEMLIMIT: the collector over half the CPU for the window
 expect_exit 1 "$HEAPLAB" run -x "$PROG_GO leak" --name leak --memlimit 48MiB --limit 400M --thrash-window 1 --timeout 120 --reps 1 -o leak.json
 expect_py 'rows[0]["outcome"] == "gc-thrash" and "of the CPU over the last 1000 ms" in rows[0]["error_message"]' leak.json

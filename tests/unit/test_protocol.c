@@ -62,6 +62,7 @@ static void random_spec(hl_cell_spec_t *s, const hl_workload_t *w, const hl_back
   s->sample_ms = (unsigned)(next() % 60001);
   s->thrash_window_s = (double)(next() % 1000) / 8;
   s->gctrace = (int)(next() % 2);
+  s->memory_limit_ratio = next() % 2 ? 0 : (double)(next() % 1001) / 1000;
   s->hard_limit_mode = (hl_limit_mode_t)(next() % 4);
   s->hard_limit_bytes = s->hard_limit_mode == HL_LIMIT_NONE ? 0 : 1 + (next() >> 1);
 }
@@ -80,6 +81,7 @@ static void check_same(const hl_cell_spec_t *a, const hl_cell_spec_t *b) {
   CHECK_INT(a->backend.options_given, b->backend.options_given);
   CHECK_INT(a->gc_percent, b->gc_percent);
   CHECK_INT(a->memory_limit_bytes, b->memory_limit_bytes);
+  CHECK(a->memory_limit_ratio == b->memory_limit_ratio);
   CHECK_INT(a->pacer_model, b->pacer_model);
   CHECK_INT(a->escape, b->escape);
   CHECK_INT(a->threads, b->threads);
