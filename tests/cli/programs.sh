@@ -23,6 +23,16 @@ expect_py 'all(r["workload"] == "sort" and r["name"] == "sort/" + r["backend"] f
 expect_py 'all(r["program_path"] == "/usr/bin/sort" and r["program_kind"] == "dynamic" for r in rows)' sort.json
 expect_py 'sorted(set(d["context"]["options"]["backends"])) == sorted("'$MALLOCS'".split(","))' sort.json
 
+# every reader takes a program's results as it takes a workload's
+expect_exit 0 "$HEAPLAB" show sort.json
+expect_in "$T/out" "sort/jemalloc"
+expect_exit 0 "$HEAPLAB" compare sort.json sort.json
+expect_in "$T/out" "sort/span-malloc"
+expect_exit 0 "$HEAPLAB" plot sort.json -o sortplot
+[[ -s sortplot/rss.png && -s sortplot/time.png ]] || fail "plot of a program's results made no figures"
+expect_exit 0 "$HEAPLAB" report sort.json -o sortrep
+expect_in sortrep/report.md "sort/mimalloc"
+
 # the C program: 64 MiB live in 4 KiB blocks on every backend: the peak is
 # at least that (and not twice it), every page faulted in at least once
 expect_exit 0 "$HEAPLAB" run -x "$PROG_ALLOCS live 64" --name allocs -b "$MALLOCS" --reps 1 --warmup 1 -o allocs.json
