@@ -44,6 +44,11 @@ expect_py 'all(open(r["stdout_path"]).read() == "allocated 16384 blocks (0)\n" f
 expect_py 'all(r["user_cpu_ns"] + r["sys_cpu_ns"] > 0 for r in rows)' allocs.json
 expect_py 'all(r["name"].startswith("allocs/") for r in rows)' allocs.json
 
+# --sample-ms: the program tree's RSS as the worker sampled it, and the parent's view
+expect_exit 0 "$HEAPLAB" run -x "$PROG_ALLOCS live 64" --name allocs -b glibc --sample-ms 5 --reps 1 -o sampled.json
+expect_py 'len(rows[0]["samples"]) > 3 and max(s["rss_bytes"] for s in rows[0]["samples"]) >= 64 << 20' sampled.json
+expect_py 'len(rows[0]["rss_timeline"]["rss_bytes"]) > 3' sampled.json
+
 # the static build cannot take a preload: error, with the reason
 expect_exit 1 "$HEAPLAB" run -x "$PROG_ALLOCS_STATIC live 1" -b glibc,jemalloc --reps 1 -o static.json
 expect_py 'all(r["outcome"] == "error" and "statically linked" in r["error_message"] for r in rows)' static.json
