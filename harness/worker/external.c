@@ -361,8 +361,10 @@ static int start_timeline(prog_t *p) {
   const hl_cell_spec_t *s = p->s;
   if (hl_gc_timeline_init(&p->timeline, HL_GC_CYCLES_KEPT, s->gctrace ? STDERR_FILENO : -1))
     return -1;
-  if ((s->sample_ms || s->thrash_window_s > 0) &&
-      hl_gc_timeline_stream(&p->timeline, s->sample_ms ? HL_REPORT_FD : -1,
+  /* under a limit too: a run the limit kills keeps its cycles (gc_marks) */
+  int stream = s->sample_ms || s->hard_limit_mode != HL_LIMIT_NONE;
+  if ((stream || s->thrash_window_s > 0) &&
+      hl_gc_timeline_stream(&p->timeline, stream ? HL_REPORT_FD : -1,
                             (uint64_t)(s->thrash_window_s * 1e9)) != 0)
     return -1;
   return 0;

@@ -24,6 +24,7 @@ expect_py 'rows[0]["gogc"] == "50" and rows[0]["memlimit"] == "314572800"' env.j
 expect_exit 1 "$HEAPLAB" run -x "$PROG_GO steady 64 1024" --name steady --memlimit off,120MiB --limit 160M --reps 1 -o steady.json
 expect_py '[r["outcome"] for r in rows] == ["oom-kill", "ok"]' steady.json
 expect_py '[r["name"] for r in rows] == ["steady/go/memlimit=off", "steady/go/memlimit=120M"]' steady.json
+expect_py 'rows[0]["num_gc"] == len(rows[0]["gc_marks"]) > 0' steady.json
 ok='rows[1]'
 expect_py "$ok['num_gc'] > 5 and open($ok['stdout_path']).read() == 'num_gc %d\n' % $ok['num_gc']" steady.json
 expect_py "len($ok['gc_cycles']) == $ok['num_gc'] and [c['num'] for c in $ok['gc_cycles']] == list(range(1, $ok['num_gc'] + 1))" steady.json
