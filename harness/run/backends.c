@@ -115,9 +115,11 @@ int hl_backends_parse(const hl_run_request_t *rq, hl_backends_t *bs) {
       }
     const hl_backend_t *b = bs->asked[i].backend;
     if (rq->ncommands && !hl_backend_fits_programs(b)) {
-      hl_msg("run", "backend %s cannot run a program (-x): it runs heaplab's workloads; a "
-                    "program takes glibc, a preloaded malloc (jemalloc, mimalloc, tcmalloc, "
-                    "span-malloc, so:PATH) or go", b->name);
+      hl_msg("run",
+             "backend %s cannot run a program (-x): it runs heaplab's workloads; a "
+             "program takes glibc, a preloaded malloc (jemalloc, mimalloc, tcmalloc, "
+             "span-malloc, so:PATH) or go",
+             b->name);
       return HL_EINVAL;
     }
     if (!rq->ncommands && b->programs_only) {

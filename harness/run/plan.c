@@ -204,8 +204,7 @@ static void common_spec(const hl_run_request_t *rq, hl_cell_spec_t *s) {
   s->hard_limit_mode = rq->hard_limit_mode;
 }
 
-static int add_one(const hl_run_request_t *rq, hl_plan_t *p, const hl_cell_spec_t *s,
-                   size_t *cap) {
+static int add_one(const hl_run_request_t *rq, hl_plan_t *p, const hl_cell_spec_t *s, size_t *cap) {
   if (p->ncells == *cap) {
     size_t ncap = *cap ? *cap * 2 : 16;
     hl_cell_t *c = realloc(p->cells, ncap * sizeof *c);

@@ -58,8 +58,8 @@ static const hl_opt_t run_opts[] = {
      "run your own program as the workload (quoted like a shell word list, exec'd without a "
      "shell); repeatable; cells are NAME/BACKEND",
      NULL, HL_OPT_REPEAT, apply, O_EXEC},
-    {"name", 0, "NAME", "the name of the i-th -x's cells (default: the program's file name)",
-     NULL, HL_OPT_REPEAT, apply, O_NAME},
+    {"name", 0, "NAME", "the name of the i-th -x's cells (default: the program's file name)", NULL,
+     HL_OPT_REPEAT, apply, O_NAME},
     {"shell", 0, NULL, "run each -x with /bin/sh -c (pipes, redirections, variables)", NULL, 0,
      apply, O_SHELL},
     {"warmup", 0, "N", "run N rounds of every cell first and discard them (default 0)", NULL, 0,

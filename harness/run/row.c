@@ -66,7 +66,8 @@ static void add_cell_keys(json_t *e, const hl_cell_t *c) {
   } else {
     json_array_append_new(not_applicable, json_string("memlimit"));
   }
-  json_object_set_new(e, "escape", json_string(s->escape == HL_ESCAPE_ON ? "on" : "off"));
+  if (!s->program.on) /* a program has no escape model */
+    json_object_set_new(e, "escape", json_string(s->escape == HL_ESCAPE_ON ? "on" : "off"));
   if (json_array_size(not_applicable))
     json_object_set_new(e, "knobs_not_applicable", not_applicable);
   else
@@ -143,8 +144,8 @@ json_t *hl_rep_row(const hl_rep_context_t *rc, const hl_child_result_t *res, con
                           .repetition_index = rc->rep,
                           .threads = rc->threads,
                           .outcome = res->outcome,
-                          .workload = c->spec.program.on ? c->spec.program.name
-                                                         : c->spec.workload->name,
+                          .workload =
+                              c->spec.program.on ? c->spec.program.name : c->spec.workload->name,
                           .backend = c->spec.backend.name};
   json_t *row = hl_row_new(&id, measured);
   json_decref(measured);

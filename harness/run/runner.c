@@ -16,6 +16,7 @@
 #include "runner.h"
 
 #include "backends.h"
+#include "capture.h"
 #include "child.h"
 #include "config.h"
 #include "context.h"
@@ -30,9 +31,7 @@
 #include "summary.h"
 #include "util.h"
 
-#include <errno.h>
 #include <stdarg.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,94 +46,9 @@ struct hl_runner {
   hl_document_t doc;
   hl_output_lock_t lock; /* on the results file, held for the run */
   char exe[4096];
-  char capture_dir[4096]; /* programs' stdout and stderr files; "" without -x */
+  char capture_dir[4096]; /* programs' stdout and stderr files (capture.h); "" without -x */
   int warming;            /* the repetition runs is a --warmup round */
 };
-
-/* ---- a program's stdout and stderr ----------------------------------------- */
-
-/* Beside the results: FILE.json's are in FILE.out/; without -o in a new
- * directory under $TMPDIR. The directory must be a directory of ours to
- * write in (not a link). */
-static int make_capture_dir(hl_runner_t *r) {
-  const char *out = r->rq.output;
-  if (!out) {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(r->capture_dir, sizeof r->capture_dir, "%s/heaplab-out.XXXXXX",
-             tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(r->capture_dir)) {
-      hl_msg(r->command, "cannot make a directory for the programs' output: %s", strerror(errno));
-      return HL_EIO;
-    }
-    hl_msg(r->command, "the programs' stdout and stderr go to %s", r->capture_dir);
-    return 0;
-  }
-  size_t n = strlen(out);
-  if (n > 5 && !strcmp(out + n - 5, ".json")) n -= 5;
-  snprintf(r->capture_dir, sizeof r->capture_dir, "%.*s.out", (int)n, out);
-  struct stat st;
-  if (mkdir(r->capture_dir, 0777) != 0 &&
-      (errno != EEXIST || lstat(r->capture_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
-    hl_msg(r->command, "%s: cannot be the directory of the programs' output", r->capture_dir);
-    return HL_EINVAL;
-  }
-  return 0;
-}
-
-typedef struct capture {
-  hl_output_stream_t out, err;
-  char out_path[4200], err_path[4200];
-  int open;
-} capture_t;
-
-static int capture_open(const hl_runner_t *r, const hl_cell_t *c, unsigned rep, capture_t *cap) {
-  char why[1024];
-  memset(cap, 0, sizeof *cap);
-  cap->out.fd = cap->err.fd = -1;
-  const char *kind = r->warming ? "warmup" : "rep";
-  snprintf(cap->out_path, sizeof cap->out_path, "%s/%s-%s%u.stdout", r->capture_dir, c->id, kind,
-           rep + 1);
-  snprintf(cap->err_path, sizeof cap->err_path, "%s/%s-%s%u.stderr", r->capture_dir, c->id, kind,
-           rep + 1);
-  if (hl_output_stream_open(cap->out_path, &cap->out, why, sizeof why) != 0 ||
-      hl_output_stream_open(cap->err_path, &cap->err, why, sizeof why) != 0) {
-    hl_output_stream_abort(&cap->out);
-    hl_msg(r->command, "%s", why);
-    return HL_EIO;
-  }
-  cap->open = 1;
-  return 0;
-}
-
-/* The last bytes of a captured file, as text. */
-static json_t *tail_of(int fd) {
-  char buf[2048];
-  off_t end = lseek(fd, 0, SEEK_END);
-  off_t from = end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0;
-  ssize_t n = end > 0 ? pread(fd, buf, (size_t)(end - from), from) : 0;
-  if (n < 0) n = 0;
-  return json_stringn_nocheck(buf, (size_t)n);
-}
-
-/* Into the row: where the files are, and on a failure their tails; then
- * the files are put in place. */
-static void capture_close(const hl_runner_t *r, capture_t *cap, json_t *row, int failed) {
-  char why[1024];
-  if (!cap->open) return;
-  if (row) {
-    json_object_set_new(row, "stdout_path", json_string(cap->out_path));
-    json_object_set_new(row, "stderr_path", json_string(cap->err_path));
-    if (failed) {
-      json_object_set_new(row, "stdout_tail", tail_of(cap->out.fd));
-      json_object_set_new(row, "stderr_tail", tail_of(cap->err.fd));
-    }
-  }
-  if (hl_output_stream_commit(&cap->out, why, sizeof why) != 0 ||
-      hl_output_stream_commit(&cap->err, why, sizeof why) != 0)
-    hl_msg(r->command, "%s", why);
-}
-
-/* ---- running one repetition of one cell ---------------------------------- */
 
 /* A --memlimit-ratio cell's row: memlimit is the share ("0.9x": what the
  * cell is, the same in every run of a limit search), memlimit_bytes what
@@ -160,13 +74,15 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
                                                                   : HL_LIMIT_WATCHDOG;
   char *text = hl_cell_spec_encode(&spec);
   char *argv[] = {r->exe, (char *)"__worker", text, NULL};
-  capture_t cap = {.open = 0};
-  if (spec.program.on && capture_open(r, c, rep, &cap) != 0) {
+  hl_capture_t cap = {.open = 0};
+  if (spec.program.on &&
+      hl_capture_open(r->command, r->capture_dir, c->id, r->warming, rep, &cap) != 0) {
     free(text);
     text = NULL; /* reported below as a worker that could not start */
   }
   hl_spawn_config_t cfg = {.argv = argv,
-                           .preload = spec.program.on ? NULL : hl_backend_spec_preload(&spec.backend),
+                           .preload =
+                               spec.program.on ? NULL : hl_backend_spec_preload(&spec.backend),
                            .tree_rss = spec.program.on,
                            .pass_fd = {cap.open ? cap.out.fd : 0, cap.open ? cap.err.fd : 0},
                            .limit = {.mode = spec.hard_limit_mode,
@@ -193,7 +109,7 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
   hl_rep_context_t rc = {
       c, i, rep, r->rq.reps, r->rq.threads, hard_limit_bytes, r->rq.sample_ms != 0};
   json_t *row = hl_rep_row(&rc, &res, result);
-  capture_close(r, &cap, row, res.outcome != HL_OUTCOME_OK);
+  hl_capture_close(r->command, &cap, row, res.outcome != HL_OUTCOME_OK);
   if (row && spec.program.on && binfo && json_object_get(binfo, "version"))
     json_object_set(row, "backend_version", json_object_get(binfo, "version"));
   if (row && spec.memory_limit_ratio > 0 && hl_cell_knob_applies(c, HL_CAP_MEMORY_LIMIT))
@@ -208,6 +124,21 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
 }
 
 /* ---- opening a run ---------------------------------------------------------- */
+
+/* The context's "programs": each -x, its cells' name, and where the
+ * programs' output went. */
+static json_t *programs_json(const hl_runner_t *r) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < r->rq.ncommands; i++) {
+    const char *name = "";
+    for (size_t k = 0; k < r->plan.ncells && !*name; k++)
+      if (!strcmp(r->plan.cells[k].spec.program.command, r->rq.commands[i]))
+        name = r->plan.cells[k].spec.program.name;
+    json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:s}", "command", r->rq.commands[i], "name",
+                                       name, "shell", r->rq.shell, "output_dir", r->capture_dir));
+  }
+  return a;
+}
 
 static int prepare_context(hl_runner_t *r, int argc, char **argv) {
   hl_topology_t *topo = NULL;
@@ -224,6 +155,7 @@ static int prepare_context(hl_runner_t *r, int argc, char **argv) {
   json_decref(wl);
   json_decref(be);
   json_object_set(r->context, "backends", r->backends.info);
+  if (r->rq.ncommands) json_object_set_new(r->context, "programs", programs_json(r));
   hl_counter_status_t st[HL_MAX_COUNTERS];
   if (hl_counters_probe(r->rq.counters, r->rq.ncounters, st) == 0)
     json_object_set_new(r->context, "counters", hl_context_counters(st, r->rq.ncounters));
@@ -326,7 +258,9 @@ static int setup(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
       (rc = hl_plan_cells(&r->rq, NULL, 0, &r->plan)))
     return rc;
   if (r->rq.output && (rc = take_output(r)) != 0) return rc;
-  if (r->rq.ncommands && (rc = make_capture_dir(r)) != 0) return rc;
+  if (r->rq.ncommands && (rc = hl_capture_dir_make(r->command, r->rq.output, r->capture_dir,
+                                                   sizeof r->capture_dir)) != 0)
+    return rc;
   if ((rc = hl_backends_probe(&r->backends)) ||
       (rc = hl_plan_cells(&r->rq, r->backends.spec, r->backends.n, &r->plan)) ||
       (rc = take_shard(r)))

@@ -23,7 +23,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-
 /* A user's program as the cell's workload (-x): the command as given
  * (split by core/argsplit.h in the worker, or handed to /bin/sh -c with
  * shell) and the name its cells carry. Its stdout and stderr go to files

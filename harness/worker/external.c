@@ -207,8 +207,8 @@ static int start(prog_t *p, char **env, int err_w, const sigset_t *old, char *wh
   if (!p->traced) return 0;
   int status;
   if (waitpid(p->pid, &status, __WALL) != p->pid || !WIFSTOPPED(status) ||
-      ptrace(PTRACE_SETOPTIONS, p->pid, NULL, (void *)(long)(PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC |
-                                                             PTRACE_O_EXITKILL)) != 0 ||
+      ptrace(PTRACE_SETOPTIONS, p->pid, NULL,
+             (void *)(long)(PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)) != 0 ||
       ptrace(PTRACE_CONT, p->pid, NULL, NULL) != 0) {
     kill(p->pid, SIGKILL);
     snprintf(why, len, "cannot follow %s to its exit (ptrace): %s", p->info.path, strerror(errno));
@@ -260,8 +260,9 @@ static void sample(prog_t *p, uint64_t now) {
   if (!every_ns || !rss || (p->last_record_ns && now - p->last_record_ns < every_ns)) return;
   p->last_record_ns = now;
   char buf[128];
-  int n = snprintf(buf, sizeof buf, "{\"type\":\"sample\",\"mono_ns\":%" PRIu64
-                   ",\"rss_bytes\":%" PRIu64 "}\n", now, rss);
+  int n = snprintf(buf, sizeof buf,
+                   "{\"type\":\"sample\",\"mono_ns\":%" PRIu64 ",\"rss_bytes\":%" PRIu64 "}\n", now,
+                   rss);
   hl_write_all(HL_REPORT_FD, buf, (size_t)n);
 }
 
@@ -277,7 +278,8 @@ static void stderr_line(prog_t *p, const char *line, size_t len) {
   if (memmem(line, len, "out of memory", 13) || memmem(line, len, "MemoryError", 11) ||
       memmem(line, len, "Cannot allocate memory", 22) || memmem(line, len, "bad_alloc", 9)) {
     if (!p->oom_seen)
-      snprintf(p->oom_line, sizeof p->oom_line, "%.*s", (int)(len && line[len - 1] == '\n' ? len - 1 : len), line);
+      snprintf(p->oom_line, sizeof p->oom_line, "%.*s",
+               (int)(len && line[len - 1] == '\n' ? len - 1 : len), line);
     p->oom_seen = 1;
   }
 }
@@ -374,7 +376,8 @@ static int run_program(prog_t *p) {
   char why[1024], room[4][1024];
   int err[2];
   if (fcntl(HL_PROGRAM_STDOUT_FD, F_GETFD) < 0 || fcntl(HL_PROGRAM_STDERR_FD, F_GETFD) < 0)
-    return hl_external_fail("program", "started without the files for the program's stdout and stderr");
+    return hl_external_fail("program",
+                            "started without the files for the program's stdout and stderr");
   if (prepare(p, why, sizeof why) != 0) return hl_external_fail("program", why);
   if (start_timeline(p) != 0) return hl_external_fail("worker", "out of memory");
   char **env = make_env(p, room);

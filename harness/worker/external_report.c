@@ -22,7 +22,8 @@ void hl_external_send(json_t *rec) {
 }
 
 int hl_external_fail(const char *stage, const char *message) {
-  hl_external_send(json_pack("{s:s, s:s, s:s}", "type", "error", "stage", stage, "message", message));
+  hl_external_send(
+      json_pack("{s:s, s:s, s:s}", "type", "error", "stage", stage, "message", message));
   return HL_WORKER_EXIT_ERROR;
 }
 
@@ -91,7 +92,7 @@ int hl_external_report(prog_t *p) {
     snprintf(msg, sizeof msg, "the program ran out of memory (%s %d): %s",
              exited ? "exit status" : "signal", exited ? code : WTERMSIG(p->status), p->oom_line);
     hl_external_send(json_pack("{s:s, s:s, s:O}", "type", "oom", "message", msg, "rss_peak_bytes",
-                   json_object_get(e, "rss_peak_bytes")));
+                               json_object_get(e, "rss_peak_bytes")));
     json_decref(e);
     return HL_WORKER_EXIT_OOM;
   }
@@ -113,11 +114,11 @@ int hl_external_report(prog_t *p) {
   }
   json_object_set_new(e, "iterations", json_integer(1));
   json_object_set_new(e, "real_time", json_real((double)(p->end_ns - p->start_ns)));
-  json_object_set_new(e, "cpu_time", json_real((double)(tv_ns(p->ru.ru_utime) +
-                                                         tv_ns(p->ru.ru_stime))));
+  json_object_set_new(e, "cpu_time",
+                      json_real((double)(tv_ns(p->ru.ru_utime) + tv_ns(p->ru.ru_stime))));
   json_object_set_new(e, "time_unit", json_string("ns"));
-  hl_external_send(json_pack("{s:s, s:o, s:{s:s, s:s, s:s}}", "type", "result", "entry", e, "backend",
-                 "version", p->info.go_version, "library_path", p->mapped, "settings", ""));
+  hl_external_send(json_pack("{s:s, s:o, s:{s:s, s:s, s:s}}", "type", "result", "entry", e,
+                             "backend", "version", p->info.go_version, "library_path", p->mapped,
+                             "settings", ""));
   return 0;
 }
-

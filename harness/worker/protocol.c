@@ -262,7 +262,7 @@ int hl_cell_spec_decode(const char *text, hl_cell_spec_t *s, char *why, size_t w
     rc = HL_EPARSE;
   } else if ((rc = get_str(&r, "workload", &v)) == 0 &&
              !(s->workload = !strcmp(v, hl_program_workload.name) ? &hl_program_workload
-                                                                 : hl_workload_find(v))) {
+                                                                  : hl_workload_find(v))) {
     rc = fail(&r, "workload", "no such workload");
   }
   if (rc == 0 && (rc = get_str(&r, "backend", &v)) == 0) {

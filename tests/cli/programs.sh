@@ -22,6 +22,8 @@ expect_py '[r["preload_library"].rsplit("/", 1)[1].split(".so")[0] for r in rows
 expect_py 'all(r["workload"] == "sort" and r["name"] == "sort/" + r["backend"] for r in rows)' sort.json
 expect_py 'all(r["program_path"] == "/usr/bin/sort" and r["program_kind"] == "dynamic" for r in rows)' sort.json
 expect_py 'sorted(set(d["context"]["options"]["backends"])) == sorted("'$MALLOCS'".split(","))' sort.json
+expect_py 'd["context"]["programs"] == [{"command": "sort in.txt", "name": "sort", "shell": False, "output_dir": "sort.out"}]' sort.json
+expect_py 'not any("escape" in r for r in rows)' sort.json
 
 # every reader takes a program's results as it takes a workload's
 expect_exit 0 "$HEAPLAB" show sort.json
