@@ -134,9 +134,9 @@ static int list_counters(void) {
 
 static void usage(void) {
   printf("Usage: heaplab list SUBJECT\n\n"
-         "  backends [SPEC]    every backend of this build, probed as a run would start it:\n"
-         "                     available (version, library) or why not; its options; or\n"
-         "                     one spec, such as your own library: so:PATH[:name=NAME]\n"
+         "  backends [SPEC]    every backend of this build, probed as a run would start\n"
+         "                     it: available (version, library) or why not; its options;\n"
+         "                     or one spec, such as your own library: so:PATH[:name=NAME]\n"
          "  workloads          every workload: kind (bench, oom, selftest), the claim it\n"
          "                     measures, what it does\n"
          "  params [WORKLOAD]  each workload's parameters: kind, default, --quick default\n"

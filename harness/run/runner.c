@@ -358,14 +358,17 @@ void hl_runner_progress(const hl_runner_t *r, const char *fmt, ...) {
 
 static void usage(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
   fprintf(out,
-          "Usage: heaplab run [-w LIST] [-b LIST] [-p KEY=V[,V..]]... [OPTIONS] [-o FILE.json]\n\n"
+          "Usage: heaplab run [-w LIST] [-b LIST] [-p KEY=V[,V..]]... [OPTIONS] [-o FILE.json]\n"
+          "       heaplab run -x 'CMD ARGS' [-x ...] [--name NAME]... [-b LIST] [OPTIONS]\n\n"
           "Runs every workload x backend x parameter combination (a cell), each repetition in\n"
           "its own process, interleaved, and prints a summary table. Exit status: 0 every\n"
           "cell ok, 1 some cell ended otherwise (oom, crash, timeout, error), 2 bad input,\n"
           "130/143 interrupted by SIGINT/SIGTERM (the results so far are written).\n\n");
   hl_opts_help(out, groups, ngroups);
   fprintf(out, "\nWorkloads: `heaplab list workloads`; their parameters: `heaplab list params`.\n"
-               "A -p key applies to every chosen workload that has it.\n");
+               "A -p key applies to every chosen workload that has it.\n"
+               "A program (-x) runs under glibc, a preloaded malloc (so:PATH: your own) or,\n"
+               "a Go program, go; its stdout and stderr go to FILE.out/ beside -o FILE.json.\n");
 }
 
 /* Every repetition of every cell, interleaved; 0 or HL_EIO when the results
