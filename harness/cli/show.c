@@ -68,13 +68,17 @@ int hl_show_main(int argc, char **argv) {
     hl_msg("show", "%s", why);
     return HL_EXIT_USAGE;
   }
-  hl_table_t *t =
-      s.base ? hl_ratio_table(root, s.base, s.metric, why, sizeof why) : hl_summary_table(root);
+  hl_results_t v;
+  hl_table_t *t = NULL;
+  snprintf(why, sizeof why, "out of memory");
+  if (hl_results_view(root, &v) == 0)
+    t = s.base ? hl_ratio_table(&v, s.base, s.metric, why, sizeof why) : hl_summary_table(&v);
   if (t)
     hl_table_print(t, stdout, s.markdown);
-  else if (s.base)
+  else
     hl_msg("show", "%s", why);
   hl_table_free(t);
+  hl_results_view_free(&v);
   json_decref(root);
   return t ? HL_EXIT_OK : HL_EXIT_USAGE;
 }

@@ -95,7 +95,7 @@ static void print_tally(const hl_gate_tally_t *t, const hl_gate_opts_t *o) {
   hl_gate_print_notes(t, o, stdout);
 }
 
-static int compare_docs(const cmp_opts_t *o, const json_t *rb, const json_t *rn) {
+static int compare_docs(const cmp_opts_t *o, const hl_results_t *rb, const hl_results_t *rn) {
   hl_gate_set_t set;
   char why[1024];
   if (hl_gate_set_load(rb, rn, &set, why, sizeof why) != 0) {
@@ -127,13 +127,18 @@ int hl_compare_main(int argc, char **argv) {
   int rc = parse_args(argc, argv, &o);
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
   json_t *rb = NULL, *rn = NULL;
+  hl_results_t vb = {0}, vn = {0};
   char why[1024];
   int exit_code = HL_EXIT_USAGE;
   if (hl_results_load(o.base, &rb, why, sizeof why) != 0 ||
       hl_results_load(o.new_, &rn, why, sizeof why) != 0)
     hl_msg("compare", "%s", why);
+  else if (hl_results_view(rb, &vb) != 0 || hl_results_view(rn, &vn) != 0)
+    hl_msg("compare", "out of memory");
   else
-    exit_code = compare_docs(&o, rb, rn);
+    exit_code = compare_docs(&o, &vb, &vn);
+  hl_results_view_free(&vb);
+  hl_results_view_free(&vn);
   json_decref(rb);
   json_decref(rn);
   return exit_code;

@@ -15,18 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int is_iteration(const json_t *e) {
-  const char *rt = json_string_value(json_object_get(e, "run_type"));
-  return !rt || !strcmp(rt, "iteration");
-}
-
 /* A value of key in every ok row, or the metric is absent for the side. */
 static void load_metrics(const hl_row_group_t *g, hl_gate_side_t *s) {
   for (int m = 0; m < HL_GATE_NMETRICS; m++) {
     size_t have = 0;
     for (size_t k = 0; k < g->nok; k++) {
       double v;
-      if (hl_json_number(g->ok[k], hl_gate_metric_name(m), &v) == 0) {
+      if (hl_row_number(g->ok[k], hl_gate_metric_name(m), &v) == 0) {
         hl_gate_value_add(&s->metric[m], v);
         have++;
       }
@@ -38,7 +33,7 @@ static void load_metrics(const hl_row_group_t *g, hl_gate_side_t *s) {
 /* key of every ok row into x; 0 when some row lacks it. */
 static size_t load_samples(const hl_row_group_t *g, const char *key, double *x) {
   for (size_t k = 0; k < g->nok; k++)
-    if (hl_json_number(g->ok[k], key, &x[k]) != 0) return 0;
+    if (hl_row_number(g->ok[k], key, &x[k]) != 0) return 0;
   return g->nok;
 }
 
@@ -90,14 +85,13 @@ static int pair_up(hl_gate_set_t *set) {
   return 0;
 }
 
-int hl_gate_set_load(const json_t *base, const json_t *new_, hl_gate_set_t *set, char *why,
-                     size_t why_len) {
+int hl_gate_set_load(const hl_results_t *base, const hl_results_t *new_, hl_gate_set_t *set,
+                     char *why, size_t why_len) {
   memset(set, 0, sizeof *set);
-  const json_t *docs[2] = {base, new_};
+  const hl_results_t *docs[2] = {base, new_};
   int rc = 0;
   for (int k = 0; k < 2 && rc == 0; k++)
-    rc = hl_row_index_build(json_object_get(docs[k], "benchmarks"), hl_row_key_run_name,
-                            &set->ix[k]);
+    rc = hl_row_index_build(docs[k], hl_row_key_run_name, &set->ix[k]);
   if (rc == 0) rc = pair_up(set);
   if (rc) {
     snprintf(why, why_len, "out of memory");
@@ -371,10 +365,8 @@ int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path, char *wh
 
 /* ---- baseline ------------------------------------------------------------- */
 
-json_t *hl_gate_baseline_doc(const json_t *results) {
-  static const char *const keep[] = {"name",    "run_name", "run_type", "workload",
-                                     "backend", "params",   "threads",  "outcome"};
-  const json_t *ctx = json_object_get(results, "context");
+json_t *hl_gate_baseline_doc(const hl_results_t *results) {
+  const json_t *ctx = results->context;
   json_t *c =
       json_pack("{s:s}", "heaplab_baseline",
                 "deterministic metrics and peak memory only: written by `bash ci/gate --refresh`, "
@@ -384,13 +376,11 @@ json_t *hl_gate_baseline_doc(const json_t *results) {
     if (json_object_get(ctx, ckeys[i]))
       json_object_set(c, ckeys[i], json_object_get(ctx, ckeys[i]));
   json_t *rows = json_array();
-  size_t i;
-  const json_t *e;
-  json_array_foreach(json_object_get(results, "benchmarks"), i, e) {
-    if (!is_iteration(e)) continue;
+  for (size_t i = 0; i < results->n; i++) {
+    const json_t *e = results->row[i].json;
+    if (results->row[i].run_type != HL_RUN_ITERATION) continue;
     json_t *row = json_object();
-    for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
-      if (json_object_get(e, keep[k])) json_object_set(row, keep[k], json_object_get(e, keep[k]));
+    hl_row_copy_identity(e, row);
     for (int m = 0; m < HL_GATE_NMETRICS + HL_GATE_NPEAKS; m++) {
       const char *key =
           m < HL_GATE_NMETRICS ? hl_gate_metric_name(m) : hl_gate_peak_name(m - HL_GATE_NMETRICS);

@@ -217,22 +217,20 @@ static int counters_section(report_t *r, const json_t *ctx) {
   return rc;
 }
 
-static int outcomes_section(report_t *r, const json_t *root) {
+static int outcomes_section(report_t *r, const hl_results_t *v) {
   heading(r, 3, "Every cell and how it ended");
   para(r, "One row per cell (workload, parameters, backend): how its repetitions ended, the median "
           "CPU time per iteration and its spread ((max - min) / median), and its memory figures.");
-  hl_table_t *t = hl_summary_table(root);
+  hl_table_t *t = hl_summary_table(v);
   if (!t) return HL_ENOMEM;
   table(r, t);
   hl_table_free(t);
-  size_t i, failed = 0;
-  const json_t *e;
-  json_array_foreach(json_object_get(root, "benchmarks"), i, e) {
-    const char *o = json_string_value(json_object_get(e, "outcome"));
-    if (!o || !strcmp(o, "ok")) continue;
-    double rep = 0;
-    hl_json_number(e, "repetition_index", &rep);
-    para(r, "%s, repetition %.0f: %s: %s", str(e, "name"), rep + 1, o, str(e, "error_message"));
+  size_t failed = 0;
+  for (size_t i = 0; i < v->n; i++) {
+    const hl_row_t *e = &v->row[i];
+    if (!e->outcome || e->outcome_id == HL_OUTCOME_OK) continue;
+    para(r, "%s, repetition %ld: %s: %s", e->name, e->repetition < 0 ? 1 : e->repetition + 1,
+         e->outcome, *e->error_message ? e->error_message : "-");
     failed++;
   }
   if (!failed) para(r, "Every repetition of every cell ended ok.");
@@ -241,25 +239,20 @@ static int outcomes_section(report_t *r, const json_t *root) {
 
 /* ---- ratios and figures ---------------------------------------------------- */
 
-static int has_backend(const json_t *root, const char *b) {
-  size_t i;
-  const json_t *e;
-  json_array_foreach(json_object_get(root, "benchmarks"), i, e) {
-    const char *x = json_string_value(json_object_get(e, "backend"));
-    if (x && !strcmp(x, b)) return 1;
-  }
+static int has_backend(const hl_results_t *v, const char *b) {
+  for (size_t i = 0; i < v->n; i++)
+    if (v->row[i].backend && !strcmp(v->row[i].backend, b)) return 1;
   return 0;
 }
 
-static const char *pick_base(const report_t *r, const json_t *root) {
-  if (r->base_backend) return has_backend(root, r->base_backend) ? r->base_backend : NULL;
-  if (has_backend(root, "glibc")) return "glibc";
-  const json_t *first = json_array_get(json_object_get(root, "benchmarks"), 0);
-  return json_string_value(json_object_get(first, "backend"));
+static const char *pick_base(const report_t *r, const hl_results_t *v) {
+  if (r->base_backend) return has_backend(v, r->base_backend) ? r->base_backend : NULL;
+  if (has_backend(v, "glibc")) return "glibc";
+  return v->n ? v->row[0].backend : NULL;
 }
 
-static int ratio_section(report_t *r, const json_t *root) {
-  const char *base = pick_base(r, root);
+static int ratio_section(report_t *r, const hl_results_t *v) {
+  const char *base = pick_base(r, v);
   heading(r, 3, "Normalised to one backend");
   if (!base) {
     para(r, "Backend %s is not in this file: no normalised tables.", r->base_backend);
@@ -274,7 +267,7 @@ static int ratio_section(report_t *r, const json_t *root) {
        base, base, base);
   for (size_t i = 0; i < 2; i++) {
     char why[512];
-    hl_table_t *t = hl_ratio_table(root, base, metrics[i][0], why, sizeof why);
+    hl_table_t *t = hl_ratio_table(v, base, metrics[i][0], why, sizeof why);
     if (!t) {
       para(r, "%s: %s", metrics[i][1], why);
       continue;
@@ -296,7 +289,7 @@ static void inline_svg(report_t *r, const char *path) {
   free(text);
 }
 
-static int figures_section(report_t *r, const json_t *root, size_t run) {
+static int figures_section(report_t *r, const hl_results_t *v, size_t run) {
   heading(r, 3, "Figures");
   para(r, "Box plots over the repetitions of each cell: the box spans the quartiles, the thick "
           "bar is the median, the whiskers reach the extremes, the dots are the repetitions. "
@@ -305,8 +298,8 @@ static int figures_section(report_t *r, const json_t *root, size_t run) {
   snprintf(folder, sizeof folder, "figures/run%zu", run);
   for (size_t i = 0; i < NFIGURES; i++) {
     char why[1024], path[4200];
-    int rc = hl_plot_box(root, &figures[i], r->set, folder, 0, why, sizeof why);
-    if (rc == 0) rc = hl_plot_box(root, &figures[i], r->set, folder, 1, why, sizeof why);
+    int rc = hl_plot_box(v, &figures[i], r->set, folder, 0, why, sizeof why);
+    if (rc == 0) rc = hl_plot_box(v, &figures[i], r->set, folder, 1, why, sizeof why);
     if (rc == HL_EUNAVAIL || rc == HL_ECHILD) {
       hl_msg("report", "%s", why);
       return rc;
@@ -327,12 +320,14 @@ static int run_section(report_t *r, const char *path, const json_t *root, size_t
   char title[4200];
   snprintf(title, sizeof title, "Run %zu: %s", run, path);
   heading(r, 2, title);
-  const json_t *ctx = json_object_get(root, "context");
-  int rc = context_section(r, ctx);
-  if (rc == 0) rc = outcomes_section(r, root);
-  if (rc == 0) rc = ratio_section(r, root);
-  if (rc == 0) rc = figures_section(r, root, run);
-  if (rc == 0) rc = counters_section(r, ctx);
+  hl_results_t v;
+  if (hl_results_view(root, &v) != 0) return HL_ENOMEM;
+  int rc = context_section(r, v.context);
+  if (rc == 0) rc = outcomes_section(r, &v);
+  if (rc == 0) rc = ratio_section(r, &v);
+  if (rc == 0) rc = figures_section(r, &v, run);
+  if (rc == 0) rc = counters_section(r, v.context);
+  hl_results_view_free(&v);
   return rc;
 }
 
