@@ -82,7 +82,8 @@ static int parse_args(int argc, char **argv, cmp_opts_t *o) {
   return 0;
 }
 
-static void print_tally(const hl_gate_tally_t *t, const hl_gate_opts_t *o) {
+static void print_tally(const hl_gate_set_t *set, const hl_gate_tally_t *t,
+                        const hl_gate_opts_t *o) {
   char thr[64];
   if (o->threshold >= 0)
     snprintf(thr, sizeof thr, "threshold %.1f%%", 100 * o->threshold);
@@ -92,7 +93,7 @@ static void print_tally(const hl_gate_tally_t *t, const hl_gate_opts_t *o) {
          "(%s, Holm alpha %g)\n",
          t->compared, t->count[HL_GATE_REGRESSION], t->count[HL_GATE_CHANGED],
          t->count[HL_GATE_FASTER], t->count[HL_GATE_NOT_COMPARABLE], thr, o->alpha);
-  hl_gate_print_notes(t, o, stdout);
+  hl_gate_print_notes(set, t, o, stdout);
 }
 
 static int compare_docs(const cmp_opts_t *o, const hl_results_t *rb, const hl_results_t *rn) {
@@ -106,12 +107,12 @@ static int compare_docs(const cmp_opts_t *o, const hl_results_t *rb, const hl_re
   int rc = hl_gate_decide(set.bench, set.n, &o->decide, &tally);
   hl_gate_report_t r = {.set = &set, .opts = &o->decide, .tally = &tally};
   if (rc == 0) rc = hl_gate_print_table(&r, stdout, o->markdown);
+  if (rc == 0) print_tally(&set, &tally, &o->decide);
   hl_gate_set_free(&set);
   if (rc) {
     hl_msg("compare", "cannot decide: %s", hl_strerror(rc));
     return HL_EXIT_USAGE;
   }
-  print_tally(&tally, &o->decide);
   if (tally.compared == 0) {
     hl_msg("compare",
            "nothing compared: no benchmark is in both files with an ok repetition "

@@ -416,7 +416,7 @@ static int decide_and_report(const gate_opts_t *o, gate_side_t *base, gate_side_
     char line[512];
     hl_gate_verdict_line(&tally, &o->decide, line, sizeof line);
     printf("\n%s\n", line);
-    hl_gate_print_notes(&tally, &o->decide, stdout);
+    hl_gate_print_notes(&set, &tally, &o->decide, stdout);
   }
   hl_gate_set_free(&set);
   if (rc) {

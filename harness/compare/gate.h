@@ -28,8 +28,10 @@ int hl_gate_main(int argc, char **argv);
 typedef struct hl_gate_set {
   hl_gate_bench_t *bench;
   size_t n;
-  double *storage;      /* CPU-time and peak samples of every side */
-  hl_row_index_t ix[2]; /* base, new */
+  double *storage;             /* CPU-time and peak samples of every side */
+  hl_row_index_t ix[2];        /* base, new */
+  const hl_machine_t *other[2]; /* the machines of the first benchmark whose sides ran on
+                                   different ones (other_machines); NULL: none did */
 } hl_gate_set_t;
 
 int hl_gate_set_load(const hl_results_t *base, const hl_results_t *new_, hl_gate_set_t *set,
@@ -53,8 +55,10 @@ typedef struct hl_gate_report {
 
 int hl_gate_print_table(const hl_gate_report_t *r, FILE *out, int markdown);
 /* The notes under the verdict: nothing compared, missing benchmarks, no
- * timings, too few repetitions for the U test. */
-void hl_gate_print_notes(const hl_gate_tally_t *t, const hl_gate_opts_t *o, FILE *out);
+ * timings, sides on different machines (which, when set says), too few
+ * repetitions for the U test. set may be NULL. */
+void hl_gate_print_notes(const hl_gate_set_t *set, const hl_gate_tally_t *t,
+                         const hl_gate_opts_t *o, FILE *out);
 int hl_gate_write_json(const hl_gate_report_t *r, const char *path, char *why, size_t why_len);
 int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path, char *why, size_t why_len);
 

@@ -53,7 +53,8 @@ static void killed_sentence(FILE *md, const oom_doc_t *d, const oom_cell_t *c, i
     break;
   case OOM_K_KILLED:
     fprintf(md, "killed by SIG%s under the %s limit at %s, peak RSS %s (%s): %s.",
-            hl_md_text(oom_str(first->json, "signal"), word, sizeof word), lim, when, rss, medians, msg);
+            hl_md_text(oom_str(first->json, "signal"), word, sizeof word), lim, when, rss, medians,
+            msg);
     break;
   case OOM_K_ALLOC:
     fprintf(md, "an allocation failed inside the worker%s at %s, peak RSS %s (%s); it said: %s.",
@@ -71,7 +72,8 @@ static void killed_sentence(FILE *md, const oom_doc_t *d, const oom_cell_t *c, i
   case OOM_K_TIMEOUT: fprintf(md, "ran past the time limit: %s (%s).", msg, medians); break;
   default:
     fprintf(md, "ended as %s at %s (%s): %s.",
-            hl_md_text(first->outcome ? first->outcome : "", word, sizeof word), when, medians, msg);
+            hl_md_text(first->outcome ? first->outcome : "", word, sizeof word), when, medians,
+            msg);
   }
   fputs("\n", md);
 }

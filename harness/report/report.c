@@ -32,6 +32,7 @@ typedef struct report {
   hl_output_set_t *set;     /* everything goes to dir through it (output.h) */
   const char *base_backend; /* --baseline-backend, or NULL: glibc when present */
   const char *title;
+  int depth; /* 1 inside a machine's section: its sections a level down */
 } report_t;
 
 static const hl_plot_spec_t figures[] = {
@@ -47,6 +48,7 @@ static const hl_plot_spec_t figures[] = {
 /* ---- writing both outputs -------------------------------------------------- */
 
 static void heading(report_t *r, int level, const char *text) {
+  if (level >= 3) level += r->depth;
   fprintf(r->md, "\n%.*s ", level, "######");
   hl_md_escape(r->md, text);
   fputs("\n\n", r->md);
@@ -255,7 +257,8 @@ static int ratio_section(report_t *r, const hl_results_t *v) {
   const char *base = pick_base(r, v);
   heading(r, 3, "Normalised to one backend");
   if (!base) {
-    para(r, "Backend %s is not in this file: no normalised tables.", r->base_backend);
+    para(r, "Backend %s is not %s: no normalised tables.", r->base_backend,
+         r->depth ? "on this machine" : "in this file");
     return 0;
   }
   static const char *const metrics[][2] = {{"cpu_time", "CPU time per iteration"},
@@ -289,13 +292,12 @@ static void inline_svg(report_t *r, const char *path) {
   free(text);
 }
 
-static int figures_section(report_t *r, const hl_results_t *v, size_t run) {
+/* folder: where the figures go in the report's folder, "figures/run1". */
+static int figures_section(report_t *r, const hl_results_t *v, const char *folder) {
   heading(r, 3, "Figures");
   para(r, "Box plots over the repetitions of each cell: the box spans the quartiles, the thick "
           "bar is the median, the whiskers reach the extremes, the dots are the repetitions. "
           "PNG and SVG of each are in figures/.");
-  char folder[64];
-  snprintf(folder, sizeof folder, "figures/run%zu", run);
   for (size_t i = 0; i < NFIGURES; i++) {
     char why[1024], path[4200];
     int rc = hl_plot_box(v, &figures[i], r->set, folder, 0, why, sizeof why);
@@ -308,7 +310,7 @@ static int figures_section(report_t *r, const hl_results_t *v, size_t run) {
       para(r, "%s: no figure (%s).", figures[i].title, why);
       continue;
     }
-    fprintf(r->md, "![%s](figures/run%zu/%s.png)\n\n", figures[i].title, run, figures[i].file);
+    fprintf(r->md, "![%s](%s/%s.png)\n\n", figures[i].title, folder, figures[i].file);
     snprintf(path, sizeof path, "%s/%s/%s.svg", hl_output_set_stage(r->set), folder,
              figures[i].file);
     inline_svg(r, path);
@@ -320,13 +322,36 @@ static int run_section(report_t *r, const char *path, const json_t *root, size_t
   char title[4200];
   snprintf(title, sizeof title, "Run %zu: %s", run, path);
   heading(r, 2, title);
-  hl_results_t v;
-  if (hl_results_view(root, &v) != 0) return HL_ENOMEM;
+  hl_results_t v, *by = NULL;
+  size_t n = 0;
+  if (hl_results_view(root, &v) != 0 || hl_results_by_machine(&v, &by, &n) != 0) {
+    hl_results_view_free(&v);
+    return HL_ENOMEM;
+  }
   int rc = context_section(r, v.context);
-  if (rc == 0) rc = outcomes_section(r, &v);
-  if (rc == 0) rc = ratio_section(r, &v);
-  if (rc == 0) rc = figures_section(r, &v, run);
+  if (rc == 0 && n > 1)
+    para(r,
+         "These rows ran on %zu machines (their fingerprints differ): each has its own "
+         "section, and no table or figure sets one machine's timings or peaks beside another's.",
+         n);
+  for (size_t k = 0; rc == 0 && k < n; k++) {
+    char text[1024] = "Rows that name no machine", folder[64];
+    snprintf(folder, sizeof folder, n > 1 ? "figures/run%zu/machine%zu" : "figures/run%zu", run,
+             k + 1);
+    if (by[k].machine) {
+      memcpy(text, "Machine ", 8);
+      hl_machine_describe(by[k].machine, text + 8, sizeof text - 8);
+    }
+    if (n > 1) heading(r, 3, text);
+    const hl_results_t *g = n > 1 ? &by[k] : &v;
+    r->depth = n > 1;
+    rc = outcomes_section(r, g);
+    if (rc == 0) rc = ratio_section(r, g);
+    if (rc == 0) rc = figures_section(r, g, folder);
+    r->depth = 0;
+  }
   if (rc == 0) rc = counters_section(r, v.context);
+  hl_results_groups_free(by, n);
   hl_results_view_free(&v);
   return rc;
 }

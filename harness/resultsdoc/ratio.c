@@ -88,7 +88,8 @@ hl_table_t *hl_ratio_table(const hl_results_t *v, const char *base, const char *
   while (bi < g->nbackends && strcmp(g->backend[bi], base))
     bi++;
   if (bi == g->nbackends) {
-    snprintf(why, why_len, "backend '%s' has no ok repetition in this file", base);
+    snprintf(why, why_len, "backend '%s' has no ok repetition %s", base,
+             v->machine && v->borrowed ? "on this machine" : "in this file");
     goto done;
   }
   const char *headers[HL_GRID_MAX_BACKENDS + 1] = {"benchmark"};

@@ -16,7 +16,8 @@
 #include <stddef.h>
 
 /* metric: a numeric key of the rows ("cpu_time", "rss_peak_bytes", ...).
- * NULL with a reason when the base backend is not in the file. */
+ * NULL with a reason when the base backend is not in the file (or, for one
+ * machine's rows, hl_results_select(), not on that machine). */
 hl_table_t *hl_ratio_table(const hl_results_t *v, const char *base, const char *metric, char *why,
                            size_t why_len);
 

@@ -37,7 +37,7 @@ static double number_or_absent(const json_t *row, const char *key) {
   return hl_json_number(row, key, &v) == 0 ? v : -1;
 }
 
-static void read_row(const json_t *e, const char *doc_machine, hl_row_t *r) {
+static void read_row(const json_t *e, hl_row_t *r) {
   memset(r, 0, sizeof *r);
   r->json = e;
   r->name = str(e, "name") ? str(e, "name") : "";
@@ -45,7 +45,6 @@ static void read_row(const json_t *e, const char *doc_machine, hl_row_t *r) {
   r->cell_id = str(e, "cell_id");
   r->workload = str(e, "workload");
   r->backend = str(e, "backend");
-  r->machine = str(e, "machine") ? str(e, "machine") : doc_machine;
   r->error_message = str(e, "error_message") ? str(e, "error_message") : "";
   const char *rt = str(e, "run_type");
   r->run_type = rt && !strcmp(rt, "aggregate") ? HL_RUN_AGGREGATE : HL_RUN_ITERATION;
@@ -62,25 +61,131 @@ static void read_row(const json_t *e, const char *doc_machine, hl_row_t *r) {
     if (hl_json_number(e, hl_metric_name(i), &r->metric[i]) == 0) r->present |= UINT64_C(1) << i;
 }
 
+/* ---- machines ------------------------------------------------------------------ */
+
+/* The fingerprint of machine id: context.fingerprint when it is that
+ * machine's, else context.machines[id] (a merged file); NULL when neither. */
+static const json_t *fingerprint_of(const json_t *ctx, const char *id) {
+  const json_t *own = json_object_get(ctx, "fingerprint");
+  if (str(own, "id") && !strcmp(str(own, "id"), id)) return own;
+  const json_t *m = json_object_get(json_object_get(ctx, "machines"), id);
+  return json_is_object(m) ? m : NULL;
+}
+
+/* What timings depend on, as text: the fingerprint without its id, heaplab's
+ * revision and the allocator versions; the id when there is no
+ * fingerprint. malloc'd; NULL when out of memory. */
+static char *host_of(const char *id, const json_t *fp) {
+  json_t *c = fp ? json_copy((json_t *)fp) : NULL;
+  if (!c) return fp ? NULL : strdup(id);
+  json_object_del(c, "id");
+  json_object_del(c, "heaplab_revision");
+  json_object_del(c, "allocators");
+  char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(c);
+  return text;
+}
+
+/* The machine of id in v, added when new; NULL when out of memory. The
+ * last ones are looked at first: a file's rows come machine by machine. */
+static const hl_machine_t *machine_of(hl_results_t *v, const char *id) {
+  for (size_t k = v->nmachines; k-- > 0;)
+    if (!strcmp(v->machine[k].id, id)) return &v->machine[k];
+  hl_machine_t *m = &v->machine[v->nmachines];
+  m->id = id;
+  m->fingerprint = fingerprint_of(v->context, id);
+  if (!(m->host = host_of(id, m->fingerprint))) return NULL;
+  v->nmachines++;
+  return m;
+}
+
+int hl_row_same_host(const hl_row_t *a, const hl_row_t *b) {
+  if (!a->machine || !b->machine) return -1;
+  return a->machine == b->machine || !strcmp(a->machine->host, b->machine->host);
+}
+
+void hl_machine_describe(const hl_machine_t *m, char *buf, size_t len) {
+  const json_t *fp = m->fingerprint;
+  if (!fp) {
+    snprintf(buf, len, "%s (no fingerprint in the file)", m->id);
+    return;
+  }
+  double cpus = 0;
+  hl_json_number(fp, "num_cpus", &cpus);
+  snprintf(buf, len, "%s: %s, %.0f CPUs, %s", m->id,
+           str(fp, "cpu_model") ? str(fp, "cpu_model") : "?", cpus,
+           str(fp, "kernel") ? str(fp, "kernel") : "?");
+}
+
+/* ---- the view ------------------------------------------------------------------ */
+
 int hl_results_view(const json_t *doc, hl_results_t *v) {
   memset(v, 0, sizeof *v);
   const json_t *ctx = json_object_get(doc, "context");
   const json_t *bench = json_object_get(doc, "benchmarks");
   if (!json_is_object(doc) || !json_is_object(ctx) || !json_is_array(bench)) return HL_EPARSE;
   v->row = calloc(json_array_size(bench) + 1, sizeof *v->row);
-  if (!v->row) return HL_ENOMEM;
+  v->machine = calloc(json_array_size(bench) + 1, sizeof *v->machine);
   v->doc = doc;
   v->context = ctx;
-  v->machine = str(json_object_get(ctx, "fingerprint"), "id");
+  if (!v->row || !v->machine) goto nomem;
+  const char *doc_id = str(json_object_get(ctx, "fingerprint"), "id");
   size_t i;
   const json_t *e;
   json_array_foreach(bench, i, e) {
-    if (json_is_object(e)) read_row(e, v->machine, &v->row[v->n++]);
+    if (!json_is_object(e)) continue;
+    hl_row_t *r = &v->row[v->n++];
+    read_row(e, r);
+    const char *id = str(e, "machine") ? str(e, "machine") : doc_id;
+    if (id && !(r->machine = machine_of(v, id))) goto nomem;
+  }
+  return 0;
+nomem:
+  hl_results_view_free(v);
+  return HL_ENOMEM;
+}
+
+int hl_results_select(const hl_results_t *v, const hl_machine_t *m, hl_results_t *out) {
+  memset(out, 0, sizeof *out);
+  if (!(out->row = calloc(v->n + 1, sizeof *out->row))) return HL_ENOMEM;
+  out->doc = v->doc;
+  out->context = v->context;
+  out->machine = (hl_machine_t *)m;
+  out->nmachines = m != NULL;
+  out->borrowed = 1;
+  for (size_t i = 0; i < v->n; i++)
+    if (v->row[i].machine == m) out->row[out->n++] = v->row[i];
+  return 0;
+}
+
+int hl_results_by_machine(const hl_results_t *v, hl_results_t **groups, size_t *n) {
+  size_t unplaced = 0;
+  for (size_t i = 0; i < v->n; i++)
+    unplaced += !v->row[i].machine;
+  size_t want = v->nmachines + (unplaced && unplaced < v->n);
+  *n = 0;
+  if (!(*groups = calloc(want ? want : 1, sizeof **groups))) return HL_ENOMEM;
+  for (size_t k = 0; k < (want ? want : 1); k++) {
+    const hl_machine_t *m = k < v->nmachines ? &v->machine[k] : NULL;
+    if (hl_results_select(v, m, &(*groups)[k]) != 0) {
+      hl_results_groups_free(*groups, k);
+      return HL_ENOMEM;
+    }
+    (*n)++;
   }
   return 0;
 }
 
+void hl_results_groups_free(hl_results_t *groups, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    hl_results_view_free(&groups[k]);
+  free(groups);
+}
+
 void hl_results_view_free(hl_results_t *v) {
+  for (size_t k = 0; !v->borrowed && k < v->nmachines; k++)
+    free(v->machine[k].host);
+  if (!v->borrowed) free(v->machine);
   free(v->row);
   memset(v, 0, sizeof *v);
 }

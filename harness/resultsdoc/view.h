@@ -32,24 +32,35 @@
 
 typedef enum { HL_RUN_ITERATION = 0, HL_RUN_AGGREGATE } hl_run_type_t;
 
+/* A machine rows ran on: a fingerprint (run/fingerprint.h), the document's
+ * context.fingerprint, or one of context.machines once files from several
+ * machines are merged (each row then names its own). Two fingerprints that
+ * differ only in heaplab's revision and the allocator libraries' versions
+ * are one host: those are what compare and gate compare, on one machine. */
+typedef struct hl_machine {
+  const char *id;            /* the fingerprint's id */
+  const json_t *fingerprint; /* its fields; NULL: the document has none for it */
+  char *host;                /* the fields timings depend on (the id when unknown) */
+} hl_machine_t;
+
 typedef struct hl_row {
-  const json_t *json;         /* the row: for what the view does not type */
-  const char *name;           /* never NULL ("" when absent) */
-  const char *run_name;       /* the cell's name: run_name, else name */
-  const char *cell_id;        /* the plan's id of the cell; NULL: none */
-  const char *workload;       /* NULL: absent */
-  const char *backend;        /* NULL: absent */
-  const char *machine;        /* fingerprint id: the row's own, else the document's; NULL: none */
-  const char *error_message;  /* "" when absent */
-  hl_run_type_t run_type;     /* absent: iteration */
-  const char *aggregate;      /* an aggregate row's aggregate_name; NULL otherwise */
-  long repetition;            /* repetition_index; -1: absent */
-  const char *outcome;        /* the outcome word as written; NULL: absent */
-  hl_outcome_t outcome_id;    /* HL_OUTCOME_COUNT: absent, or a word heaplab does not know */
-  int error_occurred;         /* Google Benchmark's error flag */
-  int ok;                     /* an iteration that ended ok: outcome absent or ok, no error */
-  double real_ns, cpu_ns;     /* per iteration; < 0: absent */
-  double metric[HL_CF_COUNT]; /* heaplab's figures (results.h), bit i of present: measured */
+  const json_t *json;          /* the row: for what the view does not type */
+  const char *name;            /* never NULL ("" when absent) */
+  const char *run_name;        /* the cell's name: run_name, else name */
+  const char *cell_id;         /* the plan's id of the cell; NULL: none */
+  const char *workload;        /* NULL: absent */
+  const char *backend;         /* NULL: absent */
+  const hl_machine_t *machine; /* the row's own, else the document's; NULL: none */
+  const char *error_message;   /* "" when absent */
+  hl_run_type_t run_type;      /* absent: iteration */
+  const char *aggregate;       /* an aggregate row's aggregate_name; NULL otherwise */
+  long repetition;             /* repetition_index; -1: absent */
+  const char *outcome;         /* the outcome word as written; NULL: absent */
+  hl_outcome_t outcome_id;     /* HL_OUTCOME_COUNT: absent, or a word heaplab does not know */
+  int error_occurred;          /* Google Benchmark's error flag */
+  int ok;                      /* an iteration that ended ok: outcome absent or ok, no error */
+  double real_ns, cpu_ns;      /* per iteration; < 0: absent */
+  double metric[HL_CF_COUNT];  /* heaplab's figures (results.h), bit i of present: measured */
   uint64_t present;
 } hl_row_t;
 
@@ -57,7 +68,9 @@ typedef struct hl_results {
   const json_t *doc, *context;
   hl_row_t *row; /* the benchmarks that are objects, in file order */
   size_t n;
-  const char *machine; /* context.fingerprint.id; NULL: none (older file, or merged) */
+  hl_machine_t *machine; /* the machines of the rows, first-appearance order */
+  size_t nmachines;
+  int borrowed; /* a selection (hl_results_select): the machines are another view's */
 } hl_results_t;
 
 /* Reads doc ({"context", "benchmarks"}, as hl_results_load() leaves it)
@@ -65,6 +78,27 @@ typedef struct hl_results {
  * zeroed on failure; hl_results_view_free() either way. */
 int hl_results_view(const json_t *doc, hl_results_t *v);
 void hl_results_view_free(hl_results_t *v);
+
+/* The rows of v that ran on machine m (NULL: the rows without a machine),
+ * as a view of their own (its machines are v's: out must not outlive v).
+ * 0 or HL_ENOMEM. */
+int hl_results_select(const hl_results_t *v, const hl_machine_t *m, hl_results_t *out);
+
+/* v split by machine, for readers that show one machine at a time (show,
+ * report): a selection per machine in first-appearance order, then one of
+ * the rows without a machine when there are such rows and others; a single
+ * group when every row ran on one machine (or none says). *groups is
+ * malloc'd; free with hl_results_groups_free(). 0 or HL_ENOMEM. */
+int hl_results_by_machine(const hl_results_t *v, hl_results_t **groups, size_t *n);
+void hl_results_groups_free(hl_results_t *groups, size_t n);
+
+/* Whether two rows ran on one host (hl_machine_t): 1 yes, 0 no, -1 when
+ * either has no machine (a file older than fingerprints, a baseline). */
+int hl_row_same_host(const hl_row_t *a, const hl_row_t *b);
+
+/* "3f2a9c1b0d4e: Intel(R) Xeon(R) ..., 2 CPUs, Linux 6.1.0 x86_64" (data
+ * from a file: escape it for where it is printed). */
+void hl_machine_describe(const hl_machine_t *m, char *buf, size_t len);
 
 /* The outcome word of a row for people: the row's, else "error" when
  * Google Benchmark flagged an error, else "ok". */
