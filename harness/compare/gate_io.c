@@ -72,11 +72,15 @@ static void load_side(const hl_row_group_t *g, timed_on_t on, hl_gate_side_t *s,
 /* The host both sides' timings are taken from: that of the first ok row of
  * the base whose machine the new side has too (the rows of one cell ran on
  * one machine, unless files of several were merged); every row when a side
- * does not know its machines; none when both know them and share none. */
+ * does not know its machines; none when both know them and share none.
+ * A run of rows on one machine is looked at once. */
 static timed_on_t timed_on(const hl_row_group_t *a, const hl_row_group_t *c) {
   timed_on_t on = {NULL, 0};
   for (size_t i = 0; a && c && i < a->nok; i++)
     for (size_t j = 0; j < c->nok; j++) {
+      if ((i && a->ok[i]->machine == a->ok[i - 1]->machine) ||
+          (j && c->ok[j]->machine == c->ok[j - 1]->machine))
+        continue;
       int same = hl_row_same_host(a->ok[i], c->ok[j]);
       if (same < 0) return (timed_on_t){NULL, 0};
       if (same) return (timed_on_t){a->ok[i], 0};
