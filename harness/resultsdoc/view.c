@@ -21,6 +21,11 @@ int hl_row_json_ok(const json_t *row) {
          (!outcome || !strcmp(outcome, "ok"));
 }
 
+int hl_row_json_is_iteration(const json_t *row) {
+  const char *rt = str(row, "run_type");
+  return !rt || !strcmp(rt, "iteration");
+}
+
 int hl_row_check_identity(const json_t *row, char *why, size_t len) {
   const char *rt = str(row, "run_type");
   if (rt && strcmp(rt, "iteration") != 0 && strcmp(rt, "aggregate") != 0) {

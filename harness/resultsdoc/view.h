@@ -113,6 +113,9 @@ int hl_row_metric(const hl_row_t *r, int field, double *out);
 /* An iteration row of the JSON that ended ok (as hl_row_t.ok says): for the
  * writer, which aggregates its rows before any view exists. */
 int hl_row_json_ok(const json_t *row);
+/* An iteration row of the JSON (hl_row_t.run_type): for claims/figures.c,
+ * which selects rows as JSON (to be moved onto the view). */
+int hl_row_json_is_iteration(const json_t *row);
 
 /* Checks what the view relies on of a row's identity (run_type iteration
  * or aggregate); writes why on failure. 0 or HL_EPARSE. */
