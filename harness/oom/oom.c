@@ -66,7 +66,7 @@ static void usage(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
   fprintf(out,
           "Usage: heaplab oom [-w LIST] [-b LIST] [-p KEY=V[,V..]]... --limit SIZE [OPTIONS]\n"
           "       heaplab oom ... --find-min-limit\n\n"
-          "Runs every cell --runs times (default 5), each run a fresh worker under the memory\n"
+          "Runs every cell --runs times, each run a fresh worker under the memory\n"
           "limit, and reports per cell how often it survived (with a 95%% Wilson interval),\n"
           "how it died (oom-alloc: an allocation failed; oom-kill: the limit killed it;\n"
           "gc-thrash: the collector took over half the CPU for --thrash-window seconds),\n"
@@ -76,9 +76,9 @@ static void usage(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
           "Exit status: 0 the experiment ran (deaths are its results), 2 bad input,\n"
           "130/143 interrupted by SIGINT/SIGTERM (the results so far are written).\n\n");
   hl_opts_help(out, groups, ngroups);
-  fprintf(out, "\nDefaults here: --runs 5 --sample-ms 5 --thrash-window 2 --timeout 120;\n"
-               "--limit-mode is cgroup with --cgroup DIR, else watchdog (the parent kills the\n"
-               "worker when its RSS reaches the limit, as a container's OOM killer does).\n");
+  fprintf(out, "\nThe defaults shown are oom's: a run's --reps, --sample-ms, --thrash-window and\n"
+               "--timeout differ. The watchdog (--limit-mode) kills the worker when its RSS\n"
+               "reaches the limit, as a container's OOM killer does.\n");
 }
 
 /* ---- the plain runs -------------------------------------------------------- */
@@ -195,8 +195,16 @@ static int own_option(void *ctx, const hl_opt_t *opt, const char *v, const char 
   }
 }
 
+/* --runs shows the request's repetitions (oom_defaults set them). */
+static int oom_default(const void *ctx, const hl_opt_t *opt, char *buf, size_t len) {
+  const oom_t *m = ctx;
+  if (opt->id != O_RUNS || !m->rq) return 0;
+  snprintf(buf, len, "%u", m->rq->reps);
+  return 1;
+}
+
 static const hl_opt_t oom_opts[] = {
-    {"runs", 0, "N", "runs per cell (default 5; the same as --reps)", NULL, 0, own_option, O_RUNS},
+    {"runs", 0, "N", "runs per cell (the same as --reps)", NULL, 0, own_option, O_RUNS},
     {"find-min-limit", 0, NULL,
      "search each cell for the smallest limit at which every run survives, within 2%", NULL, 0,
      own_option, O_FIND_MIN_LIMIT},
@@ -249,7 +257,7 @@ static int write_report(const oom_t *m, const json_t *doc) {
 int hl_oom_main(int argc, char **argv) {
   oom_t m = {0};
   hl_opt_group_t own = {
-      "heaplab oom options", oom_opts, sizeof oom_opts / sizeof oom_opts[0], &m, {{0}}, 0};
+      "heaplab oom options", oom_opts, sizeof oom_opts / sizeof oom_opts[0], &m, {{0}}, 0, oom_default};
   hl_runner_spec_t spec = {.command = "oom",
                            .usage = usage,
                            .defaults = oom_defaults,

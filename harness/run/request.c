@@ -55,33 +55,32 @@ static const hl_opt_t run_opts[] = {
      NULL, HL_OPT_LIST, apply, O_BACKENDS},
     {"param", 'p', "KEY=V[,V..]", "workload parameter; several values sweep it; repeatable", NULL,
      HL_OPT_REPEAT, apply, O_PARAM},
-    {"reps", 0, "N", "repetitions per cell, each in its own process (default 3)", NULL, 0, apply,
+    {"reps", 0, "N", "repetitions per cell, each in its own process", NULL, 0, apply,
      O_REPS},
-    {"threads", 0, "N", "worker threads per cell; work is split among them (default 1)", NULL, 0,
+    {"threads", 0, "N", "worker threads per cell; work is split among them", NULL, 0,
      apply, O_THREADS},
-    {"pin", 0, "none|compact|scatter", "bind worker threads to CPUs with hwloc (default none)",
+    {"pin", 0, "none|compact|scatter", "bind worker threads to CPUs with hwloc",
      NULL, 0, apply, O_PIN},
     {"counters", 0, "LIST|default|none",
      "libpfm4 events to count (default: dTLB and LLC misses, instructions, cycles, page faults)",
      NULL, HL_OPT_LIST, apply, O_COUNTERS},
     {"escape", 0, "on|off[,..]",
-     "on: non-escaping sites use the frame's stack region, as Go does (default); off: the heap",
+     "on: non-escaping sites use the frame's stack region, as Go does; off: the heap",
      NULL, HL_OPT_LIST, apply, O_ESCAPE},
-    {"gogc", 0, "N|off[,..]", "GC percent for collectors (default: $HEAPLAB_GOGC, else 100)",
+    {"gogc", 0, "N|off[,..]", "GC percent for collectors",
      "HEAPLAB_GOGC", HL_OPT_LIST, apply, O_GOGC},
     {"memlimit", 0, "SIZE|off[,..]",
-     "soft memory limit for collectors that have one: 100M, 512MiB, 2GB (default: "
-     "$HEAPLAB_MEMLIMIT, else off); several values of --escape, --gogc or --memlimit sweep "
+     "soft memory limit for collectors that have one: 100M, 512MiB, 2GB; several values of --escape, --gogc or --memlimit sweep "
      "them like -p values",
      "HEAPLAB_MEMLIMIT", HL_OPT_LIST, apply, O_MEMLIMIT},
     {"gctrace", 0, NULL, "one line per collection to stderr, in Go's GODEBUG=gctrace=1 format",
      NULL, 0, apply, O_GCTRACE},
-    {"pacer-model", 0, "go122|go119", "Go pacer the span-gc collector follows (default go122)",
+    {"pacer-model", 0, "go122|go119", "Go pacer the span-gc collector follows",
      NULL, 0, apply, O_PACER_MODEL},
-    {"seed", 0, "N", "seed of the workloads' random choices (default 1)", NULL, 0, apply, O_SEED},
+    {"seed", 0, "N", "seed of the workloads' random choices", NULL, 0, apply, O_SEED},
     {"quick", 0, NULL, "small default parameters: a whole comparison in well under a minute", NULL,
      0, apply, O_QUICK},
-    {"timeout", 0, "SEC", "a cell running longer is killed and reported as timeout (default 600)",
+    {"timeout", 0, "SEC", "a cell running longer is killed and reported as timeout",
      NULL, 0, apply, O_TIMEOUT},
     {"limit", 0, "SIZE", "memory limit per cell, held over the whole worker (see --limit-mode)",
      NULL, 0, apply, O_LIMIT},
@@ -95,12 +94,11 @@ static const hl_opt_t run_opts[] = {
      "makes (and removes) one child group per worker in it",
      NULL, 0, apply, O_CGROUP},
     {"sample-ms", 0, "MS",
-     "record a timeline (RSS, heap, GC) every MS milliseconds into the results (default 0: "
-     "none)",
+     "record a timeline (RSS, heap, GC) every MS milliseconds into the results",
      NULL, 0, apply, O_SAMPLE_MS},
     {"thrash-window", 0, "SEC",
      "end a collector's cell as gc-thrash once it spent over half the CPU collecting for SEC "
-     "seconds (default 0: never)",
+     "seconds",
      NULL, 0, apply, O_THRASH_WINDOW},
     {"output", 'o', "FILE.json", "write results here (safely, locked for the run)", NULL, 0, apply,
      O_OUTPUT},
@@ -136,9 +134,33 @@ void hl_run_request_free(hl_run_request_t *rq) {
   memset(rq, 0, sizeof *rq);
 }
 
+/* --help's defaults: the request as the command starts it (run's, or
+ * oom's own), so each is stated once and is the one that applies. */
+int hl_run_request_default(const void *ctx, const hl_opt_t *opt, char *buf, size_t len) {
+  const hl_run_request_t *rq = ctx;
+  switch (opt->id) {
+  case O_REPS: snprintf(buf, len, "%u", rq->reps); return 1;
+  case O_THREADS: snprintf(buf, len, "%u", rq->threads); return 1;
+  case O_PIN: snprintf(buf, len, "%s", hl_pin_name(rq->pin)); return 1;
+  case O_ESCAPE: snprintf(buf, len, "on"); return 1;
+  case O_GOGC: snprintf(buf, len, "$HEAPLAB_GOGC, else %d", HL_DEFAULT_GC_PERCENT); return 1;
+  case O_MEMLIMIT: snprintf(buf, len, "$HEAPLAB_MEMLIMIT, else off"); return 1;
+  case O_PACER_MODEL: snprintf(buf, len, "%s", hl_pacer_model_name(rq->pacer_model)); return 1;
+  case O_SEED: snprintf(buf, len, "%" PRIu64, rq->seed); return 1;
+  case O_TIMEOUT: snprintf(buf, len, "%g", rq->timeout_s); return 1;
+  case O_SAMPLE_MS:
+    snprintf(buf, len, rq->sample_ms ? "%u" : "%u: none", rq->sample_ms);
+    return 1;
+  case O_THRASH_WINDOW:
+    snprintf(buf, len, rq->thrash_window_s > 0 ? "%g" : "%g: never", rq->thrash_window_s);
+    return 1;
+  default: return 0;
+  }
+}
+
 hl_opt_group_t hl_run_request_group(hl_run_request_t *rq) {
   return (hl_opt_group_t){"Run options", run_opts, sizeof run_opts / sizeof run_opts[0], rq,
-                          {{0}},         0};
+                          {{0}},         0, hl_run_request_default};
 }
 
 void hl_gc_percent_format(int gc_percent, char *buf, size_t len) {
@@ -392,7 +414,7 @@ int hl_run_request_finish(hl_run_request_t *rq) {
   int rc = rq->counters_set ? 0 : parse_counters("default", rq);
   if (rc) return rc;
   if (!rq->nescape) rq->escape[rq->nescape++] = HL_ESCAPE_ON;
-  if (!rq->ngc_percent) rq->gc_percent[rq->ngc_percent++] = 100;
+  if (!rq->ngc_percent) rq->gc_percent[rq->ngc_percent++] = HL_DEFAULT_GC_PERCENT;
   if (!rq->nmemory_limit) rq->memory_limit_bytes[rq->nmemory_limit++] = HL_NO_MEMORY_LIMIT;
   return resolve_limit(rq);
 }

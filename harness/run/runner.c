@@ -162,7 +162,11 @@ static int parse(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
   groups[n++] = hl_run_request_group(&r->rq);
   hl_opts_operands_t operands;
   int rc = hl_opts_parse(spec->command, groups, n, argc, argv, 0, &operands);
-  if (rc == 1) spec->usage(stdout, groups, n);
+  if (rc == 1) {
+    FILE *page = hl_opts_page_open(stdout);
+    spec->usage(page, groups, n);
+    hl_opts_page_close(page, stdout);
+  }
   if (rc) return rc;
   free(operands.v);
   if (spec->own) *spec->own = groups[0]; /* what was given, for the command */
