@@ -26,6 +26,7 @@
 #include "interrupt.h"
 #include "output.h"
 #include "plan.h"
+#include "progress.h"
 #include "row.h"
 #include "summary.h"
 #include "util.h"
@@ -45,12 +46,38 @@ struct hl_runner {
   hl_document_t doc;
   hl_output_lock_t lock; /* on the results file, held for the run */
   char exe[4096];
+  hl_progress_t progress;
+  char note[160]; /* what the next run is, for the progress line; "": a repetition */
+  int deaths_expected;
 };
 
 /* ---- running one repetition of one cell ---------------------------------- */
 
+static void tick(void *arg) {
+  hl_progress_tick(arg, hl_now_ns());
+}
+
+static int is_death(hl_outcome_t o) {
+  return o == HL_OUTCOME_OOM_ALLOC || o == HL_OUTCOME_OOM_KILL || o == HL_OUTCOME_GC_THRASH;
+}
+
+/* The progress line says this run has started. */
+static void begin_progress(hl_runner_t *r, size_t i, unsigned rep) {
+  char what[sizeof r->note];
+  if (r->note[0])
+    snprintf(what, sizeof what, "%s", r->note);
+  else
+    snprintf(what, sizeof what, "repetition %u/%u", rep + 1, r->rq.reps);
+  r->note[0] = '\0';
+  hl_progress_begin(&r->progress, i, r->plan.cells[i].name, what, hl_now_ns());
+}
+
 hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t hard_limit_bytes) {
   hl_cell_t *c = &r->plan.cells[i];
+  begin_progress(r, i, rep);
+  /* --gctrace lines name their cell: "[steady-service/span-gc] gc 1 @..." */
+  char prefix[sizeof c->name + 4];
+  snprintf(prefix, sizeof prefix, "[%s] ", c->name);
   hl_cell_spec_t spec = c->spec;
   spec.rep_index = rep;
   spec.hard_limit_bytes = hard_limit_bytes;
@@ -67,7 +94,10 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
                            .sample_ms = r->rq.sample_ms,
                            .timeout_s = r->rq.timeout_s,
                            .forward_stderr = r->rq.gctrace,
-                           .interrupted = &hl_interrupted};
+                           .forward_prefix = prefix,
+                           .interrupted = &hl_interrupted,
+                           .tick = tick,
+                           .tick_arg = &r->progress};
   hl_child_result_t res;
   if (!text || hl_child_run(&cfg, &res) != 0) {
     memset(&res, 0, sizeof res);
@@ -86,7 +116,9 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
       c, i, rep, r->rq.reps, r->rq.threads, hard_limit_bytes, r->rq.sample_ms != 0};
   json_t *row = hl_rep_row(&rc, &res, result);
   if (row) json_array_append_new(c->rows, row);
-  if (res.outcome != HL_OUTCOME_OK && !hl_interrupted)
+  hl_progress_end(&r->progress, hl_now_ns());
+  if (res.outcome != HL_OUTCOME_OK && !hl_interrupted &&
+      !(r->deaths_expected && is_death(res.outcome)))
     hl_msg(r->command, "%s (repetition %u): %s: %s", c->name, rep + 1, hl_outcome_name(res.outcome),
            res.message);
   hl_outcome_t outcome = res.outcome;
@@ -236,6 +268,11 @@ int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runne
     hl_runner_close(r);
     return rc;
   }
+  if ((rc = hl_progress_init(&r->progress, r->plan.ncells, r->rq.reps, hl_now_ns())) != 0) {
+    hl_runner_close(r);
+    return rc;
+  }
+  r->deaths_expected = spec->deaths_expected;
   warn_testing_build(r->command);
   hl_interrupt_install();
   *out = r;
@@ -244,6 +281,8 @@ int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runne
 
 void hl_runner_close(hl_runner_t *r) {
   if (!r) return;
+  hl_progress_clear(&r->progress);
+  hl_progress_free(&r->progress);
   hl_plan_free(&r->plan);
   hl_backends_free(&r->backends);
   json_decref(r->context);
@@ -299,15 +338,23 @@ int hl_runner_finish(hl_runner_t *r, json_t **doc) {
   return hl_document_write(&r->doc, *doc);
 }
 
-/* No progress line under --gctrace: the workers' trace lines go to the same
- * terminal. */
-void hl_runner_progress(const hl_runner_t *r, const char *fmt, ...) {
-  if (!isatty(STDERR_FILENO) || r->rq.gctrace) return;
+void hl_runner_note(hl_runner_t *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, "\r\033[K");
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(r->note, sizeof r->note, fmt, ap);
   va_end(ap);
+}
+
+void hl_runner_progress_search(hl_runner_t *r) {
+  r->progress.reps = 0;
+}
+
+void hl_runner_cell_done(hl_runner_t *r, size_t i) {
+  hl_progress_cell_done(&r->progress, i, hl_now_ns());
+}
+
+void hl_runner_progress_end(hl_runner_t *r) {
+  hl_progress_clear(&r->progress);
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -327,17 +374,15 @@ static void usage(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
 /* Every repetition of every cell, interleaved; 0 or HL_EIO when the results
  * file cannot be written. */
 static int run_cells(hl_runner_t *r, int *all_ok) {
-  size_t done = 0, n = r->plan.ncells;
+  size_t n = r->plan.ncells;
   *all_ok = 1;
   for (unsigned rep = 0; rep < r->rq.reps && !hl_interrupted; rep++) {
-    for (size_t i = 0; i < n && !hl_interrupted; i++, done++) {
-      hl_runner_progress(r, "[%zu/%zu] repetition %u/%u: %s", done + 1, n * r->rq.reps, rep + 1,
-                         r->rq.reps, r->plan.cells[i].name);
+    for (size_t i = 0; i < n && !hl_interrupted; i++) {
       if (hl_runner_run_one(r, i, rep, r->rq.hard_limit_bytes) != HL_OUTCOME_OK) *all_ok = 0;
       if (hl_runner_save(r) != 0) return HL_EIO;
     }
   }
-  hl_runner_progress(r, "%s", "");
+  hl_runner_progress_end(r);
   return 0;
 }
 
