@@ -77,9 +77,10 @@ timeline() {
     ;;
   esac
 
-  # --gctrace: one line per recorded cycle, in Go's format, with its figures
+  # --gctrace: one line per recorded cycle, "[CELL] " and then Go's format,
+  # with its figures
   checks=$((checks + 1))
-  python3 - "$G" "$T/trace-$B" <<'PY' || fail "$B: gctrace lines do not match the results"
+  python3 - "$G" "$T/trace-$B" "$B" <<'PY' || fail "$B: gctrace lines do not match the results"
 import json, re, sys
 d = json.load(open(sys.argv[1]))
 rows = [b for b in d['benchmarks'] if b.get('run_type') == 'iteration']
@@ -88,7 +89,12 @@ pat = re.compile(r'^gc (\d+) @\d+\.\d{3}s \d+%: ' + r'\+'.join([ms] * 3) + r' ms
                  + ms + r'\+' + ms + '/' + ms + '/' + ms + r'\+' + ms + r' ms cpu, '
                  r'(\d+)->(\d+)->(\d+) MB, (\d+) MB goal, \d+ MB stacks, \d+ MB globals, \d+ P'
                  r'( \(forced\))?$')
-lines = [l for l in open(sys.argv[2]).read().splitlines() if l.startswith('gc ')]
+traced = [l for l in open(sys.argv[2]).read().splitlines() if ' gc ' in l and '@' in l]
+prefix = '[steady-service/%s] ' % sys.argv[3]
+unnamed = [l for l in traced if not l.startswith(prefix)]
+if unnamed:
+    sys.exit('a trace line without its cell %r: %r' % (prefix, unnamed[:3]))
+lines = [l[len(prefix):] for l in traced]
 bad = [l for l in lines if not pat.match(l)]
 if bad:
     sys.exit('malformed: %r' % bad[:3])

@@ -15,7 +15,7 @@
 command -v gnuplot >/dev/null || { echo "SKIP: gnuplot not installed"; exit 77; }
 
 R="$T/r.json"
-expect_exit 1 "$HEAPLAB" run -w steady-service -b span-gc,glibc -p live=16M --gogc 50,200 \
+expect_exit 1 "$HEAPLAB" run -w steady-service -b glibc,span-gc -p live=16M --gogc 50,200 \
   --memlimit off,28MiB --limit 44M --sample-ms 5 --reps 5 --counters none -o "$R"
 DEAD=steady-service/span-gc/gogc=200/memlimit=off
 expect_py "[r['outcome'] for r in rows if r['run_name'] == '$DEAD'] == ['oom-kill'] * 5" "$R"
