@@ -4,6 +4,7 @@
 #include "commands.h"
 
 #include "error.h"
+#include "noise.h"
 #include "opts.h"
 #include "ratio.h"
 #include "results.h"
@@ -70,9 +71,12 @@ int hl_show_main(int argc, char **argv) {
   }
   hl_table_t *t =
       s.base ? hl_ratio_table(root, s.base, s.metric, why, sizeof why) : hl_summary_table(root);
-  if (t)
+  char note[512];
+  if (t) {
     hl_table_print(t, stdout, s.markdown);
-  else if (s.base)
+    fflush(stdout);
+    if (hl_noise_note(root, note, sizeof note)) hl_msg("show", "%s", note);
+  } else if (s.base)
     hl_msg("show", "%s", why);
   hl_table_free(t);
   json_decref(root);

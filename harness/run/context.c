@@ -203,3 +203,9 @@ json_t *hl_context_counters(const hl_counter_status_t *status, size_t n) {
   }
   return obj;
 }
+
+void hl_context_load_end(json_t *ctx) {
+  double load[3];
+  if (getloadavg(load, 3) == 3)
+    json_object_set_new(ctx, "load_avg_end", json_pack("[f,f,f]", load[0], load[1], load[2]));
+}

@@ -23,6 +23,7 @@
 #include "document.h"
 #include "error.h"
 #include "fingerprint.h"
+#include "noise.h"
 #include "interrupt.h"
 #include "output.h"
 #include "plan.h"
@@ -334,6 +335,7 @@ int hl_runner_save(hl_runner_t *r) {
 
 int hl_runner_finish(hl_runner_t *r, json_t **doc) {
   if (hl_interrupted) json_object_set_new(r->context, "interrupted", json_true());
+  hl_context_load_end(r->context);
   *doc = hl_document_build(&r->doc, &r->plan, 1);
   return hl_document_write(&r->doc, *doc);
 }
@@ -399,6 +401,8 @@ int hl_run_main(int argc, char **argv) {
   hl_table_t *t = doc ? hl_summary_table(doc) : NULL;
   if (t) hl_table_print(t, stdout, 0);
   fflush(stdout);
+  char note[512];
+  if (t && hl_noise_note(doc, note, sizeof note)) hl_msg("run", "%s", note);
   hl_table_free(t);
   json_decref(doc);
   if (r->rq.output && rc == 0) hl_msg("run", "results written to %s", r->rq.output);
