@@ -19,7 +19,6 @@
 
 extern char **environ;
 
-
 /* The child's environment: ours, with LD_PRELOAD replaced or removed. The
  * one string it allocates is returned in *owned. */
 static char **child_env(const char *preload, char **owned) {

@@ -111,30 +111,29 @@ static int list_counters(void) {
 }
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "Usage: heaplab list SUBJECT\n\n"
-          "Says what this build of heaplab has and whether each piece works on this machine,\n"
-          "checked the way a run would use it. One line per item; exit status 0, or 2 for an\n"
-          "unknown subject or workload.\n\n"
-          "Subjects:\n"
-          "  backends           the allocators and collectors -b takes. Per backend: name,\n"
-          "                     kind (malloc or gc), then 'available:' with its version and\n"
-          "                     library (a probe process started it as a run would), or\n"
-          "                     'unavailable:' and why; under it one 'option' line per\n"
-          "                     setting -b NAME:KEY=N takes, with its range\n"
-          "  workloads          the programs -w takes. Per workload: name, kind (bench: in\n"
-          "                     -w all; oom: an out-of-memory pattern, named explicitly;\n"
-          "                     selftest: checks heaplab itself), the claims it measures\n"
-          "                     (C2, C4, ...), and what it does\n"
-          "  params [WORKLOAD]  the parameters -p KEY=V takes, for every workload or one:\n"
-          "                     key, kind (count, size, percent, word, 0|1), default,\n"
-          "                     default under --quick, meaning\n"
-          "  counters           the hardware and software events --counters takes: the\n"
-          "                     default set, then events every kernel has; per event its\n"
-          "                     kind and whether it opens here (a VM often has no PMU)\n\n"
-          "Examples:\n"
-          "  heaplab list backends\n"
-          "  heaplab list params steady-service\n");
+  fprintf(out, "Usage: heaplab list SUBJECT\n\n"
+               "Says what this build of heaplab has and whether each piece works on this machine,\n"
+               "checked the way a run would use it. One line per item; exit status 0, or 2 for an\n"
+               "unknown subject or workload.\n\n"
+               "Subjects:\n"
+               "  backends           the allocators and collectors -b takes. Per backend: name,\n"
+               "                     kind (malloc or gc), then 'available:' with its version and\n"
+               "                     library (a probe process started it as a run would), or\n"
+               "                     'unavailable:' and why; under it one 'option' line per\n"
+               "                     setting -b NAME:KEY=N takes, with its range\n"
+               "  workloads          the programs -w takes. Per workload: name, kind (bench: in\n"
+               "                     -w all; oom: an out-of-memory pattern, named explicitly;\n"
+               "                     selftest: checks heaplab itself), the claims it measures\n"
+               "                     (C2, C4, ...), and what it does\n"
+               "  params [WORKLOAD]  the parameters -p KEY=V takes, for every workload or one:\n"
+               "                     key, kind (count, size, percent, word, 0|1), default,\n"
+               "                     default under --quick, meaning\n"
+               "  counters           the hardware and software events --counters takes: the\n"
+               "                     default set, then events every kernel has; per event its\n"
+               "                     kind and whether it opens here (a VM often has no PMU)\n\n"
+               "Examples:\n"
+               "  heaplab list backends\n"
+               "  heaplab list params steady-service\n");
 }
 
 int hl_list_main(int argc, char **argv) {

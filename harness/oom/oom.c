@@ -63,18 +63,17 @@ static void oom_defaults(hl_run_request_t *rq, void *ctx) {
 }
 
 static void usage(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
-  fprintf(out,
-          "Usage: heaplab oom [-w LIST] [-b LIST] [-p KEY=V[,V..]]... --limit SIZE [OPTIONS]\n"
-          "       heaplab oom ... --find-min-limit\n\n"
-          "Runs every cell --runs times, each run a fresh worker under the memory\n"
-          "limit, and reports per cell how often it survived (with a 95%% Wilson interval),\n"
-          "how it died (oom-alloc: an allocation failed; oom-kill: the limit killed it;\n"
-          "gc-thrash: the collector took over half the CPU for --thrash-window seconds),\n"
-          "how fast, and its peak RSS. Every row keeps its timeline (RSS, heap, GC cycles)\n"
-          "up to the end, also when the worker was killed. --gogc, --memlimit and --escape\n"
-          "take several values, to see which setting moves a cell from death to survival.\n"
-          "Exit status: 0 the experiment ran (deaths are its results), 2 bad input,\n"
-          "130/143 interrupted by SIGINT/SIGTERM (the results so far are written).\n\n");
+  fprintf(out, "Usage: heaplab oom [-w LIST] [-b LIST] [-p KEY=V[,V..]]... --limit SIZE [OPTIONS]\n"
+               "       heaplab oom ... --find-min-limit\n\n"
+               "Runs every cell --runs times, each run a fresh worker under the memory\n"
+               "limit, and reports per cell how often it survived (with a 95%% Wilson interval),\n"
+               "how it died (oom-alloc: an allocation failed; oom-kill: the limit killed it;\n"
+               "gc-thrash: the collector took over half the CPU for --thrash-window seconds),\n"
+               "how fast, and its peak RSS. Every row keeps its timeline (RSS, heap, GC cycles)\n"
+               "up to the end, also when the worker was killed. --gogc, --memlimit and --escape\n"
+               "take several values, to see which setting moves a cell from death to survival.\n"
+               "Exit status: 0 the experiment ran (deaths are its results), 2 bad input,\n"
+               "130/143 interrupted by SIGINT/SIGTERM (the results so far are written).\n\n");
   hl_opts_help(out, groups, ngroups);
   fprintf(out, "\nThe defaults shown are oom's: a run's --reps, --sample-ms, --thrash-window and\n"
                "--timeout differ. The watchdog (--limit-mode) kills the worker when its RSS\n"
@@ -195,7 +194,8 @@ static void search_line(oom_t *m, size_t cell, uint64_t peak, uint64_t found, ui
   limit_text(peak, pk, sizeof pk);
   limit_text(below, b, sizeof b);
   tally_text(&p->below, text, sizeof text);
-  hl_msg("oom", "%s: smallest limit where %u/%u survive: %s (peak %s without a limit); at %s: %s; "
+  hl_msg("oom",
+         "%s: smallest limit where %u/%u survive: %s (peak %s without a limit); at %s: %s; "
          "%u runs",
          hl_runner_cell_name(m->r, cell), m->runs, m->runs, f, pk, b, text, p->rep);
 }
@@ -323,8 +323,13 @@ static int write_report(const oom_t *m, const json_t *doc) {
 
 int hl_oom_main(int argc, char **argv) {
   oom_t m = {0};
-  hl_opt_group_t own = {
-      "heaplab oom options", oom_opts, sizeof oom_opts / sizeof oom_opts[0], &m, {{0}}, 0, oom_default};
+  hl_opt_group_t own = {"heaplab oom options",
+                        oom_opts,
+                        sizeof oom_opts / sizeof oom_opts[0],
+                        &m,
+                        {{0}},
+                        0,
+                        oom_default};
   hl_runner_spec_t spec = {.command = "oom",
                            .usage = usage,
                            .defaults = oom_defaults,

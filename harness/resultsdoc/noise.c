@@ -67,11 +67,11 @@ int hl_noise_note(const json_t *root, char *buf, size_t len) {
   if (!z.cells && !loaded) return 0;
   char spread[256] = "", busy[96] = "";
   if (z.cells)
-    snprintf(spread, sizeof spread, "%zu of %zu cells spread over %.0f%% (%s: %.0f%%)",
-             z.cells, z.timed, 100 * HL_NOISE_SPREAD, z.worst_name, 100 * z.worst);
-  if (loaded)
-    snprintf(busy, sizeof busy, "load average %.1f on %d CPUs", load, (int)cpus);
-  snprintf(buf, len, "noisy timings: %s%s%s; for CPU times use more --reps, a quieter machine, "
+    snprintf(spread, sizeof spread, "%zu of %zu cells spread over %.0f%% (%s: %.0f%%)", z.cells,
+             z.timed, 100 * HL_NOISE_SPREAD, z.worst_name, 100 * z.worst);
+  if (loaded) snprintf(busy, sizeof busy, "load average %.1f on %d CPUs", load, (int)cpus);
+  snprintf(buf, len,
+           "noisy timings: %s%s%s; for CPU times use more --reps, a quieter machine, "
            "or heaplab gate",
            spread, z.cells && loaded ? "; " : "", busy);
   return 1;

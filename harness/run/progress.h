@@ -21,12 +21,12 @@
 
 typedef struct hl_progress {
   size_t ncells;
-  unsigned reps;         /* per cell; 0: not known beforehand (a search) */
-  uint64_t start_ns;     /* the run's */
-  uint64_t rep_start_ns; /* the running repetition's; 0: none runs */
-  size_t running;        /* its cell */
-  double *cell_s;        /* per cell: seconds of its finished repetitions */
-  unsigned *cell_reps;   /* per cell: its finished repetitions */
+  unsigned reps;           /* per cell; 0: not known beforehand (a search) */
+  uint64_t start_ns;       /* the run's */
+  uint64_t rep_start_ns;   /* the running repetition's; 0: none runs */
+  size_t running;          /* its cell */
+  double *cell_s;          /* per cell: seconds of its finished repetitions */
+  unsigned *cell_reps;     /* per cell: its finished repetitions */
   uint64_t *cell_start_ns; /* per cell: when its first repetition started */
   unsigned char *cell_done;
   size_t runs_done, cells_done;

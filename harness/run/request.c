@@ -55,33 +55,33 @@ static const hl_opt_t run_opts[] = {
      NULL, HL_OPT_LIST, apply, O_BACKENDS},
     {"param", 'p', "KEY=V[,V..]", "workload parameter; several values sweep it; repeatable", NULL,
      HL_OPT_REPEAT, apply, O_PARAM},
-    {"reps", 0, "N", "repetitions per cell, each in its own process", NULL, 0, apply,
-     O_REPS},
-    {"threads", 0, "N", "worker threads per cell; work is split among them", NULL, 0,
-     apply, O_THREADS},
-    {"pin", 0, "none|compact|scatter", "bind worker threads to CPUs with hwloc",
-     NULL, 0, apply, O_PIN},
+    {"reps", 0, "N", "repetitions per cell, each in its own process", NULL, 0, apply, O_REPS},
+    {"threads", 0, "N", "worker threads per cell; work is split among them", NULL, 0, apply,
+     O_THREADS},
+    {"pin", 0, "none|compact|scatter", "bind worker threads to CPUs with hwloc", NULL, 0, apply,
+     O_PIN},
     {"counters", 0, "LIST|default|none",
      "libpfm4 events to count (default: dTLB and LLC misses, instructions, cycles, page faults)",
      NULL, HL_OPT_LIST, apply, O_COUNTERS},
     {"escape", 0, "on|off[,..]",
-     "on: non-escaping sites use the frame's stack region, as Go does; off: the heap",
-     NULL, HL_OPT_LIST, apply, O_ESCAPE},
-    {"gogc", 0, "N|off[,..]", "GC percent for collectors",
-     "HEAPLAB_GOGC", HL_OPT_LIST, apply, O_GOGC},
+     "on: non-escaping sites use the frame's stack region, as Go does; off: the heap", NULL,
+     HL_OPT_LIST, apply, O_ESCAPE},
+    {"gogc", 0, "N|off[,..]", "GC percent for collectors", "HEAPLAB_GOGC", HL_OPT_LIST, apply,
+     O_GOGC},
     {"memlimit", 0, "SIZE|off[,..]",
-     "soft memory limit for collectors that have one: 100M, 512MiB, 2GB; several values of --escape, --gogc or --memlimit sweep "
+     "soft memory limit for collectors that have one: 100M, 512MiB, 2GB; several values of "
+     "--escape, --gogc or --memlimit sweep "
      "them like -p values",
      "HEAPLAB_MEMLIMIT", HL_OPT_LIST, apply, O_MEMLIMIT},
     {"gctrace", 0, NULL, "one line per collection to stderr, in Go's GODEBUG=gctrace=1 format",
      NULL, 0, apply, O_GCTRACE},
-    {"pacer-model", 0, "go122|go119", "Go pacer the span-gc collector follows",
-     NULL, 0, apply, O_PACER_MODEL},
+    {"pacer-model", 0, "go122|go119", "Go pacer the span-gc collector follows", NULL, 0, apply,
+     O_PACER_MODEL},
     {"seed", 0, "N", "seed of the workloads' random choices", NULL, 0, apply, O_SEED},
     {"quick", 0, NULL, "small default parameters: a whole comparison in well under a minute", NULL,
      0, apply, O_QUICK},
-    {"timeout", 0, "SEC", "a cell running longer is killed and reported as timeout",
-     NULL, 0, apply, O_TIMEOUT},
+    {"timeout", 0, "SEC", "a cell running longer is killed and reported as timeout", NULL, 0, apply,
+     O_TIMEOUT},
     {"limit", 0, "SIZE", "memory limit per cell, held over the whole worker (see --limit-mode)",
      NULL, 0, apply, O_LIMIT},
     {"limit-mode", 0, "cgroup|rlimit|watchdog",
@@ -94,8 +94,8 @@ static const hl_opt_t run_opts[] = {
      "makes (and removes) one child group per worker in it",
      NULL, 0, apply, O_CGROUP},
     {"sample-ms", 0, "MS",
-     "record a timeline (RSS, heap, GC) every MS milliseconds into the results",
-     NULL, 0, apply, O_SAMPLE_MS},
+     "record a timeline (RSS, heap, GC) every MS milliseconds into the results", NULL, 0, apply,
+     O_SAMPLE_MS},
     {"thrash-window", 0, "SEC",
      "end a collector's cell as gc-thrash once it spent over half the CPU collecting for SEC "
      "seconds",
@@ -148,9 +148,7 @@ int hl_run_request_default(const void *ctx, const hl_opt_t *opt, char *buf, size
   case O_PACER_MODEL: snprintf(buf, len, "%s", hl_pacer_model_name(rq->pacer_model)); return 1;
   case O_SEED: snprintf(buf, len, "%" PRIu64, rq->seed); return 1;
   case O_TIMEOUT: snprintf(buf, len, "%g", rq->timeout_s); return 1;
-  case O_SAMPLE_MS:
-    snprintf(buf, len, rq->sample_ms ? "%u" : "%u: none", rq->sample_ms);
-    return 1;
+  case O_SAMPLE_MS: snprintf(buf, len, rq->sample_ms ? "%u" : "%u: none", rq->sample_ms); return 1;
   case O_THRASH_WINDOW:
     snprintf(buf, len, rq->thrash_window_s > 0 ? "%g" : "%g: never", rq->thrash_window_s);
     return 1;
@@ -159,8 +157,9 @@ int hl_run_request_default(const void *ctx, const hl_opt_t *opt, char *buf, size
 }
 
 hl_opt_group_t hl_run_request_group(hl_run_request_t *rq) {
-  return (hl_opt_group_t){"Run options", run_opts, sizeof run_opts / sizeof run_opts[0], rq,
-                          {{0}},         0, hl_run_request_default};
+  return (hl_opt_group_t){
+      "Run options",         run_opts, sizeof run_opts / sizeof run_opts[0], rq, {{0}}, 0,
+      hl_run_request_default};
 }
 
 void hl_gc_percent_format(int gc_percent, char *buf, size_t len) {

@@ -141,6 +141,8 @@ static int prepare_context(hl_runner_t *r, int argc, char **argv) {
   for (size_t i = 0; i < r->backends.n; i++)
     json_array_append_new(be, json_string(r->backends.spec[i].name));
   json_object_set_new(r->context, "options", hl_context_options(&r->rq, wl, be));
+  json_object_set_new(r->context, "headlines",
+                      hl_context_headlines(r->plan.workloads, r->plan.nworkloads));
   json_decref(wl);
   json_decref(be);
   json_object_set(r->context, "backends", r->backends.info);
