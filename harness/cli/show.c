@@ -51,8 +51,7 @@ static void usage(FILE *out) {
 
 int hl_show_main(int argc, char **argv) {
   show_t s = {.metric = "cpu_time"};
-  hl_opt_group_t g = {"Options", show_opts, sizeof show_opts / sizeof show_opts[0], &s, {{0}},
-                      0,         NULL};
+  hl_opt_group_t g = {"Options", show_opts, sizeof show_opts / sizeof show_opts[0], &s, {{0}}, 0};
   hl_opts_operands_t ops;
   int rc = hl_opts_parse_command("show", &g, 1, argc, argv, 1, &ops, usage);
   if (rc == 1) return HL_EXIT_OK;

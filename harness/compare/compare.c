@@ -66,7 +66,7 @@ static int parse_args(int argc, char **argv, cmp_opts_t *o) {
   hl_gate_opts_default(&o->decide);
   o->decide.allow_missing = 1;
   hl_opt_group_t g = {"Options", compare_opts, sizeof compare_opts / sizeof compare_opts[0],
-                      o,         {{0}},        0, NULL};
+                      o,         {{0}},        0};
   hl_opts_operands_t ops;
   int rc = hl_opts_parse_command("compare", &g, 1, argc, argv, 2, &ops, usage);
   if (rc) return rc;

@@ -229,9 +229,9 @@ static int parse_args(int argc, char **argv, gate_opts_t *o, hl_run_request_t *r
   hl_gate_opts_default(&o->decide);
   o->rounds = 10;
   hl_opt_group_t groups[2] = {
-      {"Gate options", gate_opts, sizeof gate_opts / sizeof gate_opts[0], o, {{0}}, 0, NULL},
+      {"Gate options", gate_opts, sizeof gate_opts / sizeof gate_opts[0], o, {{0}}, 0},
       hl_run_request_group(rq)};
-  groups[1].show_default = gate_run_default;
+  hl_opts_set_defaults(groups[1].opts, gate_run_default);
   hl_opts_operands_t operands;
   int rc = hl_opts_parse("gate", groups, 2, argc, argv, 0, &operands);
   if (rc == 1) {

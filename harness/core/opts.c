@@ -212,6 +212,27 @@ void hl_opts_wrap(FILE *out, const char *text, size_t at, size_t indent, size_t 
   fputc('\n', out);
 }
 
+/* The tables whose defaults --help shows (hl_opts_set_defaults): a few per
+ * command, one command per process. */
+#define MAX_DEFAULTS 8
+static struct {
+  const hl_opt_t *opts;
+  hl_opt_default_fn fn;
+} defaults[MAX_DEFAULTS];
+
+void hl_opts_set_defaults(const hl_opt_t *opts, hl_opt_default_fn fn) {
+  size_t i = 0;
+  while (i < MAX_DEFAULTS && defaults[i].opts && defaults[i].opts != opts)
+    i++;
+  if (i < MAX_DEFAULTS) defaults[i].opts = opts, defaults[i].fn = fn;
+}
+
+static hl_opt_default_fn defaults_of(const hl_opt_t *opts) {
+  for (size_t i = 0; i < MAX_DEFAULTS && defaults[i].opts; i++)
+    if (defaults[i].opts == opts) return defaults[i].fn;
+  return NULL;
+}
+
 #define HELP_COLUMN 30
 #define HELP_WIDTH 80
 
@@ -233,7 +254,8 @@ void hl_opts_help(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
         fprintf(out, "%*s", (int)(HELP_COLUMN - at), "");
       }
       char text[1024], def[160];
-      if (groups[k].show_default && groups[k].show_default(groups[k].ctx, o, def, sizeof def)) {
+      hl_opt_default_fn show = defaults_of(groups[k].opts);
+      if (show && show(groups[k].ctx, o, def, sizeof def)) {
         snprintf(text, sizeof text, "%s (default %s)", o->help, def);
         hl_opts_wrap(out, text, HELP_COLUMN, HELP_COLUMN, HELP_WIDTH);
       } else {

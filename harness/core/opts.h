@@ -55,11 +55,6 @@ typedef struct hl_opt_given {
   const char *value; /* NULL for a flag */
 } hl_opt_given_t;
 
-/* Writes the option's default as this command has it (ctx holds the
- * command's defaults when --help is printed: nothing of the command line is
- * applied then) into buf; returns 0 when the option has none to show. */
-typedef int (*hl_opt_default_fn)(const void *ctx, const hl_opt_t *opt, char *buf, size_t len);
-
 typedef struct hl_opt_group {
   const char *title; /* "Run options", for --help */
   const hl_opt_t *opts;
@@ -68,10 +63,21 @@ typedef struct hl_opt_group {
   /* filled by hl_opts_parse(): what the command line gave, in order */
   hl_opt_given_t given[HL_OPTS_MAX_GIVEN];
   size_t ngiven;
-  /* --help appends "(default X)" from this, so a default is stated once,
-   * from the value the command really starts with; NULL: none */
-  hl_opt_default_fn show_default;
 } hl_opt_group_t;
+
+/* Writes the option's default as this command has it into buf (ctx: the
+ * group's context, which holds the command's starting values when --help
+ * is printed: nothing of the command line is applied then); returns 0 when
+ * the option has none to show. */
+typedef int (*hl_opt_default_fn)(const void *ctx, const hl_opt_t *opt, char *buf, size_t len);
+
+/* --help appends "(default X)" from fn to the options of table opts, so a
+ * default is stated once, from the value the command really starts with
+ * (oom's are oom's). A command sets it for its own tables before parsing;
+ * setting a table again replaces its function (the gate shows no default
+ * for --reps, which it refuses), NULL removes it. Kept by table, not in
+ * hl_opt_group_t, so that no command's group initializer changes. */
+void hl_opts_set_defaults(const hl_opt_t *opts, hl_opt_default_fn fn);
 
 typedef struct hl_opts_operands {
   char **v; /* pointers into argv */

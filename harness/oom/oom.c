@@ -323,13 +323,9 @@ static int write_report(const oom_t *m, const json_t *doc) {
 
 int hl_oom_main(int argc, char **argv) {
   oom_t m = {0};
-  hl_opt_group_t own = {"heaplab oom options",
-                        oom_opts,
-                        sizeof oom_opts / sizeof oom_opts[0],
-                        &m,
-                        {{0}},
-                        0,
-                        oom_default};
+  hl_opts_set_defaults(oom_opts, oom_default);
+  hl_opt_group_t own = {
+      "heaplab oom options", oom_opts, sizeof oom_opts / sizeof oom_opts[0], &m, {{0}}, 0};
   hl_runner_spec_t spec = {.command = "oom",
                            .usage = usage,
                            .defaults = oom_defaults,

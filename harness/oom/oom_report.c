@@ -771,7 +771,7 @@ static const hl_opt_t oom_report_opts[] = {
 
 int hl_oom_report_main(int argc, char **argv) {
   const char *dir = NULL, *input = NULL;
-  hl_opt_group_t g = {"Options", oom_report_opts, 1, &dir, {{0}}, 0, NULL};
+  hl_opt_group_t g = {"Options", oom_report_opts, 1, &dir, {{0}}, 0};
   hl_opts_operands_t ops;
   int rc = hl_opts_parse_command("oom-report", &g, 1, argc, argv, 1, &ops, usage);
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;

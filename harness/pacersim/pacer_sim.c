@@ -425,7 +425,7 @@ static const hl_opt_t sim_opts[] = {
 
 int hl_pacer_sim_main(int argc, char **argv) {
   sim_opts_t o = {HL_PACER_GO122, FORMAT_TABLE};
-  hl_opt_group_t g = {NULL, sim_opts, sizeof sim_opts / sizeof sim_opts[0], &o, {{0}}, 0, NULL};
+  hl_opt_group_t g = {NULL, sim_opts, sizeof sim_opts / sizeof sim_opts[0], &o, {{0}}, 0};
   hl_opts_operands_t ops;
   int rc = hl_opts_parse("pacer-sim", &g, 1, argc, argv, 1, &ops);
   if (rc == 1) { /* its usage explains the options itself */

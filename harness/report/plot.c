@@ -353,7 +353,7 @@ static const hl_opt_t plot_opts[] = {
 static int parse_args(int argc, char **argv, plot_opts_t *o) {
   o->terminal = "pngcairo";
   o->ext = "png";
-  hl_opt_group_t g = {"Options", plot_opts, sizeof plot_opts / sizeof plot_opts[0], o, {{0}}, 0, NULL};
+  hl_opt_group_t g = {"Options", plot_opts, sizeof plot_opts / sizeof plot_opts[0], o, {{0}}, 0};
   hl_opts_operands_t ops;
   int rc = hl_opts_parse_command("plot", &g, 1, argc, argv, 1, &ops, usage);
   if (rc) return rc;

@@ -435,7 +435,7 @@ static const hl_opt_t report_opts[] = {
 int hl_report_main(int argc, char **argv) {
   report_t r = {.title = "heaplab report"};
   hl_opt_group_t g = {"Options", report_opts, sizeof report_opts / sizeof report_opts[0],
-                      &r,        {{0}},       0, NULL};
+                      &r,        {{0}},       0};
   hl_opts_operands_t ops;
   int rc = hl_opts_parse_command("report", &g, 1, argc, argv, (size_t)argc, &ops, usage);
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;

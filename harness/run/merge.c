@@ -186,7 +186,7 @@ static int check_plans(const part_t *parts, size_t n, int allow_mixed) {
 int hl_merge_main(int argc, char **argv) {
   merge_opts_t o = {0};
   hl_opt_group_t g = {"Options", merge_opts, sizeof merge_opts / sizeof merge_opts[0],
-                      &o,        {{0}},      0, NULL};
+                      &o,        {{0}},      0};
   hl_opts_operands_t ops;
   int rc = hl_opts_parse_command("merge", &g, 1, argc, argv, (size_t)argc, &ops, usage);
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;

@@ -73,7 +73,7 @@ static void print_cell(const hl_cell_t *c, unsigned shard, unsigned shards) {
 int hl_plan_main(int argc, char **argv) {
   plan_cmd_t p = {0};
   hl_opt_group_t own = {
-      "heaplab plan options", plan_opts, sizeof plan_opts / sizeof plan_opts[0], &p, {{0}}, 0, NULL};
+      "heaplab plan options", plan_opts, sizeof plan_opts / sizeof plan_opts[0], &p, {{0}}, 0};
   hl_runner_spec_t spec = {.command = "plan",
                            .usage = usage,
                            .defaults = keep_request,

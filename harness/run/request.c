@@ -157,9 +157,10 @@ int hl_run_request_default(const void *ctx, const hl_opt_t *opt, char *buf, size
 }
 
 hl_opt_group_t hl_run_request_group(hl_run_request_t *rq) {
-  return (hl_opt_group_t){
-      "Run options",         run_opts, sizeof run_opts / sizeof run_opts[0], rq, {{0}}, 0,
-      hl_run_request_default};
+  static int once;
+  if (!once++) hl_opts_set_defaults(run_opts, hl_run_request_default);
+  return (hl_opt_group_t){"Run options", run_opts, sizeof run_opts / sizeof run_opts[0], rq,
+                          {{0}},         0};
 }
 
 void hl_gc_percent_format(int gc_percent, char *buf, size_t len) {

@@ -58,7 +58,7 @@ static int parse(ctx_t *c, hl_opt_group_t *g, size_t max_operands, hl_opts_opera
   while (*args)
     argv[argc++] = (char *)*args++;
   memset(c, 0, sizeof *c);
-  *g = (hl_opt_group_t){"Test options", table, sizeof table / sizeof table[0], c, {{0}}, 0, NULL};
+  *g = (hl_opt_group_t){"Test options", table, sizeof table / sizeof table[0], c, {{0}}, 0};
   return hl_opts_parse("test", g, 1, argc, argv, max_operands, ops);
 }
 
@@ -138,7 +138,7 @@ static void test_env(void) {
 }
 
 static void test_help(void) {
-  hl_opt_group_t g = {"Test options", table, sizeof table / sizeof table[0], NULL, {{0}}, 0, NULL};
+  hl_opt_group_t g = {"Test options", table, sizeof table / sizeof table[0], NULL, {{0}}, 0};
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&text, &len);
@@ -178,8 +178,8 @@ static char *help_text(const hl_opt_group_t *g) {
 
 static void test_help_default(void) {
   int reps = 5;
-  hl_opt_group_t g = {"Test options", table, sizeof table / sizeof table[0], &reps, {{0}}, 0,
-                      show_reps};
+  hl_opt_group_t g = {"Test options", table, sizeof table / sizeof table[0], &reps, {{0}}, 0};
+  hl_opts_set_defaults(table, show_reps);
   char *text = help_text(&g);
   CHECK(strstr(text, "--reps N                repetitions (default 5)\n") != NULL);
   CHECK(strstr(text, "small (default") == NULL);
@@ -187,6 +187,10 @@ static void test_help_default(void) {
   reps = 3;
   text = help_text(&g);
   CHECK(strstr(text, "repetitions (default 3)\n") != NULL);
+  free(text);
+  hl_opts_set_defaults(table, NULL); /* off again */
+  text = help_text(&g);
+  CHECK(strstr(text, "(default") == NULL);
   free(text);
 }
 
