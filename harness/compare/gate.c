@@ -41,7 +41,8 @@ typedef struct gate_side {
   hl_gate_source_t src;
   const char *role; /* "base" or "new" */
   char exe[PATH_MAX];
-  json_t *doc; /* results: loaded, or merged from the rounds */
+  json_t *doc;        /* results: loaded, or merged from the rounds */
+  hl_results_t view; /* of doc, once every round has run */
 } gate_side_t;
 
 static void usage_head(FILE *out) {
@@ -293,15 +294,16 @@ static int merge_round(gate_side_t *s, json_t *round_doc, unsigned round, unsign
         json_string_value(json_object_get(json_object_get(s->doc, "context"), "heaplab_revision"));
   }
   json_t *out = json_object_get(s->doc, "benchmarks");
-  size_t i;
-  json_t *e;
-  json_array_foreach(json_object_get(round_doc, "benchmarks"), i, e) {
-    const char *rt = json_string_value(json_object_get(e, "run_type"));
-    if (rt && strcmp(rt, "iteration")) continue;
+  hl_results_t v;
+  if (hl_results_view(round_doc, &v) != 0) return HL_ENOMEM;
+  for (size_t i = 0; i < v.n; i++) {
+    if (v.row[i].run_type != HL_RUN_ITERATION) continue;
+    json_t *e = (json_t *)v.row[i].json; /* round_doc is ours to change */
     json_object_set_new(e, "repetition_index", json_integer(round));
     json_object_set_new(e, "repetitions", json_integer(rounds));
     json_array_append(out, e);
   }
+  hl_results_view_free(&v);
   return 0;
 }
 
@@ -384,7 +386,9 @@ static int save_side(const gate_side_t *s, const char *dir, const char *file) {
 }
 
 static int save_baseline(const gate_opts_t *o, const gate_side_t *s) {
-  json_t *doc = hl_gate_baseline_doc(s->doc);
+  hl_results_t v;
+  json_t *doc = hl_results_view(s->doc, &v) == 0 ? hl_gate_baseline_doc(&v) : NULL;
+  hl_results_view_free(&v);
   char why[1024] = "out of memory";
   int rc = doc ? hl_results_save(doc, o->save_baseline, why, sizeof why) : HL_ENOMEM;
   json_decref(doc);
@@ -398,8 +402,9 @@ static int save_baseline(const gate_opts_t *o, const gate_side_t *s) {
 
 static int decide_and_report(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_) {
   hl_gate_set_t set;
-  char why[1024];
-  if (hl_gate_set_load(base->doc, new_->doc, &set, why, sizeof why) != 0) {
+  char why[1024] = "out of memory";
+  if (hl_results_view(base->doc, &base->view) || hl_results_view(new_->doc, &new_->view) ||
+      hl_gate_set_load(&base->view, &new_->view, &set, why, sizeof why) != 0) {
     hl_msg("gate", "%s", why);
     return HL_EXIT_USAGE;
   }
@@ -420,7 +425,7 @@ static int decide_and_report(const gate_opts_t *o, gate_side_t *base, gate_side_
     char line[512];
     hl_gate_verdict_line(&tally, &o->decide, line, sizeof line);
     printf("\n%s\n", line);
-    hl_gate_print_notes(&tally, &o->decide, stdout);
+    hl_gate_print_notes(&set, &tally, &o->decide, stdout);
   }
   hl_gate_set_free(&set);
   if (rc) {
@@ -458,6 +463,8 @@ int hl_gate_main(int argc, char **argv) {
   exit_code = o.save_baseline ? save_baseline(&o, &new_) : decide_and_report(&o, &base, &new_);
 done:
   if (hl_interrupted) exit_code = hl_interrupt_exit_code();
+  hl_results_view_free(&base.view);
+  hl_results_view_free(&new_.view);
   json_decref(base.doc);
   json_decref(new_.doc);
   return exit_code;

@@ -301,6 +301,8 @@ static int first_pass(hl_gate_bench_t *x, const hl_gate_opts_t *o, found_t *f) {
   }
   if (x->new_.failed > 0 && x->base.failed == 0)
     append_note(x, "%zu repetitions not ok in new (crash, oom, timeout or error)", x->new_.failed);
+  if (x->other_machines)
+    append_note(x, "ran on different machines: timings and peaks not compared");
   if ((f->grew = decide_peaks(x, o)) < 0) return f->grew;
   if (!timing_testable(x)) return 0;
   int rc = measure_timing(x, o);
@@ -311,6 +313,7 @@ static void count(const hl_gate_bench_t *b, size_t n, hl_gate_tally_t *t) {
   for (size_t i = 0; i < n; i++) {
     t->count[b[i].verdict]++;
     if (b[i].peak[HL_GP_rss_peak_bytes].verdict >= HL_GP_SAME) t->mem_tested++;
+    t->other_machines += b[i].other_machines != 0;
   }
   t->benchmarks = n;
   t->compared = n - t->count[HL_GATE_NOT_COMPARABLE] - t->count[HL_GATE_MISSING];

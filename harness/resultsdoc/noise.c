@@ -16,20 +16,19 @@ typedef struct noisy {
 } noisy_t;
 
 /* The cells' spreads of cpu_time over their ok repetitions. */
-static int spreads(const json_t *root, noisy_t *z) {
+static int spreads(const hl_results_t *v, noisy_t *z) {
   hl_row_index_t ix;
-  if (hl_row_index_build(json_object_get(root, "benchmarks"), hl_row_key_run_name, &ix) != 0)
-    return -1;
+  if (hl_row_index_build(v, hl_row_key_run_name, &ix) != 0) return -1;
   for (size_t g = 0; g < ix.n; g++) {
     const hl_row_group_t *c = &ix.group[g];
     if (c->nok < 2) continue;
-    double *v = calloc(c->nok, sizeof *v);
+    double *x = calloc(c->nok, sizeof *x);
     size_t n = 0;
-    for (size_t i = 0; v && i < c->nok; i++)
-      if (hl_json_number(c->ok[i], "cpu_time", &v[n]) == 0) n++;
-    double med = n >= 2 ? hl_stats_median(v, n) : 0;
+    for (size_t i = 0; x && i < c->nok; i++)
+      if (c->ok[i]->cpu_ns >= 0) x[n++] = c->ok[i]->cpu_ns;
+    double med = n >= 2 ? hl_stats_median(x, n) : 0;
     if (med > 0) {
-      double spread = (hl_stats_max(v, n) - hl_stats_min(v, n)) / med;
+      double spread = (hl_stats_max(x, n) - hl_stats_min(x, n)) / med;
       z->timed++;
       if (spread > HL_NOISE_SPREAD) z->cells++;
       if (spread > z->worst) {
@@ -37,7 +36,7 @@ static int spreads(const json_t *root, noisy_t *z) {
         snprintf(z->worst_name, sizeof z->worst_name, "%s", c->key);
       }
     }
-    free(v);
+    free(x);
   }
   hl_row_index_free(&ix);
   return 0;
@@ -57,10 +56,10 @@ static double load_1m(const json_t *ctx) {
   return most;
 }
 
-int hl_noise_note(const json_t *root, char *buf, size_t len) {
+int hl_noise_note(const hl_results_t *v, char *buf, size_t len) {
   noisy_t z = {0};
-  if (spreads(root, &z) != 0 || z.timed == 0) return 0;
-  const json_t *ctx = json_object_get(root, "context");
+  if (spreads(v, &z) != 0 || z.timed == 0) return 0;
+  const json_t *ctx = v->context;
   double load = load_1m(ctx);
   json_int_t cpus = json_integer_value(json_object_get(ctx, "num_cpus"));
   int loaded = cpus > 0 && load > (double)cpus;

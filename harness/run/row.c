@@ -1,7 +1,7 @@
 /* The row of one repetition (row.h). */
 #include "row.h"
 
-#include "rows.h"
+#include "view.h"
 
 #include <string.h>
 

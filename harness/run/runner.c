@@ -403,12 +403,14 @@ int hl_run_main(int argc, char **argv) {
   rc = run_cells(r, &all_ok);
   int frc = hl_runner_finish(r, &doc);
   if (rc == 0) rc = frc;
-  hl_table_t *t = doc ? hl_summary_table(doc) : NULL;
+  hl_results_t v = {0};
+  hl_table_t *t = doc && hl_results_view(doc, &v) == 0 ? hl_summary_table(&v) : NULL;
   if (t) hl_table_print(t, stdout, 0);
   fflush(stdout);
   char note[512];
-  if (t && hl_noise_note(doc, note, sizeof note)) hl_msg("run", "%s", note);
+  if (t && hl_noise_note(&v, note, sizeof note)) hl_msg("run", "%s", note);
   hl_table_free(t);
+  hl_results_view_free(&v);
   json_decref(doc);
   if (r->rq.output && rc == 0) hl_msg("run", "results written to %s", r->rq.output);
   int exit_code = rc               ? HL_EXIT_USAGE
