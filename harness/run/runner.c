@@ -404,7 +404,7 @@ int hl_run_main(int argc, char **argv) {
   int frc = hl_runner_finish(r, &doc);
   if (rc == 0) rc = frc;
   hl_results_t v = {0};
-  hl_table_t *t = doc && hl_results_view(doc, &v) == 0 ? hl_summary_table(&v) : NULL;
+  hl_table_t *t = doc && hl_results_view(doc, &v) == 0 ? hl_summary_table_metric(&v, NULL) : NULL;
   if (t) hl_table_print(t, stdout, 0);
   fflush(stdout);
   char note[512];
