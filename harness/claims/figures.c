@@ -64,7 +64,7 @@ int hl_sel_match(const hl_sel_t *s, const json_t *row) {
 
 /* An iteration row (a measured repetition), not one of Google Benchmark's
  * aggregates: those, and only those, name their aggregate. */
-static int is_iteration(const json_t *row) {
+static int measured_row(const json_t *row) {
   return json_object_get(row, "aggregate_name") == NULL;
 }
 
@@ -92,7 +92,7 @@ const json_t *hl_fig_any_row(const json_t *doc, const hl_sel_t *s, size_t nth) {
   size_t i;
   const json_t *row;
   json_array_foreach(json_object_get(doc, "benchmarks"), i, row) {
-    if (is_iteration(row) && hl_sel_match(s, row) && nth-- == 0)
+    if (measured_row(row) && hl_sel_match(s, row) && nth-- == 0)
       return row;
   }
   return NULL;
