@@ -14,24 +14,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int list_backends(void) {
+static void print_probe(const hl_backend_spec_t *spec) {
+  json_t *info = NULL;
+  char why[512] = "";
+  int ok = hl_backend_probe(spec, &info, why, sizeof why);
+  const char *path = json_string_value(json_object_get(info, "library_path"));
+  const char *version = json_string_value(json_object_get(info, "version"));
+  const char *kind = hl_backend_kind_name(spec->backend->kind);
+  if (ok && spec->backend->programs_only)
+    printf("%-12s %-7s available: %s\n", spec->name, kind, spec->backend->summary);
+  else if (ok)
+    printf("%-12s %-7s available: %s %s (%s)\n", spec->name, kind, spec->backend->name,
+           version && *version ? version : "(no version exported)",
+           path && *path ? path : "built into heaplab");
+  else
+    printf("%-12s %-7s unavailable: %s\n", spec->name, kind, why);
+  json_decref(info);
+}
+
+/* Every backend, probed; or one spec (so:PATH: the user's library). */
+static int list_backends(const char *only) {
+  if (only) {
+    hl_backend_spec_t spec;
+    char why[512];
+    if (hl_backend_spec_parse(only, &spec, why, sizeof why) != 0) {
+      hl_msg("list", "%s", why);
+      return HL_EXIT_USAGE;
+    }
+    print_probe(&spec);
+    return HL_EXIT_OK;
+  }
   size_t n;
   const hl_backend_t *const *all = hl_backend_all(&n);
   for (size_t i = 0; i < n; i++) {
     hl_backend_spec_t spec = {.backend = all[i]};
     snprintf(spec.name, sizeof spec.name, "%s", all[i]->name);
-    json_t *info = NULL;
-    char why[512] = "";
-    int ok = hl_backend_probe(&spec, &info, why, sizeof why);
-    const char *path = json_string_value(json_object_get(info, "library_path"));
-    const char *kind = hl_backend_kind_name(all[i]->kind);
-    if (ok)
-      printf("%-12s %-7s available: %s %s (%s)\n", all[i]->name, kind, all[i]->name,
-             json_string_value(json_object_get(info, "version")),
-             path && *path ? path : "built into heaplab");
+    if (all[i]->named_only && !all[i]->programs_only)
+      printf("%-12s %-7s %s\n", all[i]->name, hl_backend_kind_name(all[i]->kind),
+             all[i]->named_only);
     else
-      printf("%-12s %-7s unavailable: %s\n", all[i]->name, kind, why);
-    json_decref(info);
+      print_probe(&spec);
     /* options, one indented line each: -b NAME:KEY=N */
     for (size_t k = 0; k < all[i]->noptions; k++) {
       const hl_backend_option_t *opt = &all[i]->options[k];
@@ -116,11 +138,13 @@ static void usage(FILE *out) {
                "checked the way a run would use it. One line per item; exit status 0, or 2 for an\n"
                "unknown subject or workload.\n\n"
                "Subjects:\n"
-               "  backends           the allocators and collectors -b takes. Per backend: name,\n"
+               "  backends [SPEC]    the allocators and collectors -b takes. Per backend: name,\n"
                "                     kind (malloc or gc), then 'available:' with its version and\n"
                "                     library (a probe process started it as a run would), or\n"
                "                     'unavailable:' and why; under it one 'option' line per\n"
-               "                     setting -b NAME:KEY=N takes, with its range\n"
+               "                     setting -b NAME:KEY=N takes, with its range. With SPEC,\n"
+               "                     that one only, such as your own library:\n"
+               "                     so:PATH[:name=NAME]\n"
                "  workloads          the programs -w takes. Per workload: name, kind (bench: in\n"
                "                     -w all; oom: an out-of-memory pattern, named explicitly;\n"
                "                     selftest: checks heaplab itself), the claims it measures\n"
@@ -133,6 +157,7 @@ static void usage(FILE *out) {
                "                     kind and whether it opens here (a VM often has no PMU)\n\n"
                "Examples:\n"
                "  heaplab list backends\n"
+               "  heaplab list backends so:./libmymalloc.so\n"
                "  heaplab list params steady-service\n");
 }
 
@@ -149,7 +174,7 @@ int hl_list_main(int argc, char **argv) {
   const char *arg = ops.n == 2 ? ops.v[1] : NULL;
   int single = ops.n == 1;
   free(ops.v);
-  if (!strcmp(what, "backends") && single) return list_backends();
+  if (!strcmp(what, "backends")) return list_backends(arg);
   if (!strcmp(what, "workloads") && single) return list_workloads();
   if (!strcmp(what, "params")) return list_params(arg);
   if (!strcmp(what, "counters") && single) return list_counters();

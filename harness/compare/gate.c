@@ -30,6 +30,8 @@
 
 typedef struct gate_opts {
   const char *base, *new_, *json_out, *md_out, *save_runs, *save_baseline;
+  const char *base_x, *new_x; /* a program per side (--base-x, --new-x) */
+  char program_name[64];      /* their cells' common name, when --name is not given */
   unsigned rounds;
   char *run_args[MAX_RUN_ARGS]; /* every run option given, forwarded to `BIN run` */
   size_t nrun_args;
@@ -117,6 +119,8 @@ enum {
   O_MARKDOWN,
   O_SAVE_RUNS,
   O_SAVE_BASELINE,
+  O_BASE_X,
+  O_NEW_X,
 };
 
 static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *source) {
@@ -129,6 +133,8 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_MARKDOWN: o->md_out = v; return 0;
   case O_SAVE_RUNS: o->save_runs = v; return 0;
   case O_SAVE_BASELINE: o->save_baseline = v; return 0;
+  case O_BASE_X: o->base_x = v; return 0;
+  case O_NEW_X: o->new_x = v; return 0;
   case O_ALLOW_MISSING: o->decide.allow_missing = 1; return 0;
   case O_ROUNDS: {
     unsigned long k = strtoul(v, &end, 10);
@@ -171,6 +177,11 @@ static const hl_opt_t gate_opts[] = {
      apply, O_MARKDOWN},
     {"save-runs", 0, "DIR", "keep the merged results of each side as DIR/base.json, DIR/new.json",
      NULL, 0, apply, O_SAVE_RUNS},
+    {"base-x", 0, "'CMD ARGS'",
+     "the base side's program (as -x), beside --new-x: your program's two builds, measured by "
+     "the same heaplab under the same cells",
+     NULL, 0, apply, O_BASE_X},
+    {"new-x", 0, "'CMD ARGS'", "the new side's program (with --base-x)", NULL, 0, apply, O_NEW_X},
     {"save-baseline", 0, "FILE",
      "with --new BIN and no --base: run one round and write its deterministic metrics to FILE as "
      "a baseline",
@@ -199,6 +210,22 @@ static int forward_run_options(gate_opts_t *o, const hl_opt_group_t *run) {
     o->nrun_args++;
     if (run->given[i].value) o->run_args[o->nrun_args++] = (char *)run->given[i].value;
   }
+  return 0;
+}
+
+/* --base-x and --new-x go together, without -x, and their cells share a
+ * name (--name, else the new program's file name) so the gate pairs them. */
+static int check_programs(gate_opts_t *o, const hl_run_request_t *rq) {
+  if (!o->base_x && !o->new_x) return 0;
+  if (!o->base_x || !o->new_x || rq->ncommands) {
+    hl_msg("gate", "--base-x and --new-x go together, and replace -x");
+    return HL_EINVAL;
+  }
+  if (rq->nnames) return 0;
+  size_t n = strcspn(o->new_x, " \t");
+  const char *w = o->new_x, *slash = memrchr(w, '/', n);
+  if (slash) n -= (size_t)(slash + 1 - w), w = slash + 1;
+  snprintf(o->program_name, sizeof o->program_name, "%.*s", (int)(n < 63 ? n : 63), w);
   return 0;
 }
 
@@ -245,7 +272,8 @@ static int parse_args(int argc, char **argv, gate_opts_t *o, hl_run_request_t *r
   if (rc) return rc;
   free(operands.v);
   if ((rc = hl_run_request_finish(rq)) != 0) return rc;
-  if ((rc = forward_run_options(o, &groups[1])) != 0) return rc;
+  if ((rc = forward_run_options(o, &groups[1])) != 0 || (rc = check_programs(o, rq)) != 0)
+    return rc;
   return check_sides(o);
 }
 
@@ -310,12 +338,21 @@ static int merge_round(gate_side_t *s, json_t *round_doc, unsigned round, unsign
 static int run_round(const gate_opts_t *o, gate_side_t *s, const char *dir, unsigned round) {
   char out[PATH_MAX + 64];
   snprintf(out, sizeof out, "%s/%s-%u.json", dir, s->role, round);
-  char *argv[MAX_RUN_ARGS + 16];
+  char *argv[MAX_RUN_ARGS + 20];
   size_t n = 0;
   argv[n++] = s->exe;
   argv[n++] = (char *)"run";
   for (size_t i = 0; i < o->nrun_args; i++)
     argv[n++] = o->run_args[i];
+  const char *x = !strcmp(s->role, "base") ? o->base_x : o->new_x;
+  if (x) {
+    argv[n++] = (char *)"-x";
+    argv[n++] = (char *)x;
+  }
+  if (x && o->program_name[0]) {
+    argv[n++] = (char *)"--name";
+    argv[n++] = (char *)o->program_name;
+  }
   argv[n++] = (char *)"--reps=1";
   argv[n++] = (char *)"--counters=none";
   argv[n++] = (char *)"-o";

@@ -34,6 +34,7 @@
 #include "child.h"
 #include "counters.h"
 #include "error.h"
+#include "external.h"
 #include "gbench.h"
 #include "gc_timeline.h"
 #include "results.h"
@@ -428,6 +429,7 @@ int hl_worker_main(int argc, char **argv) {
   int rc;
   if (argc != 2) return send_error("spec", "usage: heaplab __worker CELL-SPEC");
   if (hl_cell_spec_decode(argv[1], &wk.s, why, sizeof why) != 0) return send_error("spec", why);
+  if (wk.s.program.on) return hl_external_run(&wk.s);
   wk.w = wk.s.workload;
   wk.b = wk.s.backend.backend;
   if (wk.b->unbuilt) return send_error("spec", "unbuilt backend");
