@@ -245,12 +245,6 @@ static int check_sides(const gate_opts_t *o) {
   return 0;
 }
 
-/* Run's defaults in --help, but none for --reps, which the gate refuses
- * (--rounds stands for it). */
-static int gate_run_default(const void *ctx, const hl_opt_t *opt, char *buf, size_t len) {
-  return strcmp(opt->name, "reps") ? hl_run_request_default(ctx, opt, buf, len) : 0;
-}
-
 /* The gate's options and run's (values checked here as run checks them, so
  * a mistake is reported before any binary runs). */
 static int parse_args(int argc, char **argv, gate_opts_t *o, hl_run_request_t *rq) {
@@ -259,7 +253,6 @@ static int parse_args(int argc, char **argv, gate_opts_t *o, hl_run_request_t *r
   hl_opt_group_t groups[2] = {
       {"Gate options", gate_opts, sizeof gate_opts / sizeof gate_opts[0], o, {{0}}, 0},
       hl_run_request_group(rq)};
-  hl_opts_set_defaults(groups[1].opts, gate_run_default);
   hl_opts_operands_t operands;
   int rc = hl_opts_parse("gate", groups, 2, argc, argv, 0, &operands);
   if (rc == 1) {

@@ -155,28 +155,6 @@ void hl_run_request_free(hl_run_request_t *rq) {
   memset(rq, 0, sizeof *rq);
 }
 
-/* --help's defaults: the request as the command starts it (run's, or
- * oom's own), so each is stated once and is the one that applies. */
-int hl_run_request_default(const void *ctx, const hl_opt_t *opt, char *buf, size_t len) {
-  const hl_run_request_t *rq = ctx;
-  switch (opt->id) {
-  case O_REPS: snprintf(buf, len, "%u", rq->reps); return 1;
-  case O_THREADS: snprintf(buf, len, "%u", rq->threads); return 1;
-  case O_PIN: snprintf(buf, len, "%s", hl_pin_name(rq->pin)); return 1;
-  case O_ESCAPE: snprintf(buf, len, "on"); return 1;
-  case O_GOGC: snprintf(buf, len, "$HEAPLAB_GOGC, else %d", HL_DEFAULT_GC_PERCENT); return 1;
-  case O_MEMLIMIT: snprintf(buf, len, "$HEAPLAB_MEMLIMIT, else off"); return 1;
-  case O_PACER_MODEL: snprintf(buf, len, "%s", hl_pacer_model_name(rq->pacer_model)); return 1;
-  case O_SEED: snprintf(buf, len, "%" PRIu64, rq->seed); return 1;
-  case O_TIMEOUT: snprintf(buf, len, "%g", rq->timeout_s); return 1;
-  case O_SAMPLE_MS: snprintf(buf, len, rq->sample_ms ? "%u" : "%u: none", rq->sample_ms); return 1;
-  case O_THRASH_WINDOW:
-    snprintf(buf, len, rq->thrash_window_s > 0 ? "%g" : "%g: never", rq->thrash_window_s);
-    return 1;
-  default: return 0;
-  }
-}
-
 hl_opt_group_t hl_run_request_group(hl_run_request_t *rq) {
   static int once;
   if (!once++) hl_opts_set_defaults(run_opts, hl_run_request_default);
