@@ -75,9 +75,7 @@ static void usage_head(FILE *out) {
       "  - peak memory: the median rss_peak_bytes (and heap_peak_bytes of a collector) may\n"
       "    grow by no more than max(256 KiB, 2%%, 2 x its standard error from each side's\n"
       "    own spread); --mem-threshold fixes the tolerance instead.\n"
-      "  - a repetition that ended otherwise than ok on the new side only is a regression.\n\n"
-      "%s",
-      "");
+      "  - a repetition that ended otherwise than ok on the new side only is a regression.\n\n");
 }
 
 static void usage_tail(FILE *out) {
