@@ -207,3 +207,11 @@ void hl_wl_rss_snapshot(hl_wl_thread_t *t, const char *name) {
   if (t->thread_index == 0 && hl_proc_status_bytes(0, "VmRSS", &rss) == 0)
     hl_wl_report(t, name, (double)rss);
 }
+
+const char *hl_unit_name(hl_unit_t unit) {
+  switch (unit) {
+  case HL_UNIT_BYTES: return "bytes";
+  case HL_UNIT_PERCENT: return "percent";
+  default: return "count";
+  }
+}

@@ -150,13 +150,12 @@ static int take(hl_backends_t *bs, const hl_backend_spec_t *spec) {
   return 0;
 }
 
+/* In the order asked (-b), which is the order cells run and print in; with
+ * no -b or 'all', the registry's. */
 int hl_backends_probe(hl_backends_t *bs) {
-  size_t nall;
-  const hl_backend_t *const *all = hl_backend_all(&nall);
   int rc = 0;
-  for (size_t i = 0; i < nall && rc == 0; i++)
-    for (size_t j = 0; j < bs->nasked && rc == 0; j++)
-      if (bs->asked[j].backend == all[i]) rc = take(bs, &bs->asked[j]);
+  for (size_t j = 0; j < bs->nasked && rc == 0; j++)
+    rc = take(bs, &bs->asked[j]);
   if (rc == 0 && bs->n == 0) {
     hl_msg("run", "no backend is available (see heaplab list backends)");
     rc = HL_EINVAL;

@@ -5,9 +5,9 @@
  * LD_PRELOAD, which starts the backend as a worker would and reports its
  * version, library and settings, so a backend that cannot start here is
  * found before any cell runs. "all" (or no -b) takes every backend that
- * probes, and says which it skipped and why. Backends come in registry
- * order; one named several times with different options keeps the order -b
- * gave (glibc, glibc:arena_max=2). The context's "backends" object records
+ * probes, and says which it skipped and why. Backends come in the order
+ * -b gave them (registry order for "all" or no -b): cells run and print in
+ * that order. The context's "backends" object records
  * every probe. */
 #ifndef HL_BACKENDS_H
 #define HL_BACKENDS_H

@@ -24,9 +24,11 @@
 #include "document.h"
 #include "error.h"
 #include "fingerprint.h"
+#include "noise.h"
 #include "interrupt.h"
 #include "output.h"
 #include "plan.h"
+#include "progress.h"
 #include "row.h"
 #include "summary.h"
 #include "util.h"
@@ -48,6 +50,9 @@ struct hl_runner {
   char exe[4096];
   char capture_dir[4096]; /* programs' stdout and stderr files (capture.h); "" without -x */
   int warming;            /* the repetition runs is a --warmup round */
+  hl_progress_t progress;
+  char note[160]; /* what the next run is, for the progress line; "": a repetition */
+  int deaths_expected;
 };
 
 /* A --memlimit-ratio cell's row: memlimit is the share ("0.9x": what the
@@ -62,8 +67,31 @@ static void add_ratio(json_t *row, const hl_cell_spec_t *spec) {
     json_object_set_new(row, "memlimit_bytes", json_integer((json_int_t)spec->memory_limit_bytes));
 }
 
+static void tick(void *arg) {
+  hl_progress_tick(arg, hl_now_ns());
+}
+
+static int is_death(hl_outcome_t o) {
+  return o == HL_OUTCOME_OOM_ALLOC || o == HL_OUTCOME_OOM_KILL || o == HL_OUTCOME_GC_THRASH;
+}
+
+/* The progress line says this run has started. */
+static void begin_progress(hl_runner_t *r, size_t i, unsigned rep) {
+  char what[sizeof r->note];
+  if (r->note[0])
+    snprintf(what, sizeof what, "%s", r->note);
+  else
+    snprintf(what, sizeof what, "repetition %u/%u", rep + 1, r->rq.reps);
+  r->note[0] = '\0';
+  hl_progress_begin(&r->progress, i, r->plan.cells[i].name, what, hl_now_ns());
+}
+
 hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t hard_limit_bytes) {
   hl_cell_t *c = &r->plan.cells[i];
+  begin_progress(r, i, rep);
+  /* --gctrace lines name their cell: "[steady-service/span-gc] gc 1 @..." */
+  char prefix[sizeof c->name + 4];
+  snprintf(prefix, sizeof prefix, "[%s] ", c->name);
   hl_cell_spec_t spec = c->spec;
   spec.rep_index = rep;
   spec.hard_limit_bytes = hard_limit_bytes;
@@ -91,7 +119,10 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
                            .sample_ms = r->rq.sample_ms,
                            .timeout_s = r->rq.timeout_s,
                            .forward_stderr = r->rq.gctrace,
-                           .interrupted = &hl_interrupted};
+                           .forward_prefix = prefix,
+                           .interrupted = &hl_interrupted,
+                           .tick = tick,
+                           .tick_arg = &r->progress};
   hl_child_result_t res;
   if (!text || hl_child_run(&cfg, &res) != 0) {
     memset(&res, 0, sizeof res);
@@ -115,7 +146,12 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
   if (row && spec.memory_limit_ratio > 0 && hl_cell_knob_applies(c, HL_CAP_MEMORY_LIMIT))
     add_ratio(row, &spec);
   if (row) json_array_append_new(c->rows, row);
-  if (res.outcome != HL_OUTCOME_OK && !hl_interrupted)
+  if (r->warming)
+    r->progress.rep_start_ns = 0; /* a warmup run: shown, not counted */
+  else
+    hl_progress_end(&r->progress, hl_now_ns());
+  if (res.outcome != HL_OUTCOME_OK && !hl_interrupted &&
+      !(r->deaths_expected && is_death(res.outcome)))
     hl_msg(r->command, "%s (repetition %u): %s: %s", c->name, rep + 1, hl_outcome_name(res.outcome),
            res.message);
   hl_outcome_t outcome = res.outcome;
@@ -152,6 +188,8 @@ static int prepare_context(hl_runner_t *r, int argc, char **argv) {
   for (size_t i = 0; i < r->backends.n; i++)
     json_array_append_new(be, json_string(r->backends.spec[i].name));
   json_object_set_new(r->context, "options", hl_context_options(&r->rq, wl, be));
+  json_object_set_new(r->context, "headlines",
+                      hl_context_headlines(r->plan.workloads, r->plan.nworkloads));
   json_decref(wl);
   json_decref(be);
   json_object_set(r->context, "backends", r->backends.info);
@@ -207,7 +245,11 @@ static int parse(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
   groups[n++] = hl_run_request_group(&r->rq);
   hl_opts_operands_t operands;
   int rc = hl_opts_parse(spec->command, groups, n, argc, argv, 0, &operands);
-  if (rc == 1) spec->usage(stdout, groups, n);
+  if (rc == 1) {
+    FILE *page = hl_opts_page_open(stdout);
+    spec->usage(page, groups, n);
+    hl_opts_page_close(page, stdout);
+  }
   if (rc) return rc;
   free(operands.v);
   if (spec->own) *spec->own = groups[0]; /* what was given, for the command */
@@ -284,6 +326,11 @@ int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runne
     hl_runner_close(r);
     return rc;
   }
+  if ((rc = hl_progress_init(&r->progress, r->plan.ncells, r->rq.reps, hl_now_ns())) != 0) {
+    hl_runner_close(r);
+    return rc;
+  }
+  r->deaths_expected = spec->deaths_expected;
   warn_testing_build(r->command);
   *out = r;
   return 0;
@@ -291,6 +338,8 @@ int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runne
 
 void hl_runner_close(hl_runner_t *r) {
   if (!r) return;
+  hl_progress_clear(&r->progress);
+  hl_progress_free(&r->progress);
   hl_plan_free(&r->plan);
   hl_backends_free(&r->backends);
   json_decref(r->context);
@@ -342,19 +391,28 @@ int hl_runner_save(hl_runner_t *r) {
 
 int hl_runner_finish(hl_runner_t *r, json_t **doc) {
   if (hl_interrupted) json_object_set_new(r->context, "interrupted", json_true());
+  hl_context_load_end(r->context);
   *doc = hl_document_build(&r->doc, &r->plan, 1);
   return hl_document_write(&r->doc, *doc);
 }
 
-/* No progress line under --gctrace: the workers' trace lines go to the same
- * terminal. */
-void hl_runner_progress(const hl_runner_t *r, const char *fmt, ...) {
-  if (!isatty(STDERR_FILENO) || r->rq.gctrace) return;
+void hl_runner_note(hl_runner_t *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, "\r\033[K");
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(r->note, sizeof r->note, fmt, ap);
   va_end(ap);
+}
+
+void hl_runner_progress_search(hl_runner_t *r) {
+  r->progress.reps = 0;
+}
+
+void hl_runner_cell_done(hl_runner_t *r, size_t i) {
+  hl_progress_cell_done(&r->progress, i, hl_now_ns());
+}
+
+void hl_runner_progress_end(hl_runner_t *r) {
+  hl_progress_clear(&r->progress);
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -377,26 +435,24 @@ static void usage(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
 /* Every repetition of every cell, interleaved; 0 or HL_EIO when the results
  * file cannot be written. */
 static int run_cells(hl_runner_t *r, int *all_ok) {
-  size_t done = 0, n = r->plan.ncells;
+  size_t n = r->plan.ncells;
   *all_ok = 1;
   r->warming = 1; /* --warmup: every cell, rows dropped */
   for (unsigned w = 0; w < r->rq.warmup && !hl_interrupted; w++)
     for (size_t i = 0; i < n && !hl_interrupted; i++) {
-      hl_runner_progress(r, "warmup %u/%u: %s", w + 1, r->rq.warmup, r->plan.cells[i].name);
+      hl_runner_note(r, "warmup %u/%u (not counted)", w + 1, r->rq.warmup);
       hl_runner_run_one(r, i, w, r->rq.hard_limit_bytes);
       json_t *rows = r->plan.cells[i].rows;
       if (json_array_size(rows)) json_array_remove(rows, json_array_size(rows) - 1);
     }
   r->warming = 0;
   for (unsigned rep = 0; rep < r->rq.reps && !hl_interrupted; rep++) {
-    for (size_t i = 0; i < n && !hl_interrupted; i++, done++) {
-      hl_runner_progress(r, "[%zu/%zu] repetition %u/%u: %s", done + 1, n * r->rq.reps, rep + 1,
-                         r->rq.reps, r->plan.cells[i].name);
+    for (size_t i = 0; i < n && !hl_interrupted; i++) {
       if (hl_runner_run_one(r, i, rep, r->rq.hard_limit_bytes) != HL_OUTCOME_OK) *all_ok = 0;
       if (hl_runner_save(r) != 0) return HL_EIO;
     }
   }
-  hl_runner_progress(r, "%s", "");
+  hl_runner_progress_end(r);
   return 0;
 }
 
@@ -411,9 +467,11 @@ int hl_run_main(int argc, char **argv) {
   int frc = hl_runner_finish(r, &doc);
   if (rc == 0) rc = frc;
   hl_results_t v = {0};
-  hl_table_t *t = doc && hl_results_view(doc, &v) == 0 ? hl_summary_table(&v) : NULL;
+  hl_table_t *t = doc && hl_results_view(doc, &v) == 0 ? hl_summary_table_metric(&v, NULL) : NULL;
   if (t) hl_table_print(t, stdout, 0);
   fflush(stdout);
+  char note[512];
+  if (t && hl_noise_note(&v, note, sizeof note)) hl_msg("run", "%s", note);
   hl_table_free(t);
   hl_results_view_free(&v);
   json_decref(doc);
