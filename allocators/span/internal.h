@@ -167,12 +167,15 @@ static inline arena_hdr_t *arena_lookup(uintptr_t addr) {
 }
 
 /* The page map for free(): one table entry per 64 MiB block of the 47-bit
- * user address space (2^21 entries, reserved inaccessible and committed a
- * page at a time as arenas appear), pointing at that block's map: the span
- * of each page (Go's heapArena.spans) and its span class in a byte, so that
- * free() learns an object's class without touching the span. A pointer this
- * heap never returned reads an entry of an uncommitted table page and
- * faults: like glibc's abort, that is the answer to an invalid free. */
+ * user address space (2^21 entries: a static table, 16 MiB of zero pages
+ * that only become resident where arenas appear), pointing at that block's
+ * map: the span of each page (Go's heapArena.spans) and its span class in a
+ * byte, so that free() learns an object's class without touching the span.
+ * Being static, the table needs no pointer of its own: free() makes two
+ * dependent loads (entry, class byte) where a mapped table took three. A
+ * pointer this heap never returned finds a NULL entry (or a PAGE_FREE
+ * class) and goes to the slow path, which aborts: glibc's answer to an
+ * invalid free. */
 #define SPAN_BLOCK_PAGES (SPAN_ARENA_BYTES >> SPAN_PAGE_SHIFT)
 #define SPAN_PAGEMAP_BLOCKS ((uintptr_t)1 << (47 - SPAN_ARENA_SHIFT))
 enum { PAGE_FREE = 0, PAGE_LARGE = 1 }; /* else the small span class (tiny too) */
@@ -180,14 +183,13 @@ typedef struct block_map {
   _Atomic(span_t *) span[SPAN_BLOCK_PAGES];
   _Atomic uint8_t spc[SPAN_BLOCK_PAGES];
 } block_map_t;
-extern block_map_t *_Atomic *span_pagemap;
+extern block_map_t *_Atomic span_pagemap[SPAN_PAGEMAP_BLOCKS];
 
 static inline block_map_t *block_map_of(const void *p) {
-  block_map_t *_Atomic *table = span_pagemap;
   /* one compare for NULL and for addresses above the table: p - 1 wraps */
-  if (unlikely((uintptr_t)p - 1 >= (SPAN_PAGEMAP_BLOCKS << SPAN_ARENA_SHIFT) - 1 || !table))
-    return NULL;
-  return atomic_load_explicit(&table[(uintptr_t)p >> SPAN_ARENA_SHIFT], memory_order_acquire);
+  if (unlikely((uintptr_t)p - 1 >= (SPAN_PAGEMAP_BLOCKS << SPAN_ARENA_SHIFT) - 1)) return NULL;
+  return atomic_load_explicit(&span_pagemap[(uintptr_t)p >> SPAN_ARENA_SHIFT],
+                              memory_order_acquire);
 }
 
 static inline size_t block_page(const void *p) {
@@ -236,24 +238,29 @@ void central_uncache_span(span_t *s);
 /* Gives back a used-up span and takes another of its class, under one lock
  * (uncacheSpan + cacheSpan). */
 span_t *central_swap_span(span_t *old, struct mcache *c);
-/* After a remote free that may have emptied the span or given a full span
- * its first free slot: fix its list (full -> partial) or give it back to the
- * heap when it is empty. spc and gen were read before the free was
- * published; a span released meanwhile is left alone. */
+/* After remote frees that may have emptied an uncached span or given a
+ * full one its first free slot: move it from full to partial, or sweep it
+ * and give it back to the heap when it is empty. spc and gen were read
+ * before the frees were published; a span released meanwhile, or cached
+ * by a thread again, is left alone. */
 void central_remote_freed(span_t *s, uint16_t spc, uint32_t gen);
 /* Folds remote frees into the alloc bits; returns the live object count. */
 uint32_t span_sweep(span_t *s);
+/* Set at initialisation: the CPU has popcnt (the sweep's bit counts use it
+ * instead of libgcc's table-driven __popcountdi2). */
+extern int span_have_popcnt;
 void central_lock_all(void);
 void central_unlock_all(void);
 
 /* ---- per-thread caches (mcache.c) ---------------------------------------- */
 /* Per span class in a cache: freed small objects kept for reuse, last in
  * first out (see mcache.c), and the class's allocation counters, on the
- * same cache line the fast paths touch anyway. The counters are written by
- * the owner only and read by span_read_stats: relaxed atomics. */
+ * same cache line the fast paths touch anyway. cap grows while the class
+ * overflows, up to max (see mcache.c). The counters are written by the
+ * owner only and read by span_read_stats: relaxed atomics. */
 typedef struct freecache {
-  uint16_t n, cap;
-  void **obj;
+  uint16_t n, cap, max;
+  void **obj; /* max slots */
   _Atomic uint64_t nmalloc, nfree;
   uint64_t gc_seen; /* nmalloc + nfree at the idle collector's last visit */
 } freecache_t;
@@ -291,8 +298,16 @@ static inline mcache_t *mcache_peek(void) {
 void *mcache_alloc_slow(mcache_t *c, uint16_t spc);
 /* Frees all but the newest `keep` objects of a free cache to the spans. */
 void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep);
-#define SPAN_FC_OBJECTS 64u              /* per span class */
-#define SPAN_FC_CLASS_BYTES (256u << 10) /* per span class */
+/* A free found the class's free cache full: grows it, or flushes its older
+ * half; then p goes in. p is the start of an object of a small span. */
+void mcache_free_overflow(mcache_t *c, uint16_t spc, void *p);
+#define SPAN_FC_OBJECTS 64u              /* per span class, at first */
+#define SPAN_FC_MAX_OBJECTS 2048u        /* per span class, at most */
+#define SPAN_FC_CLASS_BYTES (256u << 10) /* per span class, at most */
+/* Set by a thread's cache destructor: frees after it (other destructors,
+ * libc's own thread cleanup) make no new cache, which nothing would give
+ * back. */
+extern __thread int span_tls_exited __attribute__((tls_model("initial-exec")));
 void mcache_release(mcache_t *c);        /* gives back every cached span */
 /* A slow-path event: visits the next SPAN_GC_VISITS span classes and gives
  * back the free cache and span of each that went unused since the last
@@ -344,8 +359,10 @@ void *span_alloc_small(size_t bytes, int noscan);
 void *span_alloc_large(size_t bytes, size_t align);
 void *tiny_alloc(mcache_t *c, size_t bytes);
 void tiny_free(span_t *s, void *p);
-/* Frees slot idx of small span s (owner or remote). */
-void span_free_slot(span_t *s, uint32_t idx, mcache_t *c);
+/* Frees objects obj[0..n) of small span s, each checked to be the start of
+ * an allocated object: cleared in the allocation bits when c owns s, else
+ * one atomic per bitmap word and one count update for all (see mcache.c). */
+void span_free_objects(span_t *s, void *const *obj, uint32_t n, mcache_t *c);
 void span_fatal(const char *what, const void *p) __attribute__((noreturn));
 
 /* ---- scavenger (scavenger.c) --------------------------------------------- */

@@ -15,16 +15,26 @@
  * for an object of a span the thread does not own, and recording it in the
  * span costs atomic operations and, for the first free of a full span, the
  * central lock. So free() of a small object first goes to the freeing
- * thread's cache: up to 64 pointers per span class (fewer for large
- * classes: at most 256 KiB of objects a class), that the next allocations
- * of that class hand out again, newest first. A full class gives back its
- * older half, and the idle collector (mcache_gc_tick) empties the caches
- * of classes the thread no longer uses. Objects in it stay marked allocated
- * in their spans; when it fills, its older half is freed into the spans
- * (owner: clear the bit; other: remote bit). This is jemalloc's tcache and
- * tcmalloc's thread cache, added to Go's design; the span fast path and
- * the sweep-on-refill above are unchanged behind it. A double free of an
- * object still in a free cache is caught only when the cache is flushed.
+ * thread's cache, pointers per span class that the next allocations of
+ * that class hand out again, newest first. This is jemalloc's tcache and
+ * tcmalloc's thread cache, added to Go's design; the span fast path and the
+ * sweep-on-refill above are unchanged behind it. Objects in it stay marked
+ * allocated in their spans. A double free of an object still in a free
+ * cache is caught only when the cache is flushed.
+ *
+ * Its capacity adapts, as tcmalloc's per-class lists do: a class starts at
+ * 64 objects, and each time a free finds it full while it is below its
+ * bound, the capacity doubles instead of flushing. The bound is 2048
+ * objects and at most 256 KiB of objects a class (at least 4 objects), so a
+ * program that frees batches of a thousand objects stops flushing after a
+ * few rounds, and one that frees one object at a time never grows it. At
+ * the bound, a full class frees its older half into the spans, grouped by
+ * span: the objects of one span in a row go in with one atomic per bitmap
+ * word and one count update (span_free_objects). The idle collector
+ * (mcache_gc_tick) empties the caches of classes the thread no longer uses
+ * and sets their capacity back to 64. A thread that only frees (a
+ * consumer) gets a cache at its first free, so that its cross-thread frees
+ * are batched the same way.
  *
  * A thread's cache is created at its first allocation and released (free
  * caches flushed, every span given back, statistics folded into the totals)
@@ -48,17 +58,25 @@ static struct {
 
 static void cache_destructor(void *arg);
 
-/* Objects a free cache keeps for class cls: 64, fewer for large objects,
- * so that no class holds more than SPAN_FC_CLASS_BYTES (at least 4). */
-static uint16_t fc_cap(unsigned cls) {
+__thread int span_tls_exited __attribute__((tls_model("initial-exec")));
+
+/* Most objects a free cache keeps for class cls: SPAN_FC_MAX_OBJECTS, fewer
+ * for large objects, so that no class holds more than SPAN_FC_CLASS_BYTES
+ * (at least 4). */
+static uint16_t fc_max(unsigned cls) {
   uint32_t n = SPAN_FC_CLASS_BYTES / span_class_bytes[cls];
-  return (uint16_t)(n > SPAN_FC_OBJECTS ? SPAN_FC_OBJECTS : n < 4 ? 4 : n);
+  return (uint16_t)(n > SPAN_FC_MAX_OBJECTS ? SPAN_FC_MAX_OBJECTS : n < 4 ? 4 : n);
+}
+
+/* The capacity a class starts with (and returns to when idle). */
+static uint16_t fc_initial(const freecache_t *f) {
+  return f->max < SPAN_FC_OBJECTS ? f->max : SPAN_FC_OBJECTS;
 }
 
 static size_t fc_slots(void) {
   size_t n = 0;
   for (unsigned spc = 2; spc < SPAN_CLASSES; spc++)
-    n += fc_cap(spc >> 1);
+    n += fc_max(spc >> 1);
   return n;
 }
 
@@ -88,9 +106,10 @@ mcache_t *mcache_create(void) {
     c->alloc[i] = &span_empty;
   void **slot = (void **)(c + 1);
   for (unsigned spc = 2; spc < SPAN_CLASSES; spc++) { /* not large (0, 1) or tiny */
-    c->fc[spc].cap = fc_cap(spc >> 1);
+    c->fc[spc].max = fc_max(spc >> 1);
+    c->fc[spc].cap = fc_initial(&c->fc[spc]);
     c->fc[spc].obj = slot;
-    slot += c->fc[spc].cap;
+    slot += c->fc[spc].max;
   }
   pthread_mutex_lock(&caches_lock);
   c->next_live = live_caches;
@@ -172,19 +191,36 @@ void mcache_gc_release_all(void) {
   pthread_mutex_unlock(&caches_lock);
 }
 
-/* Frees all but the newest `keep` objects of a free cache into their spans. */
+/* Frees all but the newest `keep` objects of a free cache into their
+ * spans, each run of objects of one span in one call. */
 void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep) {
   freecache_t *f = &c->fc[spc];
   uint32_t drop = f->n > keep ? f->n - keep : 0;
-  for (uint32_t i = 0; i < drop; i++) {
+  for (uint32_t i = 0; i < drop;) {
     span_t *s = pagemap_get(f->obj[i]);
-    uint32_t idx = span_index_of(s, f->obj[i]);
-    if (unlikely(s->base + (uintptr_t)idx * s->elem_bytes != (uintptr_t)f->obj[i]))
-      span_fatal("free(): invalid pointer (not the start of an object)", f->obj[i]);
-    span_free_slot(s, idx, c);
+    uintptr_t span_bytes = (uintptr_t)s->npages * SPAN_PAGE_BYTES;
+    uint32_t j = i + 1;
+    while (j < drop && (uintptr_t)f->obj[j] - s->base < span_bytes)
+      j++;
+    span_free_objects(s, f->obj + i, j - i, c);
+    i = j;
   }
   memmove(f->obj, f->obj + drop, sizeof(void *) * (f->n - drop));
   f->n -= (uint16_t)drop;
+}
+
+void mcache_free_overflow(mcache_t *c, uint16_t spc, void *p) {
+  freecache_t *f = &c->fc[spc];
+  if (f->n >= f->cap) {
+    if (f->cap < f->max) {
+      f->cap = f->cap * 2u < f->max ? (uint16_t)(f->cap * 2u) : f->max;
+    } else {
+      mcache_flush(c, spc, f->n / 2);
+      mcache_gc_tick(c);
+    }
+  }
+  f->obj[f->n++] = p;
+  stat_add(&f->nfree, 1);
 }
 
 /* Idle collector. A free cache or a cached span of a class the thread has
@@ -211,6 +247,7 @@ void mcache_gc_tick(mcache_t *c) {
       continue;
     }
     mcache_flush(c, spc, 0);
+    f->cap = fc_initial(f);
     span_t *s = c->alloc[spc];
     if (s != &span_empty) {
       c->alloc[spc] = &span_empty;
@@ -255,6 +292,7 @@ void mcache_release(mcache_t *c) {
 static void cache_destructor(void *arg) {
   mcache_t *c = arg;
   span_tls_cache = NULL;
+  span_tls_exited = 1;
   mcache_release(c);
 }
 
