@@ -254,20 +254,45 @@ void central_unlock_all(void);
 
 /* ---- per-thread caches (mcache.c) ---------------------------------------- */
 /* Per span class in a cache: freed small objects kept for reuse, last in
- * first out (see mcache.c), and the class's allocation counters, on the
- * same cache line the fast paths touch anyway. cap grows while the class
- * overflows, up to max (see mcache.c). The counters are written by the
- * owner only and read by span_read_stats: relaxed atomics. */
+ * first out (see mcache.c), and the class's statistics. The cache holds
+ * obj[0 .. pushed - out): two cursors that only grow, so the fast paths
+ * move one cursor each and keep no counter of their own. A free through
+ * the cache is a push; an allocation from it moves `out`, and so does a
+ * flush, which counts what it moved in `flushed`. So a class's frees are
+ * pushed + nfree and its allocations nmalloc + (out - flushed), exact when
+ * read while the owner is not between the two stores of a slow path
+ * (span_read_stats at quiescence). nmalloc and nfree count what went past
+ * the cache (spans, large objects, tiny blocks, frees without a cache).
+ * cap grows while the class overflows, up to max (see mcache.c). Written
+ * by the owner only, read by span_read_stats: relaxed atomics. One cache
+ * line per class. */
 typedef struct freecache {
-  uint16_t n, cap, max;
+  _Atomic uint64_t pushed, out;
   void **obj; /* max slots */
-  _Atomic uint64_t nmalloc, nfree;
-  uint64_t gc_seen; /* nmalloc + nfree at the idle collector's last visit */
+  uint16_t cap, max;
+  uint32_t pops_at_flush; /* low bits of out - flushed at the last flush */
+  _Atomic uint64_t nmalloc, nfree, flushed;
+  uint64_t gc_seen; /* activity (all four counters) at the idle collector's last visit */
 } freecache_t;
 
+static inline uint64_t fc_load(const _Atomic uint64_t *v) {
+  return atomic_load_explicit(v, memory_order_relaxed);
+}
+/* Objects in the cache now (owner). */
+static inline uint64_t fc_count(const freecache_t *f) {
+  return fc_load(&f->pushed) - fc_load(&f->out);
+}
+/* The class's allocations and frees (any thread; exact at quiescence). */
+static inline uint64_t fc_mallocs(const freecache_t *f) {
+  return fc_load(&f->nmalloc) + fc_load(&f->out) - fc_load(&f->flushed);
+}
+static inline uint64_t fc_frees(const freecache_t *f) {
+  return fc_load(&f->nfree) + fc_load(&f->pushed);
+}
+
 typedef struct mcache {
-  span_t *alloc[SPAN_ALL_SPCS];
-  freecache_t fc[SPAN_ALL_SPCS]; /* caps 0 for large (spc 0, 1) and tiny blocks */
+  freecache_t fc[SPAN_ALL_SPCS];
+  span_t *alloc[SPAN_ALL_SPCS]; /* caps 0 for large (spc 0, 1) and tiny blocks */
   uint16_t gc_next;              /* the span class the idle collector visits next */
   pagecache_t pcache;            /* pages for new small spans (heap.c) */
   span_t *spare;                 /* structures of freed small spans (heap.c) */

@@ -97,17 +97,29 @@ static void *oom(void) {
 }
 
 /* One span class's lock-free sources, in order: the free cache (newest
- * first), then the cached span's allocation cache. NULL when both are dry. */
+ * first; its entries are never NULL), then the cached span's allocation
+ * cache. NULL when both are dry. Counts the allocation. */
 static inline void *class_fast(mcache_t *c, unsigned spc) {
   freecache_t *f = &c->fc[spc];
-  return f->n ? f->obj[--f->n] : span_next_fast(c->alloc[spc]);
+  uint64_t out = fc_load(&f->out), n = fc_load(&f->pushed) - out;
+  if (likely(n != 0)) {
+    atomic_store_explicit(&f->out, out + 1, memory_order_relaxed);
+    void *p = f->obj[n - 1];
+    if (p == NULL) __builtin_unreachable(); /* frees of NULL never reach the cache */
+    return p;
+  }
+  void *p = span_next_fast(c->alloc[spc]);
+  if (likely(p != NULL)) stat_add(&f->nmalloc, 1);
+  return p;
 }
 
 static void *alloc_class(mcache_t *c, unsigned cls, int noscan) {
   uint16_t spc = (uint16_t)(cls << 1 | (unsigned)noscan);
   void *p = class_fast(c, spc);
-  if (unlikely(!p)) p = mcache_alloc_slow(c, spc);
-  if (likely(p != NULL)) stat_add(&c->fc[spc].nmalloc, 1);
+  if (unlikely(!p)) {
+    p = mcache_alloc_slow(c, spc);
+    if (likely(p != NULL)) stat_add(&c->fc[spc].nmalloc, 1);
+  }
   return p;
 }
 
@@ -137,12 +149,8 @@ void *span_alloc_large(size_t bytes, size_t align) {
 static inline void *small_fast(size_t bytes, int noscan) {
   mcache_t *c = span_tls_cache;
   if (likely(c != NULL)) {
-    unsigned spc = span_size_class(bytes) << 1 | (unsigned)noscan;
-    void *p = class_fast(c, spc);
-    if (likely(p != NULL)) {
-      stat_add(&c->fc[spc].nmalloc, 1);
-      return p;
-    }
+    void *p = class_fast(c, span_size_class(bytes) << 1 | (unsigned)noscan);
+    if (likely(p != NULL)) return p;
   }
   return span_alloc_small(bytes, noscan);
 }
@@ -161,22 +169,12 @@ static __attribute__((noinline)) void *malloc_slow(size_t bytes) {
   return likely(p != NULL) ? p : oom();
 }
 
-/* One table lookup gives the span class; the free cache (whose entries
- * are never NULL), then the span. */
+/* One table lookup gives the span class; the free cache, then the span. */
 void *span_malloc(size_t bytes) {
   mcache_t *c = span_tls_cache;
   if (likely(bytes - 1 < SPAN_MAX_SMALL_BYTES && c != NULL)) {
-    unsigned spc = span_malloc_spc(bytes);
-    freecache_t *f = &c->fc[spc];
-    void *p;
-    if (likely(f->n != 0)) {
-      p = f->obj[--f->n];
-    } else {
-      p = span_next_fast(c->alloc[spc]);
-      if (unlikely(p == NULL)) return malloc_slow(bytes);
-    }
-    stat_add(&f->nmalloc, 1);
-    return p;
+    void *p = class_fast(c, span_malloc_spc(bytes));
+    if (likely(p != NULL)) return p;
   }
   return malloc_slow(bytes);
 }
@@ -239,12 +237,12 @@ static void free_remote(span_t *s, void *const *obj, uint32_t n) {
   uint32_t gen = atomic_load_explicit(&s->gen, memory_order_relaxed);
   uint32_t count = atomic_load_explicit(&s->alloc_count, memory_order_relaxed);
   int32_t before = atomic_fetch_add_explicit(&s->remote_count, (int32_t)n, memory_order_relaxed);
-  uint32_t word = object_slot(s, obj[0]) >> 6;
+  uint32_t word = UINT32_MAX;
   uint64_t mask = 0;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t idx = object_slot(s, obj[i]);
     if (idx >> 6 != word) {
-      publish_remote(s, word, mask);
+      if (mask) publish_remote(s, word, mask);
       word = idx >> 6;
       mask = 0;
     }
@@ -318,9 +316,10 @@ void span_free(void *p) {
   mcache_t *c = span_tls_cache;
   if (likely(spc - 2 < SPAN_CLASSES - 2 && c != NULL)) {
     freecache_t *f = &c->fc[spc];
-    if (likely(f->n < f->cap)) {
-      f->obj[f->n++] = p;
-      stat_add(&f->nfree, 1);
+    uint64_t in = fc_load(&f->pushed), n = in - fc_load(&f->out);
+    if (likely(n < f->cap)) {
+      f->obj[n] = p;
+      atomic_store_explicit(&f->pushed, in + 1, memory_order_relaxed);
       return;
     }
   }

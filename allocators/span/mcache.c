@@ -195,7 +195,8 @@ void mcache_gc_release_all(void) {
  * spans, each run of objects of one span in one call. */
 void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep) {
   freecache_t *f = &c->fc[spc];
-  uint32_t drop = f->n > keep ? f->n - keep : 0;
+  uint32_t n = (uint32_t)fc_count(f), drop = n > keep ? n - keep : 0;
+  if (drop == 0) return;
   for (uint32_t i = 0; i < drop;) {
     span_t *s = pagemap_get(f->obj[i]);
     uintptr_t span_bytes = (uintptr_t)s->npages * SPAN_PAGE_BYTES;
@@ -205,22 +206,30 @@ void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep) {
     span_free_objects(s, f->obj + i, j - i, c);
     i = j;
   }
-  memmove(f->obj, f->obj + drop, sizeof(void *) * (f->n - drop));
-  f->n -= (uint16_t)drop;
+  memmove(f->obj, f->obj + drop, sizeof(void *) * (n - drop));
+  stat_add(&f->flushed, drop);
+  stat_add(&f->out, drop);
 }
 
+/* At the bound, a full class keeps its newer half for the allocations to
+ * come, unless none came since the last flush (a thread that only frees
+ * this class): then all of it goes, in longer runs per span and with
+ * nothing to move down. */
 void mcache_free_overflow(mcache_t *c, uint16_t spc, void *p) {
   freecache_t *f = &c->fc[spc];
-  if (f->n >= f->cap) {
+  if (fc_count(f) >= f->cap) {
     if (f->cap < f->max) {
       f->cap = f->cap * 2u < f->max ? (uint16_t)(f->cap * 2u) : f->max;
     } else {
-      mcache_flush(c, spc, f->n / 2);
+      uint32_t pops = (uint32_t)(fc_load(&f->out) - fc_load(&f->flushed));
+      mcache_flush(c, spc, pops == f->pops_at_flush ? 0 : f->cap / 2u);
+      f->pops_at_flush = pops;
       mcache_gc_tick(c);
     }
   }
-  f->obj[f->n++] = p;
-  stat_add(&f->nfree, 1);
+  uint64_t in = fc_load(&f->pushed);
+  f->obj[in - fc_load(&f->out)] = p;
+  atomic_store_explicit(&f->pushed, in + 1, memory_order_relaxed);
 }
 
 /* Idle collector. A free cache or a cached span of a class the thread has
@@ -240,8 +249,8 @@ void mcache_gc_tick(mcache_t *c) {
     c->gc_next = spc + 1 < SPAN_CLASSES ? spc + 1 : 2; /* not large (0, 1) */
     if (spc < 2) continue;
     freecache_t *f = &c->fc[spc];
-    uint64_t seen = atomic_load_explicit(&f->nmalloc, memory_order_relaxed) +
-                    atomic_load_explicit(&f->nfree, memory_order_relaxed);
+    uint64_t seen = fc_load(&f->pushed) + fc_load(&f->out) + fc_load(&f->nmalloc) +
+                    fc_load(&f->nfree);
     if (seen != f->gc_seen) {
       f->gc_seen = seen;
       continue;
@@ -270,9 +279,8 @@ void mcache_release(mcache_t *c) {
   heap_drop_spares(c);
   pthread_mutex_lock(&caches_lock);
   for (unsigned spc = 0; spc < SPAN_ALL_SPCS; spc++) {
-    totals.nmalloc[spc_class(spc)] +=
-        atomic_load_explicit(&c->fc[spc].nmalloc, memory_order_relaxed);
-    totals.nfree[spc_class(spc)] += atomic_load_explicit(&c->fc[spc].nfree, memory_order_relaxed);
+    totals.nmalloc[spc_class(spc)] += fc_mallocs(&c->fc[spc]);
+    totals.nfree[spc_class(spc)] += fc_frees(&c->fc[spc]);
   }
   totals.large_alloc_bytes += atomic_load_explicit(&c->large_alloc_bytes, memory_order_relaxed);
   totals.large_free_bytes += atomic_load_explicit(&c->large_free_bytes, memory_order_relaxed);
@@ -307,8 +315,8 @@ void mcache_sum_stats(span_stats_t *out) {
   for (mcache_t *c = live_caches; c; c = c->next_live) {
     for (unsigned spc = 0; spc < SPAN_ALL_SPCS; spc++) {
       unsigned k = spc_class(spc);
-      out->by_class[k].mallocs += atomic_load_explicit(&c->fc[spc].nmalloc, memory_order_relaxed);
-      out->by_class[k].frees += atomic_load_explicit(&c->fc[spc].nfree, memory_order_relaxed);
+      out->by_class[k].mallocs += fc_mallocs(&c->fc[spc]);
+      out->by_class[k].frees += fc_frees(&c->fc[spc]);
     }
     large_alloc += atomic_load_explicit(&c->large_alloc_bytes, memory_order_relaxed);
     large_free += atomic_load_explicit(&c->large_free_bytes, memory_order_relaxed);
