@@ -145,12 +145,17 @@ static void *next_slot(span_t *s) {
   return span_next_fast(s);
 }
 
+/* The next word of the span's bitmap first (every 64 slots: no slow-path
+ * event); then the idle collector's visit, and a sweep or a refill. */
 void *mcache_alloc_slow(mcache_t *c, uint16_t spc) {
-  mcache_gc_tick(c);
   span_t *s = c->alloc[spc];
   if (s != &span_empty) {
     void *p = next_slot(s);
     if (p) return p;
+  }
+  mcache_gc_tick(c);
+  s = c->alloc[spc];
+  if (s != &span_empty) {
     uint32_t live = span_sweep(s); /* we own it: no lock needed */
     uint32_t keep = s->nelems / 8 ? s->nelems / 8 : 1;
     if (s->nelems - live >= keep) {
