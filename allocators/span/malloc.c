@@ -144,17 +144,6 @@ void *span_alloc_large(size_t bytes, size_t align) {
   return (void *)s->base;
 }
 
-/* The whole fast path inline: this thread's cache has a span of the class
- * with a free slot in its allocation cache. Anything else goes out of line. */
-static inline void *small_fast(size_t bytes, int noscan) {
-  mcache_t *c = span_tls_cache;
-  if (likely(c != NULL)) {
-    void *p = class_fast(c, span_size_class(bytes) << 1 | (unsigned)noscan);
-    if (likely(p != NULL)) return p;
-  }
-  return span_alloc_small(bytes, noscan);
-}
-
 /* malloc's own slow path: no cache yet, an empty class, 0 bytes or large.
  * Small requests keep malloc's class (span_malloc_spc: 17..24 bytes in the
  * 32-byte class, for 16-byte alignment). */
@@ -179,17 +168,32 @@ void *span_malloc(size_t bytes) {
   return malloc_slow(bytes);
 }
 
-void *span_alloc_typed(size_t bytes, unsigned nptrs) {
+/* The typed face's slow path: tiny objects, 0 bytes, large objects, no
+ * cache yet or an empty class. */
+static __attribute__((noinline)) void *typed_slow(size_t bytes, unsigned nptrs) {
   void *p;
   if (nptrs == 0 && bytes < SPAN_TINY_BYTES && bytes > 0) {
     mcache_t *c = mcache_get();
     p = c ? tiny_alloc(c, bytes) : NULL;
   } else if (likely(bytes - 1 < SPAN_MAX_SMALL_BYTES)) {
-    p = small_fast(bytes, nptrs == 0);
+    p = span_alloc_small(bytes, nptrs == 0);
   } else {
     p = bytes ? span_alloc_large(bytes, SPAN_PAGE_BYTES) : span_alloc_small(1, nptrs == 0);
   }
   return likely(p != NULL) ? p : oom();
+}
+
+/* Inline, with no frame: a small object that is not tiny, from this
+ * thread's free cache or span. */
+void *span_alloc_typed(size_t bytes, unsigned nptrs) {
+  mcache_t *c = span_tls_cache;
+  if (likely(bytes - SPAN_TINY_BYTES <= SPAN_MAX_SMALL_BYTES - SPAN_TINY_BYTES ||
+             (nptrs != 0 && bytes - 1 < SPAN_TINY_BYTES - 1)) &&
+      likely(c != NULL)) {
+    void *p = class_fast(c, span_size_class(bytes) << 1 | (nptrs == 0));
+    if (likely(p != NULL)) return p;
+  }
+  return typed_slow(bytes, nptrs);
 }
 
 /* ---- free -------------------------------------------------------------------- */
@@ -312,10 +316,10 @@ static __attribute__((noinline)) void free_slow(void *p, span_t *s) {
  * whether p is the start of an object is checked when the cache flushes
  * it. */
 void span_free(void *p) {
-  unsigned spc = pagemap_spc(p); /* PAGE_FREE for NULL */
+  uintptr_t spc = pagemap_spc(p); /* PAGE_FREE for NULL */
   mcache_t *c = span_tls_cache;
   if (likely(spc - 2 < SPAN_CLASSES - 2 && c != NULL)) {
-    freecache_t *f = &c->fc[spc];
+    freecache_t *f = c->fc + spc;
     uint64_t in = fc_load(&f->pushed), n = in - fc_load(&f->out);
     if (likely(n < f->cap)) {
       f->obj[n] = p;
