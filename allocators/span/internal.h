@@ -167,15 +167,12 @@ static inline arena_hdr_t *arena_lookup(uintptr_t addr) {
 }
 
 /* The page map for free(): one table entry per 64 MiB block of the 47-bit
- * user address space (2^21 entries: a static table, 16 MiB of zero pages
- * that only become resident where arenas appear), pointing at that block's
- * map: the span of each page (Go's heapArena.spans) and its span class in a
- * byte, so that free() learns an object's class without touching the span.
- * Being static, the table needs no pointer of its own: free() makes two
- * dependent loads (entry, class byte) where a mapped table took three. A
- * pointer this heap never returned finds a NULL entry (or a PAGE_FREE
- * class) and goes to the slow path, which aborts: glibc's answer to an
- * invalid free. */
+ * user address space (2^21 entries, reserved inaccessible and committed a
+ * page at a time as arenas appear), pointing at that block's map: the span
+ * of each page (Go's heapArena.spans) and its span class in a byte, so that
+ * free() learns an object's class without touching the span. A pointer this
+ * heap never returned reads an entry of an uncommitted table page and
+ * faults: like glibc's abort, that is the answer to an invalid free. */
 #define SPAN_BLOCK_PAGES (SPAN_ARENA_BYTES >> SPAN_PAGE_SHIFT)
 #define SPAN_PAGEMAP_BLOCKS ((uintptr_t)1 << (47 - SPAN_ARENA_SHIFT))
 enum { PAGE_FREE = 0, PAGE_LARGE = 1 }; /* else the small span class (tiny too) */
@@ -183,13 +180,14 @@ typedef struct block_map {
   _Atomic(span_t *) span[SPAN_BLOCK_PAGES];
   _Atomic uint8_t spc[SPAN_BLOCK_PAGES];
 } block_map_t;
-extern block_map_t *_Atomic span_pagemap[SPAN_PAGEMAP_BLOCKS];
+extern block_map_t *_Atomic *span_pagemap;
 
 static inline block_map_t *block_map_of(const void *p) {
+  block_map_t *_Atomic *table = span_pagemap;
   /* one compare for NULL and for addresses above the table: p - 1 wraps */
-  if (unlikely((uintptr_t)p - 1 >= (SPAN_PAGEMAP_BLOCKS << SPAN_ARENA_SHIFT) - 1)) return NULL;
-  return atomic_load_explicit(&span_pagemap[(uintptr_t)p >> SPAN_ARENA_SHIFT],
-                              memory_order_acquire);
+  if (unlikely((uintptr_t)p - 1 >= (SPAN_PAGEMAP_BLOCKS << SPAN_ARENA_SHIFT) - 1 || !table))
+    return NULL;
+  return atomic_load_explicit(&table[(uintptr_t)p >> SPAN_ARENA_SHIFT], memory_order_acquire);
 }
 
 static inline size_t block_page(const void *p) {

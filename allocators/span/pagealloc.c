@@ -42,7 +42,22 @@ struct arena {
 };
 
 _Atomic(_Atomic(arena_hdr_t *) *) span_arena_map[(size_t)1 << SPAN_MAP_BITS];
-block_map_t *_Atomic span_pagemap[SPAN_PAGEMAP_BLOCKS];
+block_map_t *_Atomic *span_pagemap;
+
+/* Makes the page map entry of 64 MiB block b writable and points it at
+ * that block's map. */
+static int pagemap_insert(uintptr_t b, block_map_t *entries) {
+  if (!span_pagemap) {
+    size_t bytes = SPAN_PAGEMAP_BLOCKS * sizeof(void *);
+    void *t = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (t == MAP_FAILED) return -1;
+    span_pagemap = t;
+  }
+  uintptr_t page = ((uintptr_t)&span_pagemap[b]) & ~(uintptr_t)4095;
+  if (mprotect((void *)page, 4096, PROT_READ | PROT_WRITE) != 0) return -1;
+  atomic_store_explicit(&span_pagemap[b], entries, memory_order_release);
+  return 0;
+}
 
 static arena_t *arena_of(uintptr_t addr) {
   return (arena_t *)arena_lookup(addr);
@@ -337,8 +352,7 @@ static int map_insert(arena_t *a) {
     }
     atomic_store_explicit(&l2[i & (SPAN_MAP_L2 - 1)], &a->hdr, memory_order_release);
     block_map_t *m = meta_alloc(sizeof *m);
-    if (!m) return -1;
-    atomic_store_explicit(&span_pagemap[i], m, memory_order_release);
+    if (!m || pagemap_insert(i, m) != 0) return -1;
     a->blocks[off >> SPAN_ARENA_SHIFT] = m;
   }
   return 0;
