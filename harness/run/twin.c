@@ -145,14 +145,34 @@ static void merge_line(json_t *row, json_t *d) {
   json_object_set(row, "twin", d);
 }
 
+/* The line, parsed; its "sink" (what the loops computed, a uint64 that
+ * JSON integers of jansson cannot hold) is kept as a string. */
+static json_t *parse_line(char *text, size_t len) {
+  static const char key[] = "\"sink\":";
+  char *at = strstr(text, key), *digits = at ? at + sizeof key - 1 : NULL;
+  size_t n = digits ? strspn(digits, "0123456789") : 0;
+  json_error_t err;
+  if (!n) return json_loadb(text, len, 0, &err);
+  char *quoted = malloc(len + 3);
+  if (!quoted) return NULL;
+  size_t head = (size_t)(digits - text);
+  memcpy(quoted, text, head);
+  quoted[head] = '"';
+  memcpy(quoted + head + 1, digits, n);
+  quoted[head + 1 + n] = '"';
+  memcpy(quoted + head + n + 2, digits + n, len - head - n);
+  json_t *d = json_loadb(quoted, len + 2, 0, &err);
+  free(quoted);
+  return d;
+}
+
 void hl_twin_merge(json_t *row) {
   const char *path = json_string_value(json_object_get(row, "stdout_path"));
   if (!path || json_is_true(json_object_get(row, "error_occurred"))) return;
   char *text = NULL;
   size_t len = 0;
-  json_error_t err;
   json_t *d = NULL;
-  if (hl_read_file(path, &text, &len) == 0) d = json_loadb(text, len, 0, &err);
+  if (hl_read_file(path, &text, &len) == 0) d = parse_line(text, len);
   if (json_is_object(d) && json_is_object(json_object_get(d, "timed")))
     merge_line(row, d);
   else
