@@ -126,8 +126,10 @@ int hl_backends_parse(const hl_run_request_t *rq, hl_backends_t *bs) {
     /* go runs a workload through its Go twin (twin.h) when they were built */
     const char *no_twins = b == &hl_backend_go ? hl_twin_unavailable() : "";
     if (!rq->ncommands && b->programs_only && no_twins) {
-      hl_msg("run", "backend %s is unavailable for workloads: %s; it runs a Go program given "
-             "with -x", b->name, *no_twins ? no_twins : "it has no workloads");
+      hl_msg("run",
+             "backend %s is unavailable for workloads: %s; it runs a Go program given "
+             "with -x",
+             b->name, *no_twins ? no_twins : "it has no workloads");
       return HL_EINVAL;
     }
   }

@@ -261,8 +261,8 @@ static int setup(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
     return rc;
   if (r->rq.output && (rc = take_output(r)) != 0) return rc;
   if ((r->rq.ncommands || hl_backends_asked(&r->backends, &hl_backend_go)) &&
-      (rc = hl_capture_dir_make(r->command, r->rq.output, r->capture_dir,
-                                                   sizeof r->capture_dir)) != 0)
+      (rc = hl_capture_dir_make(r->command, r->rq.output, r->capture_dir, sizeof r->capture_dir)) !=
+          0)
     return rc;
   if ((rc = hl_backends_probe(&r->backends)) ||
       (rc = hl_plan_cells(&r->rq, r->backends.spec, r->backends.n, &r->plan)) ||

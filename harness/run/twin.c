@@ -13,13 +13,15 @@
 /* The twins of workloads/go/main.go (its `-list` less `empty`, which is no
  * heaplab workload); the counts test holds `list backends` to `-list`. */
 static const char *const twins[] = {
-    "escape-return",     "closure-capture", "interface-boxing", "slice-growth",
-    "string-build",      "struct-layout",   "pool-reuse",       "producer-consumer",
-    "sizeclass-sweep",   "large-objects",   "steady-service",
+    "escape-return",   "closure-capture", "interface-boxing", "slice-growth",
+    "string-build",    "struct-layout",   "pool-reuse",       "producer-consumer",
+    "sizeclass-sweep", "large-objects",   "steady-service",
 };
 #define NTWINS (sizeof twins / sizeof twins[0])
 
-const char *hl_twin_path(void) { return HL_GO_TWINS; }
+const char *hl_twin_path(void) {
+  return HL_GO_TWINS;
+}
 
 const char *hl_twin_unavailable(void) {
   if (!*HL_GO_TWINS)
@@ -140,8 +142,7 @@ static void merge_line(json_t *row, json_t *d) {
   json_object_set_new(row, "alloc_bytes", json_integer(phase_sum(d, "allocs_bytes")));
   json_object_set_new(row, "frees", json_integer(phase_sum(d, "frees_objects")));
   json_object_set_new(row, "heap_classes", classes(d));
-  json_object_set_new(row, "gc_cycles_timed",
-                      json_incref(json_object_get(timed, "gc_cycles")));
+  json_object_set_new(row, "gc_cycles_timed", json_incref(json_object_get(timed, "gc_cycles")));
   json_object_set(row, "twin", d);
 }
 
