@@ -7,6 +7,7 @@
 #include "counters.h"
 #include "error.h"
 #include "opts.h"
+#include "twin.h"
 #include "workload.h"
 
 #include <inttypes.h>
@@ -32,6 +33,18 @@ static void print_probe(const hl_backend_spec_t *spec) {
   json_decref(info);
 }
 
+/* go's second use: heaplab's workloads through their Go twins. */
+static void print_twins(void) {
+  const char *no = hl_twin_unavailable();
+  char names[512];
+  hl_twin_names(names, sizeof names);
+  if (no)
+    printf("%-12s %-7s unavailable for workloads: %s\n", "", "", no);
+  else
+    printf("%-12s %-7s workloads through their Go twins: %s\n%-12s %-7s twins: %s\n", "", "",
+           hl_twin_path(), "", "", names);
+}
+
 /* Every backend, probed; or one spec (so:PATH: the user's library). */
 static int list_backends(const char *only) {
   if (only) {
@@ -54,6 +67,7 @@ static int list_backends(const char *only) {
              all[i]->named_only);
     else
       print_probe(&spec);
+    if (all[i] == &hl_backend_go) print_twins();
     /* options, one indented line each: -b NAME:KEY=N */
     for (size_t k = 0; k < all[i]->noptions; k++) {
       const hl_backend_option_t *opt = &all[i]->options[k];

@@ -34,6 +34,9 @@ int hl_backends_parse(const hl_run_request_t *rq, hl_backends_t *b);
  * is unavailable, or when none is available. */
 int hl_backends_probe(hl_backends_t *b);
 
+/* Whether a parsed spec names backend b. */
+int hl_backends_asked(const hl_backends_t *bs, const hl_backend_t *b);
+
 void hl_backends_free(hl_backends_t *b);
 
 /* Probes one spec in a child. 1 when it is usable (info, when not NULL, gets

@@ -31,6 +31,7 @@
 #include "progress.h"
 #include "row.h"
 #include "summary.h"
+#include "twin.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -141,6 +142,7 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
       c, i, rep, r->rq.reps, r->rq.threads, hard_limit_bytes, r->rq.sample_ms != 0};
   json_t *row = hl_rep_row(&rc, &res, result);
   hl_capture_close(r->command, &cap, row, res.outcome != HL_OUTCOME_OK);
+  if (row && hl_twin_is_cell(&spec)) hl_twin_merge(row);
   if (row && spec.program.on && binfo && json_object_get(binfo, "version"))
     json_object_set(row, "backend_version", json_object_get(binfo, "version"));
   if (row && spec.memory_limit_ratio > 0 && hl_cell_knob_applies(c, HL_CAP_MEMORY_LIMIT))
@@ -300,8 +302,9 @@ static int setup(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
       (rc = hl_plan_cells(&r->rq, NULL, 0, &r->plan)))
     return rc;
   if (r->rq.output && (rc = take_output(r)) != 0) return rc;
-  if (r->rq.ncommands && (rc = hl_capture_dir_make(r->command, r->rq.output, r->capture_dir,
-                                                   sizeof r->capture_dir)) != 0)
+  if ((r->rq.ncommands || hl_backends_asked(&r->backends, &hl_backend_go)) &&
+      (rc = hl_capture_dir_make(r->command, r->rq.output, r->capture_dir, sizeof r->capture_dir)) !=
+          0)
     return rc;
   if ((rc = hl_backends_probe(&r->backends)) ||
       (rc = hl_plan_cells(&r->rq, r->backends.spec, r->backends.n, &r->plan)) ||
