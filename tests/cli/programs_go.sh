@@ -42,7 +42,13 @@ expect_py '[r["memlimit_bytes"] for r in rows] == [104857600, 188743680] and row
 
 # a leak under GOMEMLIMIT: the collector over half the CPU for the window
 expect_exit 1 "$HEAPLAB" run -x "$PROG_GO leak" --name leak --memlimit 48MiB --limit 400M --thrash-window 1 --timeout 120 --reps 1 -o leak.json
-expect_py 'rows[0]["outcome"] == "gc-thrash" and "of the CPU over the last 1000 ms" in rows[0]["error_message"]' leak.json
+# Go's own CPU limiter holds its collector near half the CPU, so the share
+# sits at the gc-thrash threshold: the window catches it in most runs, and in
+# the others the hard limit kills the leak first. Either way it must not
+# survive, and the parsed cycles must show the collector taking at least 40%
+# of both CPUs over the last second before the end.
+expect_py 'rows[0]["outcome"] in ("gc-thrash", "oom-kill") and (rows[0]["outcome"] == "oom-kill" or "of the CPU over the last 1000 ms" in rows[0]["error_message"])' leak.json
+expect_py '(lambda m: sum(c["cpu_ns"] for c in m if c["start_ns"] + c["pause_ns"] > m[-1]["start_ns"] - 1e9) / 2e9 >= 0.4)(rows[0]["gc_marks"])' leak.json
 
 # the runtime's own death: RLIMIT_DATA refuses its heap
 expect_exit 1 "$HEAPLAB" run -x "$PROG_GO steady" --name steady --limit 100M --limit-mode rlimit --reps 1 -o rl.json
