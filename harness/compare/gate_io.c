@@ -42,9 +42,19 @@ static size_t load_samples(const hl_row_group_t *g, const char *key, double *x) 
   return g->nok;
 }
 
-/* One side of one benchmark (g NULL: absent there). Takes (1 + peaks) x
- * g->nok samples from *storage. */
-static void load_side(const hl_row_group_t *g, hl_gate_side_t *s, double **storage) {
+/* The round of each ok row (its repetition_index, else its position). */
+static void load_rounds(const hl_row_group_t *g, unsigned *round) {
+  for (size_t k = 0; k < g->nok; k++) {
+    double v;
+    round[k] = hl_json_number(g->ok[k], "repetition_index", &v) == 0 && v >= 0 ? (unsigned)v
+                                                                              : (unsigned)k;
+  }
+}
+
+/* One side of one benchmark (g NULL: absent there). Takes (2 + peaks) x
+ * g->nok samples from *storage and g->nok rounds from *rounds. */
+static void load_side(const hl_row_group_t *g, hl_gate_side_t *s, double **storage,
+                      unsigned **rounds) {
   memset(s, 0, sizeof *s);
   if (!g) return;
   s->present = 1;
@@ -56,7 +66,13 @@ static void load_side(const hl_row_group_t *g, hl_gate_side_t *s, double **stora
   if (g->nok && load_samples(g, "cpu_time", cpu)) {
     s->cpu_ns = cpu;
     s->n = g->nok;
+    load_rounds(g, *rounds);
+    s->round = *rounds;
   }
+  *rounds += g->nok;
+  double *instr = *storage;
+  *storage += g->nok;
+  if (g->nok && (s->ninstr = load_samples(g, "instructions_per_iter", instr))) s->instr = instr;
   for (int k = 0; k < HL_GATE_NPEAKS; k++) {
     double *x = *storage;
     *storage += g->nok;
@@ -75,17 +91,19 @@ static size_t ok_rows(const hl_row_index_t *ix) {
 static int pair_up(hl_gate_set_t *set) {
   const hl_row_index_t *a = &set->ix[0], *c = &set->ix[1];
   set->bench = calloc(a->n + c->n ? a->n + c->n : 1, sizeof *set->bench);
-  set->storage = malloc(((ok_rows(a) + ok_rows(c)) * (1 + HL_GATE_NPEAKS) + 1) * sizeof(double));
-  if (!set->bench || !set->storage) return HL_ENOMEM;
+  set->storage = malloc(((ok_rows(a) + ok_rows(c)) * (2 + HL_GATE_NPEAKS) + 1) * sizeof(double));
+  set->rounds = malloc((ok_rows(a) + ok_rows(c) + 1) * sizeof *set->rounds);
+  if (!set->bench || !set->storage || !set->rounds) return HL_ENOMEM;
   double *next = set->storage;
+  unsigned *next_round = set->rounds;
   for (size_t i = 0; i < a->n + c->n; i++) {
     const hl_row_group_t *ga = i < a->n ? &a->group[i] : NULL;
     const hl_row_group_t *gc = i < a->n ? hl_row_index_find(c, ga->key) : &c->group[i - a->n];
     if (!ga && hl_row_index_find(a, gc->key)) continue; /* paired above */
     hl_gate_bench_t *b = &set->bench[set->n++];
     b->name = ga ? ga->key : gc->key;
-    load_side(ga, &b->base, &next);
-    load_side(gc, &b->new_, &next);
+    load_side(ga, &b->base, &next, &next_round);
+    load_side(gc, &b->new_, &next, &next_round);
   }
   return 0;
 }
@@ -111,6 +129,7 @@ void hl_gate_set_free(hl_gate_set_t *set) {
   hl_row_index_free(&set->ix[1]);
   free(set->bench);
   free(set->storage);
+  free(set->rounds);
   memset(set, 0, sizeof *set);
 }
 
@@ -151,11 +170,19 @@ int hl_gate_print_table(const hl_gate_report_t *r, FILE *out, int markdown) {
       pct(noise, sizeof noise, b->noise_cv, 0);
       pct(thr, sizeof thr, b->threshold, 0);
       snprintf(p, sizeof p, "%.4f", b->p_holm);
+    } else if (b->instr.verdict >= HL_GI_SAME) { /* counted, not timed: says so */
+      snprintf(bm, sizeof bm, "%.1f instr", b->instr.base_median);
+      snprintf(nm, sizeof nm, "%.1f instr", b->instr.new_median);
+      snprintf(ch, sizeof ch, "%+.2f%%", 100 * b->instr.change);
+      snprintf(thr, sizeof thr, "%.2f%%", 100 * b->instr.tolerance);
     }
     const hl_gate_peak_t *pk = &b->peak[HL_GP_rss_peak_bytes];
     if (pk->verdict >= HL_GP_SAME)
       hl_size_format_change(pk->new_median_bytes - pk->base_median_bytes, rss, sizeof rss);
     snprintf(reps, sizeof reps, "%zu/%zu", b->base.ok, b->new_.ok);
+    if (r->seq && b->timing != HL_GT_UNTESTED)
+      snprintf(reps + strlen(reps), sizeof reps - strlen(reps), " (%u used%s)", b->rounds,
+               b->undecided ? ", undecided" : "");
     verdict_text(b, verdict, sizeof verdict);
     const char *cells[] = {b->name, bm, nm, ch, noise, thr, p, reps, rss, verdict};
     rc = hl_table_add(t, cells);
@@ -233,7 +260,7 @@ static json_t *peaks_json(const hl_gate_bench_t *b) {
   return o;
 }
 
-static json_t *bench_json(const hl_gate_bench_t *b) {
+static json_t *bench_json(const hl_gate_bench_t *b, const struct hl_seq *seq) {
   json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "name", b->name, "verdict",
                         hl_gate_verdict_name(b->verdict), "note", b->note, "base_reps",
                         (json_int_t)b->base.ok, "new_reps", (json_int_t)b->new_.ok, "base_failed",
@@ -247,8 +274,14 @@ static json_t *bench_json(const hl_gate_bench_t *b) {
     json_object_set_new(t, "threshold_pct", json_real(100 * b->threshold));
     json_object_set_new(t, "p_value", json_real(b->p_value));
     json_object_set_new(t, "p_holm", json_real(b->p_holm));
+    json_object_set_new(t, "test", json_string(hl_gate_test_name(b->used)));
+    json_object_set_new(t, "rounds", json_integer(b->rounds));
+    json_object_set_new(t, "undecided", json_boolean(b->undecided));
   }
   json_object_set_new(o, "timing", t);
+  json_object_set_new(o, "timing_tests", hl_gate_tests_json(b, seq));
+  json_t *instr = hl_gate_instr_json(b);
+  if (instr) json_object_set_new(o, "instructions", instr);
   json_object_set_new(o, "metrics", metric_json(b));
   json_object_set_new(o, "memory", peaks_json(b));
   return o;
@@ -286,8 +319,10 @@ static json_t *options_json(const hl_gate_opts_t *o, unsigned rounds) {
 
 int hl_gate_write_json(const hl_gate_report_t *r, const char *path, char *why, size_t why_len) {
   const hl_gate_tally_t *t = r->tally;
-  char line[512];
+  char line[4096];
   hl_gate_verdict_line(t, r->opts, line, sizeof line);
+  if (r->rounds_text && r->rounds_text[0])
+    snprintf(line + strlen(line), sizeof line - strlen(line), "; rounds: %s", r->rounds_text);
   json_t *doc =
       json_pack("{s:s, s:i, s:s, s:o, s:o}", "verdict", hl_gate_exit_status(t) ? "fail" : "pass",
                 "exit_status", hl_gate_exit_status(t), "summary_line", line, "counts",
@@ -298,7 +333,7 @@ int hl_gate_write_json(const hl_gate_report_t *r, const char *path, char *why, s
   json_t *list = json_array(), *notes = json_array();
   for (size_t i = 0; i < r->set->n; i++) {
     const hl_gate_bench_t *b = &r->set->bench[i];
-    json_array_append_new(list, bench_json(b));
+    json_array_append_new(list, bench_json(b, r->seq));
     if (b->verdict == HL_GATE_SAME || b->verdict == HL_GATE_FASTER) continue;
     char msg[512];
     if (b->verdict == HL_GATE_REGRESSION && b->timing == HL_GT_SLOWER)
