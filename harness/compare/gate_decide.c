@@ -275,9 +275,12 @@ static int first_pass(hl_gate_bench_t *x, const hl_gate_opts_t *o, found_t *f) {
   }
   if (x->new_.failed > 0 && x->base.failed == 0)
     append_note(x, "%zu repetitions not ok in new (crash, oom, timeout or error)", x->new_.failed);
-  if ((f->grew = decide_peaks(x, o)) < 0) return f->grew;
   int rc = hl_gate_instr_decide(x, o);
   if (rc) return rc;
+  if (x->instr.verdict >= HL_GI_SAME)
+    append_note(x, "peak memory not gated: it is valgrind's");
+  else if ((f->grew = decide_peaks(x, o)) < 0)
+    return f->grew;
   if (x->instr.verdict >= HL_GI_SAME) {
     append_note(x, "instructions %+.2f%% (tolerance %.2f%%; counted under callgrind, not timed)",
                 100 * x->instr.change, 100 * x->instr.tolerance);
@@ -344,11 +347,14 @@ int hl_gate_exit_status(const hl_gate_tally_t *t) {
 
 void hl_gate_verdict_line(const hl_gate_tally_t *t, const hl_gate_opts_t *o, char *buf,
                           size_t len) {
-  char thr[64];
+  char thr[160];
   if (o->threshold >= 0)
     snprintf(thr, sizeof thr, "threshold %.1f%%", 100 * o->threshold);
   else
     snprintf(thr, sizeof thr, "threshold from noise, at least %.1f%%", 100 * o->min_threshold);
+  if (o->test != HL_GATE_TEST_UTEST || o->looks > 1)
+    snprintf(thr + strlen(thr), sizeof thr - strlen(thr), "; %s test, alpha split over %u looks",
+             o->test == HL_GATE_TEST_PAIRED ? "paired signed-rank" : "U", o->looks);
   snprintf(buf, len,
            "gate: %s: %zu benchmarks, %zu compared, %zu regressions, %zu changed metrics, "
            "%zu faster, %zu missing in new, %zu not comparable (timing tested on %zu, peak "

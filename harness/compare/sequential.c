@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_LOOKS 4
+#define DEFAULT_LOOKS 3
 
 int hl_seq_plan_check(hl_seq_plan_t *p, char *why, size_t why_len) {
   if (p->max_rounds < p->min_rounds) {
@@ -78,7 +78,9 @@ int hl_seq_look(hl_seq_t *s, hl_gate_bench_t *b, size_t n, const hl_gate_opts_t 
   int rc = hl_gate_decide(b, n, o, t);
   *open = 0;
   for (size_t i = 0; rc == 0 && i < n; i++) {
-    if (b[i].frozen || b[i].timing == HL_GT_UNTESTED) continue;
+    int was_closed = b[i].frozen != NULL;
+    b[i].frozen = NULL; /* entries may move below */
+    if (was_closed || b[i].timing == HL_GT_UNTESTED) continue;
     hl_seq_entry_t *e = entry(s, b[i].name);
     rc = e ? record(e, &b[i], look) : HL_ENOMEM;
     *open += b[i].undecided;

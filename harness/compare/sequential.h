@@ -33,7 +33,7 @@ typedef struct hl_seq_plan {
   unsigned min_rounds, max_rounds, looks;
 } hl_seq_plan_t;
 
-/* Checks and completes a plan: looks 0 means the default (min(4, the
+/* Checks and completes a plan: looks 0 means the default (min(3, the
  * number of round counts from min to max)); max_rounds below min_rounds or
  * more looks than round counts is an error (HL_EINVAL, why says it). */
 int hl_seq_plan_check(hl_seq_plan_t *p, char *why, size_t why_len);

@@ -35,6 +35,7 @@ enum {
   O_OUTPUT,
   O_SHARD,
   O_SHARD_FROM_ENV,
+  O_MEASURE,
 };
 
 #define MAX_REPS 10000
@@ -111,6 +112,10 @@ static const hl_opt_t run_opts[] = {
      "the same, K from $VAR, else $JOB_COMPLETION_INDEX (Kubernetes), else "
      "$SLURM_ARRAY_TASK_ID (Slurm)",
      NULL, 0, apply, O_SHARD_FROM_ENV},
+    {"measure", 0, "time|instructions",
+     "time (default), or count the timed loop's instructions under valgrind's callgrind: "
+     "deterministic, not time (instructions_per_iter)",
+     NULL, 0, apply, O_MEASURE},
 };
 
 void hl_run_request_init(hl_run_request_t *rq) {
@@ -333,6 +338,9 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_SHARD:
   case O_SHARD_FROM_ENV: return parse_shard(opt->id, source, v, rq);
   case O_REPS: return hl_run_request_set_reps(rq, v, source);
+  case O_MEASURE:
+    return hl_measure_parse(v, &rq->measure) ? hl_opts_bad(source, v, "expected time or instructions")
+                                             : 0;
   case O_PIN:
     return hl_pin_parse(v, &rq->pin) ? hl_opts_bad(source, v, "expected none, compact or scatter")
                                      : 0;

@@ -45,7 +45,52 @@ struct hl_runner {
   hl_document_t doc;
   hl_output_lock_t lock; /* on the results file, held for the run */
   char exe[4096];
+  char valgrind[4096]; /* --measure instructions: valgrind's path */
+  char cg_dir[64];     /* and where callgrind writes its counts ("" until made) */
 };
+
+/* ---- --measure instructions (callgrind.h) --------------------------------------- */
+
+/* The row's figures from callgrind's file: the count of the timed region
+ * of all threads, per iteration of all threads, and what it is. */
+static int add_instructions(const char *path, json_t *entry, unsigned threads, char *why,
+                            size_t why_len) {
+  hl_callgrind_counts_t c;
+  int rc = hl_callgrind_read(path, &c, why, why_len);
+  remove(path);
+  if (rc) return rc;
+  double iters = json_number_value(json_object_get(entry, "iterations")) * threads;
+  if (!(iters > 0)) {
+    snprintf(why, why_len, "no iterations to divide the instructions by");
+    return HL_EPARSE;
+  }
+  json_object_set_new(entry, "measure", json_string("instructions"));
+  json_object_set_new(entry, "measure_note",
+                      json_string("instructions counted by callgrind in the timed region, every "
+                                  "thread serialised: a count, not time (cpu_time is valgrind's)"));
+  json_object_set_new(entry, "instructions", json_integer((json_int_t)c.instructions));
+  json_object_set_new(entry, "instructions_per_iter", json_real((double)c.instructions / iters));
+  if (c.have_cache) {
+    json_object_set_new(entry, "l1_misses_per_iter", json_real((double)c.l1_misses / iters));
+    json_object_set_new(entry, "ll_misses_per_iter", json_real((double)c.ll_misses / iters));
+  }
+  return 0;
+}
+
+static int open_callgrind(hl_runner_t *r) {
+  char why[256];
+  if (hl_callgrind_find(r->valgrind, sizeof r->valgrind, why, sizeof why) != 0) {
+    hl_msg(r->command, "%s", why);
+    return HL_EINVAL;
+  }
+  snprintf(r->cg_dir, sizeof r->cg_dir, "/tmp/heaplab-callgrind.XXXXXX");
+  if (!mkdtemp(r->cg_dir)) {
+    r->cg_dir[0] = '\0';
+    hl_msg(r->command, "cannot create a temporary directory for callgrind");
+    return HL_EIO;
+  }
+  return 0;
+}
 
 /* ---- running one repetition of one cell ---------------------------------- */
 
@@ -58,7 +103,16 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
                          : r->rq.hard_limit_mode != HL_LIMIT_NONE ? r->rq.hard_limit_mode
                                                                   : HL_LIMIT_WATCHDOG;
   char *text = hl_cell_spec_encode(&spec);
-  char *argv[] = {r->exe, (char *)"__worker", text, NULL};
+  char *argv[16], cg_arg[4200], cg_out[128];
+  size_t n = 0;
+  if (spec.measure == HL_MEASURE_INSTRUCTIONS) {
+    snprintf(cg_out, sizeof cg_out, "%s/cell-%zu-%u.out", r->cg_dir, i, rep);
+    n = hl_callgrind_argv(r->valgrind, cg_out, 0, argv, cg_arg, sizeof cg_arg);
+  }
+  argv[n++] = r->exe;
+  argv[n++] = (char *)"__worker";
+  argv[n++] = text;
+  argv[n] = NULL;
   hl_spawn_config_t cfg = {.argv = argv,
                            .preload = hl_backend_preload(spec.backend.backend),
                            .limit = {.mode = spec.hard_limit_mode,
@@ -77,6 +131,10 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
   }
   free(text);
   json_t *result = res.records ? hl_child_record(&res, "result") : NULL;
+  json_t *entry = json_object_get(result, "entry");
+  if (spec.measure == HL_MEASURE_INSTRUCTIONS && res.outcome == HL_OUTCOME_OK && entry &&
+      add_instructions(cg_out, entry, spec.threads, res.message, sizeof res.message) != 0)
+    res.outcome = HL_OUTCOME_ERROR;
   /* The probe started the backend with default knobs; the settings are
    * those this run used (--gogc, --memlimit). */
   json_t *settings = json_object_get(json_object_get(result, "backend"), "settings");
@@ -208,6 +266,7 @@ static int setup(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
     }
     hl_topology_free(topo);
   }
+  if (r->rq.measure == HL_MEASURE_INSTRUCTIONS && (rc = open_callgrind(r)) != 0) return rc;
   if ((rc = hl_plan_workloads(&r->rq, &r->plan)) ||
       (rc = hl_backends_parse(&r->rq, &r->backends)) ||
       (rc = hl_plan_cells(&r->rq, NULL, 0, &r->plan)))
@@ -246,6 +305,7 @@ void hl_runner_close(hl_runner_t *r) {
   json_decref(r->plan_info);
   json_decref(r->doc.extra);
   hl_output_unlock(&r->lock);
+  if (r->cg_dir[0]) rmdir(r->cg_dir);
   hl_run_request_free(&r->rq);
   free(r);
 }
