@@ -277,6 +277,11 @@ static int first_pass(hl_gate_bench_t *x, const hl_gate_opts_t *o, found_t *f) {
     append_note(x, "%zu repetitions not ok in new (crash, oom, timeout or error)", x->new_.failed);
   int rc = hl_gate_instr_decide(x, o);
   if (rc) return rc;
+  if (x->instr.verdict == HL_GI_ONE_SIDE) {
+    append_note(x, "instructions_per_iter missing in %s (--measure instructions on one side)",
+                x->base.instr ? "new" : "base");
+    f->metrics = f->metrics > 0 ? f->metrics : -1;
+  }
   if (x->instr.verdict >= HL_GI_SAME)
     append_note(x, "peak memory not gated: it is valgrind's");
   else if ((f->grew = decide_peaks(x, o)) < 0)
