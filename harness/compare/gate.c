@@ -104,7 +104,8 @@ static int run_round(const gate_opts_t *o, gate_side_t *s, const char *dir, unsi
   for (size_t i = 0; i < o->nrun_args; i++)
     argv[n++] = o->run_args[i];
   argv[n++] = (char *)"--reps=1";
-  argv[n++] = (char *)"--counters=none";
+  argv[n++] = o->pmu ? (char *)"--counters=perf::INSTRUCTIONS,perf::CYCLES"
+                     : (char *)"--counters=none";
   argv[n++] = (char *)"-o";
   argv[n++] = out;
   argv[n] = NULL;
@@ -258,6 +259,8 @@ static int decide_and_report(const gate_opts_t *o, gate_side_t *base, gate_side_
     printf("\n%s%s%s\n", line, r.rounds_text && *r.rounds_text ? "; rounds: " : "",
            r.rounds_text ? r.rounds_text : "");
     hl_gate_print_notes(&tally, &decided, stdout);
+    if (o->pmu && base->src.is_binary) hl_gate_pmu_note(base->doc, "base", stdout);
+    if (o->pmu && new_->src.is_binary) hl_gate_pmu_note(new_->doc, "new", stdout);
   }
   hl_gate_set_free(&set);
   hl_seq_free(&seq);

@@ -56,6 +56,9 @@ typedef struct hl_gate_report {
 /* The JSON of both timing tests of a benchmark and, with a sequential
  * gate, its figures at every look (gate_detail.c). */
 json_t *hl_gate_tests_json(const hl_gate_bench_t *b, const struct hl_seq *seq);
+/* --pmu on a machine without one: a note that the side's instructions were
+ * not counted (its context's counter status says why). */
+void hl_gate_pmu_note(const json_t *doc, const char *role, FILE *out);
 /* The instruction counts of a benchmark (--measure instructions), or NULL. */
 json_t *hl_gate_instr_json(const hl_gate_bench_t *b);
 

@@ -13,6 +13,7 @@ typedef struct gate_opts {
   unsigned rounds, max_rounds, looks; /* max_rounds 0: the default */
   double budget_s;
   int test_given, rounds_given, instructions; /* --measure instructions forwarded */
+  int pmu; /* --pmu: rounds count perf::INSTRUCTIONS and perf::CYCLES */
   char *run_args[MAX_RUN_ARGS]; /* every run option given, forwarded to `BIN run` */
   size_t nrun_args;
   char run_arg_text[MAX_RUN_ARGS][96]; /* "--name" of each forwarded option */

@@ -282,15 +282,19 @@ static int first_pass(hl_gate_bench_t *x, const hl_gate_opts_t *o, found_t *f) {
                 x->base.instr ? "new" : "base");
     f->metrics = f->metrics > 0 ? f->metrics : -1;
   }
-  if (x->instr.verdict >= HL_GI_SAME)
+  int callgrind = x->instr.verdict >= HL_GI_SAME && !x->base.instr_pmu;
+  if (callgrind)
     append_note(x, "peak memory not gated: it is valgrind's");
   else if ((f->grew = decide_peaks(x, o)) < 0)
     return f->grew;
-  if (x->instr.verdict >= HL_GI_SAME) {
+  if (callgrind) {
     append_note(x, "instructions %+.2f%% (tolerance %.2f%%; counted under callgrind, not timed)",
                 100 * x->instr.change, 100 * x->instr.tolerance);
     return 2;
   }
+  if (x->instr.verdict >= HL_GI_SAME)
+    append_note(x, "PMU instructions %+.2f%% (tolerance %.2f%%)", 100 * x->instr.change,
+                100 * x->instr.tolerance);
   if (x->frozen) {
     hl_gate_timing_thaw(x);
     return 2;
@@ -358,8 +362,10 @@ void hl_gate_verdict_line(const hl_gate_tally_t *t, const hl_gate_opts_t *o, cha
   else
     snprintf(thr, sizeof thr, "threshold from noise, at least %.1f%%", 100 * o->min_threshold);
   if (o->test != HL_GATE_TEST_UTEST || o->looks > 1)
-    snprintf(thr + strlen(thr), sizeof thr - strlen(thr), "; %s test, alpha split over %u looks",
-             o->test == HL_GATE_TEST_PAIRED ? "paired signed-rank" : "U", o->looks);
+    snprintf(thr + strlen(thr), sizeof thr - strlen(thr), "; %s test",
+             o->test == HL_GATE_TEST_PAIRED ? "paired signed-rank" : "U");
+  if (o->looks > 1)
+    snprintf(thr + strlen(thr), sizeof thr - strlen(thr), ", alpha split over %u looks", o->looks);
   snprintf(buf, len,
            "gate: %s: %zu benchmarks, %zu compared, %zu regressions, %zu changed metrics, "
            "%zu faster, %zu missing in new, %zu not comparable (timing tested on %zu, peak "

@@ -103,8 +103,9 @@ typedef struct hl_gate_side {
   size_t n;
   const unsigned *round; /* the round (repetition_index) of each cpu_ns; NULL: by position */
   const double *instr;   /* instructions_per_iter of each ok repetition (--measure
-                          * instructions); NULL: none */
+                          * instructions), else the PMU's per iteration (--pmu); NULL: none */
   size_t ninstr;
+  int instr_pmu;         /* instr counted by the PMU: timings are real, still tested */
   size_t ok, failed; /* repetitions whose outcome was ok / not ok */
   hl_gate_value_t metric[HL_GATE_NMETRICS];
   const double *peak_bytes[HL_GATE_NPEAKS]; /* each ok repetition's peak; NULL: absent */

@@ -6,6 +6,8 @@
 
 #include "sequential.h"
 
+#include <string.h>
+
 static json_t *figures_json(const hl_gate_test_figures_t *f) {
   static const char *const words[] = {"untested", "same", "slower", "faster"};
   if (!f->tested) return json_pack("{s:b}", "tested", 0);
@@ -39,12 +41,24 @@ json_t *hl_gate_tests_json(const hl_gate_bench_t *b, const struct hl_seq *seq) {
   return o;
 }
 
+void hl_gate_pmu_note(const json_t *doc, const char *role, FILE *out) {
+  const json_t *counters = json_object_get(json_object_get(doc, "context"), "counters");
+  const char *state = json_string_value(json_object_get(counters, "perf::INSTRUCTIONS"));
+  if (!doc || (state && !strcmp(state, "counted"))) return;
+  fprintf(out,
+          "note: --pmu: perf::INSTRUCTIONS not counted on the %s side (%s): instructions not "
+          "gated, CPU time is\n",
+          role, state ? state : "no counter status in its results");
+}
+
 json_t *hl_gate_instr_json(const hl_gate_bench_t *b) {
   static const char *const words[] = {"none", "one side only", "same", "more", "fewer"};
   const hl_gate_instr_t *g = &b->instr;
   if (g->verdict == HL_GI_NONE) return NULL;
   json_t *o = json_pack("{s:s, s:s}", "result", words[g->verdict], "unit",
-                        "instructions per iteration (callgrind), not time");
+                        b->base.instr_pmu || b->new_.instr_pmu
+                            ? "instructions per iteration (PMU, perf::INSTRUCTIONS)"
+                            : "instructions per iteration (callgrind), not time");
   if (g->verdict >= HL_GI_SAME) {
     json_object_set_new(o, "base_median", json_real(g->base_median));
     json_object_set_new(o, "new_median", json_real(g->new_median));

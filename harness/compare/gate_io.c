@@ -42,6 +42,21 @@ static size_t load_samples(const hl_row_group_t *g, const char *key, double *x) 
   return g->nok;
 }
 
+/* The PMU's instructions per iteration of every ok row (--pmu: the
+ * counter over all threads, per iteration of all threads); 0 when some row
+ * lacks it (no PMU: the counter is unavailable, and absent). */
+static size_t load_pmu_instructions(const hl_row_group_t *g, double *x) {
+  for (size_t k = 0; k < g->nok; k++) {
+    double count, iters, threads = 1;
+    if (hl_json_number(g->ok[k], "counter.perf::INSTRUCTIONS", &count) != 0 ||
+        hl_json_number(g->ok[k], "iterations", &iters) != 0 || !(iters > 0))
+      return 0;
+    hl_json_number(g->ok[k], "threads", &threads);
+    x[k] = count / (iters * (threads >= 1 ? threads : 1));
+  }
+  return g->nok;
+}
+
 /* The round of each ok row (its repetition_index, else its position). */
 static void load_rounds(const hl_row_group_t *g, unsigned *round) {
   for (size_t k = 0; k < g->nok; k++) {
@@ -73,6 +88,7 @@ static void load_side(const hl_row_group_t *g, hl_gate_side_t *s, double **stora
   double *instr = *storage;
   *storage += g->nok;
   if (g->nok && (s->ninstr = load_samples(g, "instructions_per_iter", instr))) s->instr = instr;
+  else if (g->nok && (s->ninstr = load_pmu_instructions(g, instr))) s->instr = instr, s->instr_pmu = 1;
   for (int k = 0; k < HL_GATE_NPEAKS; k++) {
     double *x = *storage;
     *storage += g->nok;

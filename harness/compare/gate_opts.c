@@ -46,7 +46,8 @@ static void usage_tail(FILE *out) {
   fprintf(out,
           "\nThe run options are given to each binary's `run` as they were given here\n"
           "(counters are off and each round is one repetition: the gate times, it does not\n"
-          "count; --reps, --counters and -o are the gate's own: use --rounds and --save-runs).\n\n"
+          "count, unless --pmu; --reps, --counters and -o are the gate's own: use --rounds,\n"
+          "--pmu and --save-runs).\n\n"
           "Prints a table and a one-line verdict. Exit status: 0 no regression, 1 a regression,\n"
           "a changed deterministic metric, a missing benchmark or nothing compared, 2 bad input\n"
           "or a side that could not run, 130/143 interrupted by SIGINT/SIGTERM.\n");
@@ -85,6 +86,7 @@ enum {
   O_LOOKS,
   O_BUDGET,
   O_TEST,
+  O_PMU,
 };
 
 static int parse_count(const char *source, const char *v, unsigned max, unsigned *out) {
@@ -130,6 +132,7 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_SAVE_RUNS: o->save_runs = v; return 0;
   case O_SAVE_BASELINE: o->save_baseline = v; return 0;
   case O_ALLOW_MISSING: o->decide.allow_missing = 1; return 0;
+  case O_PMU: o->pmu = 1; return 0;
   case O_ROUNDS:
   case O_MAX_ROUNDS:
   case O_LOOKS:
@@ -166,6 +169,10 @@ static const hl_opt_t gate_opts[] = {
      "timing test: signed-rank of per-round ratios (default with two binaries) or Mann-Whitney U "
      "(default with a results file)",
      NULL, 0, apply, O_TEST},
+    {"pmu", 0, NULL,
+     "count perf::INSTRUCTIONS and perf::CYCLES (libpfm4) where the machine has a PMU: "
+     "instructions per iteration gated within --instr-tolerance, CPU time still tested",
+     NULL, 0, apply, O_PMU},
     {"alpha", 0, "A", "family-wise significance level after Holm (default 0.05)", NULL, 0, apply,
      O_ALPHA},
     {"threshold", 0, "PCT", "fixed slowdown threshold in percent (default: from the noise)", NULL,

@@ -237,6 +237,18 @@ if command -v valgrind >/dev/null; then
   expect_py "[(b['instructions']['result'], b['instructions']['change_pct'], b['timing']['result']) for b in d['benchmarks']] == [('same', 0, 'untested')]" "$T/instr.json"
   expect_py "all(r['measure'] == 'instructions' and r['instructions_per_iter'] > 0 and 'not time' in r['measure_note'] for r in rows) and len(rows) == 2" "$T/limited/base.json"
 fi
+# --pmu: this machine may have no PMU; then the counters are unavailable,
+# the gate says so and still tests CPU time. With one, instructions are
+# gated too.
+expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --quick \
+  --rounds 4 --max-rounds 4 --pmu --json "$T/pmu.json" --save-runs "$T/pmu"
+expect_py "all('perf::INSTRUCTIONS' in d['context']['counters'] for _ in [0])" "$T/pmu/base.json"
+if py "d['context']['counters']['perf::INSTRUCTIONS'] == 'counted'" "$T/pmu/base.json" | grep -q True; then
+  expect_py "[b['instructions']['unit'].startswith('instructions per iteration (PMU') for b in d['benchmarks']] == [True]" "$T/pmu.json"
+else
+  expect_in "$T/out" "note: --pmu: perf::INSTRUCTIONS not counted on the base side (unavailable: "
+  expect_py "[('instructions' in b, b['timing']['result'] != 'untested') for b in d['benchmarks']] == [(False, True)]" "$T/pmu.json"
+fi
 # What the gate sets itself is refused: its rounds are one repetition each.
 expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --reps 3
 expect_in "$T/err" "--reps is the gate's own"
