@@ -318,6 +318,7 @@ static void count(const hl_gate_bench_t *b, size_t n, hl_gate_tally_t *t) {
 static void count_tested(const hl_gate_bench_t *x, hl_gate_tally_t *t) {
   t->tested++;
   t->undecided += x->undecided;
+  t->instr_tested += x->instr.verdict >= HL_GI_SAME;
   size_t reps = x->instr.verdict >= HL_GI_SAME ? (x->base.ninstr < x->new_.ninstr ? x->base.ninstr
                                                                                   : x->new_.ninstr)
                                               : x->rounds;
@@ -366,6 +367,10 @@ void hl_gate_verdict_line(const hl_gate_tally_t *t, const hl_gate_opts_t *o, cha
              o->test == HL_GATE_TEST_PAIRED ? "paired signed-rank" : "U");
   if (o->looks > 1)
     snprintf(thr + strlen(thr), sizeof thr - strlen(thr), ", alpha split over %u looks", o->looks);
+  if (t->instr_tested)
+    snprintf(thr + strlen(thr), sizeof thr - strlen(thr),
+             "; instructions of %zu within %.2f%% plus the base's spread", t->instr_tested,
+             100 * o->instr_tolerance);
   snprintf(buf, len,
            "gate: %s: %zu benchmarks, %zu compared, %zu regressions, %zu changed metrics, "
            "%zu faster, %zu missing in new, %zu not comparable (timing tested on %zu, peak "

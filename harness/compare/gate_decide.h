@@ -250,6 +250,7 @@ void hl_gate_opts_default(hl_gate_opts_t *o);
 typedef struct hl_gate_tally {
   size_t benchmarks, tested; /* tested: timing test run (or instructions compared) */
   size_t undecided;          /* tested, not significant, confidence bound across the threshold */
+  size_t instr_tested;       /* instructions per iteration compared (callgrind or PMU) */
   size_t compared;           /* neither not comparable nor missing */
   size_t mem_tested;         /* peak RSS compared */
   size_t count[HL_GATE_NVERDICTS];

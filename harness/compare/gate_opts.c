@@ -13,11 +13,13 @@ static void usage_head(FILE *out) {
   fprintf(
       out,
       "Usage: heaplab gate --base BIN|FILE.json --new BIN|FILE.json [-w LIST] [-b LIST]\n"
-      "                    [-p KEY=V]... [--quick] [--rounds K] [--json FILE] [--markdown FILE]\n"
-      "                    [--allow-missing]\n"
+      "                    [-p KEY=V]... [--quick] [--rounds K] [--max-rounds K]\n"
+      "                    [--budget SEC]\n"
+      "                    [--measure time|instructions] [--pmu] [--json FILE]\n"
+      "                    [--markdown FILE] [--allow-missing]\n"
       "       heaplab gate --new BIN -w LIST -b LIST ... --save-baseline FILE.json\n\n"
       "Decides whether NEW regressed against BASE. A side given as a heaplab binary is\n"
-      "measured here: K rounds of `BIN run --reps 1` with the run options below, the two\n"
+      "measured here: rounds of `BIN run --reps 1` with the run options below, the two\n"
       "sides interleaved (A B, B A, A B, ...), every repetition of every cell in its own\n"
       "process. A side given as a results file (heaplab run -o, or a committed baseline)\n"
       "is read as it is.\n\n"
@@ -28,12 +30,21 @@ static void usage_head(FILE *out) {
       "    num_gc must be equal (or within --tolerance) in every repetition. A metric that\n"
       "    differs between the base's repetitions is reported, not gated. One present on\n"
       "    one side only makes the benchmark 'not comparable'.\n"
-      "  - CPU time: a two-sided Mann-Whitney U test, p-values Holm-adjusted over all\n"
-      "    benchmarks; a regression needs p_holm < alpha AND a median slowdown above the\n"
-      "    threshold. The threshold is max(--min-threshold, 2 x the standard error of the\n"
-      "    change of medians estimated from each side's own repetitions (1.4826 x MAD /\n"
-      "    median)): a noisy run needs a larger slowdown. --threshold fixes it instead.\n"
-      "    Timings need 4 or more repetitions a side (rounds); 10 or more recommended.\n"
+      "  - CPU time, two binaries: each round runs A and B back to back, and Wilcoxon's\n"
+      "    signed-rank test decides on the per-round ratios new/base (their drift\n"
+      "    cancels); results files: a Mann-Whitney U test of the two sides (--test\n"
+      "    chooses; both tests' figures are in --json). p-values are Holm-adjusted over\n"
+      "    all benchmarks; a regression needs p_holm < alpha AND a slowdown above the\n"
+      "    threshold, max(--min-threshold, 2 x the standard error of the change from the\n"
+      "    run's own spread (1.4826 x MAD)); --threshold fixes it instead.\n"
+      "  - Adaptive rounds: --rounds K is the minimum. A benchmark whose change could\n"
+      "    still exceed the threshold (its upper bound, change + 2 standard errors,\n"
+      "    reaches it) gets more rounds, up to --max-rounds (3 K), looked at --looks\n"
+      "    times (3) with alpha split over the looks, within --budget SEC. The verdict\n"
+      "    line says how many rounds each benchmark needed.\n"
+      "  - --measure instructions: each worker under valgrind's callgrind, counting the\n"
+      "    timed loop's instructions (not time): instructions_per_iter may grow by no\n"
+      "    more than 0.5%% plus the base's own spread; no timing or peak is gated.\n"
       "  - peak memory: the median rss_peak_bytes (and heap_peak_bytes of a collector) may\n"
       "    grow by no more than max(256 KiB, 2%%, 2 x its standard error from each side's\n"
       "    own spread); --mem-threshold fixes the tolerance instead.\n"
@@ -87,6 +98,7 @@ enum {
   O_BUDGET,
   O_TEST,
   O_PMU,
+  O_INSTR_TOLERANCE,
 };
 
 static int parse_count(const char *source, const char *v, unsigned max, unsigned *out) {
@@ -133,6 +145,7 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_SAVE_BASELINE: o->save_baseline = v; return 0;
   case O_ALLOW_MISSING: o->decide.allow_missing = 1; return 0;
   case O_PMU: o->pmu = 1; return 0;
+  case O_INSTR_TOLERANCE: return parse_pct(source, v, 100, &o->decide.instr_tolerance);
   case O_ROUNDS:
   case O_MAX_ROUNDS:
   case O_LOOKS:
@@ -157,8 +170,7 @@ static const hl_opt_t gate_opts[] = {
      "rounds per binary side at least (default 10; 2 with --measure instructions)", NULL, 0, apply,
      O_ROUNDS},
     {"max-rounds", 0, "K",
-     "rounds at most, for benchmarks still undecided (default 3 x --rounds; --rounds with "
-     "--measure instructions)",
+     "rounds at most, for benchmarks still undecided (default 3 x --rounds)",
      NULL, 0, apply, O_MAX_ROUNDS},
     {"looks", 0, "N",
      "looks at the data from --rounds to --max-rounds; alpha is split over them (default 3)",
@@ -173,6 +185,10 @@ static const hl_opt_t gate_opts[] = {
      "count perf::INSTRUCTIONS and perf::CYCLES (libpfm4) where the machine has a PMU: "
      "instructions per iteration gated within --instr-tolerance, CPU time still tested",
      NULL, 0, apply, O_PMU},
+    {"instr-tolerance", 0, "PCT",
+     "growth of instructions per iteration that counts, beyond the base's own spread "
+     "(default 0.5; 0: exact)",
+     NULL, 0, apply, O_INSTR_TOLERANCE},
     {"alpha", 0, "A", "family-wise significance level after Holm (default 0.05)", NULL, 0, apply,
      O_ALPHA},
     {"threshold", 0, "PCT", "fixed slowdown threshold in percent (default: from the noise)", NULL,

@@ -240,6 +240,7 @@ fi
 # --pmu: this machine may have no PMU; then the counters are unavailable,
 # the gate says so and still tests CPU time. With one, instructions are
 # gated too.
+mkdir "$T/pmu"
 expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --quick \
   --rounds 4 --max-rounds 4 --pmu --json "$T/pmu.json" --save-runs "$T/pmu"
 expect_py "all('perf::INSTRUCTIONS' in d['context']['counters'] for _ in [0])" "$T/pmu/base.json"
