@@ -238,35 +238,45 @@ static int sim_gate(sim_t *s, const hl_seq_plan_t *plan, const hl_gate_opts_t *b
   return fails;
 }
 
+/* `gates` simulated gates with this slowdown: how many failed (and, in
+ * *any, how many found any change). */
+static int sim_many(int gates, double slowdown, const hl_seq_plan_t *plan,
+                    const hl_gate_opts_t *o, int *any) {
+  static sim_t s;
+  int fails = 0;
+  *any = 0;
+  for (int g = 0; g < gates; g++) {
+    simulate(&s, slowdown);
+    fails += sim_gate(&s, plan, o, any);
+  }
+  return fails;
+}
+
+static void paired_defaults(hl_gate_opts_t *o) {
+  hl_gate_opts_default(o);
+  o->test = HL_GATE_TEST_PAIRED;
+}
+
 static void test_sequential_false_alarms(void) {
   enum { GATES = 4000 };
-  static sim_t s;
   hl_gate_opts_t o;
-  hl_gate_opts_default(&o);
-  o.test = HL_GATE_TEST_PAIRED;
+  paired_defaults(&o);
   hl_seq_plan_t plan = {10, 30, 3};
-  int fails = 0, any = 0;
-  for (int g = 0; g < GATES; g++) {
-    simulate(&s, 0);
-    fails += sim_gate(&s, &plan, &o, &any);
-  }
+  int any, fails = sim_many(GATES, 0, &plan, &o, &any);
   double rate = (double)fails / GATES, two_sided = (double)any / GATES;
   printf("sequential A/A: %d of %d simulated gates failed (%.4f), %d found any change (%.4f)\n",
          fails, GATES, rate, any, two_sided);
   CHECK(rate <= o.alpha);
   CHECK(two_sided <= o.alpha);
-  /* The same data, peeked at 11 times (every 2 rounds) at the full alpha with
-   * no effect threshold: the simulation must be able to show the rate the
-   * split prevents. */
+  /* The same kind of data, peeked at 11 times (every 2 rounds) at the full
+   * alpha with no effect threshold: the simulation must be able to show the
+   * rate the split prevents. */
   hl_gate_opts_t naive = o;
   naive.threshold = 0;
   naive.alpha = 0.05 * 11; /* so that alpha / looks is the full 0.05 at every look */
   hl_seq_plan_t peek = {10, 30, 11};
-  int nfails = 0, nany = 0;
-  for (int g = 0; g < GATES / 4; g++) {
-    simulate(&s, 0);
-    nfails += sim_gate(&s, &peek, &naive, &nany);
-  }
+  int nany;
+  sim_many(GATES / 4, 0, &peek, &naive, &nany);
   double naive_rate = (double)nany / (GATES / 4);
   printf("naive peeking: %d of %d found a change (%.4f)\n", nany, GATES / 4, naive_rate);
   CHECK(naive_rate > o.alpha);
@@ -274,16 +284,10 @@ static void test_sequential_false_alarms(void) {
 
 static void test_sequential_power(void) {
   enum { GATES = 400 };
-  static sim_t s;
   hl_gate_opts_t o;
-  hl_gate_opts_default(&o);
-  o.test = HL_GATE_TEST_PAIRED;
+  paired_defaults(&o);
   hl_seq_plan_t plan = {10, 30, 3};
-  int fails = 0, any = 0;
-  for (int g = 0; g < GATES; g++) {
-    simulate(&s, 0.10);
-    fails += sim_gate(&s, &plan, &o, &any);
-  }
+  int any, fails = sim_many(GATES, 0.10, &plan, &o, &any);
   printf("sequential 10%% slowdown: %d of %d simulated gates failed\n", fails, GATES);
   CHECK(fails >= GATES * 95 / 100);
 }
