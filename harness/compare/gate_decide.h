@@ -238,7 +238,7 @@ typedef struct hl_gate_opts {
   int allow_missing;        /* base benchmarks missing from the new side do not fail */
   hl_gate_test_t test;      /* the test that decides timings (default utest) */
   unsigned looks;           /* sequential looks the alpha is split over (default 1) */
-  double instr_tolerance;   /* of instructions_per_iter, fraction (default 0.005) */
+  double instr_tolerance;   /* of instructions_per_iter, fraction (default 0.01) */
 } hl_gate_opts_t;
 
 /* The level each look's Holm family is tested at: alpha / looks

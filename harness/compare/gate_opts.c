@@ -44,7 +44,7 @@ static void usage_head(FILE *out) {
       "    line says how many rounds each benchmark needed.\n"
       "  - --measure instructions: each worker under valgrind's callgrind, counting the\n"
       "    timed loop's instructions (not time): instructions_per_iter may grow by no\n"
-      "    more than 0.5%% plus the base's own spread; no timing or peak is gated.\n"
+      "    more than 1%% plus the base's own spread; no timing or peak is gated.\n"
       "  - peak memory: the median rss_peak_bytes (and heap_peak_bytes of a collector) may\n"
       "    grow by no more than max(256 KiB, 2%%, 2 x its standard error from each side's\n"
       "    own spread); --mem-threshold fixes the tolerance instead.\n"
@@ -187,7 +187,7 @@ static const hl_opt_t gate_opts[] = {
      NULL, 0, apply, O_PMU},
     {"instr-tolerance", 0, "PCT",
      "growth of instructions per iteration that counts, beyond the base's own spread "
-     "(default 0.5; 0: exact)",
+     "(default 1; 0: exact)",
      NULL, 0, apply, O_INSTR_TOLERANCE},
     {"alpha", 0, "A", "family-wise significance level after Holm (default 0.05)", NULL, 0, apply,
      O_ALPHA},
