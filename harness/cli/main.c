@@ -5,6 +5,7 @@
  * status (0 ok, 1 the check found something, 2 usage or input error,
  * 128 + the signal when interrupted). The hidden __worker and __probe
  * commands are the child side of `run`. */
+#include "claims.h"
 #include "commands.h"
 #include "compare.h"
 #include "config.h"
@@ -63,6 +64,8 @@ static const command_t commands[] = {
     {"merge", "join the results files of a plan's shards into one", hl_merge_main},
     {"list", "list backends, workloads, params or counters, and whether they work here",
      hl_list_main},
+    {"claims", "measure the article's claims (C1-C19) and give each a verdict, with a report",
+     hl_claims_main},
     {"pacer-sim", "run Go's GC pacer tests (TestGcPacer) on heaplab's port of the pacer",
      hl_pacer_sim_main},
     {"__worker", NULL, worker_main},

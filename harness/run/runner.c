@@ -284,6 +284,10 @@ int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runne
   if (!r) return HL_ENOMEM;
   r->command = spec->command;
   r->lock.fd = -1;
+  /* Before the results file is locked: a SIGTERM while the backends are
+   * probed stops the run cleanly (lock removed, the file written with what
+   * there is) instead of killing heaplab with the lock file left behind. */
+  hl_interrupt_install();
   hl_run_request_init(&r->rq);
   if (spec->defaults) spec->defaults(&r->rq, spec->ctx);
   int rc = setup(r, spec, argc, argv);
@@ -292,7 +296,6 @@ int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runne
     return rc;
   }
   warn_testing_build(r->command);
-  hl_interrupt_install();
   *out = r;
   return 0;
 }

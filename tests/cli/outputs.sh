@@ -85,7 +85,9 @@ L="$T/locked.json"
 "$HEAPLAB" run -w fault-inject -b glibc -p kind=hang -p after=10 -p obj=77 --reps 1 --timeout 60 \
   --counters none -o "$L" >/dev/null 2>&1 &
 first=$!
-for _ in $(seq 1 200); do [[ -e "$T/.locked.json.lock" ]] && break; sleep 0.05; done
+# wait until its cell's worker runs (the lock is taken before the backends are
+# probed, which can take seconds on a loaded machine)
+for _ in $(seq 1 600); do pgrep -P $first -f __worker >/dev/null && break; sleep 0.05; done
 refused "locked.json is being written by another heaplab (pid $first)" \
   "$HEAPLAB" run -w pool-reuse -b glibc --quick --reps 1 -o "$L"
 kill -TERM $first
