@@ -12,6 +12,14 @@
 #include "th.h"
 
 #include <stdint.h>
+#include <valgrind/valgrind.h>
+
+/* Under valgrind (ci/test's memcheck pass) the simulations run fewer
+ * many gates (a fortieth) and check no rate: that pass looks for memory
+ * errors, the rates are checked at full size by the ordinary run. */
+static int sim_scale(int gates) {
+  return RUNNING_ON_VALGRIND ? gates / 40 : gates;
+}
 
 /* ---- signed-rank ----------------------------------------------------------- */
 
@@ -258,7 +266,7 @@ static void paired_defaults(hl_gate_opts_t *o) {
 }
 
 static void test_sequential_false_alarms(void) {
-  enum { GATES = 4000 };
+  const int GATES = sim_scale(4000);
   hl_gate_opts_t o;
   paired_defaults(&o);
   hl_seq_plan_t plan = {10, 30, 3};
@@ -266,8 +274,10 @@ static void test_sequential_false_alarms(void) {
   double rate = (double)fails / GATES, two_sided = (double)any / GATES;
   printf("sequential A/A: %d of %d simulated gates failed (%.4f), %d found any change (%.4f)\n",
          fails, GATES, rate, any, two_sided);
-  CHECK(rate <= o.alpha);
-  CHECK(two_sided <= o.alpha);
+  if (!RUNNING_ON_VALGRIND) { /* 100 gates under valgrind: too few for a rate */
+    CHECK(rate <= o.alpha);
+    CHECK(two_sided <= o.alpha);
+  }
   /* The same kind of data, peeked at 11 times (every 2 rounds) at the full
    * alpha with no effect threshold: the simulation must be able to show the
    * rate the split prevents. */
@@ -279,17 +289,17 @@ static void test_sequential_false_alarms(void) {
   sim_many(GATES / 4, 0, &peek, &naive, &nany);
   double naive_rate = (double)nany / (GATES / 4);
   printf("naive peeking: %d of %d found a change (%.4f)\n", nany, GATES / 4, naive_rate);
-  CHECK(naive_rate > o.alpha);
+  if (!RUNNING_ON_VALGRIND) CHECK(naive_rate > o.alpha);
 }
 
 static void test_sequential_power(void) {
-  enum { GATES = 400 };
+  const int GATES = sim_scale(400);
   hl_gate_opts_t o;
   paired_defaults(&o);
   hl_seq_plan_t plan = {10, 30, 3};
   int any, fails = sim_many(GATES, 0.10, &plan, &o, &any);
   printf("sequential 10%% slowdown: %d of %d simulated gates failed\n", fails, GATES);
-  CHECK(fails >= GATES * 95 / 100);
+  if (!RUNNING_ON_VALGRIND) CHECK(fails >= GATES * 95 / 100);
 }
 
 /* ---- instruction counts ---------------------------------------------------- */
