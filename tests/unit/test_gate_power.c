@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <valgrind/valgrind.h>
 
-/* Under valgrind (ci/test's memcheck pass) the simulations run fewer
- * many gates (a fortieth) and check no rate: that pass looks for memory
+/* Under valgrind (ci/test's memcheck pass) the simulations run a fortieth
+ * of the gates and check no rate: that pass looks for memory
  * errors, the rates are checked at full size by the ordinary run. */
 static int sim_scale(int gates) {
   return RUNNING_ON_VALGRIND ? gates / 40 : gates;
