@@ -47,6 +47,7 @@ HL_UNBUILT(bdwgc, HL_BACKEND_GC, "libgc-dev", HL_DISABLED_BDWGC)
 static const hl_backend_t *const registry[] = {
     &hl_backend_glibc, &hl_backend_jemalloc,    &hl_backend_mimalloc, &hl_backend_tcmalloc,
     &hl_backend_span,  &hl_backend_span_malloc, &hl_backend_span_gc,  &hl_backend_bdwgc,
+    &hl_backend_so,    &hl_backend_go,
 };
 
 const hl_backend_t *const *hl_backend_all(size_t *n_out) {
@@ -64,6 +65,11 @@ const char *hl_backend_preload(const hl_backend_t *b) {
   if (!b->preload) return NULL;
   if (b->locate_library) return b->locate_library();
   return b->library;
+}
+
+int hl_backend_fits_programs(const hl_backend_t *b) {
+  if (b == &hl_backend_go) return 1;
+  return b->kind == HL_BACKEND_MALLOC && (b->preload || b == &hl_backend_glibc);
 }
 
 const char *hl_backend_kind_name(hl_backend_kind_t kind) {

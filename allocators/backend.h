@@ -127,6 +127,7 @@ typedef struct hl_backend_config {
    * options_given says option i was given (else the backend's default). */
   int64_t option[HL_MAX_BACKEND_OPTIONS];
   uint32_t options_given;
+  const char *library_path; /* so:PATH: the user's library ("" for the others) */
 } hl_backend_config_t;
 
 /* Facts a backend reports about itself once it is running (child side). */
@@ -212,6 +213,12 @@ typedef struct hl_backend {
    * with heaplab, next to its executable); NULL when it cannot be found.
    * Overrides `library`. */
   const char *(*locate_library)(void);
+  /* Left out of "all" (and of -b's default): why, for list backends
+   * ("needs a path: -b so:PATH"); NULL: taken by "all". */
+  const char *named_only;
+  /* Runs only programs given with -x, never heaplab's workloads (go: the
+   * program's own runtime). */
+  int programs_only;
 } hl_backend_t;
 
 /* Registry (allocators/backend.c). */
@@ -221,6 +228,9 @@ const char *hl_backend_kind_name(hl_backend_kind_t kind);
 /* What LD_PRELOAD must name for b's workers, or NULL (not a preload
  * backend, or its library cannot be found: the probe then says why). */
 const char *hl_backend_preload(const hl_backend_t *b);
+/* Whether b can serve a program given with -x: glibc, a preloaded malloc
+ * library, or a Go program's own runtime (go). */
+int hl_backend_fits_programs(const hl_backend_t *b);
 /* "glibc jemalloc ..." for error hints. */
 void hl_backend_names(char *buf, size_t len);
 
@@ -232,6 +242,7 @@ typedef struct hl_backend_spec {
   int64_t option[HL_MAX_BACKEND_OPTIONS];
   uint32_t options_given;
   char name[160];
+  char library[1024]; /* so:PATH: the library, resolved ("" for the others) */
 } hl_backend_spec_t;
 
 /* Parses "NAME[:KEY=VALUE]..." (allocators/backend_spec.c). Returns 0, or
@@ -241,5 +252,17 @@ typedef struct hl_backend_spec {
 int hl_backend_spec_parse(const char *text, hl_backend_spec_t *out, char *why, size_t why_len);
 /* The spec's options into a backend config. */
 void hl_backend_spec_apply(const hl_backend_spec_t *spec, hl_backend_config_t *cfg);
+/* The spec as hl_backend_spec_parse reads it back: its name, or for a
+ * user's library "so:PATH:name=NAME". */
+void hl_backend_spec_text(const hl_backend_spec_t *spec, char *buf, size_t len);
+/* What LD_PRELOAD must name for the spec (its library for so:PATH), or
+ * NULL (hl_backend_preload). */
+const char *hl_backend_spec_preload(const hl_backend_spec_t *spec);
+
+/* A user's own malloc library (-b so:PATH[:name=NAME]), preloaded and
+ * verified like the others, and a Go program's own runtime (-b go, -x
+ * only): registered so that -b finds them (allocators/program_backends.c). */
+extern const hl_backend_t hl_backend_so;
+extern const hl_backend_t hl_backend_go;
 
 #endif

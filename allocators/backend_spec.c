@@ -13,6 +13,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,8 +85,62 @@ static int parse_option(const char *whole, const hl_backend_t *b, const char *it
   return 0;
 }
 
+/* "so:PATH[:name=NAME]": the path resolved (it must be a file), the name
+ * given or made from the file's name ("libfoo.so.2": so-foo), and one that
+ * may stand in a cell name (no '/', ',' or ':'). */
+static int parse_so(const char *text, hl_backend_spec_t *out, char *why, size_t why_len) {
+  const char *path = text + 3, *name = strstr(path, ":name=");
+  char given[1024], resolved[PATH_MAX];
+  size_t plen = name ? (size_t)(name - path) : strlen(path);
+  if (plen == 0 || plen >= sizeof given) {
+    snprintf(why, why_len, "backend '%s': expected so:PATH[:name=NAME]", text);
+    return HL_EPARSE;
+  }
+  snprintf(given, sizeof given, "%.*s", (int)plen, path);
+  if (!realpath(given, resolved) || strlen(resolved) >= sizeof out->library) {
+    snprintf(why, why_len, "backend '%s': %s: %s", text, given, strerror(errno));
+    return HL_ENOENT;
+  }
+  snprintf(out->library, sizeof out->library, "%s", resolved);
+  out->backend = &hl_backend_so;
+  if (name) {
+    name += 6;
+    if (!*name || strlen(name) >= 64 || strpbrk(name, "/,: \t")) {
+      snprintf(why, why_len, "backend '%s': name '%s': 1 to 63 characters, no / , : or blanks",
+               text, name);
+      return HL_EPARSE;
+    }
+    snprintf(out->name, sizeof out->name, "%s", name);
+    return 0;
+  }
+  const char *base = strrchr(resolved, '/') + 1;
+  if (!strncmp(base, "lib", 3) && base[3]) base += 3;
+  size_t blen = strcspn(base, ".");
+  snprintf(out->name, sizeof out->name, "so-%.*s", (int)(blen ? blen : strlen(base)), base);
+  for (char *c = out->name; *c; c++)
+    if (*c == ',' || *c == ':' || *c == ' ') *c = '_';
+  return 0;
+}
+
+void hl_backend_spec_text(const hl_backend_spec_t *spec, char *buf, size_t len) {
+  if (spec->backend == &hl_backend_so)
+    snprintf(buf, len, "so:%s:name=%s", spec->library, spec->name);
+  else
+    snprintf(buf, len, "%s", spec->name);
+}
+
+const char *hl_backend_spec_preload(const hl_backend_spec_t *spec) {
+  if (spec->backend == &hl_backend_so) return spec->library;
+  return hl_backend_preload(spec->backend);
+}
+
 int hl_backend_spec_parse(const char *text, hl_backend_spec_t *out, char *why, size_t why_len) {
   memset(out, 0, sizeof *out);
+  if (!strncmp(text, "so:", 3)) return parse_so(text, out, why, why_len);
+  if (!strcmp(text, "so")) {
+    snprintf(why, why_len, "backend 'so' needs a library: -b so:PATH[:name=NAME]");
+    return HL_EPARSE;
+  }
   const char *colon = strchr(text, ':');
   size_t name_len = colon ? (size_t)(colon - text) : strlen(text);
   char name[64];
@@ -117,4 +172,5 @@ int hl_backend_spec_parse(const char *text, hl_backend_spec_t *out, char *why, s
 void hl_backend_spec_apply(const hl_backend_spec_t *spec, hl_backend_config_t *cfg) {
   memcpy(cfg->option, spec->option, sizeof cfg->option);
   cfg->options_given = spec->options_given;
+  cfg->library_path = spec->library;
 }

@@ -18,7 +18,6 @@
 
 extern char **environ;
 
-
 /* The child's environment: ours, with LD_PRELOAD replaced or removed. The
  * one string it allocates is returned in *owned. */
 static char **child_env(const char *preload, char **owned) {
@@ -55,8 +54,15 @@ static void exec_child(const hl_spawn_config_t *cfg, const hl_cgroup_t *cg, char
     dup2(devnull, STDIN_FILENO);
     dup2(devnull, STDOUT_FILENO);
   }
+  /* the passed files first out of the way of the pipes' numbers; dup2
+   * onto another number clears close-on-exec */
+  int passed[2] = {-1, -1};
+  for (int i = 0; i < 2; i++)
+    if (cfg->pass_fd[i] > 0) passed[i] = fcntl(cfg->pass_fd[i], F_DUPFD_CLOEXEC, 10);
   dup2(err_w, STDERR_FILENO);
   dup2(report_w, HL_REPORT_FD);
+  for (int i = 0; i < 2; i++)
+    if (passed[i] >= 0) dup2(passed[i], HL_REPORT_FD + 1 + i);
   if (cfg->limit.mode == HL_LIMIT_CGROUP && hl_cgroup_join(cg) != 0) {
     static const char msg[] = "heaplab: child: cannot join the cgroup\n";
     ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -177,7 +183,7 @@ static void kill_child(const watch_t *w) {
  * sample_ms (and always the one that crossed the limit). */
 static void watch_rss(const hl_spawn_config_t *cfg, collect_t *c, watch_t *w, uint64_t now,
                       uint64_t start_ns) {
-  uint64_t rss = hl_proc_rss_bytes(w->pid);
+  uint64_t rss = cfg->tree_rss ? hl_proc_tree_rss_bytes(w->pid, w->pid) : hl_proc_rss_bytes(w->pid);
   if (!rss) return; /* gone, or not yet exec'd */
   if (rss > c->rss_peak_bytes) c->rss_peak_bytes = rss;
   int over = cfg->limit.mode == HL_LIMIT_WATCHDOG && rss >= cfg->limit.bytes;
@@ -228,6 +234,9 @@ static void supervise(const hl_spawn_config_t *cfg, int report_r, int err_r, col
     }
     if (waitpid(w->pid, &w->status, WNOHANG) == w->pid) w->reaped = 1;
   }
+  /* Whatever the child started and left in its process group (a program's
+   * children, a program its worker could not stop) goes with it. */
+  kill(-w->pid, SIGKILL);
   /* The child is gone: whatever is still in the pipes is complete now. */
   while (fds_open[0] && drain(report_r, c, 1, 0)) {
   }
@@ -281,7 +290,7 @@ static void last_line(const char *text, char *buf, size_t len) {
 
 static void classify(const hl_spawn_config_t *cfg, const watch_t *w, hl_child_result_t *r) {
   json_t *oom = hl_child_record(r, "oom"), *err = hl_child_record(r, "error");
-  json_t *thrash = hl_child_record(r, "gc-thrash");
+  json_t *thrash = hl_child_record(r, "gc-thrash"), *crash = hl_child_record(r, "crash");
   json_t *ok = hl_child_record(r, "result");
   char line[256];
   last_line(r->stderr_tail, line, sizeof line);
@@ -332,6 +341,10 @@ static void classify(const hl_spawn_config_t *cfg, const watch_t *w, hl_child_re
              r->outcome != HL_OUTCOME_CRASH ? "died under the memory limit by " : "",
              sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "signal", strsignal(r->signal),
              line[0] ? ": " : "", line);
+  } else if (crash) {
+    r->outcome = HL_OUTCOME_CRASH;
+    snprintf(r->message, sizeof r->message, "%s",
+             json_string_value(json_object_get(crash, "message")));
   } else if (err) {
     r->outcome = HL_OUTCOME_ERROR;
     snprintf(r->message, sizeof r->message, "%s",

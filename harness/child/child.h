@@ -26,14 +26,22 @@
 #define HL_WORKER_EXIT_ERROR 1
 #define HL_WORKER_EXIT_OOM 3
 #define HL_WORKER_EXIT_THRASH 4
+#define HL_WORKER_EXIT_CRASH 5 /* the -x program died by a signal (a "crash" record) */
 
 typedef struct hl_spawn_config {
-  char *const *argv;                  /* argv[0]: the program to exec */
-  const char *preload;                /* LD_PRELOAD for the child; NULL removes it */
-  hl_limit_t limit;                   /* memory limit (limit.h); mode NONE: none */
-  uint32_t sample_ms;                 /* record the child's RSS this often; 0: never */
-  double timeout_s;                   /* 0: none */
-  int forward_stderr;                 /* copy the child's stderr to ours as it comes */
+  char *const *argv;   /* argv[0]: the program to exec */
+  const char *preload; /* LD_PRELOAD for the child; NULL removes it */
+  hl_limit_t limit;    /* memory limit (limit.h); mode NONE: none */
+  uint32_t sample_ms;  /* record the child's RSS this often; 0: never */
+  double timeout_s;    /* 0: none */
+  int forward_stderr;  /* copy the child's stderr to ours as it comes */
+  /* The resident set the watchdog and samples see: 0 the child's own; 1
+   * its whole process tree (a worker running a -x program: the program
+   * and what it started, the worker itself left out). */
+  int tree_rss;
+  /* Open files the child gets as fds 4 and 5 (a program's stdout and
+   * stderr, HL_PROGRAM_STDOUT_FD); 0: none. */
+  int pass_fd[2];
   volatile sig_atomic_t *interrupted; /* polled; when set the child is killed */
 } hl_spawn_config_t;
 

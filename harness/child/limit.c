@@ -1,8 +1,11 @@
 /* Memory limits for one child process (limit.h). */
 #include "limit.h"
 
+#include <dirent.h>
+
 #include "error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -195,4 +198,63 @@ uint64_t hl_proc_rss_bytes(pid_t pid) {
   static long page;
   if (!page) page = sysconf(_SC_PAGESIZE);
   return strtoull(p + 1, NULL, 10) * (uint64_t)page;
+}
+
+/* ---- process trees ------------------------------------------------------------
+ *
+ * Breadth first over a fixed array of pids: a child's children are read
+ * from every thread's "children" file (a child belongs to the thread that
+ * forked it). A process that exits meanwhile just has no file to read. */
+
+static size_t add_children(pid_t pid, pid_t *pids, size_t n) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  DIR *d = opendir(path);
+  if (!d) return n;
+  struct dirent *e;
+  while ((e = readdir(d)) && n < HL_TREE_MAX) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    char file[96], buf[4096];
+    snprintf(file, sizeof file, "/proc/%d/task/%.16s/children", (int)pid, e->d_name);
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len <= 0) continue;
+    buf[len] = '\0';
+    for (char *p = buf, *end; n < HL_TREE_MAX; p = end) {
+      long c = strtol(p, &end, 10);
+      if (end == p) break;
+      pids[n++] = (pid_t)c;
+    }
+  }
+  closedir(d);
+  return n;
+}
+
+size_t hl_proc_tree_walk(pid_t pid, void (*fn)(pid_t pid, void *ctx), void *ctx) {
+  pid_t pids[HL_TREE_MAX];
+  size_t n = 1;
+  pids[0] = pid;
+  for (size_t i = 0; i < n; i++) {
+    fn(pids[i], ctx);
+    n = add_children(pids[i], pids, n);
+  }
+  return n;
+}
+
+typedef struct rss_sum {
+  pid_t skip;
+  uint64_t bytes;
+} rss_sum_t;
+
+static void add_rss(pid_t pid, void *ctx) {
+  rss_sum_t *s = ctx;
+  if (pid != s->skip) s->bytes += hl_proc_rss_bytes(pid);
+}
+
+uint64_t hl_proc_tree_rss_bytes(pid_t pid, pid_t skip) {
+  rss_sum_t s = {skip, 0};
+  hl_proc_tree_walk(pid, add_rss, &s);
+  return s.bytes;
 }

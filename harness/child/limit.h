@@ -79,4 +79,14 @@ uint64_t hl_mem_available_bytes(void);
  * Opens and reads into a stack buffer: no allocation. */
 uint64_t hl_proc_rss_bytes(pid_t pid);
 
+/* A process tree (a -x program and whatever it started): calls fn for pid
+ * and each descendant, found through /proc/PID/task/TID/children, at most
+ * HL_TREE_MAX processes. Returns how many were visited. */
+#define HL_TREE_MAX 512
+size_t hl_proc_tree_walk(pid_t pid, void (*fn)(pid_t pid, void *ctx), void *ctx);
+
+/* The sum of the resident sets of pid's tree, bytes; skip (a process of
+ * the tree, or 0) is left out but its descendants are not. */
+uint64_t hl_proc_tree_rss_bytes(pid_t pid, pid_t skip);
+
 #endif

@@ -3,7 +3,7 @@
 
 #include "error.h"
 #include "results.h"
-#include "rows.h"
+#include "view.h"
 #include "size.h"
 #include "stats.h"
 
@@ -62,11 +62,6 @@ int hl_sel_match(const hl_sel_t *s, const json_t *row) {
   return 1;
 }
 
-static int is_iteration(const json_t *row) {
-  char buf[8];
-  return hl_row_key_run_name(row, buf, sizeof buf) != NULL;
-}
-
 static int metric_of(const json_t *row, const char *metric, double *out) {
   char key[96];
   const char *slash = strstr(metric, "/iter");
@@ -91,7 +86,7 @@ const json_t *hl_fig_any_row(const json_t *doc, const hl_sel_t *s, size_t nth) {
   size_t i;
   const json_t *row;
   json_array_foreach(json_object_get(doc, "benchmarks"), i, row) {
-    if (is_iteration(row) && hl_sel_match(s, row) && nth-- == 0)
+    if (hl_row_json_is_iteration(row) && hl_sel_match(s, row) && nth-- == 0)
       return row;
   }
   return NULL;
@@ -100,7 +95,7 @@ const json_t *hl_fig_any_row(const json_t *doc, const hl_sel_t *s, size_t nth) {
 const json_t *hl_fig_row(const json_t *doc, const hl_sel_t *s) {
   const json_t *row;
   for (size_t k = 0; (row = hl_fig_any_row(doc, s, k)) != NULL; k++)
-    if (hl_row_is_ok(row))
+    if (hl_row_json_ok(row))
       return row;
   return NULL;
 }
@@ -110,7 +105,7 @@ size_t hl_fig_count(const json_t *doc, const hl_sel_t *s, size_t *nok) {
   const json_t *row;
   while ((row = hl_fig_any_row(doc, s, n)) != NULL) {
     n++;
-    ok += hl_row_is_ok(row) != 0;
+    ok += hl_row_json_ok(row) != 0;
   }
   if (nok)
     *nok = ok;
@@ -122,7 +117,7 @@ size_t hl_fig_values(const json_t *doc, const hl_sel_t *s, const char *metric, d
   size_t n = 0;
   const json_t *row;
   for (size_t k = 0; n < max && (row = hl_fig_any_row(doc, s, k)) != NULL; k++)
-    if (hl_row_is_ok(row) && metric_of(row, metric, &out[n]))
+    if (hl_row_json_ok(row) && metric_of(row, metric, &out[n]))
       n++;
   return n;
 }
@@ -150,12 +145,12 @@ int hl_fig_ratio(const json_t *doc, const hl_sel_t *a, const hl_sel_t *b, const 
   const json_t *ra;
   for (size_t k = 0; n < FIG_MAX_VALUES && (ra = hl_fig_any_row(doc, a, k)) != NULL; k++) {
     double rep, va, vb, rep_b;
-    if (!hl_row_is_ok(ra) || hl_json_number(ra, "repetition_index", &rep) != 0 ||
+    if (!hl_row_json_ok(ra) || hl_json_number(ra, "repetition_index", &rep) != 0 ||
         !metric_of(ra, metric, &va))
       continue;
     const json_t *rb;
     for (size_t j = 0; (rb = hl_fig_any_row(doc, b, j)) != NULL; j++)
-      if (hl_row_is_ok(rb) && hl_json_number(rb, "repetition_index", &rep_b) == 0 &&
+      if (hl_row_json_ok(rb) && hl_json_number(rb, "repetition_index", &rep_b) == 0 &&
           rep_b == rep && metric_of(rb, metric, &vb) && vb > 0) {
         r[n++] = va / vb;
         break;

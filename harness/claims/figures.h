@@ -3,7 +3,7 @@
  * A selection names cells as a claim thinks of them (the workload, the
  * backend, a few KEY=VALUE conditions on parameters and knobs) rather than by
  * their names, which depend on what was swept. Values come from the ok
- * iteration rows only (resultsdoc/rows.h decides what those are); an
+ * iteration rows only (resultsdoc/view.h decides what those are); an
  * experiment counts the others itself (hl_fig_count) when deaths are what it
  * measures.
  */

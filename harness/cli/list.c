@@ -14,24 +14,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int list_backends(void) {
+static void print_probe(const hl_backend_spec_t *spec) {
+  json_t *info = NULL;
+  char why[512] = "";
+  int ok = hl_backend_probe(spec, &info, why, sizeof why);
+  const char *path = json_string_value(json_object_get(info, "library_path"));
+  const char *version = json_string_value(json_object_get(info, "version"));
+  const char *kind = hl_backend_kind_name(spec->backend->kind);
+  if (ok && spec->backend->programs_only)
+    printf("%-12s %-7s available: %s\n", spec->name, kind, spec->backend->summary);
+  else if (ok)
+    printf("%-12s %-7s available: %s %s (%s)\n", spec->name, kind, spec->backend->name,
+           version && *version ? version : "(no version exported)",
+           path && *path ? path : "built into heaplab");
+  else
+    printf("%-12s %-7s unavailable: %s\n", spec->name, kind, why);
+  json_decref(info);
+}
+
+/* Every backend, probed; or one spec (so:PATH: the user's library). */
+static int list_backends(const char *only) {
+  if (only) {
+    hl_backend_spec_t spec;
+    char why[512];
+    if (hl_backend_spec_parse(only, &spec, why, sizeof why) != 0) {
+      hl_msg("list", "%s", why);
+      return HL_EXIT_USAGE;
+    }
+    print_probe(&spec);
+    return HL_EXIT_OK;
+  }
   size_t n;
   const hl_backend_t *const *all = hl_backend_all(&n);
   for (size_t i = 0; i < n; i++) {
     hl_backend_spec_t spec = {.backend = all[i]};
     snprintf(spec.name, sizeof spec.name, "%s", all[i]->name);
-    json_t *info = NULL;
-    char why[512] = "";
-    int ok = hl_backend_probe(&spec, &info, why, sizeof why);
-    const char *path = json_string_value(json_object_get(info, "library_path"));
-    const char *kind = hl_backend_kind_name(all[i]->kind);
-    if (ok)
-      printf("%-12s %-7s available: %s %s (%s)\n", all[i]->name, kind, all[i]->name,
-             json_string_value(json_object_get(info, "version")),
-             path && *path ? path : "built into heaplab");
+    if (all[i]->named_only && !all[i]->programs_only)
+      printf("%-12s %-7s %s\n", all[i]->name, hl_backend_kind_name(all[i]->kind),
+             all[i]->named_only);
     else
-      printf("%-12s %-7s unavailable: %s\n", all[i]->name, kind, why);
-    json_decref(info);
+      print_probe(&spec);
     /* options, one indented line each: -b NAME:KEY=N */
     for (size_t k = 0; k < all[i]->noptions; k++) {
       const hl_backend_option_t *opt = &all[i]->options[k];
@@ -112,8 +134,9 @@ static int list_counters(void) {
 
 static void usage(void) {
   printf("Usage: heaplab list SUBJECT\n\n"
-         "  backends           every backend of this build, probed as a run would start it:\n"
-         "                     available (version, library) or why not; its options\n"
+         "  backends [SPEC]    every backend of this build, probed as a run would start\n"
+         "                     it: available (version, library) or why not; its options;\n"
+         "                     or one spec, such as your own library: so:PATH[:name=NAME]\n"
          "  workloads          every workload: kind (bench, oom, selftest), the claim it\n"
          "                     measures, what it does\n"
          "  params [WORKLOAD]  each workload's parameters: kind, default, --quick default\n"
@@ -130,7 +153,7 @@ int hl_list_main(int argc, char **argv) {
   const char *arg = ops.n == 2 ? ops.v[1] : NULL;
   int single = ops.n == 1;
   free(ops.v);
-  if (!strcmp(what, "backends") && single) return list_backends();
+  if (!strcmp(what, "backends")) return list_backends(arg);
   if (!strcmp(what, "workloads") && single) return list_workloads();
   if (!strcmp(what, "params")) return list_params(arg);
   if (!strcmp(what, "counters") && single) return list_counters();

@@ -4,6 +4,7 @@
 #include "commands.h"
 
 #include "error.h"
+#include "escape.h"
 #include "opts.h"
 #include "ratio.h"
 #include "results.h"
@@ -45,7 +46,40 @@ static const hl_opt_t show_opts[] = {
 
 static void usage(FILE *out) {
   fprintf(out, "Usage: heaplab show FILE.json [--markdown] [--ratio BACKEND [--metric KEY]]\n\n"
-               "Prints the summary table of a results file.\n\n");
+               "Prints the summary table of a results file; a table per machine when its rows\n"
+               "ran on several (heaplab merge of shards run on different machines).\n\n");
+}
+
+/* The machine a table is of, above it (a file's strings: escaped). */
+static void machine_heading(const hl_results_t *v, int markdown) {
+  char text[1024] = "rows that name no machine", md[2100];
+  if (v->machine) hl_machine_describe(v->machine, text, sizeof text);
+  char *clean = markdown ? NULL : hl_term_clean(text);
+  printf(markdown ? "### Machine %s\n\n" : "machine %s\n",
+         markdown ? hl_md_text(text, md, sizeof md) : clean ? clean : "?");
+  free(clean);
+}
+
+/* The table of each machine's rows (one table when one machine); 0 when
+ * at least one could be made, else why says why not. */
+static int show_tables(const show_t *s, const hl_results_t *v, char *why, size_t len) {
+  hl_results_t *by;
+  size_t n, shown = 0;
+  snprintf(why, len, "out of memory");
+  if (hl_results_by_machine(v, &by, &n) != 0) return HL_ENOMEM;
+  for (size_t k = 0; k < n; k++) {
+    const hl_results_t *g = n > 1 ? &by[k] : v;
+    if (n > 1) machine_heading(g, s->markdown);
+    hl_table_t *t =
+        s->base ? hl_ratio_table(g, s->base, s->metric, why, len) : hl_summary_table(g);
+    if (t) hl_table_print(t, stdout, s->markdown);
+    if (!t && n > 1) printf("%s\n", why);
+    if (n > 1 && k + 1 < n) printf("\n");
+    shown += t != NULL;
+    hl_table_free(t);
+  }
+  hl_results_groups_free(by, n);
+  return shown ? 0 : HL_EINVAL;
 }
 
 int hl_show_main(int argc, char **argv) {
@@ -68,13 +102,12 @@ int hl_show_main(int argc, char **argv) {
     hl_msg("show", "%s", why);
     return HL_EXIT_USAGE;
   }
-  hl_table_t *t =
-      s.base ? hl_ratio_table(root, s.base, s.metric, why, sizeof why) : hl_summary_table(root);
-  if (t)
-    hl_table_print(t, stdout, s.markdown);
-  else if (s.base)
-    hl_msg("show", "%s", why);
-  hl_table_free(t);
+  hl_results_t v;
+  snprintf(why, sizeof why, "out of memory");
+  rc = hl_results_view(root, &v);
+  if (rc == 0) rc = show_tables(&s, &v, why, sizeof why);
+  if (rc) hl_msg("show", "%s", why);
+  hl_results_view_free(&v);
   json_decref(root);
-  return t ? HL_EXIT_OK : HL_EXIT_USAGE;
+  return rc ? HL_EXIT_USAGE : HL_EXIT_OK;
 }

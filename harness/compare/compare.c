@@ -82,7 +82,8 @@ static int parse_args(int argc, char **argv, cmp_opts_t *o) {
   return 0;
 }
 
-static void print_tally(const hl_gate_tally_t *t, const hl_gate_opts_t *o) {
+static void print_tally(const hl_gate_set_t *set, const hl_gate_tally_t *t,
+                        const hl_gate_opts_t *o) {
   char thr[64];
   if (o->threshold >= 0)
     snprintf(thr, sizeof thr, "threshold %.1f%%", 100 * o->threshold);
@@ -92,10 +93,10 @@ static void print_tally(const hl_gate_tally_t *t, const hl_gate_opts_t *o) {
          "(%s, Holm alpha %g)\n",
          t->compared, t->count[HL_GATE_REGRESSION], t->count[HL_GATE_CHANGED],
          t->count[HL_GATE_FASTER], t->count[HL_GATE_NOT_COMPARABLE], thr, o->alpha);
-  hl_gate_print_notes(t, o, stdout);
+  hl_gate_print_notes(set, t, o, stdout);
 }
 
-static int compare_docs(const cmp_opts_t *o, const json_t *rb, const json_t *rn) {
+static int compare_docs(const cmp_opts_t *o, const hl_results_t *rb, const hl_results_t *rn) {
   hl_gate_set_t set;
   char why[1024];
   if (hl_gate_set_load(rb, rn, &set, why, sizeof why) != 0) {
@@ -106,12 +107,12 @@ static int compare_docs(const cmp_opts_t *o, const json_t *rb, const json_t *rn)
   int rc = hl_gate_decide(set.bench, set.n, &o->decide, &tally);
   hl_gate_report_t r = {.set = &set, .opts = &o->decide, .tally = &tally};
   if (rc == 0) rc = hl_gate_print_table(&r, stdout, o->markdown);
+  if (rc == 0) print_tally(&set, &tally, &o->decide);
   hl_gate_set_free(&set);
   if (rc) {
     hl_msg("compare", "cannot decide: %s", hl_strerror(rc));
     return HL_EXIT_USAGE;
   }
-  print_tally(&tally, &o->decide);
   if (tally.compared == 0) {
     hl_msg("compare",
            "nothing compared: no benchmark is in both files with an ok repetition "
@@ -127,13 +128,18 @@ int hl_compare_main(int argc, char **argv) {
   int rc = parse_args(argc, argv, &o);
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
   json_t *rb = NULL, *rn = NULL;
+  hl_results_t vb = {0}, vn = {0};
   char why[1024];
   int exit_code = HL_EXIT_USAGE;
   if (hl_results_load(o.base, &rb, why, sizeof why) != 0 ||
       hl_results_load(o.new_, &rn, why, sizeof why) != 0)
     hl_msg("compare", "%s", why);
+  else if (hl_results_view(rb, &vb) != 0 || hl_results_view(rn, &vn) != 0)
+    hl_msg("compare", "out of memory");
   else
-    exit_code = compare_docs(&o, rb, rn);
+    exit_code = compare_docs(&o, &vb, &vn);
+  hl_results_view_free(&vb);
+  hl_results_view_free(&vn);
   json_decref(rb);
   json_decref(rn);
   return exit_code;

@@ -34,7 +34,8 @@ typedef struct gate_side {
   hl_gate_source_t src;
   const char *role; /* "base" or "new" */
   char exe[PATH_MAX];
-  json_t *doc; /* results: loaded, or merged from the rounds */
+  json_t *doc;        /* results: loaded, or merged from the rounds */
+  hl_results_t view; /* of doc, as of the last look */
 } gate_side_t;
 
 /* ---- sides ----------------------------------------------------------------- */
@@ -82,27 +83,37 @@ static int merge_round(gate_side_t *s, json_t *round_doc, unsigned round, unsign
         json_string_value(json_object_get(json_object_get(s->doc, "context"), "heaplab_revision"));
   }
   json_t *out = json_object_get(s->doc, "benchmarks");
-  size_t i;
-  json_t *e;
-  json_array_foreach(json_object_get(round_doc, "benchmarks"), i, e) {
-    const char *rt = json_string_value(json_object_get(e, "run_type"));
-    if (rt && strcmp(rt, "iteration")) continue;
+  hl_results_t v;
+  if (hl_results_view(round_doc, &v) != 0) return HL_ENOMEM;
+  for (size_t i = 0; i < v.n; i++) {
+    if (v.row[i].run_type != HL_RUN_ITERATION) continue;
+    json_t *e = (json_t *)v.row[i].json; /* round_doc is ours to change */
     json_object_set_new(e, "repetition_index", json_integer(round));
     json_object_set_new(e, "repetitions", json_integer(rounds));
     json_array_append(out, e);
   }
+  hl_results_view_free(&v);
   return 0;
 }
 
 static int run_round(const gate_opts_t *o, gate_side_t *s, const char *dir, unsigned round) {
   char out[PATH_MAX + 64];
   snprintf(out, sizeof out, "%s/%s-%u.json", dir, s->role, round);
-  char *argv[MAX_RUN_ARGS + 16];
+  char *argv[MAX_RUN_ARGS + 20];
   size_t n = 0;
   argv[n++] = s->exe;
   argv[n++] = (char *)"run";
   for (size_t i = 0; i < o->nrun_args; i++)
     argv[n++] = o->run_args[i];
+  const char *x = !strcmp(s->role, "base") ? o->base_x : o->new_x;
+  if (x) {
+    argv[n++] = (char *)"-x";
+    argv[n++] = (char *)x;
+  }
+  if (x && o->program_name[0]) {
+    argv[n++] = (char *)"--name";
+    argv[n++] = (char *)o->program_name;
+  }
   argv[n++] = (char *)"--reps=1";
   argv[n++] = o->pmu ? (char *)"--counters=perf::INSTRUCTIONS,perf::CYCLES"
                      : (char *)"--counters=none";
@@ -177,7 +188,9 @@ static int save_side(const gate_side_t *s, const char *dir, const char *file) {
 }
 
 static int save_baseline(const gate_opts_t *o, const gate_side_t *s) {
-  json_t *doc = hl_gate_baseline_doc(s->doc);
+  hl_results_t v;
+  json_t *doc = hl_results_view(s->doc, &v) == 0 ? hl_gate_baseline_doc(&v) : NULL;
+  hl_results_view_free(&v);
   char why[1024] = "out of memory";
   int rc = doc ? hl_results_save(doc, o->save_baseline, why, sizeof why) : HL_ENOMEM;
   json_decref(doc);
@@ -199,10 +212,18 @@ static int run_rounds_cb(void *ctx, unsigned from, unsigned to) {
   return run_sides(s->o, s->base, s->new_, from, to);
 }
 
-static void docs_cb(void *ctx, const json_t **base, const json_t **new_) {
+/* The views of both sides' documents so far (rebuilt at each look: the
+ * rounds since the last one appended rows). */
+static int views_cb(void *ctx, const hl_results_t **base, const hl_results_t **new_) {
   sides_t *s = ctx;
-  *base = s->base->doc;
-  *new_ = s->new_->doc;
+  hl_results_view_free(&s->base->view);
+  hl_results_view_free(&s->new_->view);
+  if (hl_results_view(s->base->doc, &s->base->view) ||
+      hl_results_view(s->new_->doc, &s->new_->view))
+    return HL_ENOMEM;
+  *base = &s->base->view;
+  *new_ = &s->new_->view;
+  return 0;
 }
 
 /* The looks: rounds of the binary sides (run here), or one look at files. */
@@ -214,7 +235,7 @@ static int take_looks(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_
   hl_gate_looks_t l = {.plan = {o->rounds, o->max_rounds, o->looks},
                        .budget_s = o->budget_s,
                        .run_rounds = binary ? run_rounds_cb : NULL,
-                       .docs = docs_cb,
+                       .views = views_cb,
                        .ctx = &ctx};
   if (!binary) l.plan = (hl_seq_plan_t){1, 1, 1};
   char why[1024];
@@ -258,7 +279,7 @@ static int decide_and_report(const gate_opts_t *o, gate_side_t *base, gate_side_
     hl_gate_verdict_line(&tally, &decided, line, sizeof line);
     printf("\n%s%s%s\n", line, r.rounds_text && *r.rounds_text ? "; rounds: " : "",
            r.rounds_text ? r.rounds_text : "");
-    hl_gate_print_notes(&tally, &decided, stdout);
+    hl_gate_print_notes(&set, &tally, &decided, stdout);
     if (o->pmu && base->src.is_binary) hl_gate_pmu_note(base->doc, "base", stdout);
     if (o->pmu && new_->src.is_binary) hl_gate_pmu_note(new_->doc, "new", stdout);
   }
@@ -304,6 +325,8 @@ int hl_gate_main(int argc, char **argv) {
     exit_code = HL_EXIT_USAGE;
 done:
   if (hl_interrupted) exit_code = hl_interrupt_exit_code();
+  hl_results_view_free(&base.view);
+  hl_results_view_free(&new_.view);
   json_decref(base.doc);
   json_decref(new_.doc);
   return exit_code;

@@ -21,19 +21,22 @@ int hl_gate_main(int argc, char **argv);
 
 /* ---- gate_io.c ---------------------------------------------------------- */
 
-/* Benchmarks of two results documents, named in base order then new-only
- * ones; the samples live in the set, the names in its row indexes. The
- * documents are read once (hl_row_index_build): linear in their rows. */
+/* Benchmarks of two results documents' views, named in base order then
+ * new-only ones; the samples live in the set, the names in its row indexes
+ * (which point into the views: they must outlive the set). The rows are
+ * indexed once (hl_row_index_build): linear in their number. */
 typedef struct hl_gate_set {
   hl_gate_bench_t *bench;
   size_t n;
   double *storage;      /* CPU-time, instruction and peak samples of every side */
   unsigned *rounds;     /* the round (repetition_index) of each CPU-time sample */
   hl_row_index_t ix[2]; /* base, new */
+  const hl_machine_t *other[2]; /* the machines of the first benchmark whose sides ran on
+                                   different ones (other_machines); NULL: none did */
 } hl_gate_set_t;
 
-int hl_gate_set_load(const json_t *base, const json_t *new_, hl_gate_set_t *set, char *why,
-                     size_t why_len);
+int hl_gate_set_load(const hl_results_t *base, const hl_results_t *new_, hl_gate_set_t *set,
+                     char *why, size_t why_len);
 void hl_gate_set_free(hl_gate_set_t *set);
 
 /* Where each side came from, for the reports. */
@@ -61,11 +64,16 @@ json_t *hl_gate_tests_json(const hl_gate_bench_t *b, const struct hl_seq *seq);
 void hl_gate_pmu_note(const json_t *doc, const char *role, FILE *out);
 /* The instruction counts of a benchmark (--measure instructions), or NULL. */
 json_t *hl_gate_instr_json(const hl_gate_bench_t *b);
+/* A benchmark's deterministic metrics and peaks in the decision JSON. */
+json_t *hl_gate_metrics_json(const hl_gate_bench_t *b);
+json_t *hl_gate_peaks_json(const hl_gate_bench_t *b);
 
 int hl_gate_print_table(const hl_gate_report_t *r, FILE *out, int markdown);
 /* The notes under the verdict: nothing compared, missing benchmarks, no
- * timings, too few repetitions for the U test. */
-void hl_gate_print_notes(const hl_gate_tally_t *t, const hl_gate_opts_t *o, FILE *out);
+ * timings, sides on different machines (which, when set says), too few
+ * repetitions for the U test. set may be NULL. */
+void hl_gate_print_notes(const hl_gate_set_t *set, const hl_gate_tally_t *t,
+                         const hl_gate_opts_t *o, FILE *out);
 int hl_gate_write_json(const hl_gate_report_t *r, const char *path, char *why, size_t why_len);
 int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path, char *why, size_t why_len);
 
@@ -73,6 +81,6 @@ int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path, char *wh
  * cell identity, the outcome and the deterministic metrics of each
  * iteration row and its peak memory (no timings: those belong to the machine
  * that ran them; peaks are gated with a tolerance). */
-json_t *hl_gate_baseline_doc(const json_t *results);
+json_t *hl_gate_baseline_doc(const hl_results_t *results);
 
 #endif

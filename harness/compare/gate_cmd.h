@@ -10,6 +10,8 @@
 
 typedef struct gate_opts {
   const char *base, *new_, *json_out, *md_out, *save_runs, *save_baseline;
+  const char *base_x, *new_x; /* a program per side (--base-x, --new-x) */
+  char program_name[64];      /* their cells' common name, when --name is not given */
   unsigned rounds, max_rounds, looks; /* max_rounds 0: the default */
   double budget_s;
   int test_given, rounds_given, instructions; /* --measure instructions forwarded */

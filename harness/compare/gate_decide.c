@@ -285,6 +285,8 @@ static int first_pass(hl_gate_bench_t *x, const hl_gate_opts_t *o, found_t *f) {
                 x->base.instr ? "new" : "base");
     f->metrics = f->metrics > 0 ? f->metrics : -1;
   }
+  if (x->other_machines)
+    append_note(x, "ran on different machines: timings and peaks not compared");
   int callgrind = x->instr.verdict >= HL_GI_SAME && !x->base.instr_pmu;
   if (callgrind)
     append_note(x, "peak memory not gated: it is valgrind's");
@@ -312,6 +314,7 @@ static void count(const hl_gate_bench_t *b, size_t n, hl_gate_tally_t *t) {
   for (size_t i = 0; i < n; i++) {
     t->count[b[i].verdict]++;
     if (b[i].peak[HL_GP_rss_peak_bytes].verdict >= HL_GP_SAME) t->mem_tested++;
+    t->other_machines += b[i].other_machines != 0;
   }
   t->benchmarks = n;
   t->compared = n - t->count[HL_GATE_NOT_COMPARABLE] - t->count[HL_GATE_MISSING];

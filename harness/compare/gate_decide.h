@@ -47,6 +47,11 @@
  *     fixed. No U test: a committed baseline has one repetition a cell, and
  *     a peak that is equal to the page in every repetition has nothing for
  *     a rank test to rank. A peak on one side only is noted, not gated.
+ *  5. Timings and peaks belong to the machine that measured them: when a
+ *     benchmark's sides ran on different machines (fingerprints that differ
+ *     beyond heaplab's revision and the library versions), the caller
+ *     leaves both out and sets other_machines; the deterministic metrics,
+ *     which no machine changes, still decide.
  */
 #ifndef HL_GATE_DECIDE_H
 #define HL_GATE_DECIDE_H
@@ -207,6 +212,8 @@ typedef struct hl_gate_bench {
   const char *name;
   hl_gate_side_t base, new_;
   const hl_gate_frozen_t *frozen; /* set by a sequential gate; NULL: decide now */
+  int other_machines; /* the sides ran on different machines: the caller left their timings,
+                         instructions and peaks out, and the metrics alone decide */
   /* Filled by hl_gate_decide(). Timing figures are 0 when untested. */
   double base_median_ns, new_median_ns;
   double change;    /* (new - base) / base of the medians */
@@ -254,7 +261,8 @@ typedef struct hl_gate_tally {
   size_t compared;           /* neither not comparable nor missing */
   size_t mem_tested;         /* peak RSS compared */
   size_t count[HL_GATE_NVERDICTS];
-  size_t min_reps; /* smallest repetition count of a tested benchmark */
+  size_t min_reps;       /* smallest repetition count of a tested benchmark */
+  size_t other_machines; /* benchmarks whose sides ran on different machines */
 } hl_gate_tally_t;
 
 /* Decides every benchmark. 0, or HL_ENOMEM / HL_EINVAL (bad samples). */

@@ -1,6 +1,6 @@
 /* The decision JSON's detail (gate.h): both timing tests of a benchmark,
  * its figures at every look of a sequential gate, and its instruction
- * counts. Kept apart from gate_io.c's fixed fields so that the U test's
+ * counts, its deterministic metrics and peaks. Kept apart from gate_io.c's fixed fields so that the U test's
  * figures stay in the JSON beside the paired test's, whichever decided. */
 #include "gate.h"
 
@@ -65,6 +65,44 @@ json_t *hl_gate_instr_json(const hl_gate_bench_t *b) {
     json_object_set_new(o, "change_pct", json_real(100 * g->change));
     json_object_set_new(o, "base_spread_pct", json_real(100 * g->base_spread));
     json_object_set_new(o, "tolerance_pct", json_real(100 * g->tolerance));
+  }
+  return o;
+}
+
+json_t *hl_gate_metrics_json(const hl_gate_bench_t *b) {
+  static const char *const words[] = {"none", "equal", "changed", "one side only", "not exact"};
+  json_t *o = json_object();
+  for (int m = 0; m < HL_GATE_NMETRICS; m++) {
+    if (b->metric[m] == HL_GM_NONE) continue;
+    json_t *x = json_pack("{s:s}", "verdict", words[b->metric[m]]);
+    const hl_gate_value_t *v[2] = {&b->base.metric[m], &b->new_.metric[m]};
+    const char *side[2] = {"base", "new"};
+    for (int k = 0; k < 2; k++) {
+      if (v[k]->state == HL_GV_CONST)
+        json_object_set_new(x, side[k], json_real(v[k]->lo));
+      else if (v[k]->state == HL_GV_VARIES)
+        json_object_set_new(x, side[k], json_pack("{s:f, s:f}", "min", v[k]->lo, "max", v[k]->hi));
+    }
+    json_object_set_new(o, hl_gate_metric_name(m), x);
+  }
+  return o;
+}
+
+json_t *hl_gate_peaks_json(const hl_gate_bench_t *b) {
+  static const char *const words[] = {"none", "one side only", "same", "grew", "shrank"};
+  json_t *o = json_object();
+  for (int k = 0; k < HL_GATE_NPEAKS; k++) {
+    const hl_gate_peak_t *p = &b->peak[k];
+    if (p->verdict == HL_GP_NONE) continue;
+    json_t *x = json_pack("{s:s}", "result", words[p->verdict]);
+    if (p->verdict >= HL_GP_SAME) {
+      json_object_set_new(x, "base_median_bytes", json_real(p->base_median_bytes));
+      json_object_set_new(x, "new_median_bytes", json_real(p->new_median_bytes));
+      json_object_set_new(x, "change_pct", json_real(100 * p->change));
+      json_object_set_new(x, "noise_cv_pct", json_real(100 * p->noise_cv));
+      json_object_set_new(x, "tolerance_bytes", json_real(p->tolerance_bytes));
+    }
+    json_object_set_new(o, hl_gate_peak_name(k), x);
   }
   return o;
 }

@@ -15,18 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int is_iteration(const json_t *e) {
-  const char *rt = json_string_value(json_object_get(e, "run_type"));
-  return !rt || !strcmp(rt, "iteration");
-}
-
 /* A value of key in every ok row, or the metric is absent for the side. */
 static void load_metrics(const hl_row_group_t *g, hl_gate_side_t *s) {
   for (int m = 0; m < HL_GATE_NMETRICS; m++) {
     size_t have = 0;
     for (size_t k = 0; k < g->nok; k++) {
       double v;
-      if (hl_json_number(g->ok[k], hl_gate_metric_name(m), &v) == 0) {
+      if (hl_row_number(g->ok[k], hl_gate_metric_name(m), &v) == 0) {
         hl_gate_value_add(&s->metric[m], v);
         have++;
       }
@@ -35,41 +30,60 @@ static void load_metrics(const hl_row_group_t *g, hl_gate_side_t *s) {
   }
 }
 
-/* key of every ok row into x; 0 when some row lacks it. */
-static size_t load_samples(const hl_row_group_t *g, const char *key, double *x) {
-  for (size_t k = 0; k < g->nok; k++)
-    if (hl_json_number(g->ok[k], key, &x[k]) != 0) return 0;
-  return g->nok;
-}
+/* Where a benchmark's timings and peaks come from: the ok rows that ran on
+ * the host of `host` (NULL: every ok row), or none when its sides ran on
+ * different machines. */
+typedef struct timed_on {
+  const hl_row_t *host;
+  int none;
+} timed_on_t;
 
-/* The PMU's instructions per iteration of every ok row (--pmu: the
- * counter over all threads, per iteration of all threads); 0 when some row
- * lacks it (no PMU: the counter is unavailable, and absent). */
-static size_t load_pmu_instructions(const hl_row_group_t *g, double *x) {
+/* key of the ok rows on the host into x; 0 when one of them lacks it. */
+static size_t load_samples(const hl_row_group_t *g, timed_on_t on, const char *key, double *x) {
+  size_t n = 0;
   for (size_t k = 0; k < g->nok; k++) {
-    double count, iters, threads = 1;
-    if (hl_json_number(g->ok[k], "counter.perf::INSTRUCTIONS", &count) != 0 ||
-        hl_json_number(g->ok[k], "iterations", &iters) != 0 || !(iters > 0))
-      return 0;
-    hl_json_number(g->ok[k], "threads", &threads);
-    x[k] = count / (iters * (threads >= 1 ? threads : 1));
+    if (on.host && hl_row_same_host(g->ok[k], on.host) == 0) continue;
+    if (hl_row_number(g->ok[k], key, &x[n++]) != 0) return 0;
   }
-  return g->nok;
+  return n;
 }
 
-/* The round of each ok row (its repetition_index, else its position). */
-static void load_rounds(const hl_row_group_t *g, unsigned *round) {
+/* The PMU's instructions per iteration of every ok row on the host (--pmu:
+ * the counter over all threads, per iteration of all threads); 0 when one
+ * of them lacks it (no PMU: the counter is unavailable, and absent). */
+static size_t load_pmu_instructions(const hl_row_group_t *g, timed_on_t on, double *x) {
+  size_t n = 0;
   for (size_t k = 0; k < g->nok; k++) {
-    double v;
-    round[k] = hl_json_number(g->ok[k], "repetition_index", &v) == 0 && v >= 0 ? (unsigned)v
-                                                                              : (unsigned)k;
+    if (on.host && hl_row_same_host(g->ok[k], on.host) == 0) continue;
+    double count, iters, threads = 1;
+    if (hl_row_number(g->ok[k], "counter.perf::INSTRUCTIONS", &count) != 0 ||
+        hl_row_number(g->ok[k], "iterations", &iters) != 0 || !(iters > 0))
+      return 0;
+    hl_row_number(g->ok[k], "threads", &threads);
+    x[n++] = count / (iters * (threads >= 1 ? threads : 1));
+  }
+  return n;
+}
+
+/* The round of each ok row on the host (its repetition_index, else its
+ * position), beside its CPU-time sample. */
+static void load_rounds(const hl_row_group_t *g, timed_on_t on, unsigned *round) {
+  size_t n = 0;
+  for (size_t k = 0; k < g->nok; k++) {
+    if (on.host && hl_row_same_host(g->ok[k], on.host) == 0) continue;
+    long r = g->ok[k]->repetition;
+    round[n] = r >= 0 ? (unsigned)r : (unsigned)n;
+    n++;
   }
 }
 
 /* One side of one benchmark (g NULL: absent there). Takes (2 + peaks) x
- * g->nok samples from *storage and g->nok rounds from *rounds. */
-static void load_side(const hl_row_group_t *g, hl_gate_side_t *s, double **storage,
-                      unsigned **rounds) {
+ * g->nok samples from *storage and g->nok rounds from *rounds; timings,
+ * instructions and peaks only from the rows on the host (none when the
+ * sides ran on different machines: an instruction count depends on the
+ * CPU's code paths too). */
+static void load_side(const hl_row_group_t *g, timed_on_t on, hl_gate_side_t *s,
+                      double **storage, unsigned **rounds) {
   memset(s, 0, sizeof *s);
   if (!g) return;
   s->present = 1;
@@ -78,22 +92,44 @@ static void load_side(const hl_row_group_t *g, hl_gate_side_t *s, double **stora
   load_metrics(g, s);
   double *cpu = *storage;
   *storage += g->nok;
-  if (g->nok && load_samples(g, "cpu_time", cpu)) {
+  if (g->nok && !on.none && (s->n = load_samples(g, on, "cpu_time", cpu)) != 0) {
     s->cpu_ns = cpu;
-    s->n = g->nok;
-    load_rounds(g, *rounds);
+    load_rounds(g, on, *rounds);
     s->round = *rounds;
   }
   *rounds += g->nok;
   double *instr = *storage;
   *storage += g->nok;
-  if (g->nok && (s->ninstr = load_samples(g, "instructions_per_iter", instr))) s->instr = instr;
-  else if (g->nok && (s->ninstr = load_pmu_instructions(g, instr))) s->instr = instr, s->instr_pmu = 1;
+  if (g->nok && !on.none && (s->ninstr = load_samples(g, on, "instructions_per_iter", instr)))
+    s->instr = instr;
+  else if (g->nok && !on.none && (s->ninstr = load_pmu_instructions(g, on, instr)))
+    s->instr = instr, s->instr_pmu = 1;
   for (int k = 0; k < HL_GATE_NPEAKS; k++) {
     double *x = *storage;
     *storage += g->nok;
-    if (g->nok && (s->npeak[k] = load_samples(g, hl_gate_peak_name(k), x))) s->peak_bytes[k] = x;
+    if (g->nok && !on.none && (s->npeak[k] = load_samples(g, on, hl_gate_peak_name(k), x)))
+      s->peak_bytes[k] = x;
   }
+}
+
+/* The host both sides' timings are taken from: that of the first ok row of
+ * the base whose machine the new side has too (the rows of one cell ran on
+ * one machine, unless files of several were merged); every row when a side
+ * does not know its machines; none when both know them and share none.
+ * A run of rows on one machine is looked at once. */
+static timed_on_t timed_on(const hl_row_group_t *a, const hl_row_group_t *c) {
+  timed_on_t on = {NULL, 0};
+  for (size_t i = 0; a && c && i < a->nok; i++)
+    for (size_t j = 0; j < c->nok; j++) {
+      if ((i && a->ok[i]->machine == a->ok[i - 1]->machine) ||
+          (j && c->ok[j]->machine == c->ok[j - 1]->machine))
+        continue;
+      int same = hl_row_same_host(a->ok[i], c->ok[j]);
+      if (same < 0) return (timed_on_t){NULL, 0};
+      if (same) return (timed_on_t){a->ok[i], 0};
+      on.none = 1;
+    }
+  return on;
 }
 
 static size_t ok_rows(const hl_row_index_t *ix) {
@@ -118,20 +154,25 @@ static int pair_up(hl_gate_set_t *set) {
     if (!ga && hl_row_index_find(a, gc->key)) continue; /* paired above */
     hl_gate_bench_t *b = &set->bench[set->n++];
     b->name = ga ? ga->key : gc->key;
-    load_side(ga, &b->base, &next, &next_round);
-    load_side(gc, &b->new_, &next, &next_round);
+    timed_on_t on = timed_on(ga, gc);
+    b->other_machines = on.none;
+    if (on.none && !set->other[0]) {
+      set->other[0] = ga->ok[0]->machine;
+      set->other[1] = gc->ok[0]->machine;
+    }
+    load_side(ga, on, &b->base, &next, &next_round);
+    load_side(gc, on, &b->new_, &next, &next_round);
   }
   return 0;
 }
 
-int hl_gate_set_load(const json_t *base, const json_t *new_, hl_gate_set_t *set, char *why,
-                     size_t why_len) {
+int hl_gate_set_load(const hl_results_t *base, const hl_results_t *new_, hl_gate_set_t *set,
+                     char *why, size_t why_len) {
   memset(set, 0, sizeof *set);
-  const json_t *docs[2] = {base, new_};
+  const hl_results_t *docs[2] = {base, new_};
   int rc = 0;
   for (int k = 0; k < 2 && rc == 0; k++)
-    rc = hl_row_index_build(json_object_get(docs[k], "benchmarks"), hl_row_key_run_name,
-                            &set->ix[k]);
+    rc = hl_row_index_build(docs[k], hl_row_key_run_name, &set->ix[k]);
   if (rc == 0) rc = pair_up(set);
   if (rc) {
     snprintf(why, why_len, "out of memory");
@@ -217,7 +258,28 @@ static double smallest_p(size_t n) {
   return 2.0 / c;
 }
 
-void hl_gate_print_notes(const hl_gate_tally_t *t, const hl_gate_opts_t *o, FILE *out) {
+/* Which machines the sides of the first such benchmark ran on (a file's
+ * strings: cleaned for a terminal). */
+static void print_machines(const hl_gate_set_t *set, FILE *out) {
+  for (int k = 0; set && set->other[0] && k < 2; k++) {
+    char text[1024];
+    hl_machine_describe(set->other[k], text, sizeof text);
+    char *clean = hl_term_clean(text);
+    fprintf(out, "      %s: %s\n", k ? "new" : "base", clean ? clean : "?");
+    free(clean);
+  }
+}
+
+void hl_gate_print_notes(const hl_gate_set_t *set, const hl_gate_tally_t *t,
+                         const hl_gate_opts_t *o, FILE *out) {
+  if (t->other_machines) {
+    fprintf(out,
+            "note: %zu benchmarks ran on different machines in base and new (fingerprints "
+            "that differ beyond heaplab's revision and the library versions): their timings "
+            "and peak memory are not compared, only their deterministic metrics\n",
+            t->other_machines);
+    print_machines(set, out);
+  }
   if (t->compared == 0)
     fprintf(out, "note: nothing was compared: no benchmark is on both sides with an ok "
                  "repetition on each (the same -w, -b, -p and --quick on both?)\n");
@@ -226,7 +288,7 @@ void hl_gate_print_notes(const hl_gate_tally_t *t, const hl_gate_opts_t *o, FILE
             "note: %zu benchmarks of the base are missing from the new side "
             "(--allow-missing to gate a subset)\n",
             t->count[HL_GATE_MISSING]);
-  if (t->compared && t->tested == 0)
+  if (t->compared && t->tested == 0 && t->other_machines < t->compared)
     fprintf(out, "note: no timing compared (a side has no timings, e.g. a metrics-only "
                  "baseline)\n");
   else if (t->min_reps && smallest_p(t->min_reps) >= o->alpha)
@@ -237,44 +299,6 @@ void hl_gate_print_notes(const hl_gate_tally_t *t, const hl_gate_opts_t *o, FILE
 }
 
 /* ---- decision JSON -------------------------------------------------------- */
-
-static json_t *metric_json(const hl_gate_bench_t *b) {
-  static const char *const words[] = {"none", "equal", "changed", "one side only", "not exact"};
-  json_t *o = json_object();
-  for (int m = 0; m < HL_GATE_NMETRICS; m++) {
-    if (b->metric[m] == HL_GM_NONE) continue;
-    json_t *x = json_pack("{s:s}", "verdict", words[b->metric[m]]);
-    const hl_gate_value_t *v[2] = {&b->base.metric[m], &b->new_.metric[m]};
-    const char *side[2] = {"base", "new"};
-    for (int k = 0; k < 2; k++) {
-      if (v[k]->state == HL_GV_CONST)
-        json_object_set_new(x, side[k], json_real(v[k]->lo));
-      else if (v[k]->state == HL_GV_VARIES)
-        json_object_set_new(x, side[k], json_pack("{s:f, s:f}", "min", v[k]->lo, "max", v[k]->hi));
-    }
-    json_object_set_new(o, hl_gate_metric_name(m), x);
-  }
-  return o;
-}
-
-static json_t *peaks_json(const hl_gate_bench_t *b) {
-  static const char *const words[] = {"none", "one side only", "same", "grew", "shrank"};
-  json_t *o = json_object();
-  for (int k = 0; k < HL_GATE_NPEAKS; k++) {
-    const hl_gate_peak_t *p = &b->peak[k];
-    if (p->verdict == HL_GP_NONE) continue;
-    json_t *x = json_pack("{s:s}", "result", words[p->verdict]);
-    if (p->verdict >= HL_GP_SAME) {
-      json_object_set_new(x, "base_median_bytes", json_real(p->base_median_bytes));
-      json_object_set_new(x, "new_median_bytes", json_real(p->new_median_bytes));
-      json_object_set_new(x, "change_pct", json_real(100 * p->change));
-      json_object_set_new(x, "noise_cv_pct", json_real(100 * p->noise_cv));
-      json_object_set_new(x, "tolerance_bytes", json_real(p->tolerance_bytes));
-    }
-    json_object_set_new(o, hl_gate_peak_name(k), x);
-  }
-  return o;
-}
 
 static json_t *bench_json(const hl_gate_bench_t *b, const struct hl_seq *seq) {
   json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "name", b->name, "verdict",
@@ -298,8 +322,9 @@ static json_t *bench_json(const hl_gate_bench_t *b, const struct hl_seq *seq) {
   json_object_set_new(o, "timing_tests", hl_gate_tests_json(b, seq));
   json_t *instr = hl_gate_instr_json(b);
   if (instr) json_object_set_new(o, "instructions", instr);
-  json_object_set_new(o, "metrics", metric_json(b));
-  json_object_set_new(o, "memory", peaks_json(b));
+  if (b->other_machines) json_object_set_new(o, "other_machines", json_true());
+  json_object_set_new(o, "metrics", hl_gate_metrics_json(b));
+  json_object_set_new(o, "memory", hl_gate_peaks_json(b));
   return o;
 }
 
@@ -425,10 +450,8 @@ int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path, char *wh
 
 /* ---- baseline ------------------------------------------------------------- */
 
-json_t *hl_gate_baseline_doc(const json_t *results) {
-  static const char *const keep[] = {"name",    "run_name", "run_type", "workload",
-                                     "backend", "params",   "threads",  "outcome"};
-  const json_t *ctx = json_object_get(results, "context");
+json_t *hl_gate_baseline_doc(const hl_results_t *results) {
+  const json_t *ctx = results->context;
   json_t *c =
       json_pack("{s:s}", "heaplab_baseline",
                 "deterministic metrics and peak memory only: written by `bash ci/gate --refresh`, "
@@ -438,13 +461,11 @@ json_t *hl_gate_baseline_doc(const json_t *results) {
     if (json_object_get(ctx, ckeys[i]))
       json_object_set(c, ckeys[i], json_object_get(ctx, ckeys[i]));
   json_t *rows = json_array();
-  size_t i;
-  const json_t *e;
-  json_array_foreach(json_object_get(results, "benchmarks"), i, e) {
-    if (!is_iteration(e)) continue;
+  for (size_t i = 0; i < results->n; i++) {
+    const json_t *e = results->row[i].json;
+    if (results->row[i].run_type != HL_RUN_ITERATION) continue;
     json_t *row = json_object();
-    for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
-      if (json_object_get(e, keep[k])) json_object_set(row, keep[k], json_object_get(e, keep[k]));
+    hl_row_copy_identity(e, row);
     for (int m = 0; m < HL_GATE_NMETRICS + HL_GATE_NPEAKS; m++) {
       const char *key =
           m < HL_GATE_NMETRICS ? hl_gate_metric_name(m) : hl_gate_peak_name(m - HL_GATE_NMETRICS);

@@ -35,10 +35,12 @@ int hl_gate_run_looks(const hl_gate_looks_t *l, const hl_gate_opts_t *o, hl_gate
     if (l->run_rounds && target > done && (rc = l->run_rounds(l->ctx, done, target)) != 0)
       return rc;
     done = target;
-    const json_t *a, *c;
-    l->docs(l->ctx, &a, &c);
-    if (k > 0) hl_gate_set_free(set);
-    if (hl_gate_set_load(a, c, set, why, why_len) != 0) return HL_ENOMEM;
+    const hl_results_t *a, *c;
+    if (k > 0) hl_gate_set_free(set); /* its indexes point into the views */
+    if (l->views(l->ctx, &a, &c) != 0 || hl_gate_set_load(a, c, set, why, why_len) != 0) {
+      snprintf(why, why_len, "out of memory");
+      return HL_ENOMEM;
+    }
     size_t open = 0;
     if ((rc = hl_seq_look(seq, set->bench, set->n, &at, k, tally, &open)) != 0) {
       snprintf(why, why_len, "malformed timing values in the results");

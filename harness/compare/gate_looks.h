@@ -13,8 +13,9 @@ typedef struct hl_gate_looks {
   double budget_s; /* 0: none */
   /* runs rounds [from, to) of every binary side; 0 or HL_E* */
   int (*run_rounds)(void *ctx, unsigned from, unsigned to);
-  /* the two sides' documents so far */
-  void (*docs)(void *ctx, const json_t **base, const json_t **new_);
+  /* the views of the two sides' documents so far (valid until the next
+   * call); 0 or HL_ENOMEM */
+  int (*views)(void *ctx, const hl_results_t **base, const hl_results_t **new_);
   void *ctx;
 } hl_gate_looks_t;
 

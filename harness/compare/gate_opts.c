@@ -93,6 +93,8 @@ enum {
   O_MARKDOWN,
   O_SAVE_RUNS,
   O_SAVE_BASELINE,
+  O_BASE_X,
+  O_NEW_X,
   O_MAX_ROUNDS,
   O_LOOKS,
   O_BUDGET,
@@ -143,6 +145,8 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_MARKDOWN: o->md_out = v; return 0;
   case O_SAVE_RUNS: o->save_runs = v; return 0;
   case O_SAVE_BASELINE: o->save_baseline = v; return 0;
+  case O_BASE_X: o->base_x = v; return 0;
+  case O_NEW_X: o->new_x = v; return 0;
   case O_ALLOW_MISSING: o->decide.allow_missing = 1; return 0;
   case O_PMU: o->pmu = 1; return 0;
   case O_INSTR_TOLERANCE: return parse_pct(source, v, 100, &o->decide.instr_tolerance);
@@ -207,6 +211,11 @@ static const hl_opt_t gate_opts[] = {
      apply, O_MARKDOWN},
     {"save-runs", 0, "DIR", "keep the merged results of each side as DIR/base.json, DIR/new.json",
      NULL, 0, apply, O_SAVE_RUNS},
+    {"base-x", 0, "'CMD ARGS'",
+     "the base side's program (as -x), beside --new-x: your program's two builds, measured by "
+     "the same heaplab under the same cells",
+     NULL, 0, apply, O_BASE_X},
+    {"new-x", 0, "'CMD ARGS'", "the new side's program (with --base-x)", NULL, 0, apply, O_NEW_X},
     {"save-baseline", 0, "FILE",
      "with --new BIN and no --base: run one round and write its deterministic metrics to FILE as "
      "a baseline",
@@ -237,6 +246,22 @@ static int forward_run_options(gate_opts_t *o, const hl_opt_group_t *run) {
     if (!strcmp(opt->name, "measure") && run->given[i].value)
       o->instructions = !strcmp(run->given[i].value, "instructions");
   }
+  return 0;
+}
+
+/* --base-x and --new-x go together, without -x, and their cells share a
+ * name (--name, else the new program's file name) so the gate pairs them. */
+static int check_programs(gate_opts_t *o, const hl_run_request_t *rq) {
+  if (!o->base_x && !o->new_x) return 0;
+  if (!o->base_x || !o->new_x || rq->ncommands) {
+    hl_msg("gate", "--base-x and --new-x go together, and replace -x");
+    return HL_EINVAL;
+  }
+  if (rq->nnames) return 0;
+  size_t n = strcspn(o->new_x, " \t");
+  const char *w = o->new_x, *slash = memrchr(w, '/', n);
+  if (slash) n -= (size_t)(slash + 1 - w), w = slash + 1;
+  snprintf(o->program_name, sizeof o->program_name, "%.*s", (int)(n < 63 ? n : 63), w);
   return 0;
 }
 
@@ -274,7 +299,8 @@ int hl_gate_parse_args(int argc, char **argv, gate_opts_t *o, hl_run_request_t *
   if (rc) return rc;
   free(operands.v);
   if ((rc = hl_run_request_finish(rq)) != 0) return rc;
-  if ((rc = forward_run_options(o, &groups[1])) != 0) return rc;
+  if ((rc = forward_run_options(o, &groups[1])) != 0 || (rc = check_programs(o, rq)) != 0)
+    return rc;
   if (o->instructions && !o->rounds_given) o->rounds = 2; /* counts: one round checks the other */
   if (!o->max_rounds) o->max_rounds = 3 * o->rounds < MAX_ROUNDS ? 3 * o->rounds : MAX_ROUNDS;
   hl_seq_plan_t plan = {o->rounds, o->max_rounds, o->looks};

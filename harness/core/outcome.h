@@ -1,6 +1,6 @@
 /* How a repetition ended: the one vocabulary of outcomes, shared by the
  * supervisor that classifies a child (child/child.c) and the results rows
- * that record it (resultsdoc/rows.c).
+ * that record it (resultsdoc/view.c).
  *
  * oom-alloc: an allocation failed inside the worker (the backend returned
  * NULL, or the process died saying it was out of memory); oom-kill: the

@@ -110,39 +110,58 @@ static void sync_dir(const char *dir) {
   close(fd);
 }
 
-int hl_output_write(const char *path, const char *data, size_t len, char *why, size_t why_len) {
-  char resolved[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX];
+int hl_output_stream_open(const char *path, hl_output_stream_t *s, char *why, size_t why_len) {
   const char *base;
-  int rc = check_target(path, resolved, sizeof resolved, 1, why, why_len);
+  s->fd = -1;
+  int rc = check_target(path, s->resolved, sizeof s->resolved, 1, why, why_len);
   if (rc) return rc;
-  if (split_path(resolved, dir, sizeof dir, &base) != 0 ||
-      snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >= (int)sizeof tmp) {
+  if (split_path(s->resolved, s->dir, sizeof s->dir, &base) != 0 ||
+      snprintf(s->tmp, sizeof s->tmp, "%s/.%s.XXXXXX", s->dir, base) >= (int)sizeof s->tmp) {
     snprintf(why, why_len, "'%.900s': name too long", path);
     return HL_ERANGE;
   }
-  mode_t mode = new_file_mode(resolved);
-  int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0) {
+  s->mode = new_file_mode(s->resolved);
+  s->fd = mkostemp(s->tmp, O_CLOEXEC);
+  if (s->fd < 0) {
     snprintf(why, why_len, "%.900s: cannot create a temporary file: %s", path, strerror(errno));
     return HL_EIO;
   }
-  const char *step = "write";
-  if (write_fd(fd, data, len) != 0) goto fail;
-  step = "fsync";
-  if (fchmod(fd, mode) != 0 || fsync(fd) != 0) goto fail;
+  return 0;
+}
+
+int hl_output_stream_commit(hl_output_stream_t *s, char *why, size_t why_len) {
+  const char *step = "fsync";
+  if (fchmod(s->fd, (mode_t)s->mode) != 0 || fsync(s->fd) != 0) goto fail;
   step = "close";
-  int c = close(fd);
-  fd = -1;
+  int c = close(s->fd);
+  s->fd = -1;
   if (c != 0) goto fail;
   step = "rename";
-  if (rename(tmp, resolved) != 0) goto fail;
-  sync_dir(dir);
+  if (rename(s->tmp, s->resolved) != 0) goto fail;
+  sync_dir(s->dir);
   return 0;
 fail:
-  snprintf(why, why_len, "%.900s: %s failed: %s", path, step, strerror(errno));
-  if (fd >= 0) close(fd);
-  unlink(tmp);
+  snprintf(why, why_len, "%.900s: %s failed: %s", s->resolved, step, strerror(errno));
+  hl_output_stream_abort(s);
   return HL_EIO;
+}
+
+void hl_output_stream_abort(hl_output_stream_t *s) {
+  if (s->fd >= 0) close(s->fd);
+  s->fd = -1;
+  unlink(s->tmp);
+}
+
+int hl_output_write(const char *path, const char *data, size_t len, char *why, size_t why_len) {
+  hl_output_stream_t s;
+  int rc = hl_output_stream_open(path, &s, why, why_len);
+  if (rc) return rc;
+  if (write_fd(s.fd, data, len) != 0) {
+    snprintf(why, why_len, "%.900s: write failed: %s", path, strerror(errno));
+    hl_output_stream_abort(&s);
+    return HL_EIO;
+  }
+  return hl_output_stream_commit(&s, why, why_len);
 }
 
 /* ---- sets ------------------------------------------------------------------ */

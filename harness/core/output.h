@@ -40,6 +40,22 @@ int hl_output_check(const char *path, char *resolved, size_t resolved_len, char 
  * HL_EIO / HL_ERANGE with why ("PATH: ..."). */
 int hl_output_write(const char *path, const char *data, size_t len, char *why, size_t why_len);
 
+/* ---- one file written as it comes (a program's stdout) ------------------- */
+
+/* The same safety for a file another process writes into: the temporary
+ * is made at open, fd is handed out, and only commit puts the whole file
+ * at path; abort removes it. */
+typedef struct hl_output_stream {
+  int fd;
+  char tmp[4096], resolved[4096], dir[4096];
+  unsigned mode;
+} hl_output_stream_t;
+
+int hl_output_stream_open(const char *path, hl_output_stream_t *s, char *why, size_t why_len);
+/* fsyncs, closes and renames; 0 or HL_EIO with why (the temporary removed). */
+int hl_output_stream_commit(hl_output_stream_t *s, char *why, size_t why_len);
+void hl_output_stream_abort(hl_output_stream_t *s);
+
 /* ---- several files written together --------------------------------------- */
 
 typedef struct hl_output_set hl_output_set_t;

@@ -17,46 +17,29 @@ const char *oom_str(const json_t *o, const char *key) {
   return s ? s : "";
 }
 
-static const char *run_name_of(const json_t *e) {
-  const char *n = json_string_value(json_object_get(e, "run_name"));
-  return n ? n : oom_str(e, "name");
-}
-
-static int is_iteration(const json_t *e) {
-  const char *rt = json_string_value(json_object_get(e, "run_type"));
-  return !rt || !strcmp(rt, "iteration");
-}
-
 uint64_t oom_u64(const json_t *o, const char *key) {
   double v;
   return hl_json_number(o, key, &v) == 0 && v > 0 ? (uint64_t)v : 0;
 }
 
-size_t oom_outcome_index(const json_t *row) {
-  const char *o = oom_str(row, "outcome");
-  for (size_t i = 0; i < HL_OUTCOME_COUNT; i++)
-    if (!strcmp(o, hl_outcome_name((hl_outcome_t)i))) return i;
-  return HL_OUTCOME_COUNT;
+int oom_survived(const hl_row_t *row) {
+  return row->outcome_id == HL_OUTCOME_OK;
 }
-
-int oom_survived(const json_t *row) {
-  return oom_outcome_index(row) == HL_OUTCOME_OK;
+int oom_ran(const hl_row_t *row) {
+  return row->outcome_id != HL_OUTCOME_ERROR;
 }
-int oom_ran(const json_t *row) {
-  return oom_outcome_index(row) != HL_OUTCOME_ERROR;
-}
-int oom_died(const json_t *row) {
+int oom_died(const hl_row_t *row) {
   return oom_ran(row) && !oom_survived(row);
 }
 
-static uint64_t row_limit(const oom_doc_t *d, const json_t *row) {
-  uint64_t own = oom_u64(row, "limit_bytes");
+static uint64_t row_limit(const oom_doc_t *d, const hl_row_t *row) {
+  uint64_t own = oom_u64(row->json, "limit_bytes");
   return own ? own : d->limit_bytes;
 }
 
-static int push_row(const json_t ***v, size_t *n, const json_t *row) {
+static int push_row(const hl_row_t ***v, size_t *n, const hl_row_t *row) {
   if ((*n & (*n - 1)) == 0) { /* 0, 1, 2, 4, ...: grow */
-    const json_t **bigger = realloc(*v, (*n ? *n * 2 : 1) * sizeof *bigger);
+    const hl_row_t **bigger = realloc(*v, (*n ? *n * 2 : 1) * sizeof *bigger);
     if (!bigger) return HL_ENOMEM;
     *v = bigger;
   }
@@ -139,10 +122,10 @@ static int cell_summarise(const oom_doc_t *d, oom_cell_t *c) {
       c->limit_bytes = c->min_limit_bytes;
   }
   for (size_t i = 0; i < c->nall; i++) {
-    const json_t *row = c->all[i];
+    const hl_row_t *row = c->all[i];
     if (row_limit(d, row) != c->limit_bytes) continue;
     if ((rc = push_row(&c->rows, &c->nrows, row)) != 0) return rc;
-    c->count[oom_outcome_index(row)]++;
+    c->count[row->outcome_id]++;
     c->runs += oom_ran(row);
     c->survived += oom_survived(row);
     if (!c->drawn || (oom_died(row) && !oom_died(c->drawn))) c->drawn = row;
@@ -159,17 +142,18 @@ void oom_doc_close(oom_doc_t *d) {
   }
   free(d->cells);
   free(d->scratch);
+  hl_results_view_free(&d->view);
 }
 
-static int cells_build(oom_doc_t *d, const json_t *bench, char *why, size_t len) {
+static int cells_build(oom_doc_t *d, char *why, size_t len) {
   size_t i, nrows = 0;
-  const json_t *e;
-  if (!(d->cells = calloc(json_array_size(bench) + 1, sizeof *d->cells)) ||
-      !(d->scratch = calloc(json_array_size(bench) + 1, sizeof *d->scratch)))
+  if (!(d->cells = calloc(d->view.n + 1, sizeof *d->cells)) ||
+      !(d->scratch = calloc(d->view.n + 1, sizeof *d->scratch)))
     goto nomem;
-  json_array_foreach(bench, i, e) {
-    if (!json_is_object(e) || !is_iteration(e)) continue;
-    const char *name = run_name_of(e);
+  for (i = 0; i < d->view.n; i++) {
+    const hl_row_t *e = &d->view.row[i];
+    if (e->run_type != HL_RUN_ITERATION) continue;
+    const char *name = e->run_name;
     size_t k = 0;
     while (k < d->ncells && strcmp(d->cells[k].name, name))
       k++;
@@ -194,9 +178,9 @@ nomem:
   return HL_ENOMEM;
 }
 
-int oom_kill_class(const json_t *row) {
-  const char *msg = oom_str(row, "error_message");
-  switch (oom_outcome_index(row)) {
+int oom_kill_class(const hl_row_t *row) {
+  const char *msg = row->error_message;
+  switch (row->outcome_id) {
   case HL_OUTCOME_OOM_KILL:
     return strstr(msg, "watchdog") ? OOM_K_WATCHDOG
            : strstr(msg, "cgroup") ? OOM_K_CGROUP
@@ -209,7 +193,7 @@ int oom_kill_class(const json_t *row) {
   }
 }
 
-int oom_row_selected(const json_t *row, int which) {
+int oom_row_selected(const hl_row_t *row, int which) {
   if (which == OOM_ROWS_RAN) return oom_ran(row);
   if (which == OOM_ROWS_DIED) return oom_died(row);
   return oom_died(row) && oom_kill_class(row) == which;
@@ -218,7 +202,7 @@ int oom_row_selected(const json_t *row, int which) {
 size_t oom_values(const oom_doc_t *d, const oom_cell_t *c, int which, const char *key) {
   size_t n = 0;
   for (size_t i = 0; i < c->nrows; i++)
-    if (oom_row_selected(c->rows[i], which) && hl_json_number(c->rows[i], key, &d->scratch[n]) == 0)
+    if (oom_row_selected(c->rows[i], which) && hl_row_number(c->rows[i], key, &d->scratch[n]) == 0)
       n++;
   return n;
 }
@@ -226,11 +210,9 @@ size_t oom_values(const oom_doc_t *d, const oom_cell_t *c, int which, const char
 /* A search without --limit (heaplab oom --find-min-limit) records no
  * limit mode, or "none", though its runs had limits: the kill messages
  * (child.c's classify()) say which mode held them. NULL when none says. */
-static const char *mode_from_rows(const json_t *bench) {
-  size_t i;
-  const json_t *e;
-  json_array_foreach(bench, i, e) {
-    const char *msg = oom_str(e, "error_message");
+static const char *mode_from_rows(const hl_results_t *v) {
+  for (size_t i = 0; i < v->n; i++) {
+    const char *msg = v->row[i].error_message;
     if (strstr(msg, "killed by the watchdog")) return "watchdog";
     if (strstr(msg, "cgroup's OOM killer")) return "cgroup";
   }
@@ -246,26 +228,24 @@ static const char *known_mode(const json_t *v) {
   return hl_limit_mode_name(mode);
 }
 
-static int any_row_limit(const json_t *bench) {
-  size_t i;
-  const json_t *e;
-  json_array_foreach(bench, i, e) {
-    if (oom_u64(e, "limit_bytes")) return 1;
-  }
+static int any_row_limit(const hl_results_t *v) {
+  for (size_t i = 0; i < v->n; i++)
+    if (oom_u64(v->row[i].json, "limit_bytes")) return 1;
   return 0;
 }
 
 int oom_doc_open(oom_doc_t *d, const json_t *doc, char *why, size_t len) {
-  const json_t *bench = json_object_get(doc, "benchmarks");
-  d->ctx = json_object_get(doc, "context");
-  d->opts = json_object_get(d->ctx, "options");
-  d->oom = json_object_get(doc, "oom");
-  if (!json_is_object(doc) || !json_is_object(d->ctx) || !json_is_array(bench)) {
+  int rc = hl_results_view(doc, &d->view);
+  if (rc == HL_EPARSE)
     snprintf(why, len,
              "not a results file (expected an object with \"context\" and "
              "\"benchmarks\")");
-    return HL_EPARSE;
-  }
+  else if (rc)
+    snprintf(why, len, "out of memory");
+  if (rc) return rc;
+  d->ctx = d->view.context;
+  d->opts = json_object_get(d->ctx, "options");
+  d->oom = json_object_get(doc, "oom");
   if (d->oom && !json_is_object(d->oom)) {
     snprintf(why, len, "\"oom\" is not an object");
     return HL_EPARSE;
@@ -274,9 +254,9 @@ int oom_doc_open(oom_doc_t *d, const json_t *doc, char *why, size_t len) {
   if (!d->limit_bytes) d->limit_bytes = oom_u64(d->oom, "limit_bytes");
   d->limit_mode = known_mode(json_object_get(d->opts, "limit_mode"));
   if (!d->limit_mode) d->limit_mode = known_mode(json_object_get(d->oom, "limit_mode"));
-  if (!d->limit_mode) d->limit_mode = mode_from_rows(bench);
-  int rc = cells_build(d, bench, why, len);
-  if (rc == 0 && !d->limit_bytes && !any_row_limit(bench)) {
+  if (!d->limit_mode) d->limit_mode = mode_from_rows(&d->view);
+  rc = cells_build(d, why, len);
+  if (rc == 0 && !d->limit_bytes && !any_row_limit(&d->view)) {
     snprintf(why, len,
              "no run in this file had a memory limit: an OOM report needs runs under one "
              "(heaplab oom, or heaplab run --limit SIZE); heaplab report shows this file");

@@ -14,6 +14,7 @@
 #define HL_OOM_CELLS_H
 
 #include "child.h"
+#include "view.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -32,21 +33,22 @@ typedef struct oom_step {
 typedef struct oom_cell {
   const char *name;   /* run_name */
   const json_t *oom;  /* its entry in the document's "oom" cells, or NULL */
-  const json_t **all; /* every iteration row, in file order */
+  const hl_row_t **all; /* every iteration row, in file order */
   size_t nall;
-  const json_t **rows; /* the rows the summary counts: those at limit_bytes */
+  const hl_row_t **rows; /* the rows the summary counts: those at limit_bytes */
   size_t nrows;
   uint64_t limit_bytes;               /* the limit those rows ran under; 0: none */
   size_t count[HL_OUTCOME_COUNT + 1]; /* per outcome; the last: one heaplab does not know */
   size_t runs, survived;              /* runs: rows that ran (every outcome but error) */
   double ci_lo, ci_hi;                /* Wilson 95% interval of survived / runs */
-  const json_t *drawn;                /* the run the timeline shows */
+  const hl_row_t *drawn;              /* the run the timeline shows */
   oom_step_t *search; /* the "oom" search's steps in order, else by limit; NULL: none */
   size_t nsearch;
   uint64_t min_limit_bytes; /* smallest limit that survived every run; 0: none */
 } oom_cell_t;
 
 typedef struct oom_doc {
+  hl_results_t view; /* the document's rows, read once */
   const json_t *ctx, *opts, *oom;
   const char *limit_mode;
   uint64_t limit_bytes; /* the run's limit; 0: none */
@@ -68,7 +70,7 @@ enum {
   OOM_K_OTHER,
   OOM_K_COUNT
 };
-int oom_kill_class(const json_t *row);
+int oom_kill_class(const hl_row_t *row);
 
 /* Which rows oom_values() reads: those that ran, those that died, or those of
  * one kill class (OOM_K_*). */
@@ -76,11 +78,10 @@ enum { OOM_ROWS_RAN = -1, OOM_ROWS_DIED = -2 };
 
 const char *oom_str(const json_t *o, const char *key); /* "" when absent */
 uint64_t oom_u64(const json_t *o, const char *key);    /* 0 when absent or not positive */
-size_t oom_outcome_index(const json_t *row); /* hl_outcome_t, or HL_OUTCOME_COUNT: unknown */
-int oom_survived(const json_t *row);         /* ended ok */
-int oom_ran(const json_t *row);              /* any outcome but error */
-int oom_died(const json_t *row);             /* ran and did not survive */
-int oom_row_selected(const json_t *row, int which);
+int oom_survived(const hl_row_t *row); /* ended ok */
+int oom_ran(const hl_row_t *row);      /* any outcome but error */
+int oom_died(const hl_row_t *row);     /* ran and did not survive */
+int oom_row_selected(const hl_row_t *row, int which);
 
 /* Values of key over the cell's selected rows into d->scratch; returns how
  * many (rows without the key are left out). */

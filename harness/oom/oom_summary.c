@@ -28,7 +28,7 @@ static void copy_keys(json_t *to, const json_t *from, const char *const *keys) {
 static json_t *tally_at(const oom_cell_t *c, uint64_t limit_bytes) {
   size_t runs = 0, survived = 0;
   for (size_t i = 0; i < c->nall; i++) {
-    if (oom_u64(c->all[i], "limit_bytes") != limit_bytes || !oom_ran(c->all[i])) continue;
+    if (oom_u64(c->all[i]->json, "limit_bytes") != limit_bytes || !oom_ran(c->all[i])) continue;
     runs++;
     survived += (size_t)oom_survived(c->all[i]);
   }
@@ -52,7 +52,7 @@ static json_t *cell_json(const oom_doc_t *d, const oom_cell_t *c, const json_t *
                            c->ci_lo, c->ci_hi, "outcomes", outcomes, "time_to_death_s",
                            spread(d, c, OOM_ROWS_DIED, "end_s"), "rss_peak_bytes",
                            spread(d, c, OOM_ROWS_RAN, "rss_peak_bytes"));
-  if (c->nall) copy_keys(cell, c->all[0], cell_keys);
+  if (c->nall) copy_keys(cell, c->all[0]->json, cell_keys);
   if (c->limit_bytes && c->limit_bytes < OOM_UNLIMITED_BYTES)
     json_object_set_new(cell, "limit_bytes", json_integer((json_int_t)c->limit_bytes));
   if (search) {
@@ -97,22 +97,22 @@ json_t *hl_oom_summary(const json_t *doc, const hl_run_request_t *rq, const json
                        hl_table_t **table) {
   /* the cells read a search from the document's "oom" object: give them
    * this run's, on a shallow copy */
-  json_t *view = json_copy((json_t *)doc);
-  if (!view) return NULL;
-  if (searches) json_object_set_new(view, "oom", json_pack("{s:O}", "cells", searches));
+  json_t *copy = json_copy((json_t *)doc);
+  if (!copy) return NULL;
+  if (searches) json_object_set_new(copy, "oom", json_pack("{s:O}", "cells", searches));
   oom_doc_t d;
   memset(&d, 0, sizeof d);
   char why[256];
   json_t *cells = json_array();
   if (table) *table = new_table();
-  if (oom_doc_open(&d, view, why, sizeof why) == 0) {
+  if (oom_doc_open(&d, copy, why, sizeof why) == 0) {
     for (size_t i = 0; i < d.ncells; i++) {
       json_array_append_new(cells, cell_json(&d, &d.cells[i], d.cells[i].oom));
       if (table && *table) table_row(*table, &d, &d.cells[i], d.cells[i].oom);
     }
   }
   oom_doc_close(&d);
-  json_decref(view);
+  json_decref(copy);
   /* --find-min-limit without --limit still ran under limits: the watchdog's,
    * unless --limit-mode said otherwise */
   int searched = searches && json_array_size(searches);

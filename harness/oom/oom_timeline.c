@@ -19,9 +19,8 @@
 
 #define MIB 1048576.0
 
-static const char *outcome_of(const json_t *row) {
-  const char *o = json_string_value(json_object_get(row, "outcome"));
-  return o ? o : "?";
+static const char *outcome_of(const hl_row_t *row) {
+  return row->outcome ? row->outcome : "?";
 }
 
 enum { SER_RSS, SER_LIVE, SER_GOAL, SER_GC, SER_END, SER_COUNT };
@@ -56,11 +55,11 @@ static void object_series(FILE *f, series_t *s, int block, const json_t *array, 
  * (rss_timeline), or the worker's own when the parent took none; the goal
  * is the worker's samples', or each cycle's when samples lack it; the end
  * is the last RSS point (or end_s at the peak) of a run that died. */
-static void write_series(FILE *f, const json_t *row, int died, series_t *s) {
-  const json_t *tl = json_object_get(row, "rss_timeline");
+static void write_series(FILE *f, const hl_row_t *row, int died, series_t *s) {
+  const json_t *tl = json_object_get(row->json, "rss_timeline");
   const json_t *t = json_object_get(tl, "t_ns"), *r = json_object_get(tl, "rss_bytes");
-  const json_t *samples = json_object_get(row, "samples"),
-               *marks = json_object_get(row, "gc_marks");
+  const json_t *samples = json_object_get(row->json, "samples"),
+               *marks = json_object_get(row->json, "gc_marks");
   if (json_array_size(t) && json_array_size(t) == json_array_size(r)) {
     fprintf(f, "# block 0: rss_bytes (the parent's samples)\n");
     for (size_t i = 0; i < json_array_size(t); i++)
@@ -79,9 +78,9 @@ static void write_series(FILE *f, const json_t *row, int died, series_t *s) {
   fprintf(f, "\n\n# block 4: the end of a run that died\n");
   if (!died) return;
   double end_s, peak = 0;
-  hl_json_number(row, "rss_peak_bytes", &peak);
+  hl_row_number(row, "rss_peak_bytes", &peak);
   if (!(s->present & 1u << SER_RSS) || last_rss <= 0 || !json_array_size(t)) {
-    last_t = hl_json_number(row, "end_s", &end_s) == 0 ? end_s : s->xmax_s;
+    last_t = hl_row_number(row, "end_s", &end_s) == 0 ? end_s : s->xmax_s;
     last_rss = peak;
   }
   if (last_rss > 0) point(f, s, SER_END, last_t * 1e9, last_rss);
@@ -148,12 +147,12 @@ int hl_oom_timeline_draw(const hl_oom_timeline_t *tl, hl_output_set_t *set, cons
     rc = hl_output_set_put(set, rel, points, points_len, why, len);
   free(points);
   if (rc) return rc;
-  double limit_mib = (double)tl->limit_bytes / MIB, soft_mib = 0, rep = 0;
+  double limit_mib = (double)tl->limit_bytes / MIB, soft_mib = 0;
+  long rep = tl->row->repetition < 0 ? 0 : tl->row->repetition;
   uint64_t soft;
-  const char *memlimit = json_string_value(json_object_get(tl->row, "memlimit"));
+  const char *memlimit = json_string_value(json_object_get(tl->row->json, "memlimit"));
   if (memlimit && hl_parse_count(memlimit, 1, UINT64_MAX, &soft) == 0)
     soft_mib = (double)soft / MIB;
-  hl_json_number(tl->row, "repetition_index", &rep);
   char text[1024], title[2100], limit_title[300], end_title[600], qdata[1100], xmax[32], ymax[32];
   char label[1200] = "";
   snprintf(text, sizeof text, "limit %.1f MiB (%s)", limit_mib,
@@ -161,14 +160,14 @@ int hl_oom_timeline_draw(const hl_oom_timeline_t *tl, hl_output_set_t *set, cons
   rc = hl_gp_quote(text, limit_title, sizeof limit_title);
   snprintf(text, sizeof text, "%s (last sample)", outcome_of(tl->row));
   rc |= hl_gp_quote(text, end_title, sizeof end_title) | hl_gp_quote(data, qdata, sizeof qdata);
-  snprintf(text, sizeof text, "%s: repetition %.0f of %zu, %s", tl->cell_name, rep + 1,
+  snprintf(text, sizeof text, "%s: repetition %ld of %zu, %s", tl->cell_name, rep + 1,
            tl->cell_runs, outcome_of(tl->row));
   rc |= hl_gp_quote(text, title, sizeof title);
   double top = fmax(s.ymax_mib, fmax(limit_mib, soft_mib));
   snprintf(xmax, sizeof xmax, "%.6g", s.xmax_s > 0 ? s.xmax_s * 1.04 : 1);
   snprintf(ymax, sizeof ymax, "%.6g", top > 0 ? top * 1.12 : 1);
   double end_s = s.end_s;
-  hl_json_number(tl->row, "end_s", &end_s);
+  hl_row_number(tl->row, "end_s", &end_s);
   if (s.present & 1u << SER_END) {
     char quoted[600];
     snprintf(text, sizeof text, "%s, ended at %.3g s", outcome_of(tl->row), end_s);

@@ -11,13 +11,14 @@
 #define HL_OOM_TIMELINE_H
 
 #include "output.h"
+#include "view.h"
 
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct hl_oom_timeline {
-  const json_t *row;      /* the run: an iteration row of a results file */
+  const hl_row_t *row;    /* the run: an iteration row of a results file */
   int died;               /* it died: its end is marked */
   const char *cell_name;  /* for the title */
   size_t cell_runs;       /* for the title: "repetition 2 of 5" */

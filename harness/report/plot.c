@@ -46,7 +46,7 @@ static size_t cell_values(const layout_t *l, size_t g, size_t b, const metric_t 
   size_t n = 0;
   for (size_t i = 0; c && i < c->n && n < MAX_REPS; i++) {
     double x;
-    if (hl_json_number(c->row[i], m->key, &x) == 0 && x > 0 && isfinite(x)) v[n++] = x / m->scale;
+    if (hl_row_number(c->row[i], m->key, &x) == 0 && x > 0 && isfinite(x)) v[n++] = x / m->scale;
   }
   return n;
 }
@@ -245,12 +245,11 @@ static char *box_plot_cmd(const layout_t *l, const quoted_t *q) {
   return s;
 }
 
-int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, hl_output_set_t *set,
+int hl_plot_box(const hl_results_t *v, const hl_plot_spec_t *spec, hl_output_set_t *set,
                 const char *folder, int svg, char *why, size_t len) {
   layout_t l = {0};
-  const json_t *bench = json_object_get(root, "benchmarks");
   char *xtics = NULL, *cmd = NULL;
-  int rc = hl_grid_build(bench, &l);
+  int rc = hl_grid_build(v, &l);
   if (rc) {
     snprintf(why, len, "%s",
              rc == HL_ENOENT ? "no successful repetition to plot"
@@ -378,8 +377,9 @@ int hl_plot_main(int argc, char **argv) {
     return HL_EXIT_USAGE;
   }
   layout_t l = {0};
-  const json_t *bench = json_object_get(root, "benchmarks");
-  rc = hl_grid_build(bench, &l);
+  hl_results_t v;
+  rc = hl_results_view(root, &v);
+  if (rc == 0) rc = hl_grid_build(&v, &l);
   if (rc) {
     hl_msg("plot", "%s: %s", o.input,
            rc == HL_ENOENT ? "no successful repetition to plot" : "too many workloads or backends");
@@ -398,6 +398,7 @@ int hl_plot_main(int argc, char **argv) {
     hl_output_set_abort(set);
   }
   hl_grid_free(&l);
+  hl_results_view_free(&v);
   json_decref(root);
   return rc ? HL_EXIT_USAGE : HL_EXIT_OK;
 }

@@ -5,16 +5,16 @@
  * repetitions, error bars from their minimum to their maximum, log scale
  * (workloads differ by orders of magnitude). Beside each image the filled
  * gnuplot script and its data file are kept, so a figure can be redrawn by
- * hand (gnuplot.h). Reads only the results file; writes through an output
- * set, so a plot that fails leaves no file behind. */
+ * hand (gnuplot.h). Reads only the results file's view (view.h); writes
+ * through an output set, so a plot that fails leaves no file behind. */
 #ifndef HL_PLOT_H
 #define HL_PLOT_H
 
 int hl_plot_main(int argc, char **argv);
 
 #include "output.h"
+#include "view.h"
 
-#include <jansson.h>
 #include <stddef.h>
 
 /* A box plot of one numeric key over the repetitions of every cell
@@ -33,7 +33,7 @@ typedef struct hl_plot_spec {
 /* Stages FOLDER/FILE.png (or .svg) in set, with FILE.dat, FILE.points.dat
  * and the filled gnuplot script FILE.png.gp beside it (gnuplot.h). 0, or
  * HL_E* with why. */
-int hl_plot_box(const json_t *root, const hl_plot_spec_t *spec, hl_output_set_t *set,
+int hl_plot_box(const hl_results_t *v, const hl_plot_spec_t *spec, hl_output_set_t *set,
                 const char *folder, int svg, char *why, size_t len);
 
 #endif

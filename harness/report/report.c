@@ -32,6 +32,7 @@ typedef struct report {
   hl_output_set_t *set;     /* everything goes to dir through it (output.h) */
   const char *base_backend; /* --baseline-backend, or NULL: glibc when present */
   const char *title;
+  int depth; /* 1 inside a machine's section: its sections a level down */
 } report_t;
 
 static const hl_plot_spec_t figures[] = {
@@ -47,6 +48,7 @@ static const hl_plot_spec_t figures[] = {
 /* ---- writing both outputs -------------------------------------------------- */
 
 static void heading(report_t *r, int level, const char *text) {
+  if (level >= 3) level += r->depth;
   fprintf(r->md, "\n%.*s ", level, "######");
   hl_md_escape(r->md, text);
   fputs("\n\n", r->md);
@@ -217,22 +219,20 @@ static int counters_section(report_t *r, const json_t *ctx) {
   return rc;
 }
 
-static int outcomes_section(report_t *r, const json_t *root) {
+static int outcomes_section(report_t *r, const hl_results_t *v) {
   heading(r, 3, "Every cell and how it ended");
   para(r, "One row per cell (workload, parameters, backend): how its repetitions ended, the median "
           "CPU time per iteration and its spread ((max - min) / median), and its memory figures.");
-  hl_table_t *t = hl_summary_table(root);
+  hl_table_t *t = hl_summary_table(v);
   if (!t) return HL_ENOMEM;
   table(r, t);
   hl_table_free(t);
-  size_t i, failed = 0;
-  const json_t *e;
-  json_array_foreach(json_object_get(root, "benchmarks"), i, e) {
-    const char *o = json_string_value(json_object_get(e, "outcome"));
-    if (!o || !strcmp(o, "ok")) continue;
-    double rep = 0;
-    hl_json_number(e, "repetition_index", &rep);
-    para(r, "%s, repetition %.0f: %s: %s", str(e, "name"), rep + 1, o, str(e, "error_message"));
+  size_t failed = 0;
+  for (size_t i = 0; i < v->n; i++) {
+    const hl_row_t *e = &v->row[i];
+    if (!e->outcome || e->outcome_id == HL_OUTCOME_OK) continue;
+    para(r, "%s, repetition %ld: %s: %s", e->name, e->repetition < 0 ? 1 : e->repetition + 1,
+         e->outcome, *e->error_message ? e->error_message : "-");
     failed++;
   }
   if (!failed) para(r, "Every repetition of every cell ended ok.");
@@ -241,28 +241,24 @@ static int outcomes_section(report_t *r, const json_t *root) {
 
 /* ---- ratios and figures ---------------------------------------------------- */
 
-static int has_backend(const json_t *root, const char *b) {
-  size_t i;
-  const json_t *e;
-  json_array_foreach(json_object_get(root, "benchmarks"), i, e) {
-    const char *x = json_string_value(json_object_get(e, "backend"));
-    if (x && !strcmp(x, b)) return 1;
-  }
+static int has_backend(const hl_results_t *v, const char *b) {
+  for (size_t i = 0; i < v->n; i++)
+    if (v->row[i].backend && !strcmp(v->row[i].backend, b)) return 1;
   return 0;
 }
 
-static const char *pick_base(const report_t *r, const json_t *root) {
-  if (r->base_backend) return has_backend(root, r->base_backend) ? r->base_backend : NULL;
-  if (has_backend(root, "glibc")) return "glibc";
-  const json_t *first = json_array_get(json_object_get(root, "benchmarks"), 0);
-  return json_string_value(json_object_get(first, "backend"));
+static const char *pick_base(const report_t *r, const hl_results_t *v) {
+  if (r->base_backend) return has_backend(v, r->base_backend) ? r->base_backend : NULL;
+  if (has_backend(v, "glibc")) return "glibc";
+  return v->n ? v->row[0].backend : NULL;
 }
 
-static int ratio_section(report_t *r, const json_t *root) {
-  const char *base = pick_base(r, root);
+static int ratio_section(report_t *r, const hl_results_t *v) {
+  const char *base = pick_base(r, v);
   heading(r, 3, "Normalised to one backend");
   if (!base) {
-    para(r, "Backend %s is not in this file: no normalised tables.", r->base_backend);
+    para(r, "Backend %s is not %s: no normalised tables.", r->base_backend,
+         r->depth ? "on this machine" : "in this file");
     return 0;
   }
   static const char *const metrics[][2] = {{"cpu_time", "CPU time per iteration"},
@@ -274,7 +270,7 @@ static int ratio_section(report_t *r, const json_t *root) {
        base, base, base);
   for (size_t i = 0; i < 2; i++) {
     char why[512];
-    hl_table_t *t = hl_ratio_table(root, base, metrics[i][0], why, sizeof why);
+    hl_table_t *t = hl_ratio_table(v, base, metrics[i][0], why, sizeof why);
     if (!t) {
       para(r, "%s: %s", metrics[i][1], why);
       continue;
@@ -296,17 +292,16 @@ static void inline_svg(report_t *r, const char *path) {
   free(text);
 }
 
-static int figures_section(report_t *r, const json_t *root, size_t run) {
+/* folder: where the figures go in the report's folder, "figures/run1". */
+static int figures_section(report_t *r, const hl_results_t *v, const char *folder) {
   heading(r, 3, "Figures");
   para(r, "Box plots over the repetitions of each cell: the box spans the quartiles, the thick "
           "bar is the median, the whiskers reach the extremes, the dots are the repetitions. "
           "PNG and SVG of each are in figures/.");
-  char folder[64];
-  snprintf(folder, sizeof folder, "figures/run%zu", run);
   for (size_t i = 0; i < NFIGURES; i++) {
     char why[1024], path[4200];
-    int rc = hl_plot_box(root, &figures[i], r->set, folder, 0, why, sizeof why);
-    if (rc == 0) rc = hl_plot_box(root, &figures[i], r->set, folder, 1, why, sizeof why);
+    int rc = hl_plot_box(v, &figures[i], r->set, folder, 0, why, sizeof why);
+    if (rc == 0) rc = hl_plot_box(v, &figures[i], r->set, folder, 1, why, sizeof why);
     if (rc == HL_EUNAVAIL || rc == HL_ECHILD) {
       hl_msg("report", "%s", why);
       return rc;
@@ -315,7 +310,7 @@ static int figures_section(report_t *r, const json_t *root, size_t run) {
       para(r, "%s: no figure (%s).", figures[i].title, why);
       continue;
     }
-    fprintf(r->md, "![%s](figures/run%zu/%s.png)\n\n", figures[i].title, run, figures[i].file);
+    fprintf(r->md, "![%s](%s/%s.png)\n\n", figures[i].title, folder, figures[i].file);
     snprintf(path, sizeof path, "%s/%s/%s.svg", hl_output_set_stage(r->set), folder,
              figures[i].file);
     inline_svg(r, path);
@@ -327,12 +322,37 @@ static int run_section(report_t *r, const char *path, const json_t *root, size_t
   char title[4200];
   snprintf(title, sizeof title, "Run %zu: %s", run, path);
   heading(r, 2, title);
-  const json_t *ctx = json_object_get(root, "context");
-  int rc = context_section(r, ctx);
-  if (rc == 0) rc = outcomes_section(r, root);
-  if (rc == 0) rc = ratio_section(r, root);
-  if (rc == 0) rc = figures_section(r, root, run);
-  if (rc == 0) rc = counters_section(r, ctx);
+  hl_results_t v, *by = NULL;
+  size_t n = 0;
+  if (hl_results_view(root, &v) != 0 || hl_results_by_machine(&v, &by, &n) != 0) {
+    hl_results_view_free(&v);
+    return HL_ENOMEM;
+  }
+  int rc = context_section(r, v.context);
+  if (rc == 0 && n > 1)
+    para(r,
+         "These rows ran on %zu machines (their fingerprints differ): each has its own "
+         "section, and no table or figure sets one machine's timings or peaks beside another's.",
+         n);
+  for (size_t k = 0; rc == 0 && k < n; k++) {
+    char text[1024] = "Rows that name no machine", folder[64];
+    snprintf(folder, sizeof folder, n > 1 ? "figures/run%zu/machine%zu" : "figures/run%zu", run,
+             k + 1);
+    if (by[k].machine) {
+      memcpy(text, "Machine ", 8);
+      hl_machine_describe(by[k].machine, text + 8, sizeof text - 8);
+    }
+    if (n > 1) heading(r, 3, text);
+    const hl_results_t *g = n > 1 ? &by[k] : &v;
+    r->depth = n > 1;
+    rc = outcomes_section(r, g);
+    if (rc == 0) rc = ratio_section(r, g);
+    if (rc == 0) rc = figures_section(r, g, folder);
+    r->depth = 0;
+  }
+  if (rc == 0) rc = counters_section(r, v.context);
+  hl_results_groups_free(by, n);
+  hl_results_view_free(&v);
   return rc;
 }
 

@@ -3,7 +3,6 @@
 #include "ratio.h"
 
 #include "error.h"
-#include "results.h"
 #include "rows.h"
 #include "stats.h"
 
@@ -19,9 +18,9 @@ static void by_rep(const hl_row_group_t *c, const char *metric, long reps, doubl
   for (long r = 0; r < reps; r++)
     v[r] = -1;
   for (size_t i = 0; c && i < c->n; i++) {
-    json_int_t rep = json_integer_value(json_object_get(c->row[i], "repetition_index"));
+    long rep = c->row[i]->repetition;
     double x;
-    if (rep >= 0 && rep < reps && v[rep] < 0 && hl_json_number(c->row[i], metric, &x) == 0)
+    if (rep >= 0 && rep < reps && v[rep] < 0 && hl_row_number(c->row[i], metric, &x) == 0)
       v[rep] = x;
   }
 }
@@ -44,8 +43,8 @@ static void cell(const double *v, const double *b, long reps, int is_base, doubl
              hl_stats_max(r, n));
 }
 
-static long reps_of(const json_t *root) {
-  const json_t *ctx = json_object_get(root, "context");
+static long reps_of(const hl_results_t *v) {
+  const json_t *ctx = v->context;
   long reps = (long)json_integer_value(json_object_get(json_object_get(ctx, "options"), "reps"));
   return reps <= 0 || reps > MAX_REPS ? MAX_REPS : reps;
 }
@@ -71,7 +70,7 @@ static int add_rows(hl_table_t *t, const hl_grid_t *g, size_t bi, const char *me
   return rc;
 }
 
-hl_table_t *hl_ratio_table(const json_t *root, const char *base, const char *metric, char *why,
+hl_table_t *hl_ratio_table(const hl_results_t *v, const char *base, const char *metric, char *why,
                            size_t why_len) {
   hl_grid_t *g = malloc(sizeof *g);
   hl_table_t *t = NULL;
@@ -79,7 +78,7 @@ hl_table_t *hl_ratio_table(const json_t *root, const char *base, const char *met
     snprintf(why, why_len, "out of memory");
     return NULL;
   }
-  int rc = hl_grid_build(json_object_get(root, "benchmarks"), g);
+  int rc = hl_grid_build(v, g);
   if (rc == HL_ENOMEM) {
     snprintf(why, why_len, "out of memory");
     free(g);
@@ -89,7 +88,8 @@ hl_table_t *hl_ratio_table(const json_t *root, const char *base, const char *met
   while (bi < g->nbackends && strcmp(g->backend[bi], base))
     bi++;
   if (bi == g->nbackends) {
-    snprintf(why, why_len, "backend '%s' has no ok repetition in this file", base);
+    snprintf(why, why_len, "backend '%s' has no ok repetition %s", base,
+             v->machine && v->borrowed ? "on this machine" : "in this file");
     goto done;
   }
   const char *headers[HL_GRID_MAX_BACKENDS + 1] = {"benchmark"};
@@ -99,7 +99,7 @@ hl_table_t *hl_ratio_table(const json_t *root, const char *base, const char *met
     align[k + 1] = 'r';
   }
   t = hl_table_new(headers, g->nbackends + 1, align);
-  if (t && add_rows(t, g, bi, metric, reps_of(root)) != 0) {
+  if (t && add_rows(t, g, bi, metric, reps_of(v)) != 0) {
     hl_table_free(t);
     t = NULL;
   }

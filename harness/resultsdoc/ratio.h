@@ -6,18 +6,19 @@
  * the same repetition index cancels most of the machine's drift, which a
  * ratio of medians would not. Each table cell shows the median of those
  * per-repetition ratios and their range, "0.62 (0.55-0.71)"; the base
- * column shows the base's own median. Reads only the results file. */
+ * column shows the base's own median. Reads only the document's view. */
 #ifndef HL_RATIO_H
 #define HL_RATIO_H
 
 #include "table.h"
+#include "view.h"
 
-#include <jansson.h>
 #include <stddef.h>
 
 /* metric: a numeric key of the rows ("cpu_time", "rss_peak_bytes", ...).
- * NULL with a reason when the base backend is not in the file. */
-hl_table_t *hl_ratio_table(const json_t *root, const char *base, const char *metric, char *why,
+ * NULL with a reason when the base backend is not in the file (or, for one
+ * machine's rows, hl_results_select(), not on that machine). */
+hl_table_t *hl_ratio_table(const hl_results_t *v, const char *base, const char *metric, char *why,
                            size_t why_len);
 
 #endif

@@ -6,6 +6,7 @@
 #include "output.h"
 #include "stats.h"
 #include "util.h"
+#include "view.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -137,13 +138,8 @@ static int check_entry(json_t *e, size_t i, char *why, size_t len) {
     snprintf(why, len, "benchmarks[%zu] has no string \"name\"", i);
     return HL_EPARSE;
   }
-  const char *rt = json_string_value(json_object_get(e, "run_type"));
   char what[192];
-  int rc = 0;
-  if (rt && strcmp(rt, "iteration") != 0 && strcmp(rt, "aggregate") != 0) {
-    snprintf(what, sizeof what, "run_type '%s' is neither iteration nor aggregate", rt);
-    rc = HL_EPARSE;
-  }
+  int rc = hl_row_check_identity(e, what, sizeof what);
   if (rc == 0) rc = check_numbers(e, what, sizeof what);
   if (rc == 0) rc = normalise_times(e, what, sizeof what);
   if (rc) snprintf(why, len, "benchmarks[%zu] (%.200s): %s", i, json_string_value(name), what);
@@ -235,16 +231,8 @@ static int statistic(int which, const double *x, size_t n, double *out) {
 
 static json_t *aggregate_row(json_t *const *reps, size_t n, int which, double *x) {
   const json_t *first = reps[0];
-  const char *run_name = json_string_value(json_object_get(first, "run_name"));
-  char name[512];
-  snprintf(name, sizeof name, "%s_%s", run_name, agg_names[which]);
-  json_t *row = json_pack(
-      "{s:s, s:O, s:O, s:s, s:s, s:O, s:O, s:s, s:s, s:I}", "name", name, "family_index",
-      json_object_get(first, "family_index"), "per_family_instance_index",
-      json_object_get(first, "per_family_instance_index"), "run_name", run_name, "run_type",
-      "aggregate", "repetitions", json_object_get(first, "repetitions"), "threads",
-      json_object_get(first, "threads"), "aggregate_name", agg_names[which], "aggregate_unit",
-      which == AGG_CV ? "percentage" : "time", "iterations", (json_int_t)n);
+  json_t *row =
+      hl_row_aggregate_new(first, agg_names[which], which == AGG_CV ? "percentage" : "time", n);
   if (!row) return NULL;
   const char *key;
   json_t *value;

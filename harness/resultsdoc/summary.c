@@ -16,9 +16,7 @@ static void outcomes_text(const hl_row_group_t *cell, char *buf, size_t len) {
   const char *names[8];
   size_t counts[8], nnames = 0, total = 0;
   for (size_t i = 0; i < cell->n; i++) {
-    const json_t *e = cell->row[i];
-    const char *o = json_string_value(json_object_get(e, "outcome"));
-    if (!o) o = json_is_true(json_object_get(e, "error_occurred")) ? "error" : "ok";
+    const char *o = hl_row_outcome_word(cell->row[i]);
     size_t k = 0;
     while (k < nnames && strcmp(names[k], o) != 0)
       k++;
@@ -40,9 +38,9 @@ static void outcomes_text(const hl_row_group_t *cell, char *buf, size_t len) {
 }
 
 /* Median of key over rows, or -1 when some row lacks it. */
-static double median_of(const json_t **rows, size_t n, const char *key, double *scratch) {
+static double median_of(const hl_row_t **rows, size_t n, const char *key, double *scratch) {
   for (size_t i = 0; i < n; i++)
-    if (hl_json_number(rows[i], key, &scratch[i]) != 0) return -1;
+    if (hl_row_number(rows[i], key, &scratch[i]) != 0) return -1;
   return n ? hl_stats_median(scratch, n) : -1;
 }
 
@@ -74,7 +72,7 @@ static void fmt_count(double v, char *buf, size_t len) {
 static int add_row(hl_table_t *t, const hl_row_group_t *cell, double *scratch) {
   char outcome[96], cpu[32], spread[32], rss[32], allocs[32], bytes[32], gcs[32];
   outcomes_text(cell, outcome, sizeof outcome);
-  const json_t **rows = cell->ok;
+  const hl_row_t **rows = cell->ok;
   size_t n = cell->nok;
   double med = median_of(rows, n, "cpu_time", scratch);
   fmt_ns(med, cpu, sizeof cpu);
@@ -91,12 +89,12 @@ static int add_row(hl_table_t *t, const hl_row_group_t *cell, double *scratch) {
   return hl_table_add(t, cells);
 }
 
-hl_table_t *hl_summary_table(const json_t *root) {
-  static const char *const headers[] = {"benchmark", "outcome", "cpu ns/iter", "spread",
-                                        "peak RSS",  "allocs",  "alloc bytes", "GCs"};
+hl_table_t *hl_summary_table(const hl_results_t *v) {
+  static const char *const headers[] = {"benchmark",  HL_VIEW_OUTCOME_TITLE, "cpu ns/iter",
+                                        "spread",     "peak RSS",            "allocs",
+                                        "alloc bytes", "GCs"};
   hl_row_index_t ix;
-  if (hl_row_index_build(json_object_get(root, "benchmarks"), hl_row_key_run_name, &ix) != 0)
-    return NULL;
+  if (hl_row_index_build(v, hl_row_key_run_name, &ix) != 0) return NULL;
   size_t most = 1;
   for (size_t g = 0; g < ix.n; g++)
     if (ix.group[g].nok > most) most = ix.group[g].nok;

@@ -23,9 +23,11 @@ int hl_backend_probe(const hl_backend_spec_t *spec, json_t **info, char *why, si
     snprintf(why, why_len, "cannot find the heaplab executable");
     return 0;
   }
-  char *argv[] = {exe, (char *)"__probe", (char *)spec->name, NULL};
+  char text[1200];
+  hl_backend_spec_text(spec, text, sizeof text);
+  char *argv[] = {exe, (char *)"__probe", text, NULL};
   hl_spawn_config_t cfg = {.argv = argv,
-                           .preload = hl_backend_preload(b),
+                           .preload = hl_backend_spec_preload(spec),
                            .timeout_s = PROBE_TIMEOUT_S,
                            .interrupted = &hl_interrupted};
   hl_child_result_t res;
@@ -84,6 +86,7 @@ int hl_backends_parse(const hl_run_request_t *rq, hl_backends_t *bs) {
   const hl_backend_t *const *all = hl_backend_all(&nall);
   bs->everything = rq->nbackends == 0 || (rq->nbackends == 1 && !strcmp(rq->backends[0], "all"));
   bs->nasked = bs->everything ? nall : rq->nbackends;
+  size_t k = 0;
   bs->asked = calloc(bs->nasked ? bs->nasked : 1, sizeof *bs->asked);
   bs->spec = calloc(bs->nasked ? bs->nasked : 1, sizeof *bs->spec);
   bs->info = json_object();
@@ -91,8 +94,14 @@ int hl_backends_parse(const hl_run_request_t *rq, hl_backends_t *bs) {
   for (size_t i = 0; i < bs->nasked; i++) {
     char why[512];
     if (bs->everything) {
-      bs->asked[i].backend = all[i];
-      snprintf(bs->asked[i].name, sizeof bs->asked[i].name, "%s", all[i]->name);
+      /* "all": what runs the cells asked for (a program: what can be put
+       * into one, go included; a workload: everything but named_only) */
+      int take = rq->ncommands ? hl_backend_fits_programs(all[i]) &&
+                                     (!all[i]->named_only || all[i]->programs_only)
+                               : !all[i]->named_only && !all[i]->programs_only;
+      if (!take) continue;
+      bs->asked[k].backend = all[i];
+      snprintf(bs->asked[k++].name, sizeof bs->asked[0].name, "%s", all[i]->name);
       continue;
     }
     if (hl_backend_spec_parse(rq->backends[i], &bs->asked[i], why, sizeof why) != 0) {
@@ -104,7 +113,21 @@ int hl_backends_parse(const hl_run_request_t *rq, hl_backends_t *bs) {
         hl_msg("run", "backend '%s' named twice", bs->asked[i].name);
         return HL_EINVAL;
       }
+    const hl_backend_t *b = bs->asked[i].backend;
+    if (rq->ncommands && !hl_backend_fits_programs(b)) {
+      hl_msg("run",
+             "backend %s cannot run a program (-x): it runs heaplab's workloads; a "
+             "program takes glibc, a preloaded malloc (jemalloc, mimalloc, tcmalloc, "
+             "span-malloc, so:PATH) or go",
+             b->name);
+      return HL_EINVAL;
+    }
+    if (!rq->ncommands && b->programs_only) {
+      hl_msg("run", "backend %s runs only a Go program given with -x", b->name);
+      return HL_EINVAL;
+    }
   }
+  if (bs->everything) bs->nasked = k;
   return 0;
 }
 

@@ -3,7 +3,7 @@
 
 #include "error.h"
 #include "results.h"
-#include "rows.h"
+#include "view.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -26,7 +26,7 @@ json_t *hl_document_build(const hl_document_t *d, const hl_plan_t *plan, int wit
     json_t *e;
     json_array_foreach(plan->cells[i].rows, k, e) {
       json_array_append(bench, e);
-      if (hl_row_is_ok(e)) ok[nok++] = e;
+      if (hl_row_json_ok(e)) ok[nok++] = e;
     }
     if (with_aggregates && nok >= 2) hl_results_aggregate(ok, nok, bench);
   }

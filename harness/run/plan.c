@@ -1,7 +1,9 @@
 /* The plan: cells from a request (plan.h). */
 #include "plan.h"
 
+#include "argsplit.h"
 #include "error.h"
+#include "program.h"
 #include "limit.h"
 #include "size.h"
 #include "util.h"
@@ -51,6 +53,7 @@ static int check_param_keys(const hl_run_request_t *rq, const hl_plan_t *p) {
  * or selftests). */
 int hl_plan_workloads(const hl_run_request_t *rq, hl_plan_t *p) {
   size_t nall;
+  if (rq->ncommands) return 0; /* programs: hl_plan_cells makes their cells */
   const hl_workload_t *const *all = hl_workload_all(&nall);
   if (!(p->workloads = calloc(nall, sizeof *p->workloads))) return HL_ENOMEM;
   static char *const everything[] = {(char *)"all"};
@@ -168,9 +171,11 @@ static void knob_suffix(const hl_run_request_t *rq, hl_cell_t *c) {
     hl_gc_percent_format(c->spec.gc_percent, v, sizeof v);
     off += (size_t)snprintf(c->name + off, sizeof c->name - off, "/gogc=%s", v);
   }
-  if (rq->nmemory_limit > 1 && hl_cell_knob_applies(c, HL_CAP_MEMORY_LIMIT) &&
-      off < sizeof c->name) {
-    if (c->spec.memory_limit_bytes == HL_NO_MEMORY_LIMIT)
+  if ((rq->nmemory_limit > 1 || rq->nmemory_limit_ratio > 1) &&
+      hl_cell_knob_applies(c, HL_CAP_MEMORY_LIMIT) && off < sizeof c->name) {
+    if (c->spec.memory_limit_ratio > 0)
+      snprintf(v, sizeof v, "%gx", c->spec.memory_limit_ratio);
+    else if (c->spec.memory_limit_bytes == HL_NO_MEMORY_LIMIT)
       snprintf(v, sizeof v, "off");
     else
       hl_size_format_exact((uint64_t)c->spec.memory_limit_bytes, v, sizeof v);
@@ -211,7 +216,10 @@ static int add_one(const hl_run_request_t *rq, hl_plan_t *p, const hl_cell_spec_
   hl_cell_t *c = &p->cells[p->ncells];
   memset(c, 0, sizeof *c);
   c->spec = *s;
-  hl_cell_name(s->workload, s->backend.name, s->param, s->threads, c->name, sizeof c->name);
+  if (s->program.on)
+    snprintf(c->name, sizeof c->name, "%s/%s", s->program.name, s->backend.name);
+  else
+    hl_cell_name(s->workload, s->backend.name, s->param, s->threads, c->name, sizeof c->name);
   knob_suffix(rq, c);
   char *text = hl_cell_spec_encode(s);
   if (!text) return HL_ENOMEM;
@@ -233,13 +241,15 @@ static int add_cells(const hl_run_request_t *rq, hl_plan_t *p, hl_cell_spec_t *s
   for (size_t k = 0; k < nb; k++) {
     unsigned caps = backends[k].backend->caps;
     size_t ngc = caps & HL_CAP_GC_PERCENT ? rq->ngc_percent : 1;
-    size_t nml = caps & HL_CAP_MEMORY_LIMIT ? rq->nmemory_limit : 1;
+    size_t nratio = caps & HL_CAP_MEMORY_LIMIT ? rq->nmemory_limit_ratio : 0;
+    size_t nml = nratio ? nratio : caps & HL_CAP_MEMORY_LIMIT ? rq->nmemory_limit : 1;
     s->backend = backends[k];
     for (size_t g = 0; g < ngc; g++)
       for (size_t m = 0; m < nml; m++)
         for (size_t e = 0; e < rq->nescape; e++) {
           s->gc_percent = rq->gc_percent[g];
-          s->memory_limit_bytes = rq->memory_limit_bytes[m];
+          s->memory_limit_bytes = nratio ? HL_NO_MEMORY_LIMIT : rq->memory_limit_bytes[m];
+          s->memory_limit_ratio = nratio ? rq->memory_limit_ratio[m] : 0;
           s->escape = rq->escape[e];
           int rc = add_one(rq, p, s, cap);
           if (rc) return rc;
@@ -272,9 +282,58 @@ static int plan_workload(const hl_run_request_t *rq, hl_plan_t *p, const hl_work
   }
 }
 
+/* ---- programs (-x) ------------------------------------------------------------------ */
+
+/* The name of the i-th program's cells: --name, else the file name of
+ * its first word (the shell's own first word with --shell). */
+static int program_name(const hl_run_request_t *rq, size_t i, char *buf, size_t len,
+                        hl_program_info_t *info) {
+  char **argv, why[512];
+  size_t argc;
+  if (hl_argsplit(rq->commands[i], &argv, &argc, why, sizeof why) != 0)
+    return plan_error("-x '%s': %s", rq->commands[i], why);
+  int rc = hl_program_inspect(rq->shell ? "/bin/sh" : argv[0], info, why, sizeof why);
+  if (rc == 0 && i < rq->nnames) {
+    snprintf(buf, len, "%s", rq->names[i]);
+  } else if (rc == 0) {
+    const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    snprintf(buf, len, "%.63s", base);
+    for (char *c = buf; *c; c++)
+      if (*c == ',' || *c == ' ') *c = '_';
+  }
+  free(argv);
+  return rc ? plan_error("-x '%s': %s", rq->commands[i], why) : 0;
+}
+
+/* A Go program's cells take go and a C program's the others, when the
+ * backends were not named ("all"); named ones are all taken, and a
+ * mismatch is the cell's error (the worker says why). */
+static int plan_program(const hl_run_request_t *rq, hl_plan_t *p, size_t i,
+                        const hl_backend_spec_t *backends, size_t nb, size_t *cap) {
+  hl_cell_spec_t s;
+  hl_program_info_t info;
+  common_spec(rq, &s);
+  s.workload = &hl_program_workload;
+  s.threads = 1;
+  s.program.on = 1;
+  s.program.shell = rq->shell;
+  snprintf(s.program.command, sizeof s.program.command, "%s", rq->commands[i]);
+  int rc = program_name(rq, i, s.program.name, sizeof s.program.name, &info);
+  int everything = !rq->nbackends || (rq->nbackends == 1 && !strcmp(rq->backends[0], "all"));
+  for (size_t k = 0; rc == 0 && k < nb; k++) {
+    if (everything && (backends[k].backend == &hl_backend_go) != info.is_go) continue;
+    rc = add_cells(rq, p, &s, &backends[k], 1, cap);
+  }
+  return rc;
+}
+
 int hl_plan_cells(const hl_run_request_t *rq, const hl_backend_spec_t *backends, size_t nb,
                   hl_plan_t *p) {
   size_t cap = 0;
+  for (size_t i = 0; i < rq->ncommands; i++) {
+    int rc = plan_program(rq, p, i, backends, nb, &cap);
+    if (rc) return rc;
+  }
   for (size_t i = 0; i < p->nworkloads; i++) {
     int rc = plan_workload(rq, p, p->workloads[i], backends, nb, &cap);
     if (rc) return rc;

@@ -13,6 +13,10 @@
 
 enum {
   O_WORKLOADS,
+  O_EXEC,
+  O_NAME,
+  O_SHELL,
+  O_WARMUP,
   O_BACKENDS,
   O_PARAM,
   O_REPS,
@@ -22,6 +26,7 @@ enum {
   O_ESCAPE,
   O_GOGC,
   O_MEMLIMIT,
+  O_MEMLIMIT_RATIO,
   O_GCTRACE,
   O_PACER_MODEL,
   O_SEED,
@@ -50,6 +55,16 @@ static const hl_opt_t run_opts[] = {
      "workloads, comma-separated, or 'all' (default: the benchmarks, not oom patterns or "
      "selftests)",
      NULL, HL_OPT_LIST, apply, O_WORKLOADS},
+    {"exec", 'x', "'CMD ARGS'",
+     "run your own program as the workload (quoted like a shell word list, exec'd without a "
+     "shell); repeatable; cells are NAME/BACKEND",
+     NULL, HL_OPT_REPEAT, apply, O_EXEC},
+    {"name", 0, "NAME", "the name of the i-th -x's cells (default: the program's file name)", NULL,
+     HL_OPT_REPEAT, apply, O_NAME},
+    {"shell", 0, NULL, "run each -x with /bin/sh -c (pipes, redirections, variables)", NULL, 0,
+     apply, O_SHELL},
+    {"warmup", 0, "N", "run N rounds of every cell first and discard them (default 0)", NULL, 0,
+     apply, O_WARMUP},
     {"backends", 'b', "LIST",
      "backends, comma-separated, or 'all' (default: every available one); NAME:KEY=V[:KEY=V] "
      "sets a backend's options (heaplab list backends), e.g. glibc:arena_max=2",
@@ -75,6 +90,10 @@ static const hl_opt_t run_opts[] = {
      "$HEAPLAB_MEMLIMIT, else off); several values of --escape, --gogc or --memlimit sweep "
      "them like -p values",
      "HEAPLAB_MEMLIMIT", HL_OPT_LIST, apply, O_MEMLIMIT},
+    {"memlimit-ratio", 0, "R[,..]",
+     "instead of --memlimit: the soft limit as a share (0 < R <= 1) of each run's hard "
+     "limit (--limit, or each limit --find-min-limit tries), swept like --memlimit",
+     NULL, HL_OPT_LIST, apply, O_MEMLIMIT_RATIO},
     {"gctrace", 0, NULL, "one line per collection to stderr, in Go's GODEBUG=gctrace=1 format",
      NULL, 0, apply, O_GCTRACE},
     {"pacer-model", 0, "go122|go119", "Go pacer the span-gc collector follows (default go122)",
@@ -132,6 +151,8 @@ void hl_run_request_init(hl_run_request_t *rq) {
 
 void hl_run_request_free(hl_run_request_t *rq) {
   hl_strlist_free(rq->workloads, rq->nworkloads);
+  hl_strlist_free(rq->commands, rq->ncommands);
+  hl_strlist_free(rq->names, rq->nnames);
   hl_strlist_free(rq->backends, rq->nbackends);
   hl_strlist_free(rq->counters, rq->ncounters);
   for (size_t i = 0; i < rq->nparams; i++) {
@@ -146,20 +167,6 @@ hl_opt_group_t hl_run_request_group(hl_run_request_t *rq) {
                           {{0}},         0};
 }
 
-void hl_gc_percent_format(int gc_percent, char *buf, size_t len) {
-  if (gc_percent == HL_GC_OFF)
-    snprintf(buf, len, "off");
-  else
-    snprintf(buf, len, "%d", gc_percent);
-}
-
-void hl_memory_limit_format(int64_t memory_limit_bytes, char *buf, size_t len) {
-  if (memory_limit_bytes == HL_NO_MEMORY_LIMIT)
-    snprintf(buf, len, "off");
-  else
-    snprintf(buf, len, "%" PRId64, memory_limit_bytes);
-}
-
 /* ---- values ------------------------------------------------------------------ */
 
 static int parse_list(const char *source, const char *value, char ***items, size_t *n) {
@@ -168,6 +175,15 @@ static int parse_list(const char *source, const char *value, char ***items, size
   *n = 0;
   if (hl_split_list(value, items, n) != 0)
     return hl_opts_bad(source, value, "expected a comma-separated list without empty items");
+  return 0;
+}
+
+static int append_item(char ***items, size_t *n, const char *v) {
+  char **grown = realloc(*items, (*n + 1) * sizeof *grown);
+  if (!grown) return HL_ENOMEM;
+  *items = grown;
+  if (!(grown[*n] = strdup(v))) return HL_ENOMEM;
+  (*n)++;
   return 0;
 }
 
@@ -254,6 +270,25 @@ static int parse_knob(int id, const char *source, const char *v, hl_run_request_
   return 0;
 }
 
+/* --memlimit-ratio R[,R...]: shares in (0, 1]. */
+static int parse_ratios(const char *source, const char *v, hl_run_request_t *rq) {
+  char **items;
+  size_t n;
+  if (hl_split_list(v, &items, &n) != 0)
+    return hl_opts_bad(source, v, "expected a comma-separated list without empty items");
+  int rc = n > HL_MAX_KNOB_VALUES ? hl_opts_bad(source, v, "too many values") : 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    char *end;
+    double r = strtod(items[i], &end);
+    if (*end || !(r > 0 && r <= 1))
+      rc = hl_opts_bad(source, items[i], "expected a share of the hard limit, 0 < R <= 1");
+    rq->memory_limit_ratio[i] = r;
+  }
+  rq->nmemory_limit_ratio = rc ? 0 : n;
+  hl_strlist_free(items, n);
+  return rc;
+}
+
 /* A comma-separated list of knob values. */
 static int parse_knob_list(int id, const char *source, const char *v, hl_run_request_t *rq) {
   char buf[1024];
@@ -290,6 +325,9 @@ static int apply_sizes(int id, const char *source, const char *v, hl_run_request
   switch (id) {
   case O_THREADS:
     if ((rc = parse_unsigned(source, v, 1, MAX_THREADS, &u)) == 0) rq->threads = (unsigned)u;
+    return rc;
+  case O_WARMUP:
+    if ((rc = parse_unsigned(source, v, 0, MAX_REPS, &u)) == 0) rq->warmup = (unsigned)u;
     return rc;
   case O_SAMPLE_MS:
     if ((rc = parse_unsigned(source, v, 0, MAX_SAMPLE_MS, &u)) == 0) rq->sample_ms = (unsigned)u;
@@ -330,6 +368,9 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_WORKLOADS: return parse_list(source, v, &rq->workloads, &rq->nworkloads);
   case O_BACKENDS: return parse_list(source, v, &rq->backends, &rq->nbackends);
   case O_PARAM: return parse_param(v, rq);
+  case O_EXEC: return append_item(&rq->commands, &rq->ncommands, v);
+  case O_NAME: return append_item(&rq->names, &rq->nnames, v);
+  case O_SHELL: rq->shell = 1; return 0;
   case O_COUNTERS: rq->counters_set = 1; return parse_counters(v, rq);
   case O_OUTPUT: rq->output = v; return 0;
   case O_QUICK: rq->quick = 1; return 0;
@@ -347,6 +388,7 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_GOGC: rq->gc_percent_from = opt->env == source ? opt->env : "--gogc"; break;
   case O_MEMLIMIT: rq->memory_limit_from = opt->env == source ? opt->env : "--memlimit"; break;
   case O_ESCAPE: break;
+  case O_MEMLIMIT_RATIO: return parse_ratios(source, v, rq);
   case O_PACER_MODEL:
     return hl_pacer_model_parse(v, &rq->pacer_model)
                ? hl_opts_bad(source, v, "expected go122 or go119")
@@ -396,9 +438,42 @@ static int resolve_limit(hl_run_request_t *rq) {
   return 0;
 }
 
+/* -x and what goes with it. */
+static int check_programs(const hl_run_request_t *rq) {
+  if (rq->nmemory_limit_ratio && !rq->hard_limit_bytes && !strcmp(hl_opts_command(), "run")) {
+    hl_msg("run", "--memlimit-ratio needs --limit SIZE: the soft limit is a share of it");
+    return HL_EINVAL;
+  }
+  if (rq->nmemory_limit_ratio && !strcmp(rq->memory_limit_from, "--memlimit")) {
+    hl_msg(hl_opts_command(), "--memlimit and --memlimit-ratio contradict: give one");
+    return HL_EINVAL;
+  }
+  const char *clash = rq->nworkloads ? "-w" : rq->nparams ? "-p" : NULL;
+  if (rq->ncommands && clash) {
+    hl_msg(hl_opts_command(), "-x and %s contradict: a cell runs a program or a workload", clash);
+    return HL_EINVAL;
+  }
+  if (rq->nnames > rq->ncommands || (rq->shell && !rq->ncommands)) {
+    hl_msg(hl_opts_command(), "%s without as many -x", rq->shell ? "--shell" : "--name");
+    return HL_EINVAL;
+  }
+  for (size_t i = 0; i < rq->nnames; i++)
+    if (!rq->names[i][0] || strlen(rq->names[i]) >= 64 || strpbrk(rq->names[i], "/, \t")) {
+      hl_msg(hl_opts_command(), "--name '%s': 1 to 63 characters, no '/', ',' or blanks",
+             rq->names[i]);
+      return HL_EINVAL;
+    }
+  for (size_t i = 0; i < rq->ncommands; i++)
+    if (strlen(rq->commands[i]) >= 2048) {
+      hl_msg(hl_opts_command(), "-x: a command of at most 2047 bytes");
+      return HL_EINVAL;
+    }
+  return 0;
+}
+
 int hl_run_request_finish(hl_run_request_t *rq) {
   int rc = rq->counters_set ? 0 : parse_counters("default", rq);
-  if (rc) return rc;
+  if (rc || (rc = check_programs(rq)) != 0) return rc;
   if (!rq->nescape) rq->escape[rq->nescape++] = HL_ESCAPE_ON;
   if (!rq->ngc_percent) rq->gc_percent[rq->ngc_percent++] = 100;
   if (!rq->nmemory_limit) rq->memory_limit_bytes[rq->nmemory_limit++] = HL_NO_MEMORY_LIMIT;

@@ -41,6 +41,12 @@ typedef struct hl_param_setting {
 typedef struct hl_run_request {
   char **workloads; /* names, or "all"; none given: the benchmarks */
   size_t nworkloads;
+  char **commands; /* -x: programs to run instead of workloads, as given */
+  size_t ncommands;
+  char **names; /* --name: the i-th names the i-th -x */
+  size_t nnames;
+  int shell;       /* --shell: each -x through /bin/sh -c */
+  unsigned warmup; /* --warmup: rounds run and discarded first */
   char **backends; /* specs (NAME[:KEY=V]...), or "all"; none given: every available one */
   size_t nbackends;
   hl_param_setting_t param[HL_MAX_PARAM_SETTINGS];
@@ -60,6 +66,10 @@ typedef struct hl_run_request {
   size_t ngc_percent;
   int64_t memory_limit_bytes[HL_MAX_KNOB_VALUES]; /* GOMEMLIMIT values, or HL_NO_MEMORY_LIMIT */
   size_t nmemory_limit;
+  /* --memlimit-ratio: GOMEMLIMIT as a share of each run's hard limit
+   * (automemlimit's model), swept like --memlimit's values, instead of them */
+  double memory_limit_ratio[HL_MAX_KNOB_VALUES];
+  size_t nmemory_limit_ratio;
   const char *gc_percent_from;   /* "--gogc", "HEAPLAB_GOGC", "default" */
   const char *memory_limit_from; /* "--memlimit", "HEAPLAB_MEMLIMIT", "default" */
   hl_pacer_model_t pacer_model;

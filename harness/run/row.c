@@ -1,7 +1,7 @@
 /* The row of one repetition (row.h). */
 #include "row.h"
 
-#include "rows.h"
+#include "view.h"
 
 #include <string.h>
 
@@ -29,6 +29,15 @@ static json_t *failed_row(const hl_child_result_t *res) {
   if (hwm) json_object_set(e, "rss_peak_bytes", hwm);
   if (res->signal) json_object_set_new(e, "signal", json_string(sigabbrev_np(res->signal)));
   if (res->exit_status >= 0) json_object_set_new(e, "exit_status", json_integer(res->exit_status));
+  /* a program's worker measured it however it ended: those figures, the
+   * program's own exit status and signal in place of the worker's */
+  json_t *prog = hl_child_record(res, "program");
+  json_t *figures = prog ? json_object_get(prog, "entry") : NULL;
+  if (figures) {
+    json_object_del(e, "exit_status");
+    json_object_del(e, "signal");
+    json_object_update_missing(e, figures);
+  }
   return e;
 }
 
@@ -41,6 +50,10 @@ static void add_cell_keys(json_t *e, const hl_cell_t *c) {
   json_t *not_applicable = json_array();
   json_object_set_new(e, "cell_id", json_string(c->id));
   json_object_set_new(e, "params", params_json(s));
+  if (s->program.on) {
+    json_object_set_new(e, "command", json_string(s->program.command));
+    if (s->program.shell) json_object_set_new(e, "shell", json_true());
+  }
   if (hl_cell_knob_applies(c, HL_CAP_GC_PERCENT)) {
     hl_gc_percent_format(s->gc_percent, knob, sizeof knob);
     json_object_set_new(e, "gogc", json_string(knob));
@@ -53,7 +66,8 @@ static void add_cell_keys(json_t *e, const hl_cell_t *c) {
   } else {
     json_array_append_new(not_applicable, json_string("memlimit"));
   }
-  json_object_set_new(e, "escape", json_string(s->escape == HL_ESCAPE_ON ? "on" : "off"));
+  if (!s->program.on) /* a program has no escape model */
+    json_object_set_new(e, "escape", json_string(s->escape == HL_ESCAPE_ON ? "on" : "off"));
   if (json_array_size(not_applicable))
     json_object_set_new(e, "knobs_not_applicable", not_applicable);
   else
@@ -130,7 +144,8 @@ json_t *hl_rep_row(const hl_rep_context_t *rc, const hl_child_result_t *res, con
                           .repetition_index = rc->rep,
                           .threads = rc->threads,
                           .outcome = res->outcome,
-                          .workload = c->spec.workload->name,
+                          .workload =
+                              c->spec.program.on ? c->spec.program.name : c->spec.workload->name,
                           .backend = c->spec.backend.name};
   json_t *row = hl_row_new(&id, measured);
   json_decref(measured);

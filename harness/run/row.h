@@ -1,6 +1,6 @@
 /* The results row of one repetition, from what its worker reported and what
  * the parent saw (child.h), for the cell it ran (plan.h): the identity
- * (resultsdoc/rows.h), the worker's measurements or Google Benchmark's error
+ * (resultsdoc/view.h), the worker's measurements or Google Benchmark's error
  * row shape when it produced none, the cell's parameters and knobs, and,
  * under a limit or with --sample-ms, its timeline up to its last moment. */
 #ifndef HL_ROW_H

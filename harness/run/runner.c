@@ -16,6 +16,7 @@
 #include "runner.h"
 
 #include "backends.h"
+#include "capture.h"
 #include "child.h"
 #include "config.h"
 #include "context.h"
@@ -47,6 +48,8 @@ struct hl_runner {
   char exe[4096];
   char valgrind[4096]; /* --measure instructions: valgrind's path */
   char cg_dir[64];     /* and where callgrind writes its counts ("" until made) */
+  char capture_dir[4096]; /* programs' stdout and stderr files (capture.h); "" without -x */
+  int warming;            /* the repetition runs is a --warmup round */
 };
 
 /* ---- --measure instructions (callgrind.h) --------------------------------------- */
@@ -92,6 +95,18 @@ static int open_callgrind(hl_runner_t *r) {
   return 0;
 }
 
+/* A --memlimit-ratio cell's row: memlimit is the share ("0.9x": what the
+ * cell is, the same in every run of a limit search), memlimit_bytes what
+ * this run had. */
+static void add_ratio(json_t *row, const hl_cell_spec_t *spec) {
+  char v[32];
+  snprintf(v, sizeof v, "%gx", spec->memory_limit_ratio);
+  json_object_set_new(row, "memlimit", json_string(v));
+  json_object_set_new(row, "memlimit_ratio", json_real(spec->memory_limit_ratio));
+  if (spec->memory_limit_bytes != HL_NO_MEMORY_LIMIT)
+    json_object_set_new(row, "memlimit_bytes", json_integer((json_int_t)spec->memory_limit_bytes));
+}
+
 /* ---- running one repetition of one cell ---------------------------------- */
 
 hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t hard_limit_bytes) {
@@ -99,6 +114,8 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
   hl_cell_spec_t spec = c->spec;
   spec.rep_index = rep;
   spec.hard_limit_bytes = hard_limit_bytes;
+  if (spec.memory_limit_ratio > 0 && hard_limit_bytes) /* automemlimit's model */
+    spec.memory_limit_bytes = (int64_t)(spec.memory_limit_ratio * (double)hard_limit_bytes);
   spec.hard_limit_mode = !hard_limit_bytes                        ? HL_LIMIT_NONE
                          : r->rq.hard_limit_mode != HL_LIMIT_NONE ? r->rq.hard_limit_mode
                                                                   : HL_LIMIT_WATCHDOG;
@@ -113,8 +130,17 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
   argv[n++] = (char *)"__worker";
   argv[n++] = text;
   argv[n] = NULL;
+  hl_capture_t cap = {.open = 0};
+  if (spec.program.on &&
+      hl_capture_open(r->command, r->capture_dir, c->id, r->warming, rep, &cap) != 0) {
+    free(text);
+    text = NULL; /* reported below as a worker that could not start */
+  }
   hl_spawn_config_t cfg = {.argv = argv,
-                           .preload = hl_backend_preload(spec.backend.backend),
+                           .preload =
+                               spec.program.on ? NULL : hl_backend_spec_preload(&spec.backend),
+                           .tree_rss = spec.program.on,
+                           .pass_fd = {cap.open ? cap.out.fd : 0, cap.open ? cap.err.fd : 0},
                            .limit = {.mode = spec.hard_limit_mode,
                                      .bytes = hard_limit_bytes,
                                      .cgroup_dir = r->rq.cgroup_dir},
@@ -143,6 +169,11 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
   hl_rep_context_t rc = {
       c, i, rep, r->rq.reps, r->rq.threads, hard_limit_bytes, r->rq.sample_ms != 0};
   json_t *row = hl_rep_row(&rc, &res, result);
+  hl_capture_close(r->command, &cap, row, res.outcome != HL_OUTCOME_OK);
+  if (row && spec.program.on && binfo && json_object_get(binfo, "version"))
+    json_object_set(row, "backend_version", json_object_get(binfo, "version"));
+  if (row && spec.memory_limit_ratio > 0 && hl_cell_knob_applies(c, HL_CAP_MEMORY_LIMIT))
+    add_ratio(row, &spec);
   if (row) json_array_append_new(c->rows, row);
   if (res.outcome != HL_OUTCOME_OK && !hl_interrupted)
     hl_msg(r->command, "%s (repetition %u): %s: %s", c->name, rep + 1, hl_outcome_name(res.outcome),
@@ -153,6 +184,21 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
 }
 
 /* ---- opening a run ---------------------------------------------------------- */
+
+/* The context's "programs": each -x, its cells' name, and where the
+ * programs' output went. */
+static json_t *programs_json(const hl_runner_t *r) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < r->rq.ncommands; i++) {
+    const char *name = "";
+    for (size_t k = 0; k < r->plan.ncells && !*name; k++)
+      if (!strcmp(r->plan.cells[k].spec.program.command, r->rq.commands[i]))
+        name = r->plan.cells[k].spec.program.name;
+    json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:s}", "command", r->rq.commands[i], "name",
+                                       name, "shell", r->rq.shell, "output_dir", r->capture_dir));
+  }
+  return a;
+}
 
 static int prepare_context(hl_runner_t *r, int argc, char **argv) {
   hl_topology_t *topo = NULL;
@@ -169,6 +215,7 @@ static int prepare_context(hl_runner_t *r, int argc, char **argv) {
   json_decref(wl);
   json_decref(be);
   json_object_set(r->context, "backends", r->backends.info);
+  if (r->rq.ncommands) json_object_set_new(r->context, "programs", programs_json(r));
   hl_counter_status_t st[HL_MAX_COUNTERS];
   if (hl_counters_probe(r->rq.counters, r->rq.ncounters, st) == 0)
     json_object_set_new(r->context, "counters", hl_context_counters(st, r->rq.ncounters));
@@ -272,6 +319,9 @@ static int setup(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
       (rc = hl_plan_cells(&r->rq, NULL, 0, &r->plan)))
     return rc;
   if (r->rq.output && (rc = take_output(r)) != 0) return rc;
+  if (r->rq.ncommands && (rc = hl_capture_dir_make(r->command, r->rq.output, r->capture_dir,
+                                                   sizeof r->capture_dir)) != 0)
+    return rc;
   if ((rc = hl_backends_probe(&r->backends)) ||
       (rc = hl_plan_cells(&r->rq, r->backends.spec, r->backends.n, &r->plan)) ||
       (rc = take_shard(r)))
@@ -373,14 +423,17 @@ void hl_runner_progress(const hl_runner_t *r, const char *fmt, ...) {
 
 static void usage(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
   fprintf(out,
-          "Usage: heaplab run [-w LIST] [-b LIST] [-p KEY=V[,V..]]... [OPTIONS] [-o FILE.json]\n\n"
+          "Usage: heaplab run [-w LIST] [-b LIST] [-p KEY=V[,V..]]... [OPTIONS] [-o FILE.json]\n"
+          "       heaplab run -x 'CMD ARGS' [-x ...] [--name NAME]... [-b LIST] [OPTIONS]\n\n"
           "Runs every workload x backend x parameter combination (a cell), each repetition in\n"
           "its own process, interleaved, and prints a summary table. Exit status: 0 every\n"
           "cell ok, 1 some cell ended otherwise (oom, crash, timeout, error), 2 bad input,\n"
           "130/143 interrupted by SIGINT/SIGTERM (the results so far are written).\n\n");
   hl_opts_help(out, groups, ngroups);
   fprintf(out, "\nWorkloads: `heaplab list workloads`; their parameters: `heaplab list params`.\n"
-               "A -p key applies to every chosen workload that has it.\n");
+               "A -p key applies to every chosen workload that has it.\n"
+               "A program (-x) runs under glibc, a preloaded malloc (so:PATH: your own) or,\n"
+               "a Go program, go; its stdout and stderr go to FILE.out/ beside -o FILE.json.\n");
 }
 
 /* Every repetition of every cell, interleaved; 0 or HL_EIO when the results
@@ -388,6 +441,15 @@ static void usage(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
 static int run_cells(hl_runner_t *r, int *all_ok) {
   size_t done = 0, n = r->plan.ncells;
   *all_ok = 1;
+  r->warming = 1; /* --warmup: every cell, rows dropped */
+  for (unsigned w = 0; w < r->rq.warmup && !hl_interrupted; w++)
+    for (size_t i = 0; i < n && !hl_interrupted; i++) {
+      hl_runner_progress(r, "warmup %u/%u: %s", w + 1, r->rq.warmup, r->plan.cells[i].name);
+      hl_runner_run_one(r, i, w, r->rq.hard_limit_bytes);
+      json_t *rows = r->plan.cells[i].rows;
+      if (json_array_size(rows)) json_array_remove(rows, json_array_size(rows) - 1);
+    }
+  r->warming = 0;
   for (unsigned rep = 0; rep < r->rq.reps && !hl_interrupted; rep++) {
     for (size_t i = 0; i < n && !hl_interrupted; i++, done++) {
       hl_runner_progress(r, "[%zu/%zu] repetition %u/%u: %s", done + 1, n * r->rq.reps, rep + 1,
@@ -410,10 +472,12 @@ int hl_run_main(int argc, char **argv) {
   rc = run_cells(r, &all_ok);
   int frc = hl_runner_finish(r, &doc);
   if (rc == 0) rc = frc;
-  hl_table_t *t = doc ? hl_summary_table(doc) : NULL;
+  hl_results_t v = {0};
+  hl_table_t *t = doc && hl_results_view(doc, &v) == 0 ? hl_summary_table(&v) : NULL;
   if (t) hl_table_print(t, stdout, 0);
   fflush(stdout);
   hl_table_free(t);
+  hl_results_view_free(&v);
   json_decref(doc);
   if (r->rq.output && rc == 0) hl_msg("run", "results written to %s", r->rq.output);
   int exit_code = rc               ? HL_EXIT_USAGE

@@ -24,13 +24,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A user's program as the cell's workload (-x): the command as given
+ * (split by core/argsplit.h in the worker, or handed to /bin/sh -c with
+ * shell) and the name its cells carry. Its stdout and stderr go to files
+ * the parent opened (HL_PROGRAM_STDOUT_FD, HL_PROGRAM_STDERR_FD in the
+ * worker), so they survive a worker the limit killed. */
+#define HL_COMMAND_MAX 2048
+#define HL_PROGRAM_NAME_MAX 64
+typedef struct hl_program_spec {
+  int on; /* 0: the cell runs `workload` */
+  char command[HL_COMMAND_MAX];
+  char name[HL_PROGRAM_NAME_MAX];
+  int shell;
+} hl_program_spec_t;
+#define HL_PROGRAM_STDOUT_FD 4
+#define HL_PROGRAM_STDERR_FD 5
 
 typedef struct hl_cell_spec {
-  const hl_workload_t *workload;
+  const hl_workload_t *workload; /* hl_program_workload for a program */
+  hl_program_spec_t program;
   uint64_t param[HL_MAX_PARAMS]; /* resolved values, in the workload's parameter order */
   hl_backend_spec_t backend;     /* the backend and its options (-b NAME:KEY=V) */
   int gc_percent;                /* GOGC, or HL_GC_OFF */
   int64_t memory_limit_bytes;    /* GOMEMLIMIT, or HL_NO_MEMORY_LIMIT */
+  /* --memlimit-ratio: GOMEMLIMIT is this share of hard_limit_bytes (the
+   * runner sets memory_limit_bytes from it for each run); 0: none */
+  double memory_limit_ratio;
   hl_pacer_model_t pacer_model;
   hl_escape_mode_t escape;
   unsigned threads;
@@ -46,6 +65,10 @@ typedef struct hl_cell_spec {
   uint64_t hard_limit_bytes;       /* the process limit the parent holds; 0: none */
   hl_limit_mode_t hard_limit_mode; /* how (HL_LIMIT_NONE without one) */
 } hl_cell_spec_t;
+
+/* The stand-in workload of a program's cells: no parameters, one
+ * iteration (the program is the measured stretch). Not in the registry. */
+extern const hl_workload_t hl_program_workload;
 
 /* A spec with the defaults of a run: no workload, the backend unset, GOGC
  * 100, no soft or hard limit, escape on, one thread, seed 1. */

@@ -218,6 +218,14 @@ static uint64_t cycle_cpu_ns(const hl_gc_cycle_t *c) {
   return cpu;
 }
 
+/* What the gc-thrash window counts: the CPU the collector took from the
+ * program, without idle marking (Go's idle workers run only on processors
+ * that had nothing else to do, and Go's CPU limiter leaves them out too;
+ * heaplab's collectors report none). */
+static uint64_t cycle_taken_ns(const hl_gc_cycle_t *c) {
+  return cycle_cpu_ns(c) - c->cpu_ns[3];
+}
+
 static void put_field(line_t *l, const char *key, uint64_t v) {
   put_str(l, ",\"");
   put_str(l, key);
@@ -268,7 +276,7 @@ static double window_share(hl_gc_timeline_t *t, uint64_t now_ns, unsigned procs)
 static void check_thrash(hl_gc_timeline_t *t, const hl_gc_cycle_t *c) {
   uint64_t end = c->start_ns + c->pause_ns;
   t->ring_end_ns[t->ring_head] = end;
-  t->ring_cpu_ns[t->ring_head] = cycle_cpu_ns(c);
+  t->ring_cpu_ns[t->ring_head] = cycle_taken_ns(c);
   t->ring_head = (t->ring_head + 1) % HL_GC_THRASH_RING;
   if (t->ring_len < HL_GC_THRASH_RING) t->ring_len++;
   if (end < t->thrash_window_ns && !c->limiter_on) return; /* not a whole window yet */

@@ -51,8 +51,16 @@ static json_t *counters_json(const hl_cell_spec_t *s) {
   return a;
 }
 
+/* null for a workload's cell, else the program */
+static json_t *program_json(const hl_cell_spec_t *s) {
+  const hl_program_spec_t *p = &s->program;
+  if (!p->on) return json_null();
+  return json_pack("{s:s, s:s, s:b}", "command", p->command, "name", p->name, "shell", p->shell);
+}
+
 char *hl_cell_spec_encode(const hl_cell_spec_t *s) {
-  char gogc[32], memlimit[32];
+  char gogc[32], memlimit[32], backend[1200];
+  hl_backend_spec_text(&s->backend, backend, sizeof backend);
   if (s->gc_percent == HL_GC_OFF)
     snprintf(gogc, sizeof gogc, "off");
   else
@@ -63,7 +71,7 @@ char *hl_cell_spec_encode(const hl_cell_spec_t *s) {
     snprintf(memlimit, sizeof memlimit, "%" PRId64, s->memory_limit_bytes);
   json_t *o = json_pack(
       "{s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:I, s:I, s:f, s:b, s:s}", "workload",
-      s->workload->name, "params", params_json(s), "backend", s->backend.name, "gc_percent", gogc,
+      s->workload->name, "params", params_json(s), "backend", backend, "gc_percent", gogc,
       "memory_limit_bytes", memlimit, "pacer_model", hl_pacer_model_name(s->pacer_model), "escape",
       s->escape == HL_ESCAPE_ON ? "on" : "off", "threads", (json_int_t)s->threads, "pin",
       hl_pin_name(s->pin), "counters", counters_json(s), "rep_index", (json_int_t)s->rep_index,
@@ -77,6 +85,8 @@ char *hl_cell_spec_encode(const hl_cell_spec_t *s) {
   snprintf(num, sizeof num, "%" PRIu64, s->hard_limit_bytes);
   json_object_set_new(o, "hard_limit_bytes", json_string(num));
   json_object_set_new(o, "measure", json_string(hl_measure_name(s->measure)));
+  json_object_set_new(o, "program", program_json(s));
+  json_object_set_new(o, "memory_limit_ratio", json_real(s->memory_limit_ratio));
   char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
   json_decref(o);
   return text;
@@ -204,7 +214,41 @@ static int decode_run(reader_t *r, hl_cell_spec_t *s) {
   return 0;
 }
 
-#define NKEYS 18
+static int copy_str(reader_t *r, const json_t *o, const char *key, char *buf, size_t len) {
+  const char *v = json_string_value(json_object_get(o, key));
+  if (!v || strlen(v) >= len || !*v)
+    return fail(r, "program", "a field is missing, empty or too long");
+  snprintf(buf, len, "%s", v);
+  return 0;
+}
+
+static int decode_program(reader_t *r, hl_cell_spec_t *s) {
+  const json_t *p = json_object_get(r->o, "program");
+  hl_program_spec_t *ps = &s->program;
+  if (json_is_null(p)) return 0;
+  if (!json_is_object(p) || json_object_size(p) != 3 ||
+      !json_is_boolean(json_object_get(p, "shell")))
+    return fail(r, "program", "expected null or {command, name, shell}");
+  int rc;
+  if ((rc = copy_str(r, p, "command", ps->command, sizeof ps->command)) ||
+      (rc = copy_str(r, p, "name", ps->name, sizeof ps->name)))
+    return rc;
+  if (s->workload != &hl_program_workload)
+    return fail(r, "program", "a program's cell has the workload \"program\"");
+  ps->shell = json_is_true(json_object_get(p, "shell"));
+  ps->on = 1;
+  return 0;
+}
+
+static int decode_ratio(reader_t *r, hl_cell_spec_t *s) {
+  const json_t *v = json_object_get(r->o, "memory_limit_ratio");
+  double x = json_is_number(v) ? json_number_value(v) : -1;
+  if (!(x >= 0 && x <= 1)) return fail(r, "memory_limit_ratio", "missing, or not 0 to 1");
+  s->memory_limit_ratio = x;
+  return 0;
+}
+
+#define NKEYS 20
 
 int hl_cell_spec_decode(const char *text, hl_cell_spec_t *s, char *why, size_t why_len) {
   json_error_t err;
@@ -219,7 +263,9 @@ int hl_cell_spec_decode(const char *text, hl_cell_spec_t *s, char *why, size_t w
   } else if (json_object_size(o) != NKEYS) {
     snprintf(why, why_len, "cell spec: %zu keys, expected %d", json_object_size(o), NKEYS);
     rc = HL_EPARSE;
-  } else if ((rc = get_str(&r, "workload", &v)) == 0 && !(s->workload = hl_workload_find(v))) {
+  } else if ((rc = get_str(&r, "workload", &v)) == 0 &&
+             !(s->workload = !strcmp(v, hl_program_workload.name) ? &hl_program_workload
+                                                                  : hl_workload_find(v))) {
     rc = fail(&r, "workload", "no such workload");
   }
   if (rc == 0 && (rc = get_str(&r, "backend", &v)) == 0) {
@@ -231,6 +277,10 @@ int hl_cell_spec_decode(const char *text, hl_cell_spec_t *s, char *why, size_t w
   if (rc == 0) rc = decode_knobs(&r, s);
   if (rc == 0) rc = decode_counters(&r, s);
   if (rc == 0) rc = decode_run(&r, s);
+  if (rc == 0) rc = decode_program(&r, s);
+  if (rc == 0) rc = decode_ratio(&r, s);
+  if (rc == 0 && s->workload == &hl_program_workload && !s->program.on)
+    rc = fail(&r, "program", "the workload \"program\" needs one");
   json_decref(o);
   return rc;
 }

@@ -34,6 +34,7 @@
 #include "child.h"
 #include "counters.h"
 #include "error.h"
+#include "external.h"
 #include "gbench.h"
 #include "gc_timeline.h"
 #include "results.h"
@@ -432,6 +433,7 @@ int hl_worker_main(int argc, char **argv) {
   if (hl_cell_spec_decode(argv[1], &wk.s, why, sizeof why) != 0) return send_error("spec", why);
   if (wk.s.measure == HL_MEASURE_INSTRUCTIONS && !hl_callgrind_active())
     return send_error("spec", "--measure instructions: the worker is not running under valgrind");
+  if (wk.s.program.on) return hl_external_run(&wk.s);
   wk.w = wk.s.workload;
   wk.b = wk.s.backend.backend;
   if (wk.b->unbuilt) return send_error("spec", "unbuilt backend");

@@ -42,6 +42,8 @@ static void random_spec(hl_cell_spec_t *s, const hl_workload_t *w, const hl_back
     s->param[k] = some_value(&w->params[k]);
   char text[200], why[256];
   snprintf(text, sizeof text, "%s", b->name);
+  if (b == &hl_backend_so) /* a user's library: any file resolves */
+    snprintf(text, sizeof text, "so:/bin/sh%s", next() % 2 ? ":name=mine" : "");
   if (b->noptions && next() % 2)
     snprintf(text, sizeof text, "%s:%s=%lld", b->name, b->options[0].key,
              (long long)b->options[0].max);
@@ -60,6 +62,7 @@ static void random_spec(hl_cell_spec_t *s, const hl_workload_t *w, const hl_back
   s->sample_ms = (unsigned)(next() % 60001);
   s->thrash_window_s = (double)(next() % 1000) / 8;
   s->gctrace = (int)(next() % 2);
+  s->memory_limit_ratio = next() % 2 ? 0 : (double)(next() % 1001) / 1000;
   s->hard_limit_mode = (hl_limit_mode_t)(next() % 4);
   s->hard_limit_bytes = s->hard_limit_mode == HL_LIMIT_NONE ? 0 : 1 + (next() >> 1);
 }
@@ -69,10 +72,16 @@ static void check_same(const hl_cell_spec_t *a, const hl_cell_spec_t *b) {
   for (size_t k = 0; k < a->workload->nparams; k++)
     CHECK_U64(a->param[k], b->param[k]);
   CHECK_STR(a->backend.name, b->backend.name);
+  CHECK_STR(a->backend.library, b->backend.library);
+  CHECK_INT(a->program.on, b->program.on);
+  CHECK_STR(a->program.command, b->program.command);
+  CHECK_STR(a->program.name, b->program.name);
+  CHECK_INT(a->program.shell, b->program.shell);
   CHECK(a->backend.backend == b->backend.backend);
   CHECK_INT(a->backend.options_given, b->backend.options_given);
   CHECK_INT(a->gc_percent, b->gc_percent);
   CHECK_INT(a->memory_limit_bytes, b->memory_limit_bytes);
+  CHECK(a->memory_limit_ratio == b->memory_limit_ratio);
   CHECK_INT(a->pacer_model, b->pacer_model);
   CHECK_INT(a->escape, b->escape);
   CHECK_INT(a->threads, b->threads);
@@ -109,6 +118,41 @@ static void test_round_trip(void) {
         check_same(&s, &back);
       free(text);
     }
+}
+
+/* A program's cells: the command (quotes, backslashes, non-ASCII), its
+ * name and --shell survive the trip on every backend that runs one. */
+static void test_program_round_trip(void) {
+  static const char *const commands[] = {"sort in.txt", "python3 -c 'print(\"a\\tb\")'",
+                                         "./svc --port 80 \"two words\" \xc3\xa9t\xc3\xa9",
+                                         "kill -SEGV $$"};
+  size_t nb;
+  const hl_backend_t *const *b = hl_backend_all(&nb);
+  for (size_t i = 0; i < nb; i++) {
+    if (!hl_backend_fits_programs(b[i]) || b[i]->named_only) continue;
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+      hl_cell_spec_t s, back;
+      char why[512] = "";
+      random_spec(&s, &hl_program_workload, b[i]);
+      s.program.on = 1;
+      s.program.shell = (int)(k % 2);
+      snprintf(s.program.command, sizeof s.program.command, "%s", commands[k]);
+      snprintf(s.program.name, sizeof s.program.name, "prog%zu", k);
+      char *text = hl_cell_spec_encode(&s);
+      CHECK(text != NULL);
+      if (text && hl_cell_spec_decode(text, &back, why, sizeof why) != 0)
+        TH_FAIL("%s: %s", why, text);
+      else if (text)
+        check_same(&s, &back);
+      free(text);
+    }
+  }
+  /* the workload "program" without a program, and a program on another */
+  hl_cell_spec_t s;
+  random_spec(&s, &hl_program_workload, b[0]);
+  char *text = hl_cell_spec_encode(&s), why[256];
+  CHECK(text && hl_cell_spec_decode(text, &s, why, sizeof why) != 0 && strstr(why, "program"));
+  free(text);
 }
 
 /* text with the first `from` replaced by `to` must be refused naming `field`. */
@@ -154,6 +198,7 @@ static void test_refusals(void) {
 
 int main(void) {
   test_round_trip();
+  test_program_round_trip();
   test_refusals();
   return th_done("test_protocol");
 }

@@ -1,0 +1,3 @@
+module heaplab.test/goprog
+
+go 1.19
