@@ -91,7 +91,7 @@ static int go_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char
 
 const hl_backend_t hl_backend_go = {
     .name = "go",
-    .summary = "a Go program's own runtime (-x only): --gogc, --memlimit, gctrace",
+    .summary = "a Go program's own runtime (-x), or a workload's Go twin: --gogc, --memlimit",
     .kind = HL_BACKEND_GC,
     .caps = HL_CAP_GC_PERCENT | HL_CAP_MEMORY_LIMIT,
     .unreported = "heap statistics between collections: only gctrace's per-cycle figures",

@@ -3,8 +3,8 @@
 #ifndef HL_PLOT_TEMPLATES_H
 #define HL_PLOT_TEMPLATES_H
 
-extern const char hl_template_bars[];
 extern const char hl_template_box[];
 extern const char hl_template_timeline[];
+extern const char hl_template_panels[];
 
 #endif

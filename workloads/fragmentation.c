@@ -248,6 +248,11 @@ static void fr_teardown(hl_wl_thread_t *t) {
   t->state = NULL;
 }
 
+/* The figures its answer is in (workload.h). */
+static const hl_headline_t headlines[] = {
+    {"rss_settled_bytes", "RSS settled", HL_UNIT_BYTES},
+};
+
 const hl_workload_t hl_workload_fragmentation = {
     .name = "fragmentation",
     .claim = "C11",
@@ -256,6 +261,8 @@ const hl_workload_t hl_workload_fragmentation = {
     .kind = "oom",
     .params = params,
     .nparams = P_COUNT,
+    .headlines = headlines,
+    .nheadlines = sizeof headlines / sizeof headlines[0],
     .sites = sites,
     .nsites = SITE_COUNT,
     .check = fr_check,

@@ -101,6 +101,11 @@ static void lo_teardown(hl_wl_thread_t *t) {
   t->state = NULL;
 }
 
+/* The figures its answer is in (workload.h). */
+static const hl_headline_t headlines[] = {
+    {"counter.perf::PAGE-FAULTS", "page faults", HL_UNIT_COUNT},
+};
+
 const hl_workload_t hl_workload_large_objects = {
     .name = "large-objects",
     .claim = "C12,C13",
@@ -108,6 +113,8 @@ const hl_workload_t hl_workload_large_objects = {
     .kind = "bench",
     .params = params,
     .nparams = P_COUNT,
+    .headlines = headlines,
+    .nheadlines = sizeof headlines / sizeof headlines[0],
     .sites = sites,
     .nsites = SITE_COUNT,
     .check = lo_check,

@@ -262,6 +262,12 @@ static void pr_teardown(hl_wl_thread_t *t) {
   t->state = NULL;
 }
 
+/* The figures its answer is in (workload.h). */
+static const hl_headline_t headlines[] = {
+    {"pool_hits", "pool hits", HL_UNIT_COUNT},
+    {"pool_misses", "pool misses", HL_UNIT_COUNT},
+};
+
 const hl_workload_t hl_workload_pool_reuse = {
     .name = "pool-reuse",
     .claim = "C3",
@@ -269,6 +275,8 @@ const hl_workload_t hl_workload_pool_reuse = {
     .kind = "bench",
     .params = params,
     .nparams = P_COUNT,
+    .headlines = headlines,
+    .nheadlines = sizeof headlines / sizeof headlines[0],
     .sites = sites,
     .nsites = SITE_COUNT,
     .iterations = pr_iterations,

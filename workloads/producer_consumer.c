@@ -26,7 +26,17 @@
  * with the machine's load (measured here). The rings are
  * process-wide state, like the phase barrier (workload.c), made by the
  * producers during setup. Items escape (sent on a channel); --escape makes
- * no difference. The Go twin is workloads/go/producer_consumer.go. */
+ * no difference. The Go twin is workloads/go/producer_consumer.go.
+ *
+ * remote-free is the same pairs passing batches instead of single objects:
+ * a producer allocates `batch` objects into one ring slot and hands over
+ * the slot, the consumer frees the whole batch (xmalloc-test's shape, a
+ * Go channel of []*T). Handing over a batch costs one synchronisation per
+ * `batch` objects, so the time per object is the allocator's: what a
+ * cross-thread free costs (remote free lists, the freeing thread's cache,
+ * flushes into another thread's spans). One iteration is one object put or
+ * taken; with --threads 1 the one thread fills every slot and frees them
+ * in order, all frees local. */
 #include "workload.h"
 
 #include "error.h"
@@ -38,13 +48,23 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum { P_OBJECTS, P_OBJ, P_DEPTH, P_COUNT };
+enum { P_OBJECTS, P_OBJ, P_DEPTH, P_COUNT, P_BATCH = P_COUNT, P_RF_COUNT };
 
 static const hl_param_spec_t params[P_COUNT] = {
     [P_OBJECTS] = {"objects", HL_PARAM_COUNT, 1000000, 100000, 1, UINT64_C(1) << 40,
                    "objects passed from producers to consumers in total", NULL},
     [P_OBJ] = {"obj", HL_PARAM_BYTES, 64, 64, 1, 1 << 20, "bytes per object", NULL},
     [P_DEPTH] = {"depth", HL_PARAM_COUNT, 256, 256, 1, 1 << 20, "slots per ring (channel buffer)",
+                 NULL},
+};
+
+/* remote-free: the same first three, then the batch size. */
+static const hl_param_spec_t rf_params[P_RF_COUNT] = {
+    [P_OBJECTS] = {"objects", HL_PARAM_COUNT, 4000000, 400000, 1, UINT64_C(1) << 40,
+                   "objects passed from producers to consumers in total", NULL},
+    [P_OBJ] = {"obj", HL_PARAM_BYTES, 64, 64, 1, 1 << 20, "bytes per object", NULL},
+    [P_DEPTH] = {"depth", HL_PARAM_COUNT, 16, 16, 1, 1 << 16, "batches in flight per pair", NULL},
+    [P_BATCH] = {"batch", HL_PARAM_COUNT, 256, 256, 1, 1 << 16, "objects per handed-over batch",
                  NULL},
 };
 
@@ -67,7 +87,8 @@ static const hl_site_t sites[SITE_COUNT] = {
  * seq and its sleep makes the sleep return at once. Each side has its own
  * flag: one side's "done waiting" must never lower the other's. */
 typedef struct ring {
-  hl_roots_t *slots;
+  hl_roots_t *slots; /* depth slots of `width` objects each */
+  size_t depth, width;
   _Atomic uint64_t head; /* next to take (the consumer's) */
   _Atomic uint64_t tail; /* next to put (the producer's) */
   _Atomic uint32_t seq[2];
@@ -85,6 +106,7 @@ typedef struct pc_state {
   int role;
 } pc_state_t;
 
+
 static int pc_check(const uint64_t *p, unsigned threads, char *why, size_t len) {
   (void)p;
   if (threads != 1 && (threads % 2 || threads / 2 > MAX_PAIRS)) {
@@ -98,7 +120,8 @@ static uint64_t pc_iterations(const uint64_t *p, unsigned threads) {
   return p[P_OBJECTS] / (threads > 1 ? threads / 2 : 1);
 }
 
-static int pc_setup(hl_wl_thread_t *t) {
+/* width: objects per ring slot (1 for producer-consumer). */
+static int setup_pairs(hl_wl_thread_t *t, size_t width) {
   pc_state_t *s = calloc(1, sizeof *s);
   if (!s) return HL_ENOMEM;
   unsigned pairs = t->threads / 2;
@@ -106,7 +129,12 @@ static int pc_setup(hl_wl_thread_t *t) {
   int rc = 0;
   if (s->role != ROLE_CONSUMER) {
     s->ring = calloc(1, sizeof *s->ring);
-    rc = s->ring ? hl_roots_new(t->m, t->param[P_DEPTH], &s->ring->slots) : HL_ENOMEM;
+    if (s->ring) {
+      s->ring->depth = t->param[P_DEPTH];
+      s->ring->width = width;
+    }
+    rc = s->ring ? hl_roots_new(t->m, s->ring->depth * s->ring->width, &s->ring->slots)
+                 : HL_ENOMEM;
     if (rc == 0 && s->role == ROLE_PRODUCER) rings[t->thread_index] = s->ring;
   }
   hl_wl_barrier(t); /* every consumer's ring exists */
@@ -120,8 +148,16 @@ static int pc_setup(hl_wl_thread_t *t) {
   return 0;
 }
 
+static int pc_setup(hl_wl_thread_t *t) {
+  return setup_pairs(t, 1);
+}
+
+static int rf_setup(hl_wl_thread_t *t) {
+  return setup_pairs(t, t->param[P_BATCH]);
+}
+
 static int has_space(ring_t *r) {
-  return atomic_load(&r->tail) - atomic_load(&r->head) < r->slots->n;
+  return atomic_load(&r->tail) - atomic_load(&r->head) < r->depth;
 }
 
 static int has_item(ring_t *r) {
@@ -157,46 +193,67 @@ static void notify(ring_t *r, int side) {
   syscall(SYS_futex, (uint32_t *)&r->seq[side], FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-static void put(hl_wl_thread_t *t, ring_t *r, uint64_t i) {
+/* Puts up to r->width new objects (at most `left`) into the next slot;
+ * returns how many. */
+static uint64_t put(hl_wl_thread_t *t, ring_t *r, uint64_t i, uint64_t left) {
   const size_t bytes = t->param[P_OBJ];
-  unsigned char *o = hl_new(t->m, &sites[SITE_ITEM], bytes, 0);
-  o[0] = (unsigned char)i;
-  o[bytes - 1] = (unsigned char)(i >> 8);
   uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-  hl_root_set(t->m, r->slots, tail % r->slots->n, o);
+  size_t base = (tail % r->depth) * r->width;
+  uint64_t k = left < r->width ? left : r->width;
+  for (size_t j = 0; j < r->width; j++) {
+    unsigned char *o = NULL;
+    if (j < k) {
+      o = hl_new(t->m, &sites[SITE_ITEM], bytes, 0);
+      o[0] = (unsigned char)(i + j);
+      o[bytes - 1] = (unsigned char)((i + j) >> 8);
+    }
+    hl_root_set(t->m, r->slots, base + j, o);
+  }
   atomic_store(&r->tail, tail + 1);
+  return k;
 }
 
-static uint64_t take(hl_wl_thread_t *t, ring_t *r) {
+/* Takes the next slot and drops its objects; adds them to *taken. */
+static uint64_t take(hl_wl_thread_t *t, ring_t *r, uint64_t *taken) {
   const size_t bytes = t->param[P_OBJ];
   uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-  size_t slot = head % r->slots->n;
-  unsigned char *o = hl_root_get(r->slots, slot);
-  hl_root_set(t->m, r->slots, slot, NULL);
-  hl_escape_to_compiler(o);
-  uint64_t v = o[0] + o[bytes - 1];
-  hl_drop(t->m, o, bytes);
+  size_t base = (head % r->depth) * r->width;
+  uint64_t v = 0;
+  for (size_t j = 0; j < r->width; j++) {
+    unsigned char *o = hl_root_get(r->slots, base + j);
+    if (!o) break; /* a short last batch */
+    hl_root_set(t->m, r->slots, base + j, NULL);
+    hl_escape_to_compiler(o);
+    v += o[0] + o[bytes - 1];
+    hl_drop(t->m, o, bytes);
+    ++*taken;
+  }
   atomic_store(&r->head, head + 1);
   return v;
 }
 
+/* `iterations` objects put (producer), taken (consumer), or both. */
 static void pc_run(hl_wl_thread_t *t, uint64_t iterations) {
   pc_state_t *s = t->state;
   ring_t *r = s->ring;
-  uint64_t sink = 0;
-  for (uint64_t i = 0; i < iterations; i++) {
-    if (s->role == ROLE_BOTH) {
-      put(t, r, i);
-      if (!has_space(r) || i + 1 == iterations)
+  uint64_t sink = 0, put_n = 0, taken = 0;
+  if (s->role == ROLE_BOTH) {
+    while (taken < iterations) {
+      put_n += put(t, r, put_n, iterations - put_n);
+      if (!has_space(r) || put_n == iterations)
         while (has_item(r))
-          sink += take(t, r);
-    } else if (s->role == ROLE_PRODUCER) {
+          sink += take(t, r, &taken);
+    }
+  } else if (s->role == ROLE_PRODUCER) {
+    while (put_n < iterations) {
       if (!has_space(r)) wait_for(t->m, r, SIDE_PRODUCER, has_space);
-      put(t, r, i);
+      put_n += put(t, r, put_n, iterations - put_n);
       notify(r, SIDE_CONSUMER);
-    } else {
+    }
+  } else {
+    while (taken < iterations) {
       if (!has_item(r)) wait_for(t->m, r, SIDE_CONSUMER, has_item);
-      sink += take(t, r);
+      sink += take(t, r, &taken);
       notify(r, SIDE_PRODUCER);
     }
   }
@@ -229,3 +286,20 @@ const hl_workload_t hl_workload_producer_consumer = {
     .run = pc_run,
     .teardown = pc_teardown,
 };
+
+const hl_workload_t hl_workload_remote_free = {
+    .name = "remote-free",
+    .claim = "C10",
+    .summary = "batches allocated on one thread, handed over whole and freed on another",
+    .kind = "bench",
+    .params = rf_params,
+    .nparams = P_RF_COUNT,
+    .sites = sites,
+    .nsites = SITE_COUNT,
+    .check = pc_check,
+    .iterations = pc_iterations,
+    .setup = rf_setup,
+    .run = pc_run,
+    .teardown = pc_teardown,
+};
+

@@ -161,6 +161,12 @@ static void rt_teardown(hl_wl_thread_t *t) {
   t->state = NULL;
 }
 
+/* The figures its answer is in (workload.h). */
+static const hl_headline_t headlines[] = {
+    {"rss_after_build_bytes", "RSS built", HL_UNIT_BYTES},
+    {"rss_after_free_bytes", "RSS after free", HL_UNIT_BYTES},
+};
+
 const hl_workload_t hl_workload_retention = {
     .name = "retention",
     .claim = "C11",
@@ -169,6 +175,8 @@ const hl_workload_t hl_workload_retention = {
     .kind = "oom",
     .params = params,
     .nparams = P_COUNT,
+    .headlines = headlines,
+    .nheadlines = sizeof headlines / sizeof headlines[0],
     .sites = sites,
     .nsites = SITE_COUNT,
     .check = rt_check,

@@ -155,6 +155,12 @@ static void sl_teardown(hl_wl_thread_t *t) {
   t->state = NULL;
 }
 
+/* The figures its answer is in (workload.h). */
+static const hl_headline_t headlines[] = {
+    {"struct_bytes", "struct", HL_UNIT_BYTES},
+    {"struct_class_bytes", "size class", HL_UNIT_BYTES},
+};
+
 const hl_workload_t hl_workload_struct_layout = {
     .name = "struct-layout",
     .claim = "C8",
@@ -162,6 +168,8 @@ const hl_workload_t hl_workload_struct_layout = {
     .kind = "bench",
     .params = params,
     .nparams = P_COUNT,
+    .headlines = headlines,
+    .nheadlines = sizeof headlines / sizeof headlines[0],
     .sites = sites,
     .nsites = SITE_COUNT,
     .iterations = sl_iterations,

@@ -29,6 +29,8 @@ extern const hl_workload_t hl_workload_slice_growth;
 extern const hl_workload_t hl_workload_string_build;
 extern const hl_workload_t hl_workload_struct_layout;
 extern const hl_workload_t hl_workload_producer_consumer;
+extern const hl_workload_t hl_workload_remote_free;
+extern const hl_workload_t hl_workload_batch;
 
 static const hl_workload_t *const registry[] = {
     &hl_workload_escape_return,
@@ -39,6 +41,8 @@ static const hl_workload_t *const registry[] = {
     &hl_workload_struct_layout,
     &hl_workload_pool_reuse,
     &hl_workload_producer_consumer,
+    &hl_workload_remote_free,
+    &hl_workload_batch,
     &hl_workload_sizeclass_sweep,
     &hl_workload_large_objects,
     &hl_workload_steady_service,
@@ -206,4 +210,12 @@ void hl_wl_rss_snapshot(hl_wl_thread_t *t, const char *name) {
   uint64_t rss;
   if (t->thread_index == 0 && hl_proc_status_bytes(0, "VmRSS", &rss) == 0)
     hl_wl_report(t, name, (double)rss);
+}
+
+const char *hl_unit_name(hl_unit_t unit) {
+  switch (unit) {
+  case HL_UNIT_BYTES: return "bytes";
+  case HL_UNIT_PERCENT: return "percent";
+  default: return "count";
+  }
 }

@@ -1,10 +1,10 @@
 /* Workload descriptors, parameters and the registry.
  *
  * A workload is one allocation pattern (a claim heaplab measures, made
- * runnable; its id is the workload's `claim`). It declares its parameters (with units in their names where
- * they have one), its allocation sites, and three functions: setup (untimed:
- * build the live set), run (the timed loop, a fixed number of iterations so
- * allocation counts are exact and reproducible) and teardown (untimed).
+ * runnable; its id is the workload's `claim`). It declares its parameters (with units in their
+ * names where they have one), its allocation sites, and three functions: setup (untimed: build the
+ * live set), run (the timed loop, a fixed number of iterations so allocation counts are exact and
+ * reproducible) and teardown (untimed).
  *
  * Parameters are process totals: with --threads N each thread does 1/N of
  * the work (iterations, live bytes), so a parameter means the same thing at
@@ -37,6 +37,26 @@ typedef struct hl_param_spec {
   const char *const *choices; /* HL_PARAM_CHOICE: NULL-terminated */
 } hl_param_spec_t;
 
+/* The unit of a headline figure: how a table prints it (MiB, %, a count). */
+typedef enum {
+  HL_UNIT_BYTES,   /* 272.0 MiB */
+  HL_UNIT_PERCENT, /* 12.5% */
+  HL_UNIT_COUNT,   /* 4096 */
+} hl_unit_t;
+
+/* A figure that is the workload's own answer (retention: the resident set
+ * after the free; sizeclass-sweep: internal fragmentation): a key of its
+ * results rows (one it reports with hl_wl_report / hl_wl_rss_snapshot, or a
+ * row field such as counter.perf::PAGE-FAULTS), the column it gets in
+ * run's, show's and report's tables, its unit. A run records the headlines
+ * of its workloads in the results' context, so readers need no registry. */
+typedef struct hl_headline {
+  const char *key;
+  const char *column; /* short: "RSS after free" */
+  hl_unit_t unit;
+} hl_headline_t;
+
+#define HL_MAX_HEADLINES 4
 #define HL_MAX_PARAMS 8
 #define HL_MAX_EXTRAS 4
 #define HL_MAX_CLASS_ROWS 128
@@ -79,6 +99,9 @@ typedef struct hl_workload {
   const char *kind;
   const hl_param_spec_t *params;
   size_t nparams;
+  /* the figures its answer is in, as columns of the tables; optional */
+  const hl_headline_t *headlines;
+  size_t nheadlines;
   const hl_site_t *sites;
   size_t nsites;
   /* Checks a parameter combination; writes the reason on failure. Optional. */
@@ -102,6 +125,8 @@ typedef struct hl_workload {
 const hl_workload_t *const *hl_workload_all(size_t *n_out);
 const hl_workload_t *hl_workload_find(const char *name);
 void hl_workload_names(char *buf, size_t len);
+/* "bytes", "percent", "count": the unit's word in results files. */
+const char *hl_unit_name(hl_unit_t unit);
 
 /* Index of key in w's param table, or -1. */
 int hl_workload_param_index(const hl_workload_t *w, const char *key);

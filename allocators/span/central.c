@@ -56,19 +56,41 @@ static void list_remove(central_t *c, span_t *s) {
   s->list = LIST_NONE;
 }
 
-uint32_t span_sweep(span_t *s) {
-  if (span_gc_mode) /* no explicit frees; remote_free holds mark bits */
-    return atomic_load_explicit(&s->alloc_count, memory_order_relaxed);
+int span_have_popcnt;
+
+/* The sweep's loop, compiled twice: for the baseline x86-64 target (no
+ * popcnt instruction: __builtin_popcountll is a libgcc call) and with
+ * popcnt; span_sweep picks by what the CPU has. */
+static inline __attribute__((always_inline)) uint32_t fold_remote_bits(span_t *s) {
   uint32_t merged = 0;
   for (uint32_t w = 0; w < s->nwords; w++) {
-    uint64_t bits = atomic_exchange_explicit(&s->remote_free[w], 0, memory_order_acquire);
+    uint64_t bits = atomic_exchange(&s->remote_free[w], 0); /* seq_cst */
     if (!bits) continue;
     if ((s->alloc_bits[w] & bits) != bits)
       span_fatal("free(): double free or pointer not allocated", (void *)s->base);
     s->alloc_bits[w] &= ~bits;
     merged += (uint32_t)__builtin_popcountll(bits);
   }
-  atomic_fetch_sub_explicit(&s->remote_count, (int32_t)merged, memory_order_relaxed);
+  return merged;
+}
+
+#if defined(__x86_64__) && !defined(__POPCNT__)
+__attribute__((target("popcnt"))) static uint32_t fold_remote_popcnt(span_t *s) {
+  return fold_remote_bits(s);
+}
+static uint32_t fold_remote_generic(span_t *s) {
+  return fold_remote_bits(s);
+}
+#define FOLD_REMOTE(s) (span_have_popcnt ? fold_remote_popcnt(s) : fold_remote_generic(s))
+#else
+#define FOLD_REMOTE(s) fold_remote_bits(s)
+#endif
+
+uint32_t span_sweep(span_t *s) {
+  if (span_gc_mode) /* no explicit frees; remote_free holds mark bits */
+    return atomic_load_explicit(&s->alloc_count, memory_order_relaxed);
+  uint32_t merged = FOLD_REMOTE(s);
+  if (merged) atomic_fetch_sub_explicit(&s->remote_count, (int32_t)merged, memory_order_relaxed);
   uint32_t live = atomic_load_explicit(&s->alloc_count, memory_order_relaxed) - merged;
   atomic_store_explicit(&s->alloc_count, live, memory_order_relaxed);
   return live;
@@ -158,7 +180,7 @@ void central_uncache_span(span_t *s) {
   if (span_gc_mode) gc_note_uncache(s);
   central_t *ce = &centrals[s->spc];
   pthread_mutex_lock(&ce->lock);
-  atomic_store_explicit(&s->owner, NULL, memory_order_release);
+  atomic_store(&s->owner, NULL); /* seq_cst: see span_free_objects */
   int release = file_span(ce, s, span_sweep(s));
   pthread_mutex_unlock(&ce->lock);
   if (release) heap_free_span(s);
@@ -167,7 +189,7 @@ void central_uncache_span(span_t *s) {
 span_t *central_swap_span(span_t *old, mcache_t *c) {
   central_t *ce = &centrals[old->spc];
   pthread_mutex_lock(&ce->lock);
-  atomic_store_explicit(&old->owner, NULL, memory_order_release);
+  atomic_store(&old->owner, NULL); /* seq_cst: see span_free_objects */
   int release = file_span(ce, old, span_sweep(old));
   span_t *s = take_locked(ce, c);
   if (!s && span_gc_mode) s = take_unswept_locked(ce, c);
@@ -177,13 +199,24 @@ span_t *central_swap_span(span_t *old, mcache_t *c) {
   return s ? s : grow(spc, c);
 }
 
+/* A full span's first remote free moves it to the partial list without a
+ * sweep: its remote count stays above zero, so the frees after it take no
+ * lock until the span may be empty (or a cache takes it and sweeps). */
 void central_remote_freed(span_t *s, uint16_t spc, uint32_t gen) {
   central_t *ce = &centrals[spc];
   pthread_mutex_lock(&ce->lock);
   int release = 0;
-  if (atomic_load_explicit(&s->gen, memory_order_relaxed) == gen && s->list != LIST_NONE) {
-    list_remove(ce, s);
-    release = file_span(ce, s, span_sweep(s));
+  if (atomic_load_explicit(&s->gen, memory_order_relaxed) == gen && s->list != LIST_NONE &&
+      s->list != LIST_EMPTY) {
+    int32_t pending = atomic_load_explicit(&s->remote_count, memory_order_relaxed);
+    uint32_t count = atomic_load_explicit(&s->alloc_count, memory_order_relaxed);
+    if (pending > 0 && (uint32_t)pending >= count) {
+      list_remove(ce, s);
+      release = file_span(ce, s, span_sweep(s));
+    } else if (s->list == LIST_FULL) {
+      list_remove(ce, s);
+      list_push(&ce->partial, s, LIST_PARTIAL);
+    }
   }
   pthread_mutex_unlock(&ce->lock);
   if (release) heap_free_span(s);

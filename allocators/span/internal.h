@@ -236,31 +236,61 @@ void central_uncache_span(span_t *s);
 /* Gives back a used-up span and takes another of its class, under one lock
  * (uncacheSpan + cacheSpan). */
 span_t *central_swap_span(span_t *old, struct mcache *c);
-/* After a remote free that may have emptied the span or given a full span
- * its first free slot: fix its list (full -> partial) or give it back to the
- * heap when it is empty. spc and gen were read before the free was
- * published; a span released meanwhile is left alone. */
+/* After remote frees that may have emptied an uncached span or given a
+ * full one its first free slot: move it from full to partial, or sweep it
+ * and give it back to the heap when it is empty. spc and gen were read
+ * before the frees were published; a span released meanwhile, or cached
+ * by a thread again, is left alone. */
 void central_remote_freed(span_t *s, uint16_t spc, uint32_t gen);
 /* Folds remote frees into the alloc bits; returns the live object count. */
 uint32_t span_sweep(span_t *s);
+/* Set at initialisation: the CPU has popcnt (the sweep's bit counts use it
+ * instead of libgcc's table-driven __popcountdi2). */
+extern int span_have_popcnt;
 void central_lock_all(void);
 void central_unlock_all(void);
 
 /* ---- per-thread caches (mcache.c) ---------------------------------------- */
 /* Per span class in a cache: freed small objects kept for reuse, last in
- * first out (see mcache.c), and the class's allocation counters, on the
- * same cache line the fast paths touch anyway. The counters are written by
- * the owner only and read by span_read_stats: relaxed atomics. */
+ * first out (see mcache.c), and the class's statistics. The cache holds
+ * obj[0 .. pushed - out): two cursors that only grow, so the fast paths
+ * move one cursor each and keep no counter of their own. A free through
+ * the cache is a push; an allocation from it moves `out`, and so does a
+ * flush, which counts what it moved in `flushed`. So a class's frees are
+ * pushed + nfree and its allocations nmalloc + (out - flushed), exact when
+ * read while the owner is not between the two stores of a slow path
+ * (span_read_stats at quiescence). nmalloc and nfree count what went past
+ * the cache (spans, large objects, tiny blocks, frees without a cache).
+ * cap grows while the class overflows, up to max (see mcache.c). Written
+ * by the owner only, read by span_read_stats: relaxed atomics. One cache
+ * line per class. */
 typedef struct freecache {
-  uint16_t n, cap;
-  void **obj;
-  _Atomic uint64_t nmalloc, nfree;
-  uint64_t gc_seen; /* nmalloc + nfree at the idle collector's last visit */
+  _Atomic uint64_t pushed, out;
+  void **obj; /* max slots */
+  uint16_t cap, max;
+  uint32_t pops_at_flush; /* low bits of out - flushed at the last flush */
+  _Atomic uint64_t nmalloc, nfree, flushed;
+  uint64_t gc_seen; /* activity (all four counters) at the idle collector's last visit */
 } freecache_t;
 
+static inline uint64_t fc_load(const _Atomic uint64_t *v) {
+  return atomic_load_explicit(v, memory_order_relaxed);
+}
+/* Objects in the cache now (owner). */
+static inline uint64_t fc_count(const freecache_t *f) {
+  return fc_load(&f->pushed) - fc_load(&f->out);
+}
+/* The class's allocations and frees (any thread; exact at quiescence). */
+static inline uint64_t fc_mallocs(const freecache_t *f) {
+  return fc_load(&f->nmalloc) + fc_load(&f->out) - fc_load(&f->flushed);
+}
+static inline uint64_t fc_frees(const freecache_t *f) {
+  return fc_load(&f->nfree) + fc_load(&f->pushed);
+}
+
 typedef struct mcache {
-  span_t *alloc[SPAN_ALL_SPCS];
-  freecache_t fc[SPAN_ALL_SPCS]; /* caps 0 for large (spc 0, 1) and tiny blocks */
+  freecache_t fc[SPAN_ALL_SPCS];
+  span_t *alloc[SPAN_ALL_SPCS]; /* caps 0 for large (spc 0, 1) and tiny blocks */
   uint16_t gc_next;              /* the span class the idle collector visits next */
   pagecache_t pcache;            /* pages for new small spans (heap.c) */
   span_t *spare;                 /* structures of freed small spans (heap.c) */
@@ -291,8 +321,16 @@ static inline mcache_t *mcache_peek(void) {
 void *mcache_alloc_slow(mcache_t *c, uint16_t spc);
 /* Frees all but the newest `keep` objects of a free cache to the spans. */
 void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep);
-#define SPAN_FC_OBJECTS 64u              /* per span class */
-#define SPAN_FC_CLASS_BYTES (256u << 10) /* per span class */
+/* A free found the class's free cache full: grows it, or flushes its older
+ * half; then p goes in. p is the start of an object of a small span. */
+void mcache_free_overflow(mcache_t *c, uint16_t spc, void *p);
+#define SPAN_FC_OBJECTS 64u              /* per span class, at first */
+#define SPAN_FC_MAX_OBJECTS 2048u        /* per span class, at most */
+#define SPAN_FC_CLASS_BYTES (256u << 10) /* per span class, at most */
+/* Set by a thread's cache destructor: frees after it (other destructors,
+ * libc's own thread cleanup) make no new cache, which nothing would give
+ * back. */
+extern __thread int span_tls_exited __attribute__((tls_model("initial-exec")));
 void mcache_release(mcache_t *c);        /* gives back every cached span */
 /* A slow-path event: visits the next SPAN_GC_VISITS span classes and gives
  * back the free cache and span of each that went unused since the last
@@ -344,8 +382,10 @@ void *span_alloc_small(size_t bytes, int noscan);
 void *span_alloc_large(size_t bytes, size_t align);
 void *tiny_alloc(mcache_t *c, size_t bytes);
 void tiny_free(span_t *s, void *p);
-/* Frees slot idx of small span s (owner or remote). */
-void span_free_slot(span_t *s, uint32_t idx, mcache_t *c);
+/* Frees objects obj[0..n) of small span s, each checked to be the start of
+ * an allocated object: cleared in the allocation bits when c owns s, else
+ * one atomic per bitmap word and one count update for all (see mcache.c). */
+void span_free_objects(span_t *s, void *const *obj, uint32_t n, mcache_t *c);
 void span_fatal(const char *what, const void *p) __attribute__((noreturn));
 
 /* ---- scavenger (scavenger.c) --------------------------------------------- */

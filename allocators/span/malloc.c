@@ -12,7 +12,7 @@
  * dividing its size (spans start on 8 KiB pages), so memalign(A, n) picks
  * the smallest class >= n whose size is a multiple of A, and large objects
  * are page aligned (more on request). malloc itself gives 16 above 8 bytes
- * (see malloc_bytes). Calloc clears only memory that may
+ * (see span_malloc_spc). Calloc clears only memory that may
  * have been used before: fresh pages from the OS read as zero. */
 #include "internal.h"
 
@@ -78,6 +78,10 @@ void span_ensure_init(void) {
     return;
   }
   init_here = 1;
+#if defined(__x86_64__)
+  __builtin_cpu_init(); /* before constructors: malloc can be the first code to run */
+  span_have_popcnt = __builtin_cpu_supports("popcnt");
+#endif
   mcache_key_create();
   span_set_scavenger(getenv("HEAPLAB_SPAN_SCAVENGER"));
   atomic_store_explicit(&init_state, 2, memory_order_release);
@@ -93,17 +97,29 @@ static void *oom(void) {
 }
 
 /* One span class's lock-free sources, in order: the free cache (newest
- * first), then the cached span's allocation cache. NULL when both are dry. */
+ * first; its entries are never NULL), then the cached span's allocation
+ * cache. NULL when both are dry. Counts the allocation. */
 static inline void *class_fast(mcache_t *c, unsigned spc) {
   freecache_t *f = &c->fc[spc];
-  return f->n ? f->obj[--f->n] : span_next_fast(c->alloc[spc]);
+  uint64_t out = fc_load(&f->out), n = fc_load(&f->pushed) - out;
+  if (likely(n != 0)) {
+    atomic_store_explicit(&f->out, out + 1, memory_order_relaxed);
+    void *p = f->obj[n - 1];
+    if (p == NULL) __builtin_unreachable(); /* frees of NULL never reach the cache */
+    return p;
+  }
+  void *p = span_next_fast(c->alloc[spc]);
+  if (likely(p != NULL)) stat_add(&f->nmalloc, 1);
+  return p;
 }
 
 static void *alloc_class(mcache_t *c, unsigned cls, int noscan) {
   uint16_t spc = (uint16_t)(cls << 1 | (unsigned)noscan);
   void *p = class_fast(c, spc);
-  if (unlikely(!p)) p = mcache_alloc_slow(c, spc);
-  if (likely(p != NULL)) stat_add(&c->fc[spc].nmalloc, 1);
+  if (unlikely(!p)) {
+    p = mcache_alloc_slow(c, spc);
+    if (likely(p != NULL)) stat_add(&c->fc[spc].nmalloc, 1);
+  }
   return p;
 }
 
@@ -128,73 +144,126 @@ void *span_alloc_large(size_t bytes, size_t align) {
   return (void *)s->base;
 }
 
-/* The whole fast path inline: this thread's cache has a span of the class
- * with a free slot in its allocation cache. Anything else goes out of line. */
-static inline void *small_fast(size_t bytes, int noscan) {
-  mcache_t *c = span_tls_cache;
-  if (likely(c != NULL)) {
-    unsigned spc = span_size_class(bytes) << 1 | (unsigned)noscan;
-    void *p = class_fast(c, spc);
-    if (likely(p != NULL)) {
-      stat_add(&c->fc[spc].nmalloc, 1);
-      return p;
-    }
+/* malloc's own slow path: no cache yet, an empty class, 0 bytes or large.
+ * Small requests keep malloc's class (span_malloc_spc: 17..24 bytes in the
+ * 32-byte class, for 16-byte alignment). */
+static __attribute__((noinline)) void *malloc_slow(size_t bytes) {
+  void *p;
+  if (likely(bytes - 1 < SPAN_MAX_SMALL_BYTES)) {
+    mcache_t *c = mcache_get();
+    p = c ? alloc_class(c, span_malloc_spc(bytes) >> 1, 1) : NULL;
+  } else {
+    p = bytes == 0 ? span_alloc_small(1, 1) : span_alloc_large(bytes, SPAN_PAGE_BYTES);
   }
-  return span_alloc_small(bytes, noscan);
-}
-
-/* malloc's callers (and compilers) count on 16-byte alignment above 8
- * bytes, as glibc gives; Go's 24-byte class gives 8, so the malloc face
- * sends 17..24-byte requests to the 32-byte class. Every other class above
- * 16 bytes is a multiple of 16. */
-static inline size_t malloc_bytes(size_t bytes) {
-  return bytes - 17 < 8 ? 32 : bytes;
-}
-
-void *span_malloc(size_t bytes) {
-  bytes = malloc_bytes(bytes);
-  void *p = likely(bytes - 1 < SPAN_MAX_SMALL_BYTES) ? small_fast(bytes, 1)
-            : bytes == 0                             ? span_alloc_small(1, 1)
-                                                     : span_alloc_large(bytes, SPAN_PAGE_BYTES);
   return likely(p != NULL) ? p : oom();
 }
 
-void *span_alloc_typed(size_t bytes, unsigned nptrs) {
+/* One table lookup gives the span class; the free cache, then the span. */
+void *span_malloc(size_t bytes) {
+  mcache_t *c = span_tls_cache;
+  if (likely(bytes - 1 < SPAN_MAX_SMALL_BYTES && c != NULL)) {
+    void *p = class_fast(c, span_malloc_spc(bytes));
+    if (likely(p != NULL)) return p;
+  }
+  return malloc_slow(bytes);
+}
+
+/* The typed face's slow path: tiny objects, 0 bytes, large objects, no
+ * cache yet or an empty class. */
+static __attribute__((noinline)) void *typed_slow(size_t bytes, unsigned nptrs) {
   void *p;
   if (nptrs == 0 && bytes < SPAN_TINY_BYTES && bytes > 0) {
     mcache_t *c = mcache_get();
     p = c ? tiny_alloc(c, bytes) : NULL;
   } else if (likely(bytes - 1 < SPAN_MAX_SMALL_BYTES)) {
-    p = small_fast(bytes, nptrs == 0);
+    p = span_alloc_small(bytes, nptrs == 0);
   } else {
     p = bytes ? span_alloc_large(bytes, SPAN_PAGE_BYTES) : span_alloc_small(1, nptrs == 0);
   }
   return likely(p != NULL) ? p : oom();
 }
 
+/* Inline, with no frame: a small object that is not tiny, from this
+ * thread's free cache or span. */
+void *span_alloc_typed(size_t bytes, unsigned nptrs) {
+  mcache_t *c = span_tls_cache;
+  if (likely(bytes - SPAN_TINY_BYTES <= SPAN_MAX_SMALL_BYTES - SPAN_TINY_BYTES ||
+             (nptrs != 0 && bytes - 1 < SPAN_TINY_BYTES - 1)) &&
+      likely(c != NULL)) {
+    void *p = class_fast(c, span_size_class(bytes) << 1 | (nptrs == 0));
+    if (likely(p != NULL)) return p;
+  }
+  return typed_slow(bytes, nptrs);
+}
+
 /* ---- free -------------------------------------------------------------------- */
 
-void span_free_slot(span_t *s, uint32_t idx, mcache_t *c) {
-  uint64_t bit = (uint64_t)1 << (idx & 63);
-  if (c && atomic_load_explicit(&s->owner, memory_order_relaxed) == c) {
-    uint64_t *w = &s->alloc_bits[idx >> 6];
-    if (unlikely(!(*w & bit)))
-      span_fatal("free(): double free", (void *)(s->base + (uintptr_t)idx * s->elem_bytes));
+/* Slot of p in s, checked to be the start of an object. */
+static inline uint32_t object_slot(const span_t *s, const void *p) {
+  uint32_t idx = span_index_of(s, p);
+  if (unlikely(s->base + (uintptr_t)idx * s->elem_bytes != (uintptr_t)p))
+    span_fatal("free(): invalid pointer (not the start of an object)", p);
+  return idx;
+}
+
+/* Frees objects of a span this cache owns: plain writes. */
+static void free_owned(span_t *s, void *const *obj, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t idx = object_slot(s, obj[i]);
+    uint64_t *w = &s->alloc_bits[idx >> 6], bit = (uint64_t)1 << (idx & 63);
+    if (unlikely(!(*w & bit))) span_fatal("free(): double free", obj[i]);
     *w &= ~bit;
-    atomic_store_explicit(&s->alloc_count,
-                          atomic_load_explicit(&s->alloc_count, memory_order_relaxed) - 1,
-                          memory_order_relaxed);
-    return;
   }
-  /* Remote: everything read from s is read before the bit is published;
-   * after it, s may be swept empty and released by another thread. */
+  atomic_store_explicit(&s->alloc_count,
+                        atomic_load_explicit(&s->alloc_count, memory_order_relaxed) - n,
+                        memory_order_relaxed);
+}
+
+static void publish_remote(span_t *s, uint32_t word, uint64_t mask) {
+  uint64_t old = atomic_fetch_or(&s->remote_free[word], mask); /* seq_cst */
+  if (unlikely(old & mask)) span_fatal("free(): double free (remote)", s);
+}
+
+/* Remote frees, batched. Everything read from s is read before the last
+ * bit is published: until then the objects not yet published keep s
+ * allocated; after it, s may be swept empty and released by another
+ * thread. The remote count is raised first (one atomic for the run), then
+ * each bitmap word gets one fetch_or for all its objects (a flush groups a
+ * span's objects, often in slot order). Only an uncached span may need its
+ * central list fixed: after its first remote free since it was swept (full
+ * -> partial) or when it may be empty. A cached span's owner folds the
+ * bits in itself: its thread sweeps before refilling, and gives the span
+ * back only after storing owner = NULL and then sweeping. Seeing owner set
+ * after the last fetch_or (both sequentially consistent, as are that store
+ * and the sweep's exchange) means the owner's sweep will see these bits. */
+static void free_remote(span_t *s, void *const *obj, uint32_t n) {
   uint16_t spc = s->spc;
   uint32_t gen = atomic_load_explicit(&s->gen, memory_order_relaxed);
   uint32_t count = atomic_load_explicit(&s->alloc_count, memory_order_relaxed);
-  int32_t pending = atomic_fetch_add_explicit(&s->remote_count, 1, memory_order_relaxed) + 1;
-  uint64_t old = atomic_fetch_or_explicit(&s->remote_free[idx >> 6], bit, memory_order_release);
-  if (unlikely(old & bit)) span_fatal("free(): double free (remote)", s);
-  if (pending == 1 || pending >= (int32_t)count) central_remote_freed(s, spc, gen);
+  int32_t before = atomic_fetch_add_explicit(&s->remote_count, (int32_t)n, memory_order_relaxed);
+  uint32_t word = UINT32_MAX;
+  uint64_t mask = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t idx = object_slot(s, obj[i]);
+    if (idx >> 6 != word) {
+      if (mask) publish_remote(s, word, mask);
+      word = idx >> 6;
+      mask = 0;
+    }
+    uint64_t bit = (uint64_t)1 << (idx & 63);
+    if (unlikely(mask & bit)) span_fatal("free(): double free", obj[i]);
+    mask |= bit;
+  }
+  publish_remote(s, word, mask);
+  if ((before == 0 || (uint32_t)before + n >= count) && atomic_load(&s->owner) == NULL)
+    central_remote_freed(s, spc, gen);
+}
+
+void span_free_objects(span_t *s, void *const *obj, uint32_t n, mcache_t *c) {
+  if (c && atomic_load_explicit(&s->owner, memory_order_relaxed) == c)
+    free_owned(s, obj, n);
+  else
+    free_remote(s, obj, n);
 }
 
 static void free_large(span_t *s, void *p) {
@@ -210,55 +279,51 @@ static void free_large(span_t *s, void *p) {
   heap_free_span(s);
 }
 
+/* This thread's cache for a free: one is made for a thread that frees
+ * without ever allocating (a consumer), so that its frees are batched too;
+ * none once the thread's cache destructor ran. */
+static mcache_t *free_cache(void) {
+  mcache_t *c = mcache_peek();
+  return likely(c != NULL) || span_tls_exited ? c : mcache_create();
+}
+
 static __attribute__((noinline)) void free_slow(void *p, span_t *s) {
   if (!p) return;
   if (unlikely(!s)) span_fatal("free(): invalid pointer", p);
-  mcache_t *c = mcache_peek();
-  if (s->kind == SPAN_SMALL && c) { /* a full free cache */
-    uint32_t idx = span_index_of(s, p);
-    freecache_t *f = &c->fc[s->spc];
-    if (s->base + (uintptr_t)idx * s->elem_bytes == (uintptr_t)p) {
-      mcache_flush(c, s->spc, f->n / 2); /* full */
-      mcache_gc_tick(c);
-      if (f->n < f->cap) {
-        f->obj[f->n++] = p;
-        stat_add(&f->nfree, 1);
-        return;
-      }
-    }
-  }
   if (s->kind == SPAN_LARGE) {
     free_large(s, p);
     return;
   }
+  mcache_t *c = free_cache();
   if (s->kind & SPAN_TINY) {
     tiny_free(s, p);
     return;
   }
-  uint32_t idx = span_index_of(s, p);
-  if (unlikely(s->base + (uintptr_t)idx * s->elem_bytes != (uintptr_t)p))
-    span_fatal("free(): invalid pointer (not the start of an object)", p);
   uint16_t spc = s->spc; /* read before the free: s may be released by it */
-  span_free_slot(s, idx, c);
-  if (likely(c != NULL))
-    stat_add(&c->fc[spc].nfree, 1);
-  else
-    mcache_count_uncached(spc_class(spc), 0);
+  if (likely(c != NULL)) { /* a full free cache, or a new one */
+    object_slot(s, p);
+    mcache_free_overflow(c, spc, p);
+    return;
+  }
+  span_free_objects(s, &p, 1, NULL);
+  mcache_count_uncached(spc_class(spc), 0);
 }
 
 /* Fast path inline: a small object goes to this thread's free cache
  * (mcache.c), to be handed out again by the next allocation of its class;
- * a full cache first frees its older half into the spans. The class comes
- * from the page map, so the span itself is not touched here; whether p is
- * the start of an object is checked when the cache flushes it. */
+ * a full cache grows or first frees its older half into the spans. The
+ * class comes from the page map, so the span itself is not touched here;
+ * whether p is the start of an object is checked when the cache flushes
+ * it. */
 void span_free(void *p) {
-  unsigned spc = pagemap_spc(p); /* PAGE_FREE for NULL */
+  uintptr_t spc = pagemap_spc(p); /* PAGE_FREE for NULL */
   mcache_t *c = span_tls_cache;
-  if (likely(spc >= 2 && spc < SPAN_CLASSES && c != NULL)) {
-    freecache_t *f = &c->fc[spc];
-    if (likely(f->n < f->cap)) {
-      f->obj[f->n++] = p;
-      stat_add(&f->nfree, 1);
+  if (likely(spc - 2 < SPAN_CLASSES - 2 && c != NULL)) {
+    freecache_t *f = c->fc + spc;
+    uint64_t in = fc_load(&f->pushed), n = in - fc_load(&f->out);
+    if (likely(n < f->cap)) {
+      f->obj[n] = p;
+      atomic_store_explicit(&f->pushed, in + 1, memory_order_relaxed);
       return;
     }
   }
@@ -300,7 +365,7 @@ void *span_realloc(void *p, size_t bytes) {
   if (!s) span_fatal("realloc(): invalid pointer", p);
   size_t have = span_usable_size(p);
   if (s->kind == SPAN_SMALL && bytes <= SPAN_MAX_SMALL_BYTES &&
-      span_class_bytes[span_size_class(malloc_bytes(bytes))] == s->elem_bytes)
+      span_class_bytes[span_malloc_spc(bytes) >> 1] == s->elem_bytes)
     return p; /* same size class */
   if (s->kind == SPAN_LARGE && bytes > SPAN_MAX_SMALL_BYTES && bytes <= have &&
       (bytes + SPAN_PAGE_BYTES - 1) / SPAN_PAGE_BYTES == s->npages)
@@ -381,3 +446,25 @@ void span_read_stats(span_stats_t *out) {
   out->scavenged = scavenger_released_bytes();
   out->meta_sys = meta_sys_bytes();
 }
+
+/* ---- the exported malloc family (libheaplab-span.so) ------------------------- */
+
+#ifdef HL_SPAN_PRELOAD
+/* The shared library's malloc, free, ... are the implementations
+ * themselves, under a second name with default visibility: a call to
+ * malloc lands in span_malloc's code with no jump in between (a wrapper
+ * compiles to a `jmp`). Only these and preload.c's few are exported; the
+ * rest of the library is hidden. */
+#define SPAN_EXPORT_ALIAS(name, impl)                                                              \
+  extern __typeof(impl) name __attribute__((alias(#impl), visibility("default")))
+SPAN_EXPORT_ALIAS(malloc, span_malloc);
+SPAN_EXPORT_ALIAS(free, span_free);
+SPAN_EXPORT_ALIAS(calloc, span_calloc);
+SPAN_EXPORT_ALIAS(realloc, span_realloc);
+SPAN_EXPORT_ALIAS(posix_memalign, span_posix_memalign);
+SPAN_EXPORT_ALIAS(aligned_alloc, span_aligned_alloc);
+SPAN_EXPORT_ALIAS(memalign, span_memalign);
+SPAN_EXPORT_ALIAS(valloc, span_valloc);
+SPAN_EXPORT_ALIAS(pvalloc, span_pvalloc);
+SPAN_EXPORT_ALIAS(malloc_usable_size, span_usable_size);
+#endif

@@ -15,16 +15,26 @@
  * for an object of a span the thread does not own, and recording it in the
  * span costs atomic operations and, for the first free of a full span, the
  * central lock. So free() of a small object first goes to the freeing
- * thread's cache: up to 64 pointers per span class (fewer for large
- * classes: at most 256 KiB of objects a class), that the next allocations
- * of that class hand out again, newest first. A full class gives back its
- * older half, and the idle collector (mcache_gc_tick) empties the caches
- * of classes the thread no longer uses. Objects in it stay marked allocated
- * in their spans; when it fills, its older half is freed into the spans
- * (owner: clear the bit; other: remote bit). This is jemalloc's tcache and
- * tcmalloc's thread cache, added to Go's design; the span fast path and
- * the sweep-on-refill above are unchanged behind it. A double free of an
- * object still in a free cache is caught only when the cache is flushed.
+ * thread's cache, pointers per span class that the next allocations of
+ * that class hand out again, newest first. This is jemalloc's tcache and
+ * tcmalloc's thread cache, added to Go's design; the span fast path and the
+ * sweep-on-refill above are unchanged behind it. Objects in it stay marked
+ * allocated in their spans. A double free of an object still in a free
+ * cache is caught only when the cache is flushed.
+ *
+ * Its capacity adapts, as tcmalloc's per-class lists do: a class starts at
+ * 64 objects, and each time a free finds it full while it is below its
+ * bound, the capacity doubles instead of flushing. The bound is 2048
+ * objects and at most 256 KiB of objects a class (at least 4 objects), so a
+ * program that frees batches of a thousand objects stops flushing after a
+ * few rounds, and one that frees one object at a time never grows it. At
+ * the bound, a full class frees its older half into the spans, grouped by
+ * span: the objects of one span in a row go in with one atomic per bitmap
+ * word and one count update (span_free_objects). The idle collector
+ * (mcache_gc_tick) empties the caches of classes the thread no longer uses
+ * and sets their capacity back to 64. A thread that only frees (a
+ * consumer) gets a cache at its first free, so that its cross-thread frees
+ * are batched the same way.
  *
  * A thread's cache is created at its first allocation and released (free
  * caches flushed, every span given back, statistics folded into the totals)
@@ -48,17 +58,25 @@ static struct {
 
 static void cache_destructor(void *arg);
 
-/* Objects a free cache keeps for class cls: 64, fewer for large objects,
- * so that no class holds more than SPAN_FC_CLASS_BYTES (at least 4). */
-static uint16_t fc_cap(unsigned cls) {
+__thread int span_tls_exited __attribute__((tls_model("initial-exec")));
+
+/* Most objects a free cache keeps for class cls: SPAN_FC_MAX_OBJECTS, fewer
+ * for large objects, so that no class holds more than SPAN_FC_CLASS_BYTES
+ * (at least 4). */
+static uint16_t fc_max(unsigned cls) {
   uint32_t n = SPAN_FC_CLASS_BYTES / span_class_bytes[cls];
-  return (uint16_t)(n > SPAN_FC_OBJECTS ? SPAN_FC_OBJECTS : n < 4 ? 4 : n);
+  return (uint16_t)(n > SPAN_FC_MAX_OBJECTS ? SPAN_FC_MAX_OBJECTS : n < 4 ? 4 : n);
+}
+
+/* The capacity a class starts with (and returns to when idle). */
+static uint16_t fc_initial(const freecache_t *f) {
+  return f->max < SPAN_FC_OBJECTS ? f->max : SPAN_FC_OBJECTS;
 }
 
 static size_t fc_slots(void) {
   size_t n = 0;
   for (unsigned spc = 2; spc < SPAN_CLASSES; spc++)
-    n += fc_cap(spc >> 1);
+    n += fc_max(spc >> 1);
   return n;
 }
 
@@ -88,9 +106,10 @@ mcache_t *mcache_create(void) {
     c->alloc[i] = &span_empty;
   void **slot = (void **)(c + 1);
   for (unsigned spc = 2; spc < SPAN_CLASSES; spc++) { /* not large (0, 1) or tiny */
-    c->fc[spc].cap = fc_cap(spc >> 1);
+    c->fc[spc].max = fc_max(spc >> 1);
+    c->fc[spc].cap = fc_initial(&c->fc[spc]);
     c->fc[spc].obj = slot;
-    slot += c->fc[spc].cap;
+    slot += c->fc[spc].max;
   }
   pthread_mutex_lock(&caches_lock);
   c->next_live = live_caches;
@@ -126,12 +145,17 @@ static void *next_slot(span_t *s) {
   return span_next_fast(s);
 }
 
+/* The next word of the span's bitmap first (every 64 slots: no slow-path
+ * event); then the idle collector's visit, and a sweep or a refill. */
 void *mcache_alloc_slow(mcache_t *c, uint16_t spc) {
-  mcache_gc_tick(c);
   span_t *s = c->alloc[spc];
   if (s != &span_empty) {
     void *p = next_slot(s);
     if (p) return p;
+  }
+  mcache_gc_tick(c);
+  s = c->alloc[spc];
+  if (s != &span_empty) {
     uint32_t live = span_sweep(s); /* we own it: no lock needed */
     uint32_t keep = s->nelems / 8 ? s->nelems / 8 : 1;
     if (s->nelems - live >= keep) {
@@ -172,19 +196,45 @@ void mcache_gc_release_all(void) {
   pthread_mutex_unlock(&caches_lock);
 }
 
-/* Frees all but the newest `keep` objects of a free cache into their spans. */
+/* Frees all but the newest `keep` objects of a free cache into their
+ * spans, each run of objects of one span in one call. */
 void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep) {
   freecache_t *f = &c->fc[spc];
-  uint32_t drop = f->n > keep ? f->n - keep : 0;
-  for (uint32_t i = 0; i < drop; i++) {
+  uint32_t n = (uint32_t)fc_count(f), drop = n > keep ? n - keep : 0;
+  if (drop == 0) return;
+  for (uint32_t i = 0; i < drop;) {
     span_t *s = pagemap_get(f->obj[i]);
-    uint32_t idx = span_index_of(s, f->obj[i]);
-    if (unlikely(s->base + (uintptr_t)idx * s->elem_bytes != (uintptr_t)f->obj[i]))
-      span_fatal("free(): invalid pointer (not the start of an object)", f->obj[i]);
-    span_free_slot(s, idx, c);
+    uintptr_t span_bytes = (uintptr_t)s->npages * SPAN_PAGE_BYTES;
+    uint32_t j = i + 1;
+    while (j < drop && (uintptr_t)f->obj[j] - s->base < span_bytes)
+      j++;
+    span_free_objects(s, f->obj + i, j - i, c);
+    i = j;
   }
-  memmove(f->obj, f->obj + drop, sizeof(void *) * (f->n - drop));
-  f->n -= (uint16_t)drop;
+  memmove(f->obj, f->obj + drop, sizeof(void *) * (n - drop));
+  stat_add(&f->flushed, drop);
+  stat_add(&f->out, drop);
+}
+
+/* At the bound, a full class keeps its newer half for the allocations to
+ * come, unless none came since the last flush (a thread that only frees
+ * this class): then all of it goes, in longer runs per span and with
+ * nothing to move down. */
+void mcache_free_overflow(mcache_t *c, uint16_t spc, void *p) {
+  freecache_t *f = &c->fc[spc];
+  if (fc_count(f) >= f->cap) {
+    if (f->cap < f->max) {
+      f->cap = f->cap * 2u < f->max ? (uint16_t)(f->cap * 2u) : f->max;
+    } else {
+      uint32_t pops = (uint32_t)(fc_load(&f->out) - fc_load(&f->flushed));
+      mcache_flush(c, spc, pops == f->pops_at_flush ? 0 : f->cap / 2u);
+      f->pops_at_flush = pops;
+      mcache_gc_tick(c);
+    }
+  }
+  uint64_t in = fc_load(&f->pushed);
+  f->obj[in - fc_load(&f->out)] = p;
+  atomic_store_explicit(&f->pushed, in + 1, memory_order_relaxed);
 }
 
 /* Idle collector. A free cache or a cached span of a class the thread has
@@ -204,13 +254,14 @@ void mcache_gc_tick(mcache_t *c) {
     c->gc_next = spc + 1 < SPAN_CLASSES ? spc + 1 : 2; /* not large (0, 1) */
     if (spc < 2) continue;
     freecache_t *f = &c->fc[spc];
-    uint64_t seen = atomic_load_explicit(&f->nmalloc, memory_order_relaxed) +
-                    atomic_load_explicit(&f->nfree, memory_order_relaxed);
+    uint64_t seen = fc_load(&f->pushed) + fc_load(&f->out) + fc_load(&f->nmalloc) +
+                    fc_load(&f->nfree);
     if (seen != f->gc_seen) {
       f->gc_seen = seen;
       continue;
     }
     mcache_flush(c, spc, 0);
+    f->cap = fc_initial(f);
     span_t *s = c->alloc[spc];
     if (s != &span_empty) {
       c->alloc[spc] = &span_empty;
@@ -233,9 +284,8 @@ void mcache_release(mcache_t *c) {
   heap_drop_spares(c);
   pthread_mutex_lock(&caches_lock);
   for (unsigned spc = 0; spc < SPAN_ALL_SPCS; spc++) {
-    totals.nmalloc[spc_class(spc)] +=
-        atomic_load_explicit(&c->fc[spc].nmalloc, memory_order_relaxed);
-    totals.nfree[spc_class(spc)] += atomic_load_explicit(&c->fc[spc].nfree, memory_order_relaxed);
+    totals.nmalloc[spc_class(spc)] += fc_mallocs(&c->fc[spc]);
+    totals.nfree[spc_class(spc)] += fc_frees(&c->fc[spc]);
   }
   totals.large_alloc_bytes += atomic_load_explicit(&c->large_alloc_bytes, memory_order_relaxed);
   totals.large_free_bytes += atomic_load_explicit(&c->large_free_bytes, memory_order_relaxed);
@@ -255,6 +305,7 @@ void mcache_release(mcache_t *c) {
 static void cache_destructor(void *arg) {
   mcache_t *c = arg;
   span_tls_cache = NULL;
+  span_tls_exited = 1;
   mcache_release(c);
 }
 
@@ -269,8 +320,8 @@ void mcache_sum_stats(span_stats_t *out) {
   for (mcache_t *c = live_caches; c; c = c->next_live) {
     for (unsigned spc = 0; spc < SPAN_ALL_SPCS; spc++) {
       unsigned k = spc_class(spc);
-      out->by_class[k].mallocs += atomic_load_explicit(&c->fc[spc].nmalloc, memory_order_relaxed);
-      out->by_class[k].frees += atomic_load_explicit(&c->fc[spc].nfree, memory_order_relaxed);
+      out->by_class[k].mallocs += fc_mallocs(&c->fc[spc]);
+      out->by_class[k].frees += fc_frees(&c->fc[spc]);
     }
     large_alloc += atomic_load_explicit(&c->large_alloc_bytes, memory_order_relaxed);
     large_free += atomic_load_explicit(&c->large_free_bytes, memory_order_relaxed);

@@ -141,6 +141,27 @@ def lookup_tables(classes):
     return t8, t128
 
 
+def malloc_request(size):
+    """What the malloc face allocates for a request: 17..24 bytes take the
+    32-byte class, so that everything above 8 bytes is 16-byte aligned (Go's
+    24-byte class is only 8-aligned)."""
+    return 32 if 17 <= size <= 24 else size
+
+
+def malloc_spc_tables(classes):
+    """The malloc face's request -> span class tables: the same two ranges
+    as lookup_tables, each entry the noscan span class (class << 1 | 1) of
+    the request's malloc_request size, so malloc does one lookup and no
+    remap. Every request in an entry's range maps to the same class (the
+    remapped range 17..24 is exactly 8-byte entry 3)."""
+    t8 = [smallest_class(classes, malloc_request(i * SMALL_SIZE_DIV)) << 1 | 1
+          for i in range(SMALL_SIZE_MAX // SMALL_SIZE_DIV + 1)]
+    t8[0] = 0
+    t128 = [smallest_class(classes, SMALL_SIZE_MAX + i * LARGE_SIZE_DIV) << 1 | 1
+            for i in range((MAX_SMALL_BYTES - SMALL_SIZE_MAX) // LARGE_SIZE_DIV + 1)]
+    return t8, t128
+
+
 def lookup(t8, t128, size):
     """The lookup sizeclass.h's span_size_class() performs (mallocgc's)."""
     if size <= SMALL_SIZE_MAX:
@@ -148,7 +169,7 @@ def lookup(t8, t128, size):
     return t128[(size - SMALL_SIZE_MAX + LARGE_SIZE_DIV - 1) // LARGE_SIZE_DIV]
 
 
-def check(classes, t8, t128):
+def check(classes, t8, t128, m8, m128):
     """The invariants the C side relies on; any failure stops generation."""
     if len(classes) != NUM_CLASSES:
         raise GenError("%d classes, expected %d" % (len(classes), NUM_CLASSES))
@@ -160,9 +181,13 @@ def check(classes, t8, t128):
             raise GenError("class %d size %d breaks the 128-byte table" % (cls, size))
     if max(t8 + t128) > 255:
         raise GenError("lookup table entry does not fit uint8_t")
+    if max(m8 + m128) > 255:
+        raise GenError("malloc span class table entry does not fit uint8_t")
     for size in range(1, MAX_SMALL_BYTES + 1):
         if lookup(t8, t128, size) != smallest_class(classes, size):
             raise GenError("lookup of %d bytes is not the smallest class" % size)
+        if lookup(m8, m128, size) != smallest_class(classes, malloc_request(size)) << 1 | 1:
+            raise GenError("malloc span class of %d bytes is wrong" % size)
 
 
 def max_waste_pct(classes, cls):
@@ -215,7 +240,7 @@ HEADER = """\
 """
 
 
-def render(classes, t8, t128):
+def render(classes, t8, t128, m8, m128):
     sizes = [c[0] for c in classes]
     span_bytes = [c[1] * PAGE_BYTES for c in classes]
     objects = [s // z if z else 0 for s, z in zip(span_bytes, sizes)]
@@ -234,6 +259,11 @@ def render(classes, t8, t128):
         c_array("uint8_t", "span_size_to_class128",
                 "(SPAN_MAX_SMALL_BYTES - SPAN_SMALL_SIZE_MAX) / SPAN_LARGE_SIZE_DIV + 1",
                 t128, per_line=16),
+        c_array("uint8_t", "span_malloc_spc8",
+                "SPAN_SMALL_SIZE_MAX / SPAN_SMALL_SIZE_DIV + 1", m8, per_line=16),
+        c_array("uint8_t", "span_malloc_spc128",
+                "(SPAN_MAX_SMALL_BYTES - SPAN_SMALL_SIZE_MAX) / SPAN_LARGE_SIZE_DIV + 1",
+                m128, per_line=16),
     ]
     return "\n".join(parts)
 
@@ -246,8 +276,9 @@ def main(argv):
         classes = make_classes()
         widen_classes(classes)
         t8, t128 = lookup_tables(classes)
-        check(classes, t8, t128)
-        text = render(classes, t8, t128)
+        m8, m128 = malloc_spc_tables(classes)
+        check(classes, t8, t128, m8, m128)
+        text = render(classes, t8, t128, m8, m128)
     except GenError as e:
         sys.stderr.write("heaplab: mksizeclasses: %s\n" % e)
         return 1

@@ -342,7 +342,7 @@ static uintptr_t reserve(size_t bytes) {
 static int map_insert(arena_t *a) {
   for (uintptr_t off = 0; off < (uintptr_t)a->nchunks * SPAN_CHUNK_BYTES; off += SPAN_ARENA_BYTES) {
     uintptr_t i = (a->hdr.base + off) >> SPAN_ARENA_SHIFT;
-    if (i >> (2 * SPAN_MAP_BITS)) return -1;
+    if (i >> (2 * SPAN_MAP_BITS) || i >= SPAN_PAGEMAP_BLOCKS) return -1;
     _Atomic(arena_hdr_t *) *l2 =
         atomic_load_explicit(&span_arena_map[i >> SPAN_MAP_BITS], memory_order_relaxed);
     if (!l2) {

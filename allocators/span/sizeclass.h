@@ -45,6 +45,14 @@ extern const uint8_t span_size_to_class8[SPAN_SMALL_SIZE_MAX / SPAN_SMALL_SIZE_D
 extern const uint8_t
     span_size_to_class128[(SPAN_MAX_SMALL_BYTES - SPAN_SMALL_SIZE_MAX) / SPAN_LARGE_SIZE_DIV + 1];
 
+/* The malloc face's tables over the same two ranges: the noscan span class
+ * (class << 1 | 1) of each request, with 17..24-byte requests already sent
+ * to the 32-byte class (16-byte alignment above 8 bytes, as malloc's callers
+ * expect; Go's 24-byte class gives 8). [0] of the first is 0. */
+extern const uint8_t span_malloc_spc8[SPAN_SMALL_SIZE_MAX / SPAN_SMALL_SIZE_DIV + 1];
+extern const uint8_t
+    span_malloc_spc128[(SPAN_MAX_SMALL_BYTES - SPAN_SMALL_SIZE_MAX) / SPAN_LARGE_SIZE_DIV + 1];
+
 /* Smallest class whose objects hold `bytes` (1..SPAN_MAX_SMALL_BYTES); 0 for
  * 0 bytes; larger values are out of range (the caller allocates them as
  * large objects and must not call this). Two table lookups, as mallocgc does.
@@ -56,6 +64,15 @@ static inline unsigned span_size_class(size_t bytes) {
     return span_size_to_class8[(bytes + SPAN_SMALL_SIZE_DIV - 1) / SPAN_SMALL_SIZE_DIV];
   return span_size_to_class128[(bytes - SPAN_SMALL_SIZE_MAX + SPAN_LARGE_SIZE_DIV - 1) /
                                SPAN_LARGE_SIZE_DIV];
+}
+
+/* The span class malloc(bytes) uses, bytes 1..SPAN_MAX_SMALL_BYTES (0 for
+ * 0): one lookup, the alignment remap folded into the table. */
+static inline unsigned span_malloc_spc(size_t bytes) {
+  if (bytes <= SPAN_SMALL_SIZE_MAX)
+    return span_malloc_spc8[(bytes + SPAN_SMALL_SIZE_DIV - 1) / SPAN_SMALL_SIZE_DIV];
+  return span_malloc_spc128[(bytes - SPAN_SMALL_SIZE_MAX + SPAN_LARGE_SIZE_DIV - 1) /
+                            SPAN_LARGE_SIZE_DIV];
 }
 
 /* Object index of byte `offset` from a span's start, without a division

@@ -60,7 +60,8 @@ void tiny_free(span_t *s, void *p) {
   if (before == 0) span_fatal("free(): double free of a tiny object", p);
   if (before > 1) return;
   mcache_t *c = mcache_peek();
-  span_free_slot(s, b, c);
+  void *block = (void *)(s->base + (uintptr_t)b * SPAN_TINY_BYTES);
+  span_free_objects(s, &block, 1, c);
   if (c)
     stat_add(&c->fc[SPAN_TINY_SPC].nfree, 1);
   else

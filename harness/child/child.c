@@ -1,6 +1,7 @@
 /* Child processes for cells and probes (child.h). */
 #include "child.h"
 
+#include "console.h"
 #include "error.h"
 #include "util.h"
 
@@ -90,6 +91,8 @@ typedef struct collect {
   size_t len, cap;
   char tail[2048]; /* stderr ring, linearised at the end */
   size_t tail_len;
+  char line[1024]; /* forward_stderr: the line being assembled */
+  size_t line_len;
   /* the parent's RSS samples */
   uint64_t *t_ns, *rss_bytes;
   size_t nsamples, samples_cap;
@@ -140,19 +143,29 @@ static int append(collect_t *c, const char *data, size_t n) {
   return 0;
 }
 
-static void forward(const char *data, size_t n) {
-  while (n) {
-    ssize_t w = write(STDERR_FILENO, data, n);
-    if (w <= 0 && errno != EINTR) return;
-    if (w > 0) {
-      data += w;
-      n -= (size_t)w;
+/* The line assembled so far, after the prefix, as one line above the
+ * progress line (a worker's gctrace line stays whole, in Go's format after
+ * the prefix, never split across chunks of the pipe). */
+static void forward_line(collect_t *c, const char *prefix) {
+  char out[sizeof c->line + 256];
+  int n = snprintf(out, sizeof out, "%s%.*s\n", prefix ? prefix : "", (int)c->line_len, c->line);
+  if (n > 0) hl_console_lines(out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
+  c->line_len = 0;
+}
+
+static void forward(collect_t *c, const char *prefix, const char *data, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (data[i] == '\n') {
+      forward_line(c, prefix);
+      continue;
     }
+    c->line[c->line_len++] = data[i];
+    if (c->line_len == sizeof c->line) forward_line(c, prefix); /* a very long line: in pieces */
   }
 }
 
 /* Reads what is there; returns 0 at EOF, 1 while open. */
-static int drain(int fd, collect_t *c, int is_report, int forward_stderr) {
+static int drain(int fd, collect_t *c, int is_report, const hl_spawn_config_t *cfg) {
   char chunk[8192];
   ssize_t r = read(fd, chunk, sizeof chunk);
   if (r < 0) return errno == EINTR || errno == EAGAIN ? 1 : 0;
@@ -161,7 +174,7 @@ static int drain(int fd, collect_t *c, int is_report, int forward_stderr) {
     append(c, chunk, (size_t)r);
   } else {
     keep_tail(c, chunk, (size_t)r);
-    if (forward_stderr) forward(chunk, (size_t)r);
+    if (cfg && cfg->forward_stderr) forward(c, cfg->forward_prefix, chunk, (size_t)r);
   }
   return 1;
 }
@@ -225,23 +238,25 @@ static void supervise(const hl_spawn_config_t *cfg, int report_r, int err_r, col
       if (!fds_open[0]) p[0].fd = -1;
       if (!fds_open[1]) p[1].fd = -1;
       if (poll(p, 2, wait_ms) > 0) {
-        if (p[0].revents && !drain(report_r, c, 1, 0)) fds_open[0] = 0;
-        if (p[1].revents && !drain(err_r, c, 0, cfg->forward_stderr)) fds_open[1] = 0;
+        if (p[0].revents && !drain(report_r, c, 1, NULL)) fds_open[0] = 0;
+        if (p[1].revents && !drain(err_r, c, 0, cfg)) fds_open[1] = 0;
       }
     } else {
       struct timespec ts = {0, wait_ms * 1000000L};
       nanosleep(&ts, NULL);
     }
     if (waitpid(w->pid, &w->status, WNOHANG) == w->pid) w->reaped = 1;
+    if (cfg->tick) cfg->tick(cfg->tick_arg);
   }
   /* Whatever the child started and left in its process group (a program's
    * children, a program its worker could not stop) goes with it. */
   kill(-w->pid, SIGKILL);
   /* The child is gone: whatever is still in the pipes is complete now. */
-  while (fds_open[0] && drain(report_r, c, 1, 0)) {
+  while (fds_open[0] && drain(report_r, c, 1, NULL)) {
   }
-  while (fds_open[1] && drain(err_r, c, 0, cfg->forward_stderr)) {
+  while (fds_open[1] && drain(err_r, c, 0, cfg)) {
   }
+  if (c->line_len) forward_line(c, cfg->forward_prefix); /* a last line without '\n' */
 }
 
 static json_t *parse_records(const char *buf) {

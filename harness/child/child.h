@@ -5,7 +5,9 @@
  * RSS is per process, and a crash must not take anyone else down). The
  * child writes JSON records, one per line, to file descriptor 3; its stderr
  * is captured (the last 2 KiB are kept for error messages, and everything is
- * passed on to ours with forward_stderr) and its stdout discarded. The
+ * passed on to ours with forward_stderr, line by line, each line after
+ * forward_prefix and above the progress line: console.h) and its stdout
+ * discarded. The
  * parent never blocks on the child: it polls both pipes against the
  * deadline, kills the child's whole process group on timeout or
  * interruption, and always reaps it.
@@ -35,6 +37,7 @@ typedef struct hl_spawn_config {
   uint32_t sample_ms;  /* record the child's RSS this often; 0: never */
   double timeout_s;    /* 0: none */
   int forward_stderr;  /* copy the child's stderr to ours as it comes */
+  const char *forward_prefix; /* before each forwarded line ("[cell] "), or NULL */
   /* The resident set the watchdog and samples see: 0 the child's own; 1
    * its whole process tree (a worker running a -x program: the program
    * and what it started, the worker itself left out). */
@@ -43,6 +46,10 @@ typedef struct hl_spawn_config {
    * stderr, HL_PROGRAM_STDOUT_FD); 0: none. */
   int pass_fd[2];
   volatile sig_atomic_t *interrupted; /* polled; when set the child is killed */
+  /* called from the supervising loop (every few ms to 50 ms) while the child
+   * runs: the progress line's clock; NULL: none */
+  void (*tick)(void *arg);
+  void *tick_arg;
 } hl_spawn_config_t;
 
 typedef struct hl_child_result {

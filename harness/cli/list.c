@@ -7,6 +7,7 @@
 #include "counters.h"
 #include "error.h"
 #include "opts.h"
+#include "twin.h"
 #include "workload.h"
 
 #include <inttypes.h>
@@ -32,6 +33,18 @@ static void print_probe(const hl_backend_spec_t *spec) {
   json_decref(info);
 }
 
+/* go's second use: heaplab's workloads through their Go twins. */
+static void print_twins(void) {
+  const char *no = hl_twin_unavailable();
+  char names[512];
+  hl_twin_names(names, sizeof names);
+  if (no)
+    printf("%-12s %-7s unavailable for workloads: %s\n", "", "", no);
+  else
+    printf("%-12s %-7s workloads through their Go twins: %s\n%-12s %-7s twins: %s\n", "", "",
+           hl_twin_path(), "", "", names);
+}
+
 /* Every backend, probed; or one spec (so:PATH: the user's library). */
 static int list_backends(const char *only) {
   if (only) {
@@ -54,6 +67,7 @@ static int list_backends(const char *only) {
              all[i]->named_only);
     else
       print_probe(&spec);
+    if (all[i] == &hl_backend_go) print_twins();
     /* options, one indented line each: -b NAME:KEY=N */
     for (size_t k = 0; k < all[i]->noptions; k++) {
       const hl_backend_option_t *opt = &all[i]->options[k];
@@ -132,22 +146,43 @@ static int list_counters(void) {
   return HL_EXIT_OK;
 }
 
-static void usage(void) {
-  printf("Usage: heaplab list SUBJECT\n\n"
-         "  backends [SPEC]    every backend of this build, probed as a run would start\n"
-         "                     it: available (version, library) or why not; its options;\n"
-         "                     or one spec, such as your own library: so:PATH[:name=NAME]\n"
-         "  workloads          every workload: kind (bench, oom, selftest), the claim it\n"
-         "                     measures, what it does\n"
-         "  params [WORKLOAD]  each workload's parameters: kind, default, --quick default\n"
-         "  counters           the default and software events, opened as a worker would:\n"
-         "                     available here or why not\n");
+static void usage(FILE *out) {
+  fprintf(out, "Usage: heaplab list SUBJECT\n\n"
+               "Says what this build of heaplab has and whether each piece works on this machine,\n"
+               "checked the way a run would use it. One line per item; exit status 0, or 2 for an\n"
+               "unknown subject or workload.\n\n"
+               "Subjects:\n"
+               "  backends [SPEC]    the allocators and collectors -b takes. Per backend: name,\n"
+               "                     kind (malloc or gc), then 'available:' with its version and\n"
+               "                     library (a probe process started it as a run would), or\n"
+               "                     'unavailable:' and why; under it one 'option' line per\n"
+               "                     setting -b NAME:KEY=N takes, with its range. With SPEC,\n"
+               "                     that one only, such as your own library:\n"
+               "                     so:PATH[:name=NAME]\n"
+               "  workloads          the programs -w takes. Per workload: name, kind (bench: in\n"
+               "                     -w all; oom: an out-of-memory pattern, named explicitly;\n"
+               "                     selftest: checks heaplab itself), the claims it measures\n"
+               "                     (C2, C4, ...), and what it does\n"
+               "  params [WORKLOAD]  the parameters -p KEY=V takes, for every workload or one:\n"
+               "                     key, kind (count, size, percent, word, 0|1), default,\n"
+               "                     default under --quick, meaning\n"
+               "  counters           the hardware and software events --counters takes: the\n"
+               "                     default set, then events every kernel has; per event its\n"
+               "                     kind and whether it opens here (a VM often has no PMU)\n\n"
+               "Examples:\n"
+               "  heaplab list backends\n"
+               "  heaplab list backends so:./libmymalloc.so\n"
+               "  heaplab list params steady-service\n");
 }
 
 int hl_list_main(int argc, char **argv) {
   hl_opts_operands_t ops;
   int rc = hl_opts_parse("list", NULL, 0, argc, argv, 2, &ops);
-  if (rc == 1) usage();
+  if (rc == 1) {
+    FILE *page = hl_opts_page_open(stdout);
+    usage(page);
+    hl_opts_page_close(page, stdout);
+  }
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
   const char *what = ops.n ? ops.v[0] : "";
   const char *arg = ops.n == 2 ? ops.v[1] : NULL;

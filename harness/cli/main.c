@@ -93,8 +93,14 @@ static void usage(FILE *out) {
   fprintf(out, "\n  heaplab COMMAND --help   explains a command\n"
                "  heaplab --version        version and build\n\n"
                "Example:\n"
-               "  heaplab run -w steady-service,escape-return -b glibc,jemalloc --quick -o r.json\n"
+               "  heaplab run -w steady-service,pool-reuse -b glibc,jemalloc --quick -o r.json\n"
                "  heaplab plot r.json -o plots/\n");
+}
+
+static void print_usage(FILE *out) {
+  FILE *page = hl_opts_page_open(out);
+  usage(page);
+  hl_opts_page_close(page, out);
 }
 
 static int version(void) {
@@ -112,7 +118,7 @@ static int version(void) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    usage(stderr);
+    print_usage(stderr);
     return HL_EXIT_USAGE;
   }
   const char *cmd = argv[1];
@@ -120,7 +126,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, commands[i].name)) return commands[i].main(argc - 1, argv + 1);
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) return version();
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-    usage(stdout);
+    print_usage(stdout);
     return HL_EXIT_OK;
   }
   char names[256];

@@ -5,6 +5,7 @@
 
 #include "error.h"
 #include "escape.h"
+#include "noise.h"
 #include "opts.h"
 #include "ratio.h"
 #include "results.h"
@@ -39,13 +40,15 @@ static const hl_opt_t show_opts[] = {
      "interleaves them): the median ratio and its range",
      NULL, 0, apply, O_RATIO},
     {"metric", 0, "KEY",
-     "the figure of --ratio (default cpu_time; also real_time, rss_peak_bytes, any numeric "
-     "field)",
+     "a figure by its results key (real_time, rss_peak_bytes, gc_pause_max_ns, any numeric "
+     "key of the rows): with --ratio the figure divided (default cpu_time), else one more "
+     "column of the summary, its median; a key no row has as a number is an error that lists "
+     "the numeric keys",
      NULL, 0, apply, O_METRIC},
 };
 
 static void usage(FILE *out) {
-  fprintf(out, "Usage: heaplab show FILE.json [--markdown] [--ratio BACKEND [--metric KEY]]\n\n"
+  fprintf(out, "Usage: heaplab show FILE.json [--markdown] [--ratio BACKEND] [--metric KEY]\n\n"
                "Prints the summary table of a results file; a table per machine when its rows\n"
                "ran on several (heaplab merge of shards run on different machines).\n\n");
 }
@@ -60,6 +63,16 @@ static void machine_heading(const hl_results_t *v, int markdown) {
   free(clean);
 }
 
+/* --metric names a numeric key of the rows; the message (which lists the
+ * keys, strings of the file) is cleaned for the terminal. */
+static int metric_check(const hl_results_t *v, const char *key, char *why, size_t len) {
+  int rc = hl_summary_metric_check(v, key, why, len);
+  char *clean = rc ? hl_term_clean(why) : NULL;
+  if (clean) snprintf(why, len, "%s", clean);
+  free(clean);
+  return rc;
+}
+
 /* The table of each machine's rows (one table when one machine); 0 when
  * at least one could be made, else why says why not. */
 static int show_tables(const show_t *s, const hl_results_t *v, char *why, size_t len) {
@@ -70,8 +83,9 @@ static int show_tables(const show_t *s, const hl_results_t *v, char *why, size_t
   for (size_t k = 0; k < n; k++) {
     const hl_results_t *g = n > 1 ? &by[k] : v;
     if (n > 1) machine_heading(g, s->markdown);
-    hl_table_t *t =
-        s->base ? hl_ratio_table(g, s->base, s->metric, why, len) : hl_summary_table(g);
+    hl_table_t *t = s->base ? hl_ratio_table(g, s->base, s->metric ? s->metric : "cpu_time", why,
+                                             len)
+                            : hl_summary_table_metric(g, s->metric);
     if (t) hl_table_print(t, stdout, s->markdown);
     if (!t && n > 1) printf("%s\n", why);
     if (n > 1 && k + 1 < n) printf("\n");
@@ -83,7 +97,7 @@ static int show_tables(const show_t *s, const hl_results_t *v, char *why, size_t
 }
 
 int hl_show_main(int argc, char **argv) {
-  show_t s = {.metric = "cpu_time"};
+  show_t s = {0};
   hl_opt_group_t g = {"Options", show_opts, sizeof show_opts / sizeof show_opts[0], &s, {{0}}, 0};
   hl_opts_operands_t ops;
   int rc = hl_opts_parse_command("show", &g, 1, argc, argv, 1, &ops, usage);
@@ -105,7 +119,11 @@ int hl_show_main(int argc, char **argv) {
   hl_results_t v;
   snprintf(why, sizeof why, "out of memory");
   rc = hl_results_view(root, &v);
+  if (rc == 0 && s.metric) rc = metric_check(&v, s.metric, why, sizeof why);
   if (rc == 0) rc = show_tables(&s, &v, why, sizeof why);
+  char note[512];
+  fflush(stdout);
+  if (rc == 0 && hl_noise_note(&v, note, sizeof note)) hl_msg("show", "%s", note);
   if (rc) hl_msg("show", "%s", why);
   hl_results_view_free(&v);
   json_decref(root);

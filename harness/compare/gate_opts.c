@@ -48,9 +48,7 @@ static void usage_head(FILE *out) {
       "  - peak memory: the median rss_peak_bytes (and heap_peak_bytes of a collector) may\n"
       "    grow by no more than max(256 KiB, 2%%, 2 x its standard error from each side's\n"
       "    own spread); --mem-threshold fixes the tolerance instead.\n"
-      "  - a repetition that ended otherwise than ok on the new side only is a regression.\n\n"
-      "%s",
-      "");
+      "  - a repetition that ended otherwise than ok on the new side only is a regression.\n\n");
 }
 
 static void usage_tail(FILE *out) {
@@ -292,9 +290,11 @@ int hl_gate_parse_args(int argc, char **argv, gate_opts_t *o, hl_run_request_t *
   hl_opts_operands_t operands;
   int rc = hl_opts_parse("gate", groups, 2, argc, argv, 0, &operands);
   if (rc == 1) {
-    usage_head(stdout);
-    hl_opts_help(stdout, groups, 2);
-    usage_tail(stdout);
+    FILE *page = hl_opts_page_open(stdout);
+    usage_head(page);
+    hl_opts_help(page, groups, 2);
+    usage_tail(page);
+    hl_opts_page_close(page, stdout);
   }
   if (rc) return rc;
   free(operands.v);

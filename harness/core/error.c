@@ -1,6 +1,8 @@
 /* Status code names and the one-line message printer. */
 #include "error.h"
 
+#include "console.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,8 +37,7 @@ void hl_vmsg(const char *component, const char *fmt, va_list ap) {
   size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
   if (len > sizeof line - 2) len = sizeof line - 2;
   line[len++] = '\n';
-  ssize_t w = write(STDERR_FILENO, line, len);
-  (void)w;
+  hl_console_lines(line, len); /* above the progress line, on a terminal */
 }
 
 void hl_msg(const char *component, const char *fmt, ...) {

@@ -135,6 +135,9 @@ int hl_opts_parse(const char *cmd, hl_opt_group_t *groups, size_t ngroups, int a
   for (size_t k = 0; k < ngroups; k++)
     groups[k].ngiven = 0;
   operands->n = 0;
+  operands->v = NULL;
+  for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+    if (is_help(argv[i])) return 1;
   operands->v = calloc((size_t)(argc > 0 ? argc : 1), sizeof *operands->v);
   if (!operands->v) return HL_ENOMEM;
   int only_operands = 0, rc = 0;
@@ -143,10 +146,6 @@ int hl_opts_parse(const char *cmd, hl_opt_group_t *groups, size_t ngroups, int a
     if (!only_operands && !strcmp(a, "--")) {
       only_operands = 1;
     } else if (!only_operands && a[0] == '-' && a[1]) {
-      if (is_help(a)) {
-        rc = 1;
-        break;
-      }
       rc = one_option(groups, ngroups, argc, argv, &i);
     } else if (operands->n == max_operands) {
       hl_msg(cmd, "unexpected argument '%s' (see heaplab %s --help)", a, cmd);
@@ -169,8 +168,10 @@ int hl_opts_parse_command(const char *cmd, hl_opt_group_t *groups, size_t ngroup
                           void (*usage)(FILE *out)) {
   int rc = hl_opts_parse(cmd, groups, ngroups, argc, argv, max_operands, operands);
   if (rc == 1) {
-    usage(stdout);
-    hl_opts_help(stdout, groups, ngroups);
+    FILE *page = hl_opts_page_open(stdout);
+    usage(page);
+    hl_opts_help(page, groups, ngroups);
+    hl_opts_page_close(page, stdout);
   }
   return rc;
 }
@@ -211,6 +212,27 @@ void hl_opts_wrap(FILE *out, const char *text, size_t at, size_t indent, size_t 
   fputc('\n', out);
 }
 
+/* The tables whose defaults --help shows (hl_opts_set_defaults): a few per
+ * command, one command per process. */
+#define MAX_DEFAULTS 8
+static struct {
+  const hl_opt_t *opts;
+  hl_opt_default_fn fn;
+} defaults[MAX_DEFAULTS];
+
+void hl_opts_set_defaults(const hl_opt_t *opts, hl_opt_default_fn fn) {
+  size_t i = 0;
+  while (i < MAX_DEFAULTS && defaults[i].opts && defaults[i].opts != opts)
+    i++;
+  if (i < MAX_DEFAULTS) defaults[i].opts = opts, defaults[i].fn = fn;
+}
+
+static hl_opt_default_fn defaults_of(const hl_opt_t *opts) {
+  for (size_t i = 0; i < MAX_DEFAULTS && defaults[i].opts; i++)
+    if (defaults[i].opts == opts) return defaults[i].fn;
+  return NULL;
+}
+
 #define HELP_COLUMN 30
 #define HELP_WIDTH 80
 
@@ -231,7 +253,14 @@ void hl_opts_help(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
       } else {
         fprintf(out, "%*s", (int)(HELP_COLUMN - at), "");
       }
-      hl_opts_wrap(out, o->help, HELP_COLUMN, HELP_COLUMN, HELP_WIDTH);
+      char text[1024], def[160];
+      hl_opt_default_fn show = defaults_of(groups[k].opts);
+      if (show && show(groups[k].ctx, o, def, sizeof def)) {
+        snprintf(text, sizeof text, "%s (default %s)", o->help, def);
+        hl_opts_wrap(out, text, HELP_COLUMN, HELP_COLUMN, HELP_WIDTH);
+      } else {
+        hl_opts_wrap(out, o->help, HELP_COLUMN, HELP_COLUMN, HELP_WIDTH);
+      }
     }
   }
 }

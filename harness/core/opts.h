@@ -15,7 +15,10 @@
  *     option wins; the handler learns where the value came from);
  *   - records what was given per group, so a command can forward a group's
  *     options as the user wrote them (gate runs `BIN run` with all of them);
- *   - prints --help from the same table, wrapped at 80 columns.
+ *   - prints --help from the same table, wrapped at 80 columns, with each
+ *     option's default from the command's own starting values;
+ *   - passes every --help page through one filter that keeps it within 80
+ *     columns (helppage.c).
  * Handlers parse and check the value and return 0 or HL_EINVAL after one
  * message (hl_opts_bad() writes it in the house style). */
 #ifndef HL_OPTS_H
@@ -62,6 +65,20 @@ typedef struct hl_opt_group {
   size_t ngiven;
 } hl_opt_group_t;
 
+/* Writes the option's default as this command has it into buf (ctx: the
+ * group's context, which holds the command's starting values when --help
+ * is printed: nothing of the command line is applied then); returns 0 when
+ * the option has none to show. */
+typedef int (*hl_opt_default_fn)(const void *ctx, const hl_opt_t *opt, char *buf, size_t len);
+
+/* --help appends "(default X)" from fn to the options of table opts, so a
+ * default is stated once, from the value the command really starts with
+ * (oom's are oom's). A command sets it for its own tables before parsing;
+ * setting a table again replaces its function (the gate shows no default
+ * for --reps, which it refuses), NULL removes it. Kept by table, not in
+ * hl_opt_group_t, so that no command's group initializer changes. */
+void hl_opts_set_defaults(const hl_opt_t *opts, hl_opt_default_fn fn);
+
 typedef struct hl_opts_operands {
   char **v; /* pointers into argv */
   size_t n;
@@ -69,7 +86,8 @@ typedef struct hl_opts_operands {
 
 /* Parses argv (argv[0] is the command's name, as `heaplab CMD ...` passes
  * it) against the groups. --help/-h is every command's: returns 1 when it
- * was given (nothing applied after it). 0 when parsed, with the operands
+ * was given anywhere before a "--" (nothing is applied then, so --help
+ * shows the command's own defaults). 0 when parsed, with the operands
  * (operands->v is malloc'd, free it); HL_EINVAL / HL_ENOMEM after one
  * message "heaplab: CMD: ...". max_operands bounds them (a message names
  * the first extra one). */
@@ -86,7 +104,8 @@ int hl_opts_store_flag(void *ctx, const hl_opt_t *opt, const char *value, const 
 const char *hl_opts_command(void);
 
 /* hl_opts_parse() for a command with one usage text: on --help prints
- * usage(stdout), then the groups' options. Returns as hl_opts_parse. */
+ * usage, then the groups' options, as one page (hl_opts_page_open) to
+ * stdout. Returns as hl_opts_parse. */
 int hl_opts_parse_command(const char *cmd, hl_opt_group_t *groups, size_t ngroups, int argc,
                           char **argv, size_t max_operands, hl_opts_operands_t *operands,
                           void (*usage)(FILE *out));
@@ -100,6 +119,14 @@ void hl_opts_help(FILE *out, const hl_opt_group_t *groups, size_t ngroups);
 /* Prints "heaplab: CMD: SOURCE 'VALUE': WHY" (CMD: the command being
  * parsed) and returns HL_EINVAL. For handlers. */
 int hl_opts_bad(const char *source, const char *value, const char *why);
+
+/* A --help page: whatever is written to the returned stream is printed to
+ * out by hl_opts_page_close(), every line that passes 80 columns mended
+ * (a paragraph filled again, an indented line broken under the text it
+ * continues): every --help goes through a page, so none is wider. When
+ * memory is short the page is out itself, unfiltered. */
+FILE *hl_opts_page_open(FILE *out);
+void hl_opts_page_close(FILE *page, FILE *out);
 
 /* Writes text to out wrapped at width columns, every line after the first
  * indented by indent spaces (the first continues where the caller left

@@ -428,7 +428,11 @@ int hl_pacer_sim_main(int argc, char **argv) {
   hl_opt_group_t g = {NULL, sim_opts, sizeof sim_opts / sizeof sim_opts[0], &o, {{0}}, 0};
   hl_opts_operands_t ops;
   int rc = hl_opts_parse("pacer-sim", &g, 1, argc, argv, 1, &ops);
-  if (rc == 1) usage(stdout); /* its usage explains the options itself */
+  if (rc == 1) { /* its usage explains the options itself */
+    FILE *page = hl_opts_page_open(stdout);
+    usage(page);
+    hl_opts_page_close(page, stdout);
+  }
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
   const char *name = ops.n ? ops.v[0] : NULL;
   free(ops.v);

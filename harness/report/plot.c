@@ -2,6 +2,7 @@
 #include "plot.h"
 
 #include "error.h"
+#include "charts.h"
 #include "gnuplot.h"
 #include "opts.h"
 #include "plot_templates.h"
@@ -25,18 +26,12 @@ typedef struct metric {
   double scale; /* value / scale is plotted */
 } metric_t;
 
-static const metric_t metrics[] = {
-    {"cpu_time", "time", "CPU time per iteration (median of repetitions; bars: min..max)",
-     "ns per iteration (log scale)", 1},
-    {"rss_peak_bytes", "rss", "Peak resident memory of the worker (VmHWM)", "MiB (log scale)",
-     1048576},
-};
 
 /* Groups ("steady-service/live=4M") by backends, each cell's ok rows. */
 typedef hl_grid_t layout_t;
 
 typedef struct plot_opts {
-  const char *input, *dir, *terminal, *ext;
+  const char *input, *dir, *terminal, *ext, *baseline;
 } plot_opts_t;
 
 /* Median, min and max of the metric for one group and backend; 0 values
@@ -49,44 +44,6 @@ static size_t cell_values(const layout_t *l, size_t g, size_t b, const metric_t 
     if (hl_row_number(c->row[i], m->key, &x) == 0 && x > 0 && isfinite(x)) v[n++] = x / m->scale;
   }
   return n;
-}
-
-/* Writes the data file: a comment line naming the columns, then per cluster
- * its name (for people: gnuplot takes the labels from the script) and the
- * median, min and max of each backend. Returns the smallest and largest
- * value. */
-static int write_data(FILE *f, const layout_t *l, const metric_t *m, double *lo, double *hi) {
-  double *v = calloc(MAX_REPS, sizeof *v);
-  if (!v) {
-    fclose(f);
-    return HL_ENOMEM;
-  }
-  *lo = INFINITY;
-  *hi = 0;
-  fprintf(f, "# workload");
-  for (size_t b = 0; b < l->nbackends; b++) {
-    fputc('\t', f);
-    hl_gp_datum(f, l->backend[b]);
-    fprintf(f, "\tmin\tmax");
-  }
-  fprintf(f, "\n");
-  for (size_t g = 0; g < l->ngroups; g++) {
-    hl_gp_datum(f, l->group[g]);
-    for (size_t b = 0; b < l->nbackends; b++) {
-      size_t n = cell_values(l, g, b, m, v);
-      if (n == 0) {
-        fprintf(f, "\t-\t-\t-");
-        continue;
-      }
-      double mn = hl_stats_min(v, n), mx = hl_stats_max(v, n);
-      fprintf(f, "\t%.6g\t%.6g\t%.6g", hl_stats_median(v, n), mn, mx);
-      if (mn < *lo) *lo = mn;
-      if (mx > *hi) *hi = mx;
-    }
-    fprintf(f, "\n");
-  }
-  free(v);
-  return fclose(f) == 0 && *hi > 0 ? 0 : HL_EIO;
 }
 
 /* `set xtics (...)` labels, one per cluster at its index, and the plot
@@ -118,63 +75,6 @@ static int quote_all(quoted_t *q, const char *title, const char *ylabel, const c
          hl_gp_quote(ylabel, q->ylabel, sizeof q->ylabel) |
          hl_gp_quote(data, q->data, sizeof q->data) |
          hl_gp_quote(points ? points : "", q->points, sizeof q->points);
-}
-
-/* One histogram clause per backend: its median with the min..max error bar,
- * titled with its quoted name. */
-static char *bars_plot_cmd(const layout_t *l, const quoted_t *q) {
-  size_t cap = 64, len = 0;
-  for (size_t b = 0; b < l->nbackends; b++)
-    cap += strlen(q->data) + 4 * strlen(l->backend[b]) + 128;
-  char *s = malloc(cap), title[1100];
-  if (!s) return NULL;
-  len += (size_t)snprintf(s + len, cap - len, "plot ");
-  for (size_t b = 0; b < l->nbackends; b++) {
-    hl_gp_quote(l->backend[b], title, sizeof title);
-    len += (size_t)snprintf(s + len, cap - len, "%s%s using %zu:%zu:%zu title %s lc %zu",
-                            b ? ", \\\n  " : "", q->data, 2 + 3 * b, 3 + 3 * b, 4 + 3 * b, title,
-                            b + 1);
-  }
-  return s;
-}
-
-static int plot_metric(const plot_opts_t *o, hl_output_set_t *set, const layout_t *l,
-                       const metric_t *m, char *why, size_t len) {
-  char data[256], script[256], image[256];
-  snprintf(data, sizeof data, "%s.dat", m->file);
-  snprintf(script, sizeof script, "%s.gp", m->file);
-  snprintf(image, sizeof image, "%s.%s", m->file, o->ext);
-  hl_figure_t fig = {set, "", image, script};
-  FILE *f = hl_figure_data(&fig, data, why, len);
-  double lo, hi;
-  if (!f) return HL_EIO;
-  if (write_data(f, l, m, &lo, &hi) != 0) {
-    snprintf(why, len, "%.400s: no %s values to plot", o->input, m->key);
-    return HL_EIO;
-  }
-  quoted_t q;
-  if (quote_all(&q, m->title, m->ylabel, data, NULL) != 0) {
-    snprintf(why, len, "a name is too long to plot");
-    return HL_ERANGE;
-  }
-  char ymin[32], ymax[32], width[16], ngroups[16];
-  snprintf(ymin, sizeof ymin, "%g", pow(10, floor(log10(lo * 0.8))));
-  snprintf(ymax, sizeof ymax, "%g", pow(10, ceil(log10(hi * 1.25))));
-  size_t w = 360 + l->ngroups * (l->nbackends * 26 + 30);
-  snprintf(width, sizeof width, "%zu", w < 900 ? 900 : w > 4000 ? 4000 : w);
-  snprintf(ngroups, sizeof ngroups, "%zu", l->ngroups);
-  char *xtics = xtics_list(l), *cmd = bars_plot_cmd(l, &q);
-  const char *kv[] = {
-      "TERMINAL", o->terminal,   "WIDTH", width, "TITLE",   q.title, "YLABEL", q.ylabel,
-      "YMIN",     ymin,          "YMAX",  ymax,  "NGROUPS", ngroups, "XTICS",  xtics ? xtics : "",
-      "PLOT",     cmd ? cmd : ""};
-  int rc = xtics && cmd
-               ? hl_plot_render(hl_template_bars, kv, sizeof kv / sizeof kv[0], &fig, why, len)
-               : HL_ENOMEM;
-  if (rc == HL_ENOMEM) snprintf(why, len, "out of memory");
-  free(xtics);
-  free(cmd);
-  return rc;
 }
 
 /* ---- box plots (heaplab report) ------------------------------------------ */
@@ -322,19 +222,29 @@ out:
 }
 
 static void usage(FILE *out) {
-  fprintf(out, "Usage: heaplab plot FILE.json -o DIR [--format png|svg]\n\n"
-               "Draws DIR/time.png (CPU time per iteration) and DIR/rss.png (peak RSS): one\n"
-               "cluster per workload, one bar per backend (median of the ok repetitions, error\n"
-               "bars min..max), log scale. DIR/*.gp and DIR/*.dat are the gnuplot script and\n"
-               "data of each figure. Needs gnuplot (Debian: gnuplot-nox).\n\n");
+  fprintf(out,
+          "Usage: heaplab plot FILE.json -o DIR [--baseline BACKEND] [--format png|svg]\n\n"
+          "Draws the comparison of a results file, a panel per workload (with its parameter "
+          "values) and a bar per backend:\n"
+          "  DIR/time.png  CPU time per iteration as a ratio to the baseline backend, the "
+          "absolute median at each bar, error bars from the fastest to the slowest repetition\n"
+          "  DIR/rss.png   peak RSS in MiB on a linear axis, heaplab's own RSS dashed\n"
+          "  DIR/sweep-WORKLOAD-KEY.png  when one parameter or knob was swept (-p k=a,b,c, "
+          "--gogc 50,100): CPU time and peak RSS against the swept value, a line per backend\n"
+          "A cell with no ok repetition is drawn as a cross with how it ended (oom-kill "
+          "5/5). The subtitle is the run's context (date, host, CPUs, repetitions, load). "
+          "DIR/*.gp and DIR/*.dat are each figure's gnuplot script and data: `gnuplot "
+          "time.gp` there redraws it. Needs gnuplot (Debian: gnuplot-nox).\n\n");
 }
 
-enum { O_OUTPUT, O_FORMAT };
+enum { O_OUTPUT, O_FORMAT, O_BASELINE };
 
 static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *source) {
   plot_opts_t *o = ctx;
   if (opt->id == O_OUTPUT) {
     o->dir = v;
+  } else if (opt->id == O_BASELINE) {
+    o->baseline = v;
   } else if (!strcmp(v, "png") || !strcmp(v, "svg")) {
     o->terminal = !strcmp(v, "png") ? "pngcairo" : "svg";
     o->ext = !strcmp(v, "png") ? "png" : "svg";
@@ -346,6 +256,10 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
 
 static const hl_opt_t plot_opts[] = {
     {"output", 'o', "DIR", "the figures' folder (made when absent)", NULL, 0, apply, O_OUTPUT},
+    {"baseline", 0, "BACKEND",
+     "the backend CPU times are divided by (default glibc; in a workload without it, the "
+     "fastest backend there, named in the panel's title)",
+     NULL, 0, apply, O_BASELINE},
     {"format", 0, "png|svg", "the images' format (default png)", NULL, 0, apply, O_FORMAT},
 };
 
@@ -365,39 +279,46 @@ static int parse_args(int argc, char **argv, plot_opts_t *o) {
   return 0;
 }
 
+/* The figures in a set, committed only when all were drawn; their names
+ * printed, one a line. */
+static int draw(const plot_opts_t *o, const hl_results_t *v) {
+  hl_output_set_t *set = NULL;
+  char why[1024], *names = NULL;
+  size_t names_len = 0;
+  FILE *nf = open_memstream(&names, &names_len);
+  hl_charts_opts_t fo = {o->baseline, o->terminal, o->ext};
+  int rc = nf ? hl_output_set_open(o->dir, &set, why, sizeof why) : HL_ENOMEM;
+  if (rc == 0) rc = hl_charts_draw(v, &fo, set, nf, why, sizeof why);
+  if (rc == 0) rc = hl_output_set_commit(set, why, sizeof why);
+  else if (set) hl_output_set_abort(set);
+  if (nf) fclose(nf);
+  if (rc)
+    hl_msg("plot", "%s: %s", o->input, rc == HL_ENOMEM && !nf ? "out of memory" : why);
+  for (char *line = names; rc == 0 && line && *line;) {
+    size_t n = strcspn(line, "\n");
+    printf("%s/%.*s\n", o->dir, (int)n, line);
+    line += n + (line[n] == '\n');
+  }
+  free(names);
+  return rc;
+}
+
 int hl_plot_main(int argc, char **argv) {
   plot_opts_t o = {0};
   int rc = parse_args(argc, argv, &o);
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
   json_t *root = NULL;
-  hl_output_set_t *set = NULL;
   char why[1024];
   if (hl_results_load(o.input, &root, why, sizeof why) != 0) {
     hl_msg("plot", "%s", why);
     return HL_EXIT_USAGE;
   }
-  layout_t l = {0};
   hl_results_t v;
   rc = hl_results_view(root, &v);
-  if (rc == 0) rc = hl_grid_build(&v, &l);
-  if (rc) {
-    hl_msg("plot", "%s: %s", o.input,
-           rc == HL_ENOENT ? "no successful repetition to plot" : "too many workloads or backends");
-  } else if ((rc = hl_output_set_open(o.dir, &set, why, sizeof why)) != 0) {
-    hl_msg("plot", "%s", why);
-  }
-  for (size_t i = 0; rc == 0 && i < sizeof metrics / sizeof metrics[0]; i++)
-    if ((rc = plot_metric(&o, set, &l, &metrics[i], why, sizeof why)) != 0)
-      hl_msg("plot", "%s", why);
-  if (rc == 0) {
-    rc = hl_output_set_commit(set, why, sizeof why);
-    if (rc) hl_msg("plot", "%s", why);
-    for (size_t i = 0; rc == 0 && i < sizeof metrics / sizeof metrics[0]; i++)
-      printf("%s/%s.%s\n", o.dir, metrics[i].file, o.ext);
-  } else {
-    hl_output_set_abort(set);
-  }
-  hl_grid_free(&l);
+  if (rc)
+    hl_msg("plot", "%s: not a results document", o.input);
+  else
+    rc = draw(&o, &v);
   hl_results_view_free(&v);
   json_decref(root);
   return rc ? HL_EXIT_USAGE : HL_EXIT_OK;

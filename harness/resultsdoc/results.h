@@ -34,7 +34,8 @@
   X(heap_peak_bytes,                                                                               \
     "collectors: largest heap at the end of a cycle's marking, or the heap at the "                \
     "end when there was no cycle")                                                                 \
-  X(gc_cycles_dropped, "collectors: cycles counted in num_gc but left out of gc_cycles")
+  X(gc_cycles_dropped, "collectors: cycles counted in num_gc but left out of gc_cycles")          \
+  X(gc_pause_max_ns, "collectors: the longest stop-the-world pause of one collection")
 
 enum {
 #define HL_X(f, h) HL_CF_##f,

@@ -4,6 +4,7 @@
 #include "child.h"
 #include "error.h"
 #include "interrupt.h"
+#include "twin.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -122,8 +123,13 @@ int hl_backends_parse(const hl_run_request_t *rq, hl_backends_t *bs) {
              b->name);
       return HL_EINVAL;
     }
-    if (!rq->ncommands && b->programs_only) {
-      hl_msg("run", "backend %s runs only a Go program given with -x", b->name);
+    /* go runs a workload through its Go twin (twin.h) when they were built */
+    const char *no_twins = b == &hl_backend_go ? hl_twin_unavailable() : "";
+    if (!rq->ncommands && b->programs_only && no_twins) {
+      hl_msg("run",
+             "backend %s is unavailable for workloads: %s; it runs a Go program given "
+             "with -x",
+             b->name, *no_twins ? no_twins : "it has no workloads");
       return HL_EINVAL;
     }
   }
@@ -150,18 +156,23 @@ static int take(hl_backends_t *bs, const hl_backend_spec_t *spec) {
   return 0;
 }
 
+/* In the order asked (-b), which is the order cells run and print in; with
+ * no -b or 'all', the registry's. */
 int hl_backends_probe(hl_backends_t *bs) {
-  size_t nall;
-  const hl_backend_t *const *all = hl_backend_all(&nall);
   int rc = 0;
-  for (size_t i = 0; i < nall && rc == 0; i++)
-    for (size_t j = 0; j < bs->nasked && rc == 0; j++)
-      if (bs->asked[j].backend == all[i]) rc = take(bs, &bs->asked[j]);
+  for (size_t j = 0; j < bs->nasked && rc == 0; j++)
+    rc = take(bs, &bs->asked[j]);
   if (rc == 0 && bs->n == 0) {
     hl_msg("run", "no backend is available (see heaplab list backends)");
     rc = HL_EINVAL;
   }
   return rc;
+}
+
+int hl_backends_asked(const hl_backends_t *bs, const hl_backend_t *b) {
+  for (size_t i = 0; i < bs->nasked; i++)
+    if (bs->asked[i].backend == b) return 1;
+  return 0;
 }
 
 void hl_backends_free(hl_backends_t *bs) {

@@ -5,9 +5,9 @@
  * LD_PRELOAD, which starts the backend as a worker would and reports its
  * version, library and settings, so a backend that cannot start here is
  * found before any cell runs. "all" (or no -b) takes every backend that
- * probes, and says which it skipped and why. Backends come in registry
- * order; one named several times with different options keeps the order -b
- * gave (glibc, glibc:arena_max=2). The context's "backends" object records
+ * probes, and says which it skipped and why. Backends come in the order
+ * -b gave them (registry order for "all" or no -b): cells run and print in
+ * that order. The context's "backends" object records
  * every probe. */
 #ifndef HL_BACKENDS_H
 #define HL_BACKENDS_H
@@ -33,6 +33,9 @@ int hl_backends_parse(const hl_run_request_t *rq, hl_backends_t *b);
 /* Probes every parsed spec. 0; HL_EINVAL after a message when a named one
  * is unavailable, or when none is available. */
 int hl_backends_probe(hl_backends_t *b);
+
+/* Whether a parsed spec names backend b. */
+int hl_backends_asked(const hl_backends_t *bs, const hl_backend_t *b);
 
 void hl_backends_free(hl_backends_t *b);
 

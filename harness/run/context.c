@@ -205,3 +205,24 @@ json_t *hl_context_counters(const hl_counter_status_t *status, size_t n) {
   }
   return obj;
 }
+
+void hl_context_load_end(json_t *ctx) {
+  double load[3];
+  if (getloadavg(load, 3) == 3)
+    json_object_set_new(ctx, "load_avg_end", json_pack("[f,f,f]", load[0], load[1], load[2]));
+}
+
+json_t *hl_context_headlines(const hl_workload_t *const *workloads, size_t n) {
+  json_t *all = json_object();
+  for (size_t i = 0; all && i < n; i++) {
+    const hl_workload_t *w = workloads[i];
+    if (!w->nheadlines) continue;
+    json_t *list = json_array();
+    for (size_t k = 0; list && k < w->nheadlines; k++)
+      json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "key", w->headlines[k].key, "column",
+                                            w->headlines[k].column, "unit",
+                                            hl_unit_name(w->headlines[k].unit)));
+    json_object_set_new(all, w->name, list ? list : json_array());
+  }
+  return all;
+}

@@ -3,8 +3,9 @@
 
 #include "argsplit.h"
 #include "error.h"
-#include "program.h"
 #include "limit.h"
+#include "program.h"
+#include "twin.h"
 #include "size.h"
 #include "util.h"
 
@@ -181,7 +182,7 @@ static void knob_suffix(const hl_run_request_t *rq, hl_cell_t *c) {
       hl_size_format_exact((uint64_t)c->spec.memory_limit_bytes, v, sizeof v);
     off += (size_t)snprintf(c->name + off, sizeof c->name - off, "/memlimit=%s", v);
   }
-  if (rq->nescape > 1 && off < sizeof c->name)
+  if (rq->nescape > 1 && !c->spec.program.on && off < sizeof c->name)
     snprintf(c->name + off, sizeof c->name - off, "/escape=%s",
              c->spec.escape == HL_ESCAPE_ON ? "on" : "off");
 }
@@ -216,7 +217,7 @@ static int add_one(const hl_run_request_t *rq, hl_plan_t *p, const hl_cell_spec_
   hl_cell_t *c = &p->cells[p->ncells];
   memset(c, 0, sizeof *c);
   c->spec = *s;
-  if (s->program.on)
+  if (s->workload == &hl_program_workload)
     snprintf(c->name, sizeof c->name, "%s/%s", s->program.name, s->backend.name);
   else
     hl_cell_name(s->workload, s->backend.name, s->param, s->threads, c->name, sizeof c->name);
@@ -235,18 +236,25 @@ static int add_one(const hl_run_request_t *rq, hl_plan_t *p, const hl_cell_spec_
 
 /* One cell per backend and value of each knob it honours; a knob it
  * ignores keeps its first value (passed on, so a backend that says what it
- * ignored, bdwgc's --memlimit, still can). */
-static int add_cells(const hl_run_request_t *rq, hl_plan_t *p, hl_cell_spec_t *s,
+ * ignored, bdwgc's --memlimit, still can). A workload's cell on go runs
+ * its Go twin (twin.h); a program has no escape knob (one cell). */
+static int add_cells(const hl_run_request_t *rq, hl_plan_t *p, const hl_cell_spec_t *base,
                      const hl_backend_spec_t *backends, size_t nb, size_t *cap) {
   for (size_t k = 0; k < nb; k++) {
+    hl_cell_spec_t cell = *base, *s = &cell;
+    char why[768];
+    s->backend = backends[k];
+    if (!s->program.on && s->backend.backend == &hl_backend_go &&
+        hl_twin_cell(s, why, sizeof why) != 0)
+      return plan_error("%s", why);
     unsigned caps = backends[k].backend->caps;
     size_t ngc = caps & HL_CAP_GC_PERCENT ? rq->ngc_percent : 1;
     size_t nratio = caps & HL_CAP_MEMORY_LIMIT ? rq->nmemory_limit_ratio : 0;
     size_t nml = nratio ? nratio : caps & HL_CAP_MEMORY_LIMIT ? rq->nmemory_limit : 1;
-    s->backend = backends[k];
+    size_t nescape = s->program.on ? 1 : rq->nescape;
     for (size_t g = 0; g < ngc; g++)
       for (size_t m = 0; m < nml; m++)
-        for (size_t e = 0; e < rq->nescape; e++) {
+        for (size_t e = 0; e < nescape; e++) {
           s->gc_percent = rq->gc_percent[g];
           s->memory_limit_bytes = nratio ? HL_NO_MEMORY_LIMIT : rq->memory_limit_bytes[m];
           s->memory_limit_ratio = nratio ? rq->memory_limit_ratio[m] : 0;

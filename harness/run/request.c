@@ -71,23 +71,22 @@ static const hl_opt_t run_opts[] = {
      NULL, HL_OPT_LIST, apply, O_BACKENDS},
     {"param", 'p', "KEY=V[,V..]", "workload parameter; several values sweep it; repeatable", NULL,
      HL_OPT_REPEAT, apply, O_PARAM},
-    {"reps", 0, "N", "repetitions per cell, each in its own process (default 3)", NULL, 0, apply,
-     O_REPS},
-    {"threads", 0, "N", "worker threads per cell; work is split among them (default 1)", NULL, 0,
-     apply, O_THREADS},
-    {"pin", 0, "none|compact|scatter", "bind worker threads to CPUs with hwloc (default none)",
-     NULL, 0, apply, O_PIN},
+    {"reps", 0, "N", "repetitions per cell, each in its own process", NULL, 0, apply, O_REPS},
+    {"threads", 0, "N", "worker threads per cell; work is split among them", NULL, 0, apply,
+     O_THREADS},
+    {"pin", 0, "none|compact|scatter", "bind worker threads to CPUs with hwloc", NULL, 0, apply,
+     O_PIN},
     {"counters", 0, "LIST|default|none",
      "libpfm4 events to count (default: dTLB and LLC misses, instructions, cycles, page faults)",
      NULL, HL_OPT_LIST, apply, O_COUNTERS},
     {"escape", 0, "on|off[,..]",
-     "on: non-escaping sites use the frame's stack region, as Go does (default); off: the heap",
-     NULL, HL_OPT_LIST, apply, O_ESCAPE},
-    {"gogc", 0, "N|off[,..]", "GC percent for collectors (default: $HEAPLAB_GOGC, else 100)",
-     "HEAPLAB_GOGC", HL_OPT_LIST, apply, O_GOGC},
+     "on: non-escaping sites use the frame's stack region, as Go does; off: the heap", NULL,
+     HL_OPT_LIST, apply, O_ESCAPE},
+    {"gogc", 0, "N|off[,..]", "GC percent for collectors", "HEAPLAB_GOGC", HL_OPT_LIST, apply,
+     O_GOGC},
     {"memlimit", 0, "SIZE|off[,..]",
-     "soft memory limit for collectors that have one: 100M, 512MiB, 2GB (default: "
-     "$HEAPLAB_MEMLIMIT, else off); several values of --escape, --gogc or --memlimit sweep "
+     "soft memory limit for collectors that have one: 100M, 512MiB, 2GB; several values of "
+     "--escape, --gogc or --memlimit sweep "
      "them like -p values",
      "HEAPLAB_MEMLIMIT", HL_OPT_LIST, apply, O_MEMLIMIT},
     {"memlimit-ratio", 0, "R[,..]",
@@ -96,13 +95,13 @@ static const hl_opt_t run_opts[] = {
      NULL, HL_OPT_LIST, apply, O_MEMLIMIT_RATIO},
     {"gctrace", 0, NULL, "one line per collection to stderr, in Go's GODEBUG=gctrace=1 format",
      NULL, 0, apply, O_GCTRACE},
-    {"pacer-model", 0, "go122|go119", "Go pacer the span-gc collector follows (default go122)",
-     NULL, 0, apply, O_PACER_MODEL},
-    {"seed", 0, "N", "seed of the workloads' random choices (default 1)", NULL, 0, apply, O_SEED},
+    {"pacer-model", 0, "go122|go119", "Go pacer the span-gc collector follows", NULL, 0, apply,
+     O_PACER_MODEL},
+    {"seed", 0, "N", "seed of the workloads' random choices", NULL, 0, apply, O_SEED},
     {"quick", 0, NULL, "small default parameters: a whole comparison in well under a minute", NULL,
      0, apply, O_QUICK},
-    {"timeout", 0, "SEC", "a cell running longer is killed and reported as timeout (default 600)",
-     NULL, 0, apply, O_TIMEOUT},
+    {"timeout", 0, "SEC", "a cell running longer is killed and reported as timeout", NULL, 0, apply,
+     O_TIMEOUT},
     {"limit", 0, "SIZE", "memory limit per cell, held over the whole worker (see --limit-mode)",
      NULL, 0, apply, O_LIMIT},
     {"limit-mode", 0, "cgroup|rlimit|watchdog",
@@ -115,12 +114,11 @@ static const hl_opt_t run_opts[] = {
      "makes (and removes) one child group per worker in it",
      NULL, 0, apply, O_CGROUP},
     {"sample-ms", 0, "MS",
-     "record a timeline (RSS, heap, GC) every MS milliseconds into the results (default 0: "
-     "none)",
-     NULL, 0, apply, O_SAMPLE_MS},
+     "record a timeline (RSS, heap, GC) every MS milliseconds into the results", NULL, 0, apply,
+     O_SAMPLE_MS},
     {"thrash-window", 0, "SEC",
      "end a collector's cell as gc-thrash once it spent over half the CPU collecting for SEC "
-     "seconds (default 0: never)",
+     "seconds",
      NULL, 0, apply, O_THRASH_WINDOW},
     {"output", 'o', "FILE.json", "write results here (safely, locked for the run)", NULL, 0, apply,
      O_OUTPUT},
@@ -163,6 +161,8 @@ void hl_run_request_free(hl_run_request_t *rq) {
 }
 
 hl_opt_group_t hl_run_request_group(hl_run_request_t *rq) {
+  static int once;
+  if (!once++) hl_opts_set_defaults(run_opts, hl_run_request_default);
   return (hl_opt_group_t){"Run options", run_opts, sizeof run_opts / sizeof run_opts[0], rq,
                           {{0}},         0};
 }
@@ -475,7 +475,7 @@ int hl_run_request_finish(hl_run_request_t *rq) {
   int rc = rq->counters_set ? 0 : parse_counters("default", rq);
   if (rc || (rc = check_programs(rq)) != 0) return rc;
   if (!rq->nescape) rq->escape[rq->nescape++] = HL_ESCAPE_ON;
-  if (!rq->ngc_percent) rq->gc_percent[rq->ngc_percent++] = 100;
+  if (!rq->ngc_percent) rq->gc_percent[rq->ngc_percent++] = HL_DEFAULT_GC_PERCENT;
   if (!rq->nmemory_limit) rq->memory_limit_bytes[rq->nmemory_limit++] = HL_NO_MEMORY_LIMIT;
   return resolve_limit(rq);
 }

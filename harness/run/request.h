@@ -28,7 +28,10 @@
 
 #define HL_MAX_PARAM_SETTINGS 32
 #define HL_MAX_KNOB_VALUES 16
-#define HL_DEFAULT_REPS 3
+/* 5: the U test of compare and gate can only reach p < 0.05 with 4 or more
+ * repetitions a side, so a run's defaults are enough for them to decide. */
+#define HL_DEFAULT_REPS 5
+#define HL_DEFAULT_GC_PERCENT 100 /* Go's GOGC default */
 #define HL_DEFAULT_TIMEOUT_S 600
 
 /* One -p key=value[,value...]: several values sweep the parameter. */
@@ -92,8 +95,10 @@ typedef struct hl_run_request {
 void hl_run_request_init(hl_run_request_t *rq);
 void hl_run_request_free(hl_run_request_t *rq);
 
-/* The run options as a group of the option engine, filling rq. */
+/* The run options as a group of the option engine, filling rq; --help
+ * shows the defaults rq holds (hl_run_request_default). */
 hl_opt_group_t hl_run_request_group(hl_run_request_t *rq);
+int hl_run_request_default(const void *ctx, const hl_opt_t *opt, char *buf, size_t len);
 
 /* After hl_opts_parse(): the default values of knobs not given, and the
  * hard limit's mode (as given; else cgroup with --cgroup, else the

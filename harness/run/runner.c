@@ -24,11 +24,15 @@
 #include "document.h"
 #include "error.h"
 #include "fingerprint.h"
+#include "instructions.h"
+#include "noise.h"
 #include "interrupt.h"
 #include "output.h"
 #include "plan.h"
+#include "progress.h"
 #include "row.h"
 #include "summary.h"
+#include "twin.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -46,54 +50,13 @@ struct hl_runner {
   hl_document_t doc;
   hl_output_lock_t lock; /* on the results file, held for the run */
   char exe[4096];
-  char valgrind[4096]; /* --measure instructions: valgrind's path */
-  char cg_dir[64];     /* and where callgrind writes its counts ("" until made) */
+  hl_run_callgrind_t cg; /* --measure instructions (instructions.h) */
   char capture_dir[4096]; /* programs' stdout and stderr files (capture.h); "" without -x */
   int warming;            /* the repetition runs is a --warmup round */
+  hl_progress_t progress;
+  char note[160]; /* what the next run is, for the progress line; "": a repetition */
+  int deaths_expected;
 };
-
-/* ---- --measure instructions (callgrind.h) --------------------------------------- */
-
-/* The row's figures from callgrind's file: the count of the timed region
- * of all threads, per iteration of all threads, and what it is. */
-static int add_instructions(const char *path, json_t *entry, unsigned threads, char *why,
-                            size_t why_len) {
-  hl_callgrind_counts_t c;
-  int rc = hl_callgrind_read(path, &c, why, why_len);
-  remove(path);
-  if (rc) return rc;
-  double iters = json_number_value(json_object_get(entry, "iterations")) * threads;
-  if (!(iters > 0)) {
-    snprintf(why, why_len, "no iterations to divide the instructions by");
-    return HL_EPARSE;
-  }
-  json_object_set_new(entry, "measure", json_string("instructions"));
-  json_object_set_new(entry, "measure_note",
-                      json_string("instructions counted by callgrind in the timed region, every "
-                                  "thread serialised: a count, not time (cpu_time is valgrind's)"));
-  json_object_set_new(entry, "instructions", json_integer((json_int_t)c.instructions));
-  json_object_set_new(entry, "instructions_per_iter", json_real((double)c.instructions / iters));
-  if (c.have_cache) {
-    json_object_set_new(entry, "l1_misses_per_iter", json_real((double)c.l1_misses / iters));
-    json_object_set_new(entry, "ll_misses_per_iter", json_real((double)c.ll_misses / iters));
-  }
-  return 0;
-}
-
-static int open_callgrind(hl_runner_t *r) {
-  char why[256];
-  if (hl_callgrind_find(r->valgrind, sizeof r->valgrind, why, sizeof why) != 0) {
-    hl_msg(r->command, "%s", why);
-    return HL_EINVAL;
-  }
-  snprintf(r->cg_dir, sizeof r->cg_dir, "/tmp/heaplab-callgrind.XXXXXX");
-  if (!mkdtemp(r->cg_dir)) {
-    r->cg_dir[0] = '\0';
-    hl_msg(r->command, "cannot create a temporary directory for callgrind");
-    return HL_EIO;
-  }
-  return 0;
-}
 
 /* A --memlimit-ratio cell's row: memlimit is the share ("0.9x": what the
  * cell is, the same in every run of a limit search), memlimit_bytes what
@@ -107,10 +70,32 @@ static void add_ratio(json_t *row, const hl_cell_spec_t *spec) {
     json_object_set_new(row, "memlimit_bytes", json_integer((json_int_t)spec->memory_limit_bytes));
 }
 
+static void tick(void *arg) {
+  hl_progress_tick(arg, hl_now_ns());
+}
+
+static int is_death(hl_outcome_t o) {
+  return o == HL_OUTCOME_OOM_ALLOC || o == HL_OUTCOME_OOM_KILL || o == HL_OUTCOME_GC_THRASH;
+}
+
+/* The progress line says this run has started. */
+static void begin_progress(hl_runner_t *r, size_t i, unsigned rep) {
+  char what[sizeof r->note];
+  if (r->note[0])
+    snprintf(what, sizeof what, "%s", r->note);
+  else
+    snprintf(what, sizeof what, "repetition %u/%u", rep + 1, r->rq.reps);
+  r->note[0] = '\0';
+  hl_progress_begin(&r->progress, i, r->plan.cells[i].name, what, hl_now_ns());
+}
 /* ---- running one repetition of one cell ---------------------------------- */
 
 hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t hard_limit_bytes) {
   hl_cell_t *c = &r->plan.cells[i];
+  begin_progress(r, i, rep);
+  /* --gctrace lines name their cell: "[steady-service/span-gc] gc 1 @..." */
+  char prefix[sizeof c->name + 4];
+  snprintf(prefix, sizeof prefix, "[%s] ", c->name);
   hl_cell_spec_t spec = c->spec;
   spec.rep_index = rep;
   spec.hard_limit_bytes = hard_limit_bytes;
@@ -120,23 +105,15 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
                          : r->rq.hard_limit_mode != HL_LIMIT_NONE ? r->rq.hard_limit_mode
                                                                   : HL_LIMIT_WATCHDOG;
   char *text = hl_cell_spec_encode(&spec);
-  char *argv[16], cg_arg[4200], cg_out[128];
-  size_t n = 0;
-  if (spec.measure == HL_MEASURE_INSTRUCTIONS) {
-    snprintf(cg_out, sizeof cg_out, "%s/cell-%zu-%u.out", r->cg_dir, i, rep);
-    n = hl_callgrind_argv(r->valgrind, cg_out, 0, argv, cg_arg, sizeof cg_arg);
-  }
-  argv[n++] = r->exe;
-  argv[n++] = (char *)"__worker";
-  argv[n++] = text;
-  argv[n] = NULL;
+  hl_run_argv_t wa; /* the worker's command line, under callgrind for instructions */
+  hl_run_argv(spec.measure == HL_MEASURE_INSTRUCTIONS ? &r->cg : NULL, i, rep, r->exe, text, &wa);
   hl_capture_t cap = {.open = 0};
   if (spec.program.on &&
       hl_capture_open(r->command, r->capture_dir, c->id, r->warming, rep, &cap) != 0) {
     free(text);
     text = NULL; /* reported below as a worker that could not start */
   }
-  hl_spawn_config_t cfg = {.argv = argv,
+  hl_spawn_config_t cfg = {.argv = wa.argv,
                            .preload =
                                spec.program.on ? NULL : hl_backend_spec_preload(&spec.backend),
                            .tree_rss = spec.program.on,
@@ -147,7 +124,10 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
                            .sample_ms = r->rq.sample_ms,
                            .timeout_s = r->rq.timeout_s,
                            .forward_stderr = r->rq.gctrace,
-                           .interrupted = &hl_interrupted};
+                           .forward_prefix = prefix,
+                           .interrupted = &hl_interrupted,
+                           .tick = tick,
+                           .tick_arg = &r->progress};
   hl_child_result_t res;
   if (!text || hl_child_run(&cfg, &res) != 0) {
     memset(&res, 0, sizeof res);
@@ -159,7 +139,7 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
   json_t *result = res.records ? hl_child_record(&res, "result") : NULL;
   json_t *entry = json_object_get(result, "entry");
   if (spec.measure == HL_MEASURE_INSTRUCTIONS && res.outcome == HL_OUTCOME_OK && entry &&
-      add_instructions(cg_out, entry, spec.threads, res.message, sizeof res.message) != 0)
+      hl_run_instructions_add(wa.out, entry, spec.threads, res.message, sizeof res.message) != 0)
     res.outcome = HL_OUTCOME_ERROR;
   /* The probe started the backend with default knobs; the settings are
    * those this run used (--gogc, --memlimit). */
@@ -170,12 +150,18 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
       c, i, rep, r->rq.reps, r->rq.threads, hard_limit_bytes, r->rq.sample_ms != 0};
   json_t *row = hl_rep_row(&rc, &res, result);
   hl_capture_close(r->command, &cap, row, res.outcome != HL_OUTCOME_OK);
+  if (row && hl_twin_is_cell(&spec)) hl_twin_merge(row);
   if (row && spec.program.on && binfo && json_object_get(binfo, "version"))
     json_object_set(row, "backend_version", json_object_get(binfo, "version"));
   if (row && spec.memory_limit_ratio > 0 && hl_cell_knob_applies(c, HL_CAP_MEMORY_LIMIT))
     add_ratio(row, &spec);
   if (row) json_array_append_new(c->rows, row);
-  if (res.outcome != HL_OUTCOME_OK && !hl_interrupted)
+  if (r->warming)
+    r->progress.rep_start_ns = 0; /* a warmup run: shown, not counted */
+  else
+    hl_progress_end(&r->progress, hl_now_ns());
+  if (res.outcome != HL_OUTCOME_OK && !hl_interrupted &&
+      !(r->deaths_expected && is_death(res.outcome)))
     hl_msg(r->command, "%s (repetition %u): %s: %s", c->name, rep + 1, hl_outcome_name(res.outcome),
            res.message);
   hl_outcome_t outcome = res.outcome;
@@ -212,6 +198,8 @@ static int prepare_context(hl_runner_t *r, int argc, char **argv) {
   for (size_t i = 0; i < r->backends.n; i++)
     json_array_append_new(be, json_string(r->backends.spec[i].name));
   json_object_set_new(r->context, "options", hl_context_options(&r->rq, wl, be));
+  json_object_set_new(r->context, "headlines",
+                      hl_context_headlines(r->plan.workloads, r->plan.nworkloads));
   json_decref(wl);
   json_decref(be);
   json_object_set(r->context, "backends", r->backends.info);
@@ -267,7 +255,11 @@ static int parse(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
   groups[n++] = hl_run_request_group(&r->rq);
   hl_opts_operands_t operands;
   int rc = hl_opts_parse(spec->command, groups, n, argc, argv, 0, &operands);
-  if (rc == 1) spec->usage(stdout, groups, n);
+  if (rc == 1) {
+    FILE *page = hl_opts_page_open(stdout);
+    spec->usage(page, groups, n);
+    hl_opts_page_close(page, stdout);
+  }
   if (rc) return rc;
   free(operands.v);
   if (spec->own) *spec->own = groups[0]; /* what was given, for the command */
@@ -313,14 +305,15 @@ static int setup(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
     }
     hl_topology_free(topo);
   }
-  if (r->rq.measure == HL_MEASURE_INSTRUCTIONS && (rc = open_callgrind(r)) != 0) return rc;
+  if (r->rq.measure == HL_MEASURE_INSTRUCTIONS && (rc = hl_run_callgrind_open(&r->cg, r->command)) != 0) return rc;
   if ((rc = hl_plan_workloads(&r->rq, &r->plan)) ||
       (rc = hl_backends_parse(&r->rq, &r->backends)) ||
       (rc = hl_plan_cells(&r->rq, NULL, 0, &r->plan)))
     return rc;
   if (r->rq.output && (rc = take_output(r)) != 0) return rc;
-  if (r->rq.ncommands && (rc = hl_capture_dir_make(r->command, r->rq.output, r->capture_dir,
-                                                   sizeof r->capture_dir)) != 0)
+  if ((r->rq.ncommands || hl_backends_asked(&r->backends, &hl_backend_go)) &&
+      (rc = hl_capture_dir_make(r->command, r->rq.output, r->capture_dir, sizeof r->capture_dir)) !=
+          0)
     return rc;
   if ((rc = hl_backends_probe(&r->backends)) ||
       (rc = hl_plan_cells(&r->rq, r->backends.spec, r->backends.n, &r->plan)) ||
@@ -345,6 +338,11 @@ int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runne
     hl_runner_close(r);
     return rc;
   }
+  if ((rc = hl_progress_init(&r->progress, r->plan.ncells, r->rq.reps, hl_now_ns())) != 0) {
+    hl_runner_close(r);
+    return rc;
+  }
+  r->deaths_expected = spec->deaths_expected;
   warn_testing_build(r->command);
   *out = r;
   return 0;
@@ -352,13 +350,15 @@ int hl_runner_open(const hl_runner_spec_t *spec, int argc, char **argv, hl_runne
 
 void hl_runner_close(hl_runner_t *r) {
   if (!r) return;
+  hl_progress_clear(&r->progress);
+  hl_progress_free(&r->progress);
   hl_plan_free(&r->plan);
   hl_backends_free(&r->backends);
   json_decref(r->context);
   json_decref(r->plan_info);
   json_decref(r->doc.extra);
   hl_output_unlock(&r->lock);
-  if (r->cg_dir[0]) rmdir(r->cg_dir);
+  hl_run_callgrind_close(&r->cg);
   hl_run_request_free(&r->rq);
   free(r);
 }
@@ -404,19 +404,28 @@ int hl_runner_save(hl_runner_t *r) {
 
 int hl_runner_finish(hl_runner_t *r, json_t **doc) {
   if (hl_interrupted) json_object_set_new(r->context, "interrupted", json_true());
+  hl_context_load_end(r->context);
   *doc = hl_document_build(&r->doc, &r->plan, 1);
   return hl_document_write(&r->doc, *doc);
 }
 
-/* No progress line under --gctrace: the workers' trace lines go to the same
- * terminal. */
-void hl_runner_progress(const hl_runner_t *r, const char *fmt, ...) {
-  if (!isatty(STDERR_FILENO) || r->rq.gctrace) return;
+void hl_runner_note(hl_runner_t *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, "\r\033[K");
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(r->note, sizeof r->note, fmt, ap);
   va_end(ap);
+}
+
+void hl_runner_progress_search(hl_runner_t *r) {
+  r->progress.reps = 0;
+}
+
+void hl_runner_cell_done(hl_runner_t *r, size_t i) {
+  hl_progress_cell_done(&r->progress, i, hl_now_ns());
+}
+
+void hl_runner_progress_end(hl_runner_t *r) {
+  hl_progress_clear(&r->progress);
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -439,26 +448,24 @@ static void usage(FILE *out, const hl_opt_group_t *groups, size_t ngroups) {
 /* Every repetition of every cell, interleaved; 0 or HL_EIO when the results
  * file cannot be written. */
 static int run_cells(hl_runner_t *r, int *all_ok) {
-  size_t done = 0, n = r->plan.ncells;
+  size_t n = r->plan.ncells;
   *all_ok = 1;
   r->warming = 1; /* --warmup: every cell, rows dropped */
   for (unsigned w = 0; w < r->rq.warmup && !hl_interrupted; w++)
     for (size_t i = 0; i < n && !hl_interrupted; i++) {
-      hl_runner_progress(r, "warmup %u/%u: %s", w + 1, r->rq.warmup, r->plan.cells[i].name);
+      hl_runner_note(r, "warmup %u/%u (not counted)", w + 1, r->rq.warmup);
       hl_runner_run_one(r, i, w, r->rq.hard_limit_bytes);
       json_t *rows = r->plan.cells[i].rows;
       if (json_array_size(rows)) json_array_remove(rows, json_array_size(rows) - 1);
     }
   r->warming = 0;
   for (unsigned rep = 0; rep < r->rq.reps && !hl_interrupted; rep++) {
-    for (size_t i = 0; i < n && !hl_interrupted; i++, done++) {
-      hl_runner_progress(r, "[%zu/%zu] repetition %u/%u: %s", done + 1, n * r->rq.reps, rep + 1,
-                         r->rq.reps, r->plan.cells[i].name);
+    for (size_t i = 0; i < n && !hl_interrupted; i++) {
       if (hl_runner_run_one(r, i, rep, r->rq.hard_limit_bytes) != HL_OUTCOME_OK) *all_ok = 0;
       if (hl_runner_save(r) != 0) return HL_EIO;
     }
   }
-  hl_runner_progress(r, "%s", "");
+  hl_runner_progress_end(r);
   return 0;
 }
 
@@ -473,9 +480,11 @@ int hl_run_main(int argc, char **argv) {
   int frc = hl_runner_finish(r, &doc);
   if (rc == 0) rc = frc;
   hl_results_t v = {0};
-  hl_table_t *t = doc && hl_results_view(doc, &v) == 0 ? hl_summary_table(&v) : NULL;
+  hl_table_t *t = doc && hl_results_view(doc, &v) == 0 ? hl_summary_table_metric(&v, NULL) : NULL;
   if (t) hl_table_print(t, stdout, 0);
   fflush(stdout);
+  char note[512];
+  if (t && hl_noise_note(&v, note, sizeof note)) hl_msg("run", "%s", note);
   hl_table_free(t);
   hl_results_view_free(&v);
   json_decref(doc);

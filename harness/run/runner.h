@@ -32,6 +32,9 @@ typedef struct hl_runner_spec {
    * HL_E* after printing why. */
   int (*check)(const hl_run_request_t *rq, void *ctx);
   void *ctx;
+  /* oom: a death (oom-alloc, oom-kill, gc-thrash) is a result, not a
+   * message; the command sums up each cell itself */
+  int deaths_expected;
 } hl_runner_spec_t;
 
 /* Parses argv (argv[0]: the command), checks everything that needs no
@@ -68,8 +71,15 @@ int hl_runner_save(hl_runner_t *r);
  * reference, NULL when out of memory). 0, or HL_E* after one message. */
 int hl_runner_finish(hl_runner_t *r, json_t **doc);
 
-/* A progress line on stderr, only on a terminal; an empty one clears it. */
-void hl_runner_progress(const hl_runner_t *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* The progress line (progress.h), on a terminal only. It counts what
+ * hl_runner_run_one runs; hl_runner_note() says what the next run is
+ * ("bisect at 48.0 MiB, run 3/5"; default "repetition 2/5").
+ * hl_runner_progress_search(): the runs per cell are not known beforehand,
+ * and hl_runner_cell_done() says when a cell is. hl_runner_progress_end()
+ * removes the line. */
+void hl_runner_note(hl_runner_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void hl_runner_progress_search(hl_runner_t *r);
+void hl_runner_cell_done(hl_runner_t *r, size_t i);
+void hl_runner_progress_end(hl_runner_t *r);
 
 #endif

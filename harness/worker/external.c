@@ -275,8 +275,11 @@ static void stderr_line(prog_t *p, const char *line, size_t len) {
     return;
   }
   hl_write_all(HL_PROGRAM_STDERR_FD, line, len);
+  /* "cannot allocate memory": Go's own words when the OS refuses it memory
+   * outside the heap (persistentalloc under RLIMIT_DATA), strerror(ENOMEM)'s
+   * with a capital C */
   if (memmem(line, len, "out of memory", 13) || memmem(line, len, "MemoryError", 11) ||
-      memmem(line, len, "Cannot allocate memory", 22) || memmem(line, len, "bad_alloc", 9)) {
+      memmem(line, len, "annot allocate memory", 21) || memmem(line, len, "bad_alloc", 9)) {
     if (!p->oom_seen)
       snprintf(p->oom_line, sizeof p->oom_line, "%.*s",
                (int)(len && line[len - 1] == '\n' ? len - 1 : len), line);

@@ -49,6 +49,7 @@ void hl_gc_timeline_record(void *ctx, const hl_gc_cycle_t *cycle) {
   t->last = *cycle;
   t->ncycles++;
   t->pause_total_ns += cycle->pause_ns;
+  if (cycle->pause_ns > t->pause_max_ns) t->pause_max_ns = cycle->pause_ns;
   if (cycle->heap_end_bytes > t->heap_peak_bytes) t->heap_peak_bytes = cycle->heap_end_bytes;
   if (t->trace_fd >= 0) {
     char line[512];

@@ -42,6 +42,7 @@ typedef struct hl_gc_timeline {
   hl_gc_cycle_t last;       /* the latest cycle */
   uint64_t ncycles;         /* cycles reported while recording */
   uint64_t pause_total_ns;  /* summed over all of them, dropped ones too */
+  uint64_t pause_max_ns;    /* the longest of them */
   uint64_t heap_peak_bytes; /* largest heap_end_bytes */
   atomic_int recording;     /* 0: cycles are ignored (after hl_gc_timeline_stop) */
   int trace_fd;             /* --gctrace: where lines go; -1 none */

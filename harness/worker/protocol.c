@@ -233,8 +233,9 @@ static int decode_program(reader_t *r, hl_cell_spec_t *s) {
   if ((rc = copy_str(r, p, "command", ps->command, sizeof ps->command)) ||
       (rc = copy_str(r, p, "name", ps->name, sizeof ps->name)))
     return rc;
-  if (s->workload != &hl_program_workload)
-    return fail(r, "program", "a program's cell has the workload \"program\"");
+  /* a heaplab workload's program is its Go twin (run/twin.h), on go */
+  if (s->workload != &hl_program_workload && s->backend.backend != &hl_backend_go)
+    return fail(r, "program", "a program's cell has the workload \"program\" or backend go");
   ps->shell = json_is_true(json_object_get(p, "shell"));
   ps->on = 1;
   return 0;

@@ -262,6 +262,7 @@ static void add_gc_figures(worker_t *wk, json_t *e) {
   }
   hl_metrics_set(m, HL_CF_heap_peak_bytes, peak);
   hl_metrics_set(m, HL_CF_gc_cycles_dropped, hl_gc_timeline_dropped(t));
+  hl_metrics_set(m, HL_CF_gc_pause_max_ns, t->pause_max_ns);
   json_object_set_new(e, "gc_cpu_fraction", json_real(t->ncycles ? t->last.gc_cpu_fraction : 0.0));
   json_t *cycles = hl_gc_timeline_json(t);
   if (cycles) json_object_set_new(e, "gc_cycles", cycles);

@@ -51,6 +51,7 @@ timeline() {
   expect_py "all(r['num_gc'] == len(r['gc_cycles']) + r['gc_cycles_dropped'] for r in rows)" "$G"
   expect_py "all([c['num'] for c in r['gc_cycles']] == list(range(1, r['num_gc'] + 1)) for r in rows)" "$G"
   expect_py "all(r['gc_pause_total_ns'] == sum(c['pause_ns'] for c in r['gc_cycles']) for r in rows)" "$G"
+  expect_py "all(r['gc_pause_max_ns'] == max(c['pause_ns'] for c in r['gc_cycles']) > 0 for r in rows)" "$G"
   expect_py "all(a['start_ns'] < b['start_ns'] for r in rows for a, b in zip(r['gc_cycles'], r['gc_cycles'][1:]))" "$G"
   expect_py "all(0 < c['heap_marked_bytes'] and c['heap_start_bytes'] <= c['heap_end_bytes'] for r in rows for c in r['gc_cycles'])" "$G"
   # A precise collector marks nothing it did not count as live; libgc can:
@@ -77,9 +78,10 @@ timeline() {
     ;;
   esac
 
-  # --gctrace: one line per recorded cycle, in Go's format, with its figures
+  # --gctrace: one line per recorded cycle, "[CELL] " and then Go's format,
+  # with its figures
   checks=$((checks + 1))
-  python3 - "$G" "$T/trace-$B" <<'PY' || fail "$B: gctrace lines do not match the results"
+  python3 - "$G" "$T/trace-$B" "$B" <<'PY' || fail "$B: gctrace lines do not match the results"
 import json, re, sys
 d = json.load(open(sys.argv[1]))
 rows = [b for b in d['benchmarks'] if b.get('run_type') == 'iteration']
@@ -88,7 +90,12 @@ pat = re.compile(r'^gc (\d+) @\d+\.\d{3}s \d+%: ' + r'\+'.join([ms] * 3) + r' ms
                  + ms + r'\+' + ms + '/' + ms + '/' + ms + r'\+' + ms + r' ms cpu, '
                  r'(\d+)->(\d+)->(\d+) MB, (\d+) MB goal, \d+ MB stacks, \d+ MB globals, \d+ P'
                  r'( \(forced\))?$')
-lines = [l for l in open(sys.argv[2]).read().splitlines() if l.startswith('gc ')]
+traced = [l for l in open(sys.argv[2]).read().splitlines() if ' gc ' in l and '@' in l]
+prefix = '[steady-service/%s] ' % sys.argv[3]
+unnamed = [l for l in traced if not l.startswith(prefix)]
+if unnamed:
+    sys.exit('a trace line without its cell %r: %r' % (prefix, unnamed[:3]))
+lines = [l[len(prefix):] for l in traced]
 bad = [l for l in lines if not pat.match(l)]
 if bad:
     sys.exit('malformed: %r' % bad[:3])
@@ -108,7 +115,7 @@ PY
   expect_exit 0 "$HEAPLAB" run -w steady-service -b "$B" --quick --reps 1 --counters none \
     --gogc off --gctrace -o "$G" || return
   expect_py "rows[0]['num_gc'] == 0 and rows[0]['gc_cycles'] == [] and rows[0]['gc_cycles_dropped'] == 0" "$G"
-  expect_py "rows[0]['gc_pause_total_ns'] == 0 and rows[0]['gc_cpu_fraction'] == 0 and rows[0]['heap_peak_bytes'] > 4 << 20" "$G"
+  expect_py "rows[0]['gc_pause_total_ns'] == 0 and rows[0]['gc_pause_max_ns'] == 0 and rows[0]['gc_cpu_fraction'] == 0 and rows[0]['heap_peak_bytes'] > 4 << 20" "$G"
   expect_not_in "$T/err" "gc 1 @"
 }
 

@@ -26,8 +26,8 @@ no_command_ran plot
 for f in time rss; do
   expect_py "open('$T/plot/$f.png','rb').read(8) == b'\\x89PNG\\r\\n\\x1a\\n'"
   # The strings are in the script only as escaped literals: one line each.
-  expect_in "$T/plot/$f.gp" 'title "glibc'"'"' 0) system('"'"'touch'
-  expect_in "$T/plot/$f.gp" 'set xtics ("steady\" 0) system \"touch'
+  expect_in "$T/plot/$f.gp" 'set ytics ("glibc'"'"' 0) system('"'"'touch'
+  expect_in "$T/plot/$f.gp" 'set title "steady\" 0) system \"touch'
   expect_not_in "$T/plot/$f.gp" '`touch'
 done
 expect_exit 0 "$HEAPLAB" plot "$T/run.json" -o "$T/plotsvg" --format svg

@@ -15,7 +15,7 @@
 command -v gnuplot >/dev/null || { echo "SKIP: gnuplot not installed"; exit 77; }
 
 R="$T/r.json"
-expect_exit 1 "$HEAPLAB" run -w steady-service -b span-gc,glibc -p live=16M --gogc 50,200 \
+expect_exit 1 "$HEAPLAB" run -w steady-service -b glibc,span-gc -p live=16M --gogc 50,200 \
   --memlimit off,28MiB --limit 44M --sample-ms 5 --reps 5 --counters none -o "$R"
 DEAD=steady-service/span-gc/gogc=200/memlimit=off
 expect_py "[r['outcome'] for r in rows if r['run_name'] == '$DEAD'] == ['oom-kill'] * 5" "$R"
@@ -76,36 +76,45 @@ expect_in "$MD" "**What killed it.** Nothing: all 5 runs survived, with a median
 expect_in "$MD" "| memory limit     | 44.0 MiB, watchdog: the parent reads the worker's resident set"
 expect_in "$MD" "| GC cycles "
 
-# One timeline per cell: a real PNG of the template's size, linked from the
-# Markdown, with its script and data; the dead cell's data are the first
-# dead run's RSS samples, and its end is the last of them.
+# One timeline per cell: a real PNG of the template's size (taller with the
+# GC CPU panel of a collector), linked from the Markdown, with its script and
+# data; the dead cell's data are the first dead run's RSS samples, and its
+# end is at its end_s with the last of them; every block a script indexes
+# is there and has points.
 n=0
 for f in "$T"/rep/timelines/cell*.png; do
   n=$((n + 1))
   expect_py "open('$f','rb').read(8) == b'\\x89PNG\\r\\n\\x1a\\n'"
-  expect_py "(lambda b: (int.from_bytes(b[16:20], 'big'), int.from_bytes(b[20:24], 'big')) == (1000, 560))(open('$f','rb').read(24))"
+  expect_py "(lambda b: (int.from_bytes(b[16:20], 'big'), int.from_bytes(b[20:24], 'big')) in ((1000, 560), (1000, 760)))(open('$f','rb').read(24))"
   expect_py "__import__('os').path.getsize('$f') > 15000"
   expect_in "$MD" "](timelines/$(basename "$f"))"
   [[ -s "${f%.png}.dat" && -s "$f.gp" ]] || fail "no script or data beside $f"
 done
 [[ $n -eq 5 ]] || fail "$n timelines, want 5"
+expect_exit 0 python3 "$(dirname "$0")/gpblocks.py" "$T/rep/timelines"
 DAT="$T/rep/timelines/cell04-steady-service_span-gc_gogc=200_memlimit=off.dat"
 python3 - "$R" "$DAT" >"$T/check" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 r = [r for r in d['benchmarks'] if r['run_type'] == 'iteration' and r['outcome'] != 'ok'][0]
-blocks = [[l.split('\t') for l in b.splitlines() if l and not l.startswith('#')]
-          for b in open(sys.argv[2]).read().split('\n\n\n')]
+blocks = {}
+for b in open(sys.argv[2]).read().split('\n\n\n'):
+    head = [l for l in b.splitlines() if l.startswith('# block ')][0].split(': ', 1)[1]
+    blocks[head] = [l.split('\t') for l in b.splitlines() if l and not l.startswith('#')]
 tl = r['rss_timeline']
-rss = [(float(x), float(y)) for x, y in blocks[0]]
+rss = [(float(x), float(y)) for x, y in blocks['rss_bytes']]
 want = [(t / 1e9, b / 1048576) for t, b in zip(tl['t_ns'], tl['rss_bytes'])]
-gcs = [(float(x), float(y)) for x, y in blocks[3]]
+gcs = blocks['heap_end_bytes of each GC cycle']
+n = len(r['gc_marks'])
+step = -(-n // 120) if n > 120 else 1
+end = [float(v) for v in blocks['the end of a run that died'][0]]
 checks = {
     'rss block is rss_timeline': len(rss) == len(want) >= 2 and all(
         abs(a - c) < 1e-6 and abs(b - e) < 1e-5 for (a, b), (c, e) in zip(rss, want)),
-    'end is the last rss sample': len(blocks[4]) == 1 and [float(v) for v in blocks[4][0]] == list(rss[-1]),
-    'one point per gc mark': len(gcs) == len(r['gc_marks']),
-    'heap live per sample': len(blocks[1]) == sum(s.get('heap_alloc_bytes', 0) > 0 for s in r['samples']),
+    'end at end_s, the last rss sample': len(blocks['the end of a run that died']) == 1 and
+        abs(end[0] - r['end_s']) < 1e-6 and end[1] == rss[-1][1],
+    'a point per gc mark (thinned to 120)': len(gcs) == len([i for i in range(n) if i % step == 0 or i == n - 1]),
+    'heap live per sample': len(blocks['heap_alloc_bytes']) == sum(s.get('heap_alloc_bytes', 0) > 0 for s in r['samples']),
 }
 print(all(checks.values()) or [k for k, v in checks.items() if not v])
 PY
@@ -115,7 +124,7 @@ expect_in "${DAT%.dat}.png.gp" 'set label 1 "oom-kill, ended at'
 expect_not_in "${DAT%.dat}.png.gp" "title 'GOMEMLIMIT"
 SOFT="$T/rep/timelines/cell05-steady-service_span-gc_gogc=200_memlimit=28M.png.gp"
 expect_in "$SOFT" "28.000000 with lines lw 1.5 dt 4 lc rgb '#8c564b' title 'GOMEMLIMIT 28.0 MiB (soft)'"
-expect_not_in "$SOFT" "index 4"
+expect_not_in "${SOFT%.png.gp}.dat" "the end of a run that died"
 
 # Mixed outcomes (known answers from edited rows): two of GOGC 50's runs
 # fail an allocation at 0.5 s, so it survives 3/5 (Wilson 23-88%), and the

@@ -125,7 +125,9 @@ expect_in "$T/err" "unterminated quote"
 expect_exit 2 "$HEAPLAB" run -x 'sort in.txt' -w escape-return
 expect_exit 2 "$HEAPLAB" run -x 'sort in.txt' -b span-gc
 expect_in "$T/err" "cannot run a program"
-expect_exit 2 "$HEAPLAB" run -w escape-return -b go
+# go runs a workload only through its Go twin: one without a twin is refused
+expect_exit 2 "$HEAPLAB" run -w leak -b go --quick
+expect_in "$T/err" "no Go twin"
 expect_exit 2 "$HEAPLAB" run -x 'sort in.txt' -x 'sort in.txt' -b glibc
 expect_in "$T/err" "listed twice"
 

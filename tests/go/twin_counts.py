@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Allocation counts of the C workloads against their Go twins: each case
-runs once as `heaplab run -b span --escape on` and once as the twin under
-real Go (GOGC=off, so no collection adds the runtime's own objects; no
-heap sampler), with the same parameters, threads and seed, and compares
+runs once as `heaplab run -b span --escape on` and once as
+`heaplab run -b go` (the workload's twin under real Go, planned by heaplab
+with the same parameters, threads and seed; --gogc off, so no collection
+adds the runtime's own objects; no heap sampler), and compares
 
   - objects: heaplab's `allocs` with Go's /gc/heap/allocs:objects plus
     /gc/heap/tiny/allocs:objects (Go counts a tiny block once, the objects
@@ -11,10 +12,18 @@ heap sampler), with the same parameters, threads and seed, and compares
     /gc/heap/allocs-by-size:bytes, class by class (bytes after size-class
     rounding: span uses Go's classes and packs tiny objects as Go does), and
     the number of large objects (whole 8 KiB pages on both sides);
+  - bytes: Go's /gc/heap/allocs:bytes (a counter apart from the classes')
+    with heaplab's objects rounded to Go's size classes (span's classes
+    times their sizes, a tiny block as 16): heaplab's `alloc_bytes` is what
+    was asked for, so where a case has large objects, whose bytes on Go are
+    whole pages, the bytes are compared only when heaplab asked for whole
+    pages (`alloc_bytes` equal), and otherwise said not comparable;
 
 each minus what the twins' machinery alone costs Go (the twin `empty`,
-which does nothing). It first checks that every twin declares its C
-workload's parameters with the same defaults (`heaplab list params`).
+which does nothing, run directly: it is no heaplab workload). It first
+checks that every twin declares its C workload's parameters with the same
+defaults (`heaplab list params`) and that `heaplab list backends` names
+every twin as one backend go runs.
 
     twin_counts.py HEAPLAB TWINS
 
@@ -102,21 +111,38 @@ def check_params(heaplab, twins, workloads):
     return failures
 
 
-def c_counts(heaplab, w, params, threads, tmp):
-    out = os.path.join(tmp, "c.json")
-    cmd = [heaplab, "run", "-w", w, "-b", "span", "--escape", "on", "--reps", "1", "--threads",
-           str(threads), "--seed", "1", "--counters", "none", "-o", out]
+def row_of(heaplab, w, backend, params, threads, tmp, extra):
+    out = os.path.join(tmp, "%s.json" % backend)
+    cmd = [heaplab, "run", "-w", w, "-b", backend, "--reps", "1", "--threads", str(threads),
+           "--seed", "1", "-o", out] + extra
     for p in params:
         cmd += ["-p", p]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
-        die(HARNESS, "%s: heaplab run failed: %s" % (w, r.stderr.strip()[-400:]))
-    row = [b for b in json.load(open(out))["benchmarks"] if b.get("run_type") == "iteration"][0]
+        die(HARNESS, "%s: heaplab run -b %s failed: %s" % (w, backend, r.stderr.strip()[-400:]))
+    return [b for b in json.load(open(out))["benchmarks"] if b.get("run_type") == "iteration"][0]
+
+
+def counts(row):
     classes = {c["object_bytes"]: c["mallocs"] for c in row.get("heap_classes", []) if c["mallocs"]}
-    return row["allocs"], classes
+    return row["allocs"], row["alloc_bytes"], classes
 
 
-def go_counts(twins, w, params, threads):
+def c_counts(heaplab, w, params, threads, tmp):
+    return counts(row_of(heaplab, w, "span", params, threads, tmp,
+                         ["--escape", "on", "--counters", "none"]))
+
+
+def go_counts(heaplab, w, params, threads, tmp):
+    row = row_of(heaplab, w, "go", params, threads, tmp, ["--gogc", "off"])
+    if row.get("twin", {}).get("gogc") != "off" or row.get("twin", {}).get("threads") != threads:
+        die(HARNESS, "%s: the twin did not run as asked (GOGC off, %d threads): %s" %
+            (w, threads, row.get("twin", row.get("twin_error"))))
+    return counts(row)
+
+
+def twin_counts(twins, w, params, threads):
+    """A twin run directly (the baseline `empty`, no heaplab workload)."""
     cmd = [twins, "-w", w, "-threads", str(threads), "-seed", "1", "-sample-ms", "0"]
     for p in params:
         cmd += ["-p", p]
@@ -126,11 +152,23 @@ def go_counts(twins, w, params, threads):
         die(HARNESS, "%s: twin failed: %s" % (w, r.stderr.strip()[-400:]))
     d = json.loads(r.stdout)
     objects = d["setup"]["objects"] + d["timed"]["objects"]
+    nbytes = d["setup"]["allocs_bytes"] + d["timed"]["allocs_bytes"]
     classes = {}
     for phase in ("setup", "timed"):
         for c in d[phase]["allocs_by_class"]:
             classes[c["object_bytes"]] = classes.get(c["object_bytes"], 0) + c["mallocs"]
-    return objects, classes
+    return objects, nbytes, classes
+
+
+def check_listed(heaplab, listed):
+    """`heaplab list backends` names the twins backend go runs."""
+    out = subprocess.run([heaplab, "list", "backends"], capture_output=True, text=True).stdout
+    m = re.search(r"^\s+twins: (.*)$", out, re.M)
+    named = m.group(1).split(", ") if m else []
+    want = [w for w in listed if w != "empty"]
+    if sorted(named) != sorted(want):
+        return ["list backends: go runs the twins %s, the twins binary has %s" % (named, want)]
+    return []
 
 
 def minus(a, b):
@@ -150,17 +188,26 @@ def main(argv):
             "installs), so there is no real Go to count against")
     listed = subprocess.run([twins, "-list"], capture_output=True, text=True).stdout.split()
     failures = check_params(heaplab, twins, [w for w in listed if w != "empty"])
-    base_objects, base_classes = go_counts(twins, "empty", ["ops=1000"], 1)
-    print("the twins' own machinery: %d objects %s" % (base_objects, base_classes))
+    failures += check_listed(heaplab, listed)
+    # a workload without a twin is refused by the plan, before anything runs
+    r = subprocess.run([heaplab, "run", "-w", "leak", "-b", "go", "--quick"], capture_output=True,
+                       text=True)
+    if r.returncode != 2 or "has no Go twin" not in r.stderr:
+        failures.append("run -w leak -b go: exit %d, %r (expected 2, no Go twin)" %
+                        (r.returncode, r.stderr.strip()))
+    base_objects, base_bytes, base_classes = twin_counts(twins, "empty", ["ops=1000"], 1)
+    print("the twins' own machinery: %d objects, %d bytes %s" %
+          (base_objects, base_bytes, base_classes))
     with tempfile.TemporaryDirectory(prefix="heaplab-twins.") as tmp:
         for case in CASES:
             w, params, threads = case[:3]
             why = case[3] if len(case) > 3 else None
             allow = case[4] if len(case) > 4 else {}
             name = "%s %s threads=%d" % (w, " ".join(params), threads)
-            c_obj, c_cls = c_counts(heaplab, w, params, threads, tmp)
-            g_obj, g_cls = go_counts(twins, w, params, threads)
+            c_obj, c_bytes, c_cls = c_counts(heaplab, w, params, threads, tmp)
+            g_obj, g_bytes, g_cls = go_counts(heaplab, w, params, threads, tmp)
             g_obj -= base_objects
+            g_bytes -= base_bytes
             g_cls = minus(g_cls, base_classes)
             allowed = []
             for k, most in allow.items():
@@ -169,9 +216,16 @@ def main(argv):
                     allowed.append("%d more in Go's %s" % (extra, class_text(k)))
                     g_cls[k] -= extra
                     g_obj -= extra
+                    g_bytes -= extra * k
             bad = []
             if c_obj != g_obj:
                 bad.append("objects: heaplab %d, Go %d" % (c_obj, g_obj))
+            rounded = sum(k * n for k, n in c_cls.items())
+            if c_cls.get(0) and c_bytes != g_bytes:
+                allowed.append("bytes not compared: large objects, and heaplab's row holds the "
+                               "bytes asked for, not the pages Go gave")
+            elif not c_cls.get(0) and rounded != g_bytes:
+                bad.append("bytes in size classes: heaplab %d, Go %d" % (rounded, g_bytes))
             for k in sorted(set(c_cls) | set(g_cls)):
                 if c_cls.get(k, 0) != g_cls.get(k, 0):
                     bad.append("%s: heaplab %d, Go %d" % (class_text(k), c_cls.get(k, 0),
@@ -181,9 +235,8 @@ def main(argv):
             elif bad:
                 failures.append("%s: %s" % (name, "; ".join(bad)))
             else:
-                small = sum(k * n for k, n in c_cls.items())
-                print("ok   %-60s %8d objects, %d classes, %d bytes in small ones, %d large%s" %
-                      (name, c_obj, len(c_cls), small, c_cls.get(0, 0),
+                print("ok   %-60s %8d objects, %d bytes, %d classes, %d large%s" %
+                      (name, c_obj, c_bytes, len(c_cls), c_cls.get(0, 0),
                        " (allowed: %s)" % ", ".join(allowed) if allowed else ""))
     for f in failures:
         print("FAIL: " + f)

@@ -1,7 +1,8 @@
 /* The option-table engine (harness/core/opts.h): long and short spellings,
  * values inline or next, operands, a value given twice, repeatable options,
  * flags, environment defaults and where a value came from, --help, the
- * record of what was given, and help text wrapped at 80 columns. */
+ * record of what was given, help text wrapped at 80 columns, defaults shown
+ * from the command's context, and the --help page filter (no line over 80). */
 #include "error.h"
 #include "opts.h"
 #include "th.h"
@@ -92,6 +93,11 @@ static void test_parse(void) {
   CHECK_INT(parse(&c, &g, 0, &ops, ARGS("--reps", "-3")), HL_EINVAL);
   CHECK_INT(parse(&c, &g, 0, &ops, ARGS("--help", "--nonsense")), 1);
   CHECK_INT(parse(&c, &g, 0, &ops, ARGS("-h")), 1);
+  /* --help anywhere wins, before anything is applied or refused */
+  CHECK_INT(parse(&c, &g, 0, &ops, ARGS("--reps", "7", "--nonsense", "--help")), 1);
+  CHECK_INT(c.napplied, 0);
+  CHECK_INT(parse(&c, &g, 2, &ops, ARGS("--", "--help")), 0); /* an operand after -- */
+  free(ops.v);
 }
 
 static void test_refusals(void) {
@@ -154,10 +160,99 @@ static void test_help(void) {
   free(text);
 }
 
+/* The default shown is the context's: "(default 5)" once, after the help. */
+static int show_reps(const void *ctx, const hl_opt_t *opt, char *buf, size_t len) {
+  if (opt->id != 'r') return 0;
+  snprintf(buf, len, "%d", *(const int *)ctx);
+  return 1;
+}
+
+static char *help_text(const hl_opt_group_t *g) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  hl_opts_help(f, g, 1);
+  fclose(f);
+  return text;
+}
+
+static void test_help_default(void) {
+  int reps = 5;
+  hl_opt_group_t g = {"Test options", table, sizeof table / sizeof table[0], &reps, {{0}}, 0};
+  hl_opts_set_defaults(table, show_reps);
+  char *text = help_text(&g);
+  CHECK(strstr(text, "--reps N                repetitions (default 5)\n") != NULL);
+  CHECK(strstr(text, "small (default") == NULL);
+  free(text);
+  reps = 3;
+  text = help_text(&g);
+  CHECK(strstr(text, "repetitions (default 3)\n") != NULL);
+  free(text);
+  hl_opts_set_defaults(table, NULL); /* off again */
+  text = help_text(&g);
+  CHECK(strstr(text, "(default") == NULL);
+  free(text);
+}
+
+/* Runs text through a --help page; returns what came out. */
+static char *through_page(const char *text) {
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&out, &len);
+  FILE *page = hl_opts_page_open(f);
+  CHECK(page != f);
+  fputs(text, page);
+  hl_opts_page_close(page, f);
+  fclose(f);
+  return out;
+}
+
+static size_t longest_line(const char *text) {
+  size_t longest = 0;
+  for (const char *p = text; *p;) {
+    size_t n = strcspn(p, "\n");
+    if (n > longest) longest = n;
+    p += n + (p[n] == '\n');
+  }
+  return longest;
+}
+
+static void test_help_page(void) {
+  /* lines that fit are left exactly as they are */
+  const char *fits = "Usage: heaplab x FILE\n\nA short paragraph,\nhand wrapped.\n\n"
+                     "Options:\n  --a N   the a\n";
+  char *out = through_page(fits);
+  CHECK_STR(out, fits);
+  free(out);
+  /* a paragraph with a line of 84 columns is filled again, as a whole */
+  out = through_page("Runs every cell of the plan, each repetition in its own process, "
+                     "interleaved, and then\nprints a table.\n\nNext paragraph.\n");
+  CHECK(longest_line(out) <= 80);
+  CHECK(strstr(out, "interleaved,\nand then prints a table.\n\nNext paragraph.\n") != NULL);
+  free(out);
+  /* a usage line continues under its first argument */
+  out = through_page("Usage: heaplab run [-w LIST] [-b LIST] [-p KEY=V[,V..]]... [OPTIONS] "
+                     "[-o FILE.json]\n");
+  CHECK(longest_line(out) <= 80);
+  CHECK(strstr(out, "\n                   [-o FILE.json]\n") != NULL);
+  free(out);
+  /* a two-column entry continues in its second column, a list item under its text */
+  out = through_page("Subjects:\n  params [WORKLOAD]  each workload's parameters: kind, "
+                     "default, --quick default, and more\n  - an item of a list that goes on "
+                     "and on and on past the right margin of the page\n");
+  CHECK(longest_line(out) <= 80);
+  CHECK(strstr(out, "  params [WORKLOAD]  each workload's") != NULL); /* the gap kept */
+  CHECK(strstr(out, "\n                     and more\n") != NULL);
+  CHECK(strstr(out, "\n    page\n") != NULL);
+  free(out);
+}
+
 int main(void) {
   test_parse();
   test_refusals();
   test_env();
   test_help();
+  test_help_default();
+  test_help_page();
   return th_done("test_opts");
 }

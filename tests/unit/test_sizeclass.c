@@ -163,6 +163,24 @@ static void check_every_size(void) {
   CHECK_INT(span_size_class(0), 0);
 }
 
+/* malloc's one-lookup span class: the noscan class of the smallest class
+ * holding the request, with 17..24 bytes in the 32-byte class (16-byte
+ * alignment above 8 bytes), for every small request. */
+static void check_malloc_spc(void) {
+  unsigned bad = 0;
+  for (size_t bytes = 1; bytes <= SPAN_MAX_SMALL_BYTES; bytes++) {
+    unsigned want = smallest_class(bytes >= 17 && bytes <= 24 ? 32 : bytes) << 1 | 1;
+    unsigned got = span_malloc_spc(bytes);
+    if (got != want && bad++ == 0)
+      TH_FAIL("span_malloc_spc(%zu) = %u, want %u", bytes, got, want);
+    if (bytes > 8 && span_class_bytes[got >> 1] % 16 && bad++ == 0)
+      TH_FAIL("span_malloc_spc(%zu): class of %u bytes is not 16-aligned", bytes,
+              (unsigned)span_class_bytes[got >> 1]);
+  }
+  CHECK_INT(bad, 0);
+  CHECK_INT(span_malloc_spc(0), 0);
+}
+
 /* Every offset of every span, the end of the span included (Go's generator
  * checks the same range). */
 static void check_divmagic(void) {
@@ -192,6 +210,7 @@ int main(int argc, char **argv) {
     return 99;
   check_layout();
   check_every_size();
+  check_malloc_spc();
   check_divmagic();
   return th_done("test_sizeclass");
 }
