@@ -28,8 +28,9 @@ int hl_gate_main(int argc, char **argv);
 typedef struct hl_gate_set {
   hl_gate_bench_t *bench;
   size_t n;
-  double *storage;             /* CPU-time and peak samples of every side */
-  hl_row_index_t ix[2];        /* base, new */
+  double *storage;      /* CPU-time, instruction and peak samples of every side */
+  unsigned *rounds;     /* the round (repetition_index) of each CPU-time sample */
+  hl_row_index_t ix[2]; /* base, new */
   const hl_machine_t *other[2]; /* the machines of the first benchmark whose sides ran on
                                    different ones (other_machines); NULL: none did */
 } hl_gate_set_t;
@@ -51,7 +52,21 @@ typedef struct hl_gate_report {
   const hl_gate_tally_t *tally;
   hl_gate_source_t base, new_;
   unsigned rounds;
+  const struct hl_seq *seq; /* adaptive rounds (sequential.h), or NULL */
+  const char *rounds_text;  /* rounds each benchmark needed, for the verdict line, or NULL */
 } hl_gate_report_t;
+
+/* The JSON of both timing tests of a benchmark and, with a sequential
+ * gate, its figures at every look (gate_detail.c). */
+json_t *hl_gate_tests_json(const hl_gate_bench_t *b, const struct hl_seq *seq);
+/* --pmu on a machine without one: a note that the side's instructions were
+ * not counted (its context's counter status says why). */
+void hl_gate_pmu_note(const json_t *doc, const char *role, FILE *out);
+/* The instruction counts of a benchmark (--measure instructions), or NULL. */
+json_t *hl_gate_instr_json(const hl_gate_bench_t *b);
+/* A benchmark's deterministic metrics and peaks in the decision JSON. */
+json_t *hl_gate_metrics_json(const hl_gate_bench_t *b);
+json_t *hl_gate_peaks_json(const hl_gate_bench_t *b);
 
 int hl_gate_print_table(const hl_gate_report_t *r, FILE *out, int markdown);
 /* The notes under the verdict: nothing compared, missing benchmarks, no

@@ -8,6 +8,8 @@
  * rate), then the effect-size threshold. */
 #include "gate_decide.h"
 
+#include "gate_timing.h"
+
 #include "error.h"
 #include "size.h"
 #include "stats.h"
@@ -67,6 +69,12 @@ void hl_gate_opts_default(hl_gate_opts_t *o) {
   o->mem_min_threshold = 0.02;
   o->mem_min_bytes = 256 * 1024;
   o->allow_missing = 0;
+  o->test = HL_GATE_TEST_UTEST;
+  o->looks = 1;
+  /* A cell's count is not always one number: pool-reuse on glibc counts
+   * 26607936 or 26747936 instructions (0.52% apart) in processes of the same
+   * binary, with or without address randomisation. */
+  o->instr_tolerance = 0.01;
 }
 
 void hl_gate_value_add(hl_gate_value_t *v, double x) {
@@ -222,43 +230,6 @@ static int check_samples(const hl_gate_side_t *s) {
   return check_values(s->cpu_ns, s->n);
 }
 
-static double derived_threshold(const hl_gate_bench_t *b, const hl_gate_opts_t *o) {
-  if (o->threshold >= 0) return o->threshold;
-  double se =
-      MEDIAN_SE_FACTOR * b->noise_cv * sqrt(1.0 / (double)b->base.n + 1.0 / (double)b->new_.n);
-  double t = o->noise_z * se;
-  return t > o->min_threshold ? t : o->min_threshold;
-}
-
-/* Medians, change, noise, threshold and raw p of one benchmark. */
-static int measure_timing(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
-  if (check_samples(&b->base) || check_samples(&b->new_)) return HL_EINVAL;
-  b->base_median_ns = hl_stats_median(b->base.cpu_ns, b->base.n);
-  b->new_median_ns = hl_stats_median(b->new_.cpu_ns, b->new_.n);
-  if (!isfinite(b->base_median_ns) || !isfinite(b->new_median_ns)) return HL_ENOMEM;
-  b->change =
-      b->base_median_ns > 0 ? (b->new_median_ns - b->base_median_ns) / b->base_median_ns : 0;
-  double ca = hl_gate_robust_cv(b->base.cpu_ns, b->base.n);
-  double cb = hl_gate_robust_cv(b->new_.cpu_ns, b->new_.n);
-  b->noise_cv = sqrt((ca * ca + cb * cb) / 2);
-  b->threshold = derived_threshold(b, o);
-  hl_utest_t u;
-  int rc = hl_mann_whitney(b->base.cpu_ns, b->base.n, b->new_.cpu_ns, b->new_.n, &u);
-  if (rc) return rc;
-  b->p_value = u.p_value;
-  return 0;
-}
-
-static void decide_timing(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
-  int significant = b->p_holm < o->alpha;
-  if (significant && b->change > b->threshold)
-    b->timing = HL_GT_SLOWER;
-  else if (significant && b->change < -b->threshold)
-    b->timing = HL_GT_FASTER;
-  else
-    b->timing = HL_GT_SAME;
-}
-
 /* What the first pass found about one benchmark, for its overall verdict. */
 typedef struct found {
   int metrics; /* 1 changed, -1 not comparable, 0 fine */
@@ -270,10 +241,11 @@ static hl_gate_verdict_t overall(const hl_gate_bench_t *b, const found_t *f,
   if (!b->base.present) return HL_GATE_NOT_COMPARABLE;
   if (!b->new_.present) return o->allow_missing ? HL_GATE_NOT_COMPARABLE : HL_GATE_MISSING;
   if (f->metrics > 0) return HL_GATE_CHANGED;
-  if (b->timing == HL_GT_SLOWER || f->grew) return HL_GATE_REGRESSION;
+  if (b->timing == HL_GT_SLOWER || f->grew || b->instr.verdict == HL_GI_MORE)
+    return HL_GATE_REGRESSION;
   if (b->new_.failed > 0 && b->base.failed == 0) return HL_GATE_REGRESSION;
   if (f->metrics < 0) return HL_GATE_NOT_COMPARABLE;
-  if (b->timing == HL_GT_FASTER) return HL_GATE_FASTER;
+  if (b->timing == HL_GT_FASTER || b->instr.verdict == HL_GI_FEWER) return HL_GATE_FASTER;
   return HL_GATE_SAME;
 }
 
@@ -282,6 +254,11 @@ static void reset(hl_gate_bench_t *x) {
   x->timing = HL_GT_UNTESTED;
   x->base_median_ns = x->new_median_ns = x->change = x->noise_cv = x->threshold = 0;
   x->p_value = x->p_holm = 1;
+  memset(x->test, 0, sizeof x->test);
+  x->used = HL_GATE_TEST_UTEST;
+  x->undecided = 0;
+  x->rounds = 0;
+  memset(&x->instr, 0, sizeof x->instr);
   memset(x->metric, 0, sizeof x->metric);
   memset(x->peak, 0, sizeof x->peak);
 }
@@ -301,11 +278,35 @@ static int first_pass(hl_gate_bench_t *x, const hl_gate_opts_t *o, found_t *f) {
   }
   if (x->new_.failed > 0 && x->base.failed == 0)
     append_note(x, "%zu repetitions not ok in new (crash, oom, timeout or error)", x->new_.failed);
+  int rc = hl_gate_instr_decide(x, o);
+  if (rc) return rc;
+  if (x->instr.verdict == HL_GI_ONE_SIDE) {
+    append_note(x, "instructions_per_iter missing in %s (--measure instructions on one side)",
+                x->base.instr ? "new" : "base");
+    f->metrics = f->metrics > 0 ? f->metrics : -1;
+  }
   if (x->other_machines)
     append_note(x, "ran on different machines: timings and peaks not compared");
-  if ((f->grew = decide_peaks(x, o)) < 0) return f->grew;
+  int callgrind = x->instr.verdict >= HL_GI_SAME && !x->base.instr_pmu;
+  if (callgrind)
+    append_note(x, "peak memory not gated: it is valgrind's");
+  else if ((f->grew = decide_peaks(x, o)) < 0)
+    return f->grew;
+  if (callgrind) {
+    append_note(x, "instructions %+.2f%% (tolerance %.2f%%; counted under callgrind, not timed)",
+                100 * x->instr.change, 100 * x->instr.tolerance);
+    return 2;
+  }
+  if (x->instr.verdict >= HL_GI_SAME)
+    append_note(x, "PMU instructions %+.2f%% (tolerance %.2f%%)", 100 * x->instr.change,
+                100 * x->instr.tolerance);
+  if (x->frozen) {
+    hl_gate_timing_thaw(x);
+    return 2;
+  }
   if (!timing_testable(x)) return 0;
-  int rc = measure_timing(x, o);
+  if (check_samples(&x->base) || check_samples(&x->new_)) return HL_EINVAL;
+  rc = hl_gate_timing_measure(x, o);
   return rc ? rc : 1;
 }
 
@@ -319,33 +320,35 @@ static void count(const hl_gate_bench_t *b, size_t n, hl_gate_tally_t *t) {
   t->compared = n - t->count[HL_GATE_NOT_COMPARABLE] - t->count[HL_GATE_MISSING];
 }
 
+/* Counts a benchmark whose timing (or instruction count) was decided. */
+static void count_tested(const hl_gate_bench_t *x, hl_gate_tally_t *t) {
+  t->tested++;
+  t->undecided += x->undecided;
+  t->instr_tested += x->instr.verdict >= HL_GI_SAME;
+  size_t reps = x->instr.verdict >= HL_GI_SAME ? (x->base.ninstr < x->new_.ninstr ? x->base.ninstr
+                                                                                  : x->new_.ninstr)
+                                              : x->rounds;
+  if (!t->min_reps || reps < t->min_reps) t->min_reps = reps;
+}
+
 int hl_gate_decide(hl_gate_bench_t *b, size_t n, const hl_gate_opts_t *o, hl_gate_tally_t *t) {
   memset(t, 0, sizeof *t);
-  double *p = calloc(n ? n : 1, sizeof *p);
   size_t *idx = calloc(n ? n : 1, sizeof *idx);
   found_t *f = calloc(n ? n : 1, sizeof *f);
-  int rc = p && idx && f ? 0 : HL_ENOMEM;
+  int rc = idx && f ? 0 : HL_ENOMEM;
   size_t m = 0;
   for (size_t i = 0; rc == 0 && i < n; i++) {
     int tested = first_pass(&b[i], o, &f[i]);
     if (tested < 0) rc = tested;
-    if (tested != 1) continue;
-    p[m] = b[i].p_value;
-    idx[m++] = i;
+    if (tested == 1) idx[m++] = i;
   }
-  if (rc == 0) hl_holm(p, m, p);
-  for (size_t j = 0; rc == 0 && j < m; j++) {
-    hl_gate_bench_t *x = &b[idx[j]];
-    x->p_holm = p[j];
-    decide_timing(x, o);
-    size_t reps = x->base.n < x->new_.n ? x->base.n : x->new_.n;
-    if (!t->min_reps || reps < t->min_reps) t->min_reps = reps;
-  }
-  for (size_t i = 0; rc == 0 && i < n; i++)
+  if (rc == 0) rc = hl_gate_timing_decide(b, idx, m, o);
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    int decided = b[i].timing != HL_GT_UNTESTED || b[i].instr.verdict >= HL_GI_SAME;
+    if (decided) count_tested(&b[i], t);
     b[i].verdict = overall(&b[i], &f[i], o);
+  }
   if (rc == 0) count(b, n, t);
-  t->tested = m;
-  free(p);
   free(idx);
   free(f);
   return rc;
@@ -360,11 +363,20 @@ int hl_gate_exit_status(const hl_gate_tally_t *t) {
 
 void hl_gate_verdict_line(const hl_gate_tally_t *t, const hl_gate_opts_t *o, char *buf,
                           size_t len) {
-  char thr[64];
+  char thr[160];
   if (o->threshold >= 0)
     snprintf(thr, sizeof thr, "threshold %.1f%%", 100 * o->threshold);
   else
     snprintf(thr, sizeof thr, "threshold from noise, at least %.1f%%", 100 * o->min_threshold);
+  if (o->test != HL_GATE_TEST_UTEST || o->looks > 1)
+    snprintf(thr + strlen(thr), sizeof thr - strlen(thr), "; %s test",
+             o->test == HL_GATE_TEST_PAIRED ? "paired signed-rank" : "U");
+  if (o->looks > 1)
+    snprintf(thr + strlen(thr), sizeof thr - strlen(thr), ", alpha split over %u looks", o->looks);
+  if (t->instr_tested)
+    snprintf(thr + strlen(thr), sizeof thr - strlen(thr),
+             "; instructions of %zu within %.2f%% plus the base's spread", t->instr_tested,
+             100 * o->instr_tolerance);
   snprintf(buf, len,
            "gate: %s: %zu benchmarks, %zu compared, %zu regressions, %zu changed metrics, "
            "%zu faster, %zu missing in new, %zu not comparable (timing tested on %zu, peak "

@@ -106,6 +106,11 @@ typedef struct hl_gate_side {
   int present;          /* the benchmark exists on this side (ok repetitions or not) */
   const double *cpu_ns; /* CPU time per iteration of each ok repetition; NULL/0: none */
   size_t n;
+  const unsigned *round; /* the round (repetition_index) of each cpu_ns; NULL: by position */
+  const double *instr;   /* instructions_per_iter of each ok repetition (--measure
+                          * instructions), else the PMU's per iteration (--pmu); NULL: none */
+  size_t ninstr;
+  int instr_pmu;         /* instr counted by the PMU: timings are real, still tested */
   size_t ok, failed; /* repetitions whose outcome was ok / not ok */
   hl_gate_value_t metric[HL_GATE_NMETRICS];
   const double *peak_bytes[HL_GATE_NPEAKS]; /* each ok repetition's peak; NULL: absent */
@@ -126,6 +131,45 @@ typedef enum {
   HL_GM_ONE_SIDE,  /* present on one side only: not comparable */
   HL_GM_NOT_EXACT, /* varies within a side: reported, not gated */
 } hl_gate_metric_verdict_t;
+
+/* The two timing tests (gate_timing.c): the Mann-Whitney U test of the two
+ * sides' samples, and Wilcoxon's signed-rank test of the per-round ratios
+ * (paired.h). Both are computed whenever they can be; opts.test says which
+ * one decides. */
+typedef enum { HL_GATE_TEST_UTEST = 0, HL_GATE_TEST_PAIRED, HL_GATE_NTESTS } hl_gate_test_t;
+
+const char *hl_gate_test_name(hl_gate_test_t t); /* "utest", "paired" */
+
+typedef struct hl_gate_test_figures {
+  int tested;
+  size_t n;         /* samples a side (utest: the smaller side), or pairs */
+  double change;    /* utest: of the medians; paired: exp(median log ratio) - 1 */
+  double noise;     /* utest: pooled robust CV; paired: robust sd of the log ratios */
+  double threshold; /* slowdown that counts, as a fraction */
+  double upper;     /* upper confidence bound of the change (noise_z standard errors) */
+  double p_value, p_holm;
+  hl_gate_timing_t timing;
+  int undecided; /* not significant, and upper >= threshold: more rounds could tell */
+} hl_gate_test_figures_t;
+
+/* Instructions per iteration (--measure instructions, callgrind): counted,
+ * not timed, so compared like a deterministic metric, within
+ * instr_tolerance plus the base's own spread. */
+typedef enum {
+  HL_GI_NONE = 0, /* absent on both sides */
+  HL_GI_ONE_SIDE,
+  HL_GI_SAME,
+  HL_GI_MORE, /* a regression */
+  HL_GI_FEWER,
+} hl_gate_instr_verdict_t;
+
+typedef struct hl_gate_instr {
+  hl_gate_instr_verdict_t verdict;
+  double base_median, new_median; /* instructions per iteration */
+  double change;                  /* (new - base) / base */
+  double base_spread;             /* (max - min) / median of the base's repetitions */
+  double tolerance;               /* instr_tolerance + base_spread */
+} hl_gate_instr_t;
 
 typedef enum {
   HL_GP_NONE = 0, /* absent on both sides */
@@ -155,11 +199,21 @@ typedef enum {
 
 const char *hl_gate_verdict_name(hl_gate_verdict_t v); /* "same", "REGRESSION", ... */
 
+/* A timing verdict taken at an earlier look of a sequential gate
+ * (sequential.h): kept as it was, out of later looks' Holm families. */
+typedef struct hl_gate_frozen {
+  hl_gate_test_figures_t test[HL_GATE_NTESTS];
+  hl_gate_test_t used;
+  double base_median_ns, new_median_ns;
+  unsigned rounds;
+} hl_gate_frozen_t;
+
 typedef struct hl_gate_bench {
   const char *name;
   hl_gate_side_t base, new_;
-  int other_machines; /* the sides ran on different machines: the caller left their timings and
-                         peaks out, and the metrics alone decide */
+  const hl_gate_frozen_t *frozen; /* set by a sequential gate; NULL: decide now */
+  int other_machines; /* the sides ran on different machines: the caller left their timings,
+                         instructions and peaks out, and the metrics alone decide */
   /* Filled by hl_gate_decide(). Timing figures are 0 when untested. */
   double base_median_ns, new_median_ns;
   double change;    /* (new - base) / base of the medians */
@@ -167,6 +221,12 @@ typedef struct hl_gate_bench {
   double threshold; /* slowdown that counts, as a fraction */
   double p_value, p_holm;
   hl_gate_timing_t timing;
+  /* the tests behind the figures above: test[used] is the one that decided */
+  hl_gate_test_figures_t test[HL_GATE_NTESTS];
+  hl_gate_test_t used;
+  int undecided;   /* test[used].undecided */
+  unsigned rounds; /* repetitions a side (pairs) behind the timing verdict */
+  hl_gate_instr_t instr;
   hl_gate_metric_verdict_t metric[HL_GATE_NMETRICS];
   hl_gate_peak_t peak[HL_GATE_NPEAKS];
   hl_gate_verdict_t verdict;
@@ -183,12 +243,21 @@ typedef struct hl_gate_opts {
   double mem_min_threshold; /* floor of the derived one, fraction of the base (default 0.02) */
   double mem_min_bytes;     /* and in bytes (default 256 KiB) */
   int allow_missing;        /* base benchmarks missing from the new side do not fail */
+  hl_gate_test_t test;      /* the test that decides timings (default utest) */
+  unsigned looks;           /* sequential looks the alpha is split over (default 1) */
+  double instr_tolerance;   /* of instructions_per_iter, fraction (default 0.01) */
 } hl_gate_opts_t;
+
+/* The level each look's Holm family is tested at: alpha / looks
+ * (Bonferroni over the looks, sequential.h). */
+double hl_gate_look_alpha(const hl_gate_opts_t *o);
 
 void hl_gate_opts_default(hl_gate_opts_t *o);
 
 typedef struct hl_gate_tally {
-  size_t benchmarks, tested; /* tested: timing U test run */
+  size_t benchmarks, tested; /* tested: timing test run (or instructions compared) */
+  size_t undecided;          /* tested, not significant, confidence bound across the threshold */
+  size_t instr_tested;       /* instructions per iteration compared (callgrind or PMU) */
   size_t compared;           /* neither not comparable nor missing */
   size_t mem_tested;         /* peak RSS compared */
   size_t count[HL_GATE_NVERDICTS];

@@ -48,10 +48,42 @@ static size_t load_samples(const hl_row_group_t *g, timed_on_t on, const char *k
   return n;
 }
 
-/* One side of one benchmark (g NULL: absent there). Takes (1 + peaks) x
- * g->nok samples from *storage. */
+/* The PMU's instructions per iteration of every ok row on the host (--pmu:
+ * the counter over all threads, per iteration of all threads); 0 when one
+ * of them lacks it (no PMU: the counter is unavailable, and absent). */
+static size_t load_pmu_instructions(const hl_row_group_t *g, timed_on_t on, double *x) {
+  size_t n = 0;
+  for (size_t k = 0; k < g->nok; k++) {
+    if (on.host && hl_row_same_host(g->ok[k], on.host) == 0) continue;
+    double count, iters, threads = 1;
+    if (hl_row_number(g->ok[k], "counter.perf::INSTRUCTIONS", &count) != 0 ||
+        hl_row_number(g->ok[k], "iterations", &iters) != 0 || !(iters > 0))
+      return 0;
+    hl_row_number(g->ok[k], "threads", &threads);
+    x[n++] = count / (iters * (threads >= 1 ? threads : 1));
+  }
+  return n;
+}
+
+/* The round of each ok row on the host (its repetition_index, else its
+ * position), beside its CPU-time sample. */
+static void load_rounds(const hl_row_group_t *g, timed_on_t on, unsigned *round) {
+  size_t n = 0;
+  for (size_t k = 0; k < g->nok; k++) {
+    if (on.host && hl_row_same_host(g->ok[k], on.host) == 0) continue;
+    long r = g->ok[k]->repetition;
+    round[n] = r >= 0 ? (unsigned)r : (unsigned)n;
+    n++;
+  }
+}
+
+/* One side of one benchmark (g NULL: absent there). Takes (2 + peaks) x
+ * g->nok samples from *storage and g->nok rounds from *rounds; timings,
+ * instructions and peaks only from the rows on the host (none when the
+ * sides ran on different machines: an instruction count depends on the
+ * CPU's code paths too). */
 static void load_side(const hl_row_group_t *g, timed_on_t on, hl_gate_side_t *s,
-                      double **storage) {
+                      double **storage, unsigned **rounds) {
   memset(s, 0, sizeof *s);
   if (!g) return;
   s->present = 1;
@@ -60,7 +92,18 @@ static void load_side(const hl_row_group_t *g, timed_on_t on, hl_gate_side_t *s,
   load_metrics(g, s);
   double *cpu = *storage;
   *storage += g->nok;
-  if (g->nok && !on.none && (s->n = load_samples(g, on, "cpu_time", cpu)) != 0) s->cpu_ns = cpu;
+  if (g->nok && !on.none && (s->n = load_samples(g, on, "cpu_time", cpu)) != 0) {
+    s->cpu_ns = cpu;
+    load_rounds(g, on, *rounds);
+    s->round = *rounds;
+  }
+  *rounds += g->nok;
+  double *instr = *storage;
+  *storage += g->nok;
+  if (g->nok && !on.none && (s->ninstr = load_samples(g, on, "instructions_per_iter", instr)))
+    s->instr = instr;
+  else if (g->nok && !on.none && (s->ninstr = load_pmu_instructions(g, on, instr)))
+    s->instr = instr, s->instr_pmu = 1;
   for (int k = 0; k < HL_GATE_NPEAKS; k++) {
     double *x = *storage;
     *storage += g->nok;
@@ -100,9 +143,11 @@ static size_t ok_rows(const hl_row_index_t *ix) {
 static int pair_up(hl_gate_set_t *set) {
   const hl_row_index_t *a = &set->ix[0], *c = &set->ix[1];
   set->bench = calloc(a->n + c->n ? a->n + c->n : 1, sizeof *set->bench);
-  set->storage = malloc(((ok_rows(a) + ok_rows(c)) * (1 + HL_GATE_NPEAKS) + 1) * sizeof(double));
-  if (!set->bench || !set->storage) return HL_ENOMEM;
+  set->storage = malloc(((ok_rows(a) + ok_rows(c)) * (2 + HL_GATE_NPEAKS) + 1) * sizeof(double));
+  set->rounds = malloc((ok_rows(a) + ok_rows(c) + 1) * sizeof *set->rounds);
+  if (!set->bench || !set->storage || !set->rounds) return HL_ENOMEM;
   double *next = set->storage;
+  unsigned *next_round = set->rounds;
   for (size_t i = 0; i < a->n + c->n; i++) {
     const hl_row_group_t *ga = i < a->n ? &a->group[i] : NULL;
     const hl_row_group_t *gc = i < a->n ? hl_row_index_find(c, ga->key) : &c->group[i - a->n];
@@ -115,8 +160,8 @@ static int pair_up(hl_gate_set_t *set) {
       set->other[0] = ga->ok[0]->machine;
       set->other[1] = gc->ok[0]->machine;
     }
-    load_side(ga, on, &b->base, &next);
-    load_side(gc, on, &b->new_, &next);
+    load_side(ga, on, &b->base, &next, &next_round);
+    load_side(gc, on, &b->new_, &next, &next_round);
   }
   return 0;
 }
@@ -141,6 +186,7 @@ void hl_gate_set_free(hl_gate_set_t *set) {
   hl_row_index_free(&set->ix[1]);
   free(set->bench);
   free(set->storage);
+  free(set->rounds);
   memset(set, 0, sizeof *set);
 }
 
@@ -181,11 +227,19 @@ int hl_gate_print_table(const hl_gate_report_t *r, FILE *out, int markdown) {
       pct(noise, sizeof noise, b->noise_cv, 0);
       pct(thr, sizeof thr, b->threshold, 0);
       snprintf(p, sizeof p, "%.4f", b->p_holm);
+    } else if (b->instr.verdict >= HL_GI_SAME) { /* counted, not timed: says so */
+      snprintf(bm, sizeof bm, "%.1f instr", b->instr.base_median);
+      snprintf(nm, sizeof nm, "%.1f instr", b->instr.new_median);
+      snprintf(ch, sizeof ch, "%+.2f%%", 100 * b->instr.change);
+      snprintf(thr, sizeof thr, "%.2f%%", 100 * b->instr.tolerance);
     }
     const hl_gate_peak_t *pk = &b->peak[HL_GP_rss_peak_bytes];
     if (pk->verdict >= HL_GP_SAME)
       hl_size_format_change(pk->new_median_bytes - pk->base_median_bytes, rss, sizeof rss);
     snprintf(reps, sizeof reps, "%zu/%zu", b->base.ok, b->new_.ok);
+    if (r->seq && b->timing != HL_GT_UNTESTED)
+      snprintf(reps + strlen(reps), sizeof reps - strlen(reps), " (%u used%s)", b->rounds,
+               b->undecided ? ", undecided" : "");
     verdict_text(b, verdict, sizeof verdict);
     const char *cells[] = {b->name, bm, nm, ch, noise, thr, p, reps, rss, verdict};
     rc = hl_table_add(t, cells);
@@ -246,45 +300,7 @@ void hl_gate_print_notes(const hl_gate_set_t *set, const hl_gate_tally_t *t,
 
 /* ---- decision JSON -------------------------------------------------------- */
 
-static json_t *metric_json(const hl_gate_bench_t *b) {
-  static const char *const words[] = {"none", "equal", "changed", "one side only", "not exact"};
-  json_t *o = json_object();
-  for (int m = 0; m < HL_GATE_NMETRICS; m++) {
-    if (b->metric[m] == HL_GM_NONE) continue;
-    json_t *x = json_pack("{s:s}", "verdict", words[b->metric[m]]);
-    const hl_gate_value_t *v[2] = {&b->base.metric[m], &b->new_.metric[m]};
-    const char *side[2] = {"base", "new"};
-    for (int k = 0; k < 2; k++) {
-      if (v[k]->state == HL_GV_CONST)
-        json_object_set_new(x, side[k], json_real(v[k]->lo));
-      else if (v[k]->state == HL_GV_VARIES)
-        json_object_set_new(x, side[k], json_pack("{s:f, s:f}", "min", v[k]->lo, "max", v[k]->hi));
-    }
-    json_object_set_new(o, hl_gate_metric_name(m), x);
-  }
-  return o;
-}
-
-static json_t *peaks_json(const hl_gate_bench_t *b) {
-  static const char *const words[] = {"none", "one side only", "same", "grew", "shrank"};
-  json_t *o = json_object();
-  for (int k = 0; k < HL_GATE_NPEAKS; k++) {
-    const hl_gate_peak_t *p = &b->peak[k];
-    if (p->verdict == HL_GP_NONE) continue;
-    json_t *x = json_pack("{s:s}", "result", words[p->verdict]);
-    if (p->verdict >= HL_GP_SAME) {
-      json_object_set_new(x, "base_median_bytes", json_real(p->base_median_bytes));
-      json_object_set_new(x, "new_median_bytes", json_real(p->new_median_bytes));
-      json_object_set_new(x, "change_pct", json_real(100 * p->change));
-      json_object_set_new(x, "noise_cv_pct", json_real(100 * p->noise_cv));
-      json_object_set_new(x, "tolerance_bytes", json_real(p->tolerance_bytes));
-    }
-    json_object_set_new(o, hl_gate_peak_name(k), x);
-  }
-  return o;
-}
-
-static json_t *bench_json(const hl_gate_bench_t *b) {
+static json_t *bench_json(const hl_gate_bench_t *b, const struct hl_seq *seq) {
   json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "name", b->name, "verdict",
                         hl_gate_verdict_name(b->verdict), "note", b->note, "base_reps",
                         (json_int_t)b->base.ok, "new_reps", (json_int_t)b->new_.ok, "base_failed",
@@ -298,11 +314,17 @@ static json_t *bench_json(const hl_gate_bench_t *b) {
     json_object_set_new(t, "threshold_pct", json_real(100 * b->threshold));
     json_object_set_new(t, "p_value", json_real(b->p_value));
     json_object_set_new(t, "p_holm", json_real(b->p_holm));
+    json_object_set_new(t, "test", json_string(hl_gate_test_name(b->used)));
+    json_object_set_new(t, "rounds", json_integer(b->rounds));
+    json_object_set_new(t, "undecided", json_boolean(b->undecided));
   }
   json_object_set_new(o, "timing", t);
+  json_object_set_new(o, "timing_tests", hl_gate_tests_json(b, seq));
+  json_t *instr = hl_gate_instr_json(b);
+  if (instr) json_object_set_new(o, "instructions", instr);
   if (b->other_machines) json_object_set_new(o, "other_machines", json_true());
-  json_object_set_new(o, "metrics", metric_json(b));
-  json_object_set_new(o, "memory", peaks_json(b));
+  json_object_set_new(o, "metrics", hl_gate_metrics_json(b));
+  json_object_set_new(o, "memory", hl_gate_peaks_json(b));
   return o;
 }
 
@@ -329,6 +351,9 @@ static json_t *options_json(const hl_gate_opts_t *o, unsigned rounds) {
                 100 * o->min_threshold, "noise_z", o->noise_z, "tolerance_pct", 100 * o->tolerance,
                 "mem_min_threshold_pct", 100 * o->mem_min_threshold, "mem_min_bytes",
                 o->mem_min_bytes, "allow_missing", o->allow_missing, "rounds", (int)rounds);
+  if (x) json_object_set_new(x, "test", json_string(hl_gate_test_name(o->test)));
+  if (x) json_object_set_new(x, "looks", json_integer(o->looks));
+  if (x) json_object_set_new(x, "instr_tolerance_pct", json_real(100 * o->instr_tolerance));
   if (x && o->threshold >= 0)
     json_object_set_new(x, "threshold_pct", json_real(100 * o->threshold));
   if (x && o->mem_threshold >= 0)
@@ -338,8 +363,10 @@ static json_t *options_json(const hl_gate_opts_t *o, unsigned rounds) {
 
 int hl_gate_write_json(const hl_gate_report_t *r, const char *path, char *why, size_t why_len) {
   const hl_gate_tally_t *t = r->tally;
-  char line[512];
+  char line[4096];
   hl_gate_verdict_line(t, r->opts, line, sizeof line);
+  if (r->rounds_text && r->rounds_text[0])
+    snprintf(line + strlen(line), sizeof line - strlen(line), "; rounds: %s", r->rounds_text);
   json_t *doc =
       json_pack("{s:s, s:i, s:s, s:o, s:o}", "verdict", hl_gate_exit_status(t) ? "fail" : "pass",
                 "exit_status", hl_gate_exit_status(t), "summary_line", line, "counts",
@@ -350,7 +377,7 @@ int hl_gate_write_json(const hl_gate_report_t *r, const char *path, char *why, s
   json_t *list = json_array(), *notes = json_array();
   for (size_t i = 0; i < r->set->n; i++) {
     const hl_gate_bench_t *b = &r->set->bench[i];
-    json_array_append_new(list, bench_json(b));
+    json_array_append_new(list, bench_json(b, r->seq));
     if (b->verdict == HL_GATE_SAME || b->verdict == HL_GATE_FASTER) continue;
     char msg[512];
     if (b->verdict == HL_GATE_REGRESSION && b->timing == HL_GT_SLOWER)

@@ -186,6 +186,8 @@ json_t *hl_context_options(const hl_run_request_t *rq, json_t *workloads, json_t
   }
   if (rq->ngc_percent > 1 || rq->nmemory_limit > 1 || rq->nescape > 1) add_sweep(opts, rq);
   if (rq->sample_ms) json_object_set_new(opts, "sample_ms", json_integer(rq->sample_ms));
+  if (rq->measure != HL_MEASURE_TIME)
+    json_object_set_new(opts, "measure", json_string(hl_measure_name(rq->measure)));
   if (rq->thrash_window_s > 0)
     json_object_set_new(opts, "thrash_window_s", json_real(rq->thrash_window_s));
   return opts;

@@ -199,6 +199,7 @@ static void common_spec(const hl_run_request_t *rq, hl_cell_spec_t *s) {
   s->ncounters = rq->ncounters < HL_MAX_COUNTERS ? rq->ncounters : HL_MAX_COUNTERS;
   s->seed = rq->seed;
   s->sample_ms = rq->sample_ms;
+  s->measure = rq->measure;
   s->thrash_window_s = rq->thrash_window_s;
   s->gctrace = rq->gctrace;
   s->hard_limit_bytes = rq->hard_limit_bytes;

@@ -40,6 +40,7 @@ enum {
   O_OUTPUT,
   O_SHARD,
   O_SHARD_FROM_ENV,
+  O_MEASURE,
 };
 
 #define MAX_REPS 10000
@@ -128,6 +129,10 @@ static const hl_opt_t run_opts[] = {
      "the same, K from $VAR, else $JOB_COMPLETION_INDEX (Kubernetes), else "
      "$SLURM_ARRAY_TASK_ID (Slurm)",
      NULL, 0, apply, O_SHARD_FROM_ENV},
+    {"measure", 0, "time|instructions",
+     "time (default), or count the timed loop's instructions under valgrind's callgrind: "
+     "deterministic, not time (instructions_per_iter)",
+     NULL, 0, apply, O_MEASURE},
 };
 
 void hl_run_request_init(hl_run_request_t *rq) {
@@ -160,20 +165,6 @@ hl_opt_group_t hl_run_request_group(hl_run_request_t *rq) {
   if (!once++) hl_opts_set_defaults(run_opts, hl_run_request_default);
   return (hl_opt_group_t){"Run options", run_opts, sizeof run_opts / sizeof run_opts[0], rq,
                           {{0}},         0};
-}
-
-void hl_gc_percent_format(int gc_percent, char *buf, size_t len) {
-  if (gc_percent == HL_GC_OFF)
-    snprintf(buf, len, "off");
-  else
-    snprintf(buf, len, "%d", gc_percent);
-}
-
-void hl_memory_limit_format(int64_t memory_limit_bytes, char *buf, size_t len) {
-  if (memory_limit_bytes == HL_NO_MEMORY_LIMIT)
-    snprintf(buf, len, "off");
-  else
-    snprintf(buf, len, "%" PRId64, memory_limit_bytes);
 }
 
 /* ---- values ------------------------------------------------------------------ */
@@ -388,6 +379,9 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_SHARD:
   case O_SHARD_FROM_ENV: return parse_shard(opt->id, source, v, rq);
   case O_REPS: return hl_run_request_set_reps(rq, v, source);
+  case O_MEASURE:
+    return hl_measure_parse(v, &rq->measure) ? hl_opts_bad(source, v, "expected time or instructions")
+                                             : 0;
   case O_PIN:
     return hl_pin_parse(v, &rq->pin) ? hl_opts_bad(source, v, "expected none, compact or scatter")
                                      : 0;

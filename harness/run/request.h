@@ -15,6 +15,7 @@
 #ifndef HL_REQUEST_H
 #define HL_REQUEST_H
 
+#include "callgrind.h"
 #include "limit.h"
 #include "mutator.h"
 #include "opts.h"
@@ -83,6 +84,7 @@ typedef struct hl_run_request {
   hl_limit_mode_t hard_limit_mode; /* resolved by hl_run_request_finish() */
   const char *cgroup_dir;          /* --cgroup DIR, or NULL */
   unsigned sample_ms;              /* timeline samples this often; 0: none */
+  hl_measure_t measure;            /* --measure time|instructions */
   double thrash_window_s;          /* gc-thrash after a window this long; 0: never */
   const char *output;              /* results file, or NULL */
   hl_shard_t shard;                /* --shard K/N, --shard-from-env N[:VAR]; count 0: all */

@@ -24,6 +24,7 @@
 #include "document.h"
 #include "error.h"
 #include "fingerprint.h"
+#include "instructions.h"
 #include "noise.h"
 #include "interrupt.h"
 #include "output.h"
@@ -49,6 +50,7 @@ struct hl_runner {
   hl_document_t doc;
   hl_output_lock_t lock; /* on the results file, held for the run */
   char exe[4096];
+  hl_run_callgrind_t cg; /* --measure instructions (instructions.h) */
   char capture_dir[4096]; /* programs' stdout and stderr files (capture.h); "" without -x */
   int warming;            /* the repetition runs is a --warmup round */
   hl_progress_t progress;
@@ -86,6 +88,7 @@ static void begin_progress(hl_runner_t *r, size_t i, unsigned rep) {
   r->note[0] = '\0';
   hl_progress_begin(&r->progress, i, r->plan.cells[i].name, what, hl_now_ns());
 }
+/* ---- running one repetition of one cell ---------------------------------- */
 
 hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t hard_limit_bytes) {
   hl_cell_t *c = &r->plan.cells[i];
@@ -102,14 +105,15 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
                          : r->rq.hard_limit_mode != HL_LIMIT_NONE ? r->rq.hard_limit_mode
                                                                   : HL_LIMIT_WATCHDOG;
   char *text = hl_cell_spec_encode(&spec);
-  char *argv[] = {r->exe, (char *)"__worker", text, NULL};
+  hl_run_argv_t wa; /* the worker's command line, under callgrind for instructions */
+  hl_run_argv(spec.measure == HL_MEASURE_INSTRUCTIONS ? &r->cg : NULL, i, rep, r->exe, text, &wa);
   hl_capture_t cap = {.open = 0};
   if (spec.program.on &&
       hl_capture_open(r->command, r->capture_dir, c->id, r->warming, rep, &cap) != 0) {
     free(text);
     text = NULL; /* reported below as a worker that could not start */
   }
-  hl_spawn_config_t cfg = {.argv = argv,
+  hl_spawn_config_t cfg = {.argv = wa.argv,
                            .preload =
                                spec.program.on ? NULL : hl_backend_spec_preload(&spec.backend),
                            .tree_rss = spec.program.on,
@@ -133,6 +137,10 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
   }
   free(text);
   json_t *result = res.records ? hl_child_record(&res, "result") : NULL;
+  json_t *entry = json_object_get(result, "entry");
+  if (spec.measure == HL_MEASURE_INSTRUCTIONS && res.outcome == HL_OUTCOME_OK && entry &&
+      hl_run_instructions_add(wa.out, entry, spec.threads, res.message, sizeof res.message) != 0)
+    res.outcome = HL_OUTCOME_ERROR;
   /* The probe started the backend with default knobs; the settings are
    * those this run used (--gogc, --memlimit). */
   json_t *settings = json_object_get(json_object_get(result, "backend"), "settings");
@@ -297,6 +305,7 @@ static int setup(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
     }
     hl_topology_free(topo);
   }
+  if (r->rq.measure == HL_MEASURE_INSTRUCTIONS && (rc = hl_run_callgrind_open(&r->cg, r->command)) != 0) return rc;
   if ((rc = hl_plan_workloads(&r->rq, &r->plan)) ||
       (rc = hl_backends_parse(&r->rq, &r->backends)) ||
       (rc = hl_plan_cells(&r->rq, NULL, 0, &r->plan)))
@@ -349,6 +358,7 @@ void hl_runner_close(hl_runner_t *r) {
   json_decref(r->plan_info);
   json_decref(r->doc.extra);
   hl_output_unlock(&r->lock);
+  hl_run_callgrind_close(&r->cg);
   hl_run_request_free(&r->rq);
   free(r);
 }

@@ -13,6 +13,7 @@
 #define HL_CELLSPEC_H
 
 #include "backend.h"
+#include "callgrind.h"
 #include "counters.h"
 #include "limit.h"
 #include "mutator.h"
@@ -58,6 +59,7 @@ typedef struct hl_cell_spec {
   uint64_t seed;
   unsigned rep_index;              /* which repetition this is (0-based) */
   unsigned sample_ms;              /* timeline samples this often; 0: none */
+  hl_measure_t measure;            /* time, or instructions under callgrind (callgrind.h) */
   double thrash_window_s;          /* gc-thrash after a window this long; 0: never */
   int gctrace;                     /* Go's gctrace line per collection to stderr */
   uint64_t hard_limit_bytes;       /* the process limit the parent holds; 0: none */

@@ -84,6 +84,7 @@ char *hl_cell_spec_encode(const hl_cell_spec_t *s) {
   json_object_set_new(o, "seed", json_string(num));
   snprintf(num, sizeof num, "%" PRIu64, s->hard_limit_bytes);
   json_object_set_new(o, "hard_limit_bytes", json_string(num));
+  json_object_set_new(o, "measure", json_string(hl_measure_name(s->measure)));
   json_object_set_new(o, "program", program_json(s));
   json_object_set_new(o, "memory_limit_ratio", json_real(s->memory_limit_ratio));
   char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
@@ -208,6 +209,8 @@ static int decode_run(reader_t *r, hl_cell_spec_t *s) {
     return fail(r, "hard_limit_mode", "expected none, cgroup, rlimit or watchdog");
   if ((s->hard_limit_mode == HL_LIMIT_NONE) != (s->hard_limit_bytes == 0))
     return fail(r, "hard_limit_mode", "a mode needs a limit and a limit a mode");
+  if ((rc = get_str(r, "measure", &v)) != 0) return rc;
+  if (hl_measure_parse(v, &s->measure) != 0) return fail(r, "measure", "expected time or instructions");
   return 0;
 }
 
@@ -246,7 +249,7 @@ static int decode_ratio(reader_t *r, hl_cell_spec_t *s) {
   return 0;
 }
 
-#define NKEYS 19
+#define NKEYS 20
 
 int hl_cell_spec_decode(const char *text, hl_cell_spec_t *s, char *why, size_t why_len) {
   json_error_t err;

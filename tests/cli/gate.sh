@@ -168,7 +168,7 @@ expect_in "$T/out" "1 repetitions not ok in new"
 
 # ---- two binaries, interleaved; baselines ----
 expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse,escape-return \
-  -b glibc --quick --rounds 4 --save-runs "$T" --json "$T/d.json"
+  -b glibc --quick --rounds 4 --max-rounds 4 --save-runs "$T" --json "$T/d.json"
 expect_py "sorted(b['name'] for b in d['benchmarks']) == ['escape-return/glibc/calls=200000', 'pool-reuse/glibc/ops=100000']" "$T/d.json"
 expect_py "all(b['base_reps'] == 4 and b['new_reps'] == 4 for b in d['benchmarks'])" "$T/d.json"
 expect_py "sorted(r['repetition_index'] for r in rows if r['name'].startswith('pool')) == [0, 1, 2, 3]" "$T/base.json"
@@ -202,7 +202,7 @@ expect_exit 0 "$HEAPLAB" gate --base "$T/bl.json" --new "$HEAPLAB" -w escape-ret
 # limit and a soft one (and sampling) gates the cells as they ran under them.
 mkdir "$T/limited"
 expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc,span-gc \
-  -p ops=20000 --rounds 2 --limit 256M --limit-mode watchdog --memlimit 64M --sample-ms 20 \
+  -p ops=20000 --rounds 2 --max-rounds 2 --limit 256M --limit-mode watchdog --memlimit 64M --sample-ms 20 \
   --pacer-model go119 --save-runs "$T/limited"
 for side in base new; do
   F="$T/limited/$side.json"
@@ -211,6 +211,45 @@ for side in base new; do
   expect_py "all('rss_timeline' in r for r in rows)" "$F"
   expect_py "d['context']['options']['limit_mode'] == 'watchdog' and d['context']['options']['pacer_model'] == 'go119'" "$F"
 done
+# Paired rounds, adaptive: --rounds is the minimum, the looks are at 4, 6
+# and 8 rounds; each benchmark's verdict line entry says how many it used.
+expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse,escape-return \
+  -b glibc --quick --rounds 4 --max-rounds 8 --json "$T/seq.json"
+expect_in "$T/out" "paired signed-rank test, alpha split over 3 looks"
+expect_in "$T/out" "; rounds: pool-reuse/glibc/ops=100000 "
+expect_py "d['options']['test'] == 'paired' and d['options']['looks'] == 3 and d['options']['rounds'] in (4, 6, 8)" "$T/seq.json"
+expect_py "all(b['timing']['test'] == 'paired' and b['timing']['rounds'] in (4, 6, 8) for b in d['benchmarks'])" "$T/seq.json"
+expect_py "all(t['utest']['tested'] and t['paired']['tested'] and len(t['looks']) >= 1 and t['looks'][0]['rounds'] == 4 for t in (b['timing_tests'] for b in d['benchmarks']))" "$T/seq.json"
+expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --rounds 5 \
+  --max-rounds 4
+expect_in "$T/err" "--max-rounds 4 is below --rounds 5"
+expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --test t
+expect_in "$T/err" "expected paired or utest"
+expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --budget 0
+expect_in "$T/err" "expected seconds > 0"
+# --measure instructions: counted under callgrind, compared within the
+# tolerance, never timed; the row and the table say so.
+if command -v valgrind >/dev/null; then
+  expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w escape-return -b glibc \
+    -p calls=2000 --measure instructions --json "$T/instr.json" --save-runs "$T/limited"
+  expect_in "$T/out" " instr "
+  expect_in "$T/out" "counted under callgrind, not timed"
+  expect_py "[(b['instructions']['result'], b['instructions']['change_pct'], b['timing']['result']) for b in d['benchmarks']] == [('same', 0, 'untested')]" "$T/instr.json"
+  expect_py "all(r['measure'] == 'instructions' and r['instructions_per_iter'] > 0 and 'not time' in r['measure_note'] for r in rows) and len(rows) == 2" "$T/limited/base.json"
+fi
+# --pmu: this machine may have no PMU; then the counters are unavailable,
+# the gate says so and still tests CPU time. With one, instructions are
+# gated too.
+mkdir "$T/pmu"
+expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --quick \
+  --rounds 4 --max-rounds 4 --pmu --json "$T/pmu.json" --save-runs "$T/pmu"
+expect_py "all('perf::INSTRUCTIONS' in d['context']['counters'] for _ in [0])" "$T/pmu/base.json"
+if py "d['context']['counters']['perf::INSTRUCTIONS'] == 'counted'" "$T/pmu/base.json" | grep -q True; then
+  expect_py "[b['instructions']['unit'].startswith('instructions per iteration (PMU') for b in d['benchmarks']] == [True]" "$T/pmu.json"
+else
+  expect_in "$T/out" "note: --pmu: perf::INSTRUCTIONS not counted on the base side (unavailable: "
+  expect_py "[('instructions' in b, b['timing']['result'] != 'untested') for b in d['benchmarks']] == [(False, True)]" "$T/pmu.json"
+fi
 # What the gate sets itself is refused: its rounds are one repetition each.
 expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --reps 3
 expect_in "$T/err" "--reps is the gate's own"

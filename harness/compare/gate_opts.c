@@ -1,0 +1,315 @@
+/* `heaplab gate`'s options and --help (gate_cmd.h). */
+#include "gate_cmd.h"
+
+#include "error.h"
+#include "opts.h"
+#include "sequential.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage_head(FILE *out) {
+  fprintf(
+      out,
+      "Usage: heaplab gate --base BIN|FILE.json --new BIN|FILE.json [-w LIST] [-b LIST]\n"
+      "                    [-p KEY=V]... [--quick] [--rounds K] [--max-rounds K]\n"
+      "                    [--budget SEC]\n"
+      "                    [--measure time|instructions] [--pmu] [--json FILE]\n"
+      "                    [--markdown FILE] [--allow-missing]\n"
+      "       heaplab gate --new BIN -w LIST -b LIST ... --save-baseline FILE.json\n\n"
+      "Decides whether NEW regressed against BASE. A side given as a heaplab binary is\n"
+      "measured here: rounds of `BIN run --reps 1` with the run options below, the two\n"
+      "sides interleaved (A B, B A, A B, ...), every repetition of every cell in its own\n"
+      "process. A side given as a results file (heaplab run -o, or a committed baseline)\n"
+      "is read as it is.\n\n"
+      "Every benchmark (cell) of the base must be on the new side (else MISSING, a failure;\n"
+      "--allow-missing to gate a subset); a gate that compared nothing fails. Per benchmark\n"
+      "present on both sides:\n"
+      "  - allocs, alloc_bytes, frees, free_bytes, stack_allocs, stack_alloc_bytes and\n"
+      "    num_gc must be equal (or within --tolerance) in every repetition. A metric that\n"
+      "    differs between the base's repetitions is reported, not gated. One present on\n"
+      "    one side only makes the benchmark 'not comparable'.\n"
+      "  - CPU time, two binaries: each round runs A and B back to back, and Wilcoxon's\n"
+      "    signed-rank test decides on the per-round ratios new/base (their drift\n"
+      "    cancels); results files: a Mann-Whitney U test of the two sides (--test\n"
+      "    chooses; both tests' figures are in --json). p-values are Holm-adjusted over\n"
+      "    all benchmarks; a regression needs p_holm < alpha AND a slowdown above the\n"
+      "    threshold, max(--min-threshold, 2 x the standard error of the change from the\n"
+      "    run's own spread (1.4826 x MAD)); --threshold fixes it instead.\n"
+      "  - Adaptive rounds: --rounds K is the minimum. A benchmark whose change could\n"
+      "    still exceed the threshold (its upper bound, change + 2 standard errors,\n"
+      "    reaches it) gets more rounds, up to --max-rounds (3 K), looked at --looks\n"
+      "    times (3) with alpha split over the looks, within --budget SEC. The verdict\n"
+      "    line says how many rounds each benchmark needed.\n"
+      "  - --measure instructions: each worker under valgrind's callgrind, counting the\n"
+      "    timed loop's instructions (not time): instructions_per_iter may grow by no\n"
+      "    more than 1%% plus the base's own spread; no timing or peak is gated.\n"
+      "  - peak memory: the median rss_peak_bytes (and heap_peak_bytes of a collector) may\n"
+      "    grow by no more than max(256 KiB, 2%%, 2 x its standard error from each side's\n"
+      "    own spread); --mem-threshold fixes the tolerance instead.\n"
+      "  - a repetition that ended otherwise than ok on the new side only is a regression.\n\n");
+}
+
+static void usage_tail(FILE *out) {
+  fprintf(out,
+          "\nThe run options are given to each binary's `run` as they were given here\n"
+          "(counters are off and each round is one repetition: the gate times, it does not\n"
+          "count, unless --pmu; --reps, --counters and -o are the gate's own: use --rounds,\n"
+          "--pmu and --save-runs).\n\n"
+          "Prints a table and a one-line verdict. Exit status: 0 no regression, 1 a regression,\n"
+          "a changed deterministic metric, a missing benchmark or nothing compared, 2 bad input\n"
+          "or a side that could not run, 130/143 interrupted by SIGINT/SIGTERM.\n");
+}
+
+/* ---- options ------------------------------------------------------------- */
+
+#define MAX_ROUNDS 1000
+
+static int parse_pct(const char *source, const char *v, double max, double *out) {
+  char *end, why[80];
+  double x = strtod(v, &end);
+  if (*end || end == v || !(x >= 0) || x > max) {
+    snprintf(why, sizeof why, "expected a percentage from 0 to %g", max);
+    return hl_opts_bad(source, v, why);
+  }
+  *out = x / 100;
+  return 0;
+}
+
+enum {
+  O_BASE,
+  O_NEW,
+  O_ROUNDS,
+  O_ALPHA,
+  O_THRESHOLD,
+  O_MIN_THRESHOLD,
+  O_TOLERANCE,
+  O_MEM_THRESHOLD,
+  O_ALLOW_MISSING,
+  O_JSON,
+  O_MARKDOWN,
+  O_SAVE_RUNS,
+  O_SAVE_BASELINE,
+  O_BASE_X,
+  O_NEW_X,
+  O_MAX_ROUNDS,
+  O_LOOKS,
+  O_BUDGET,
+  O_TEST,
+  O_PMU,
+  O_INSTR_TOLERANCE,
+};
+
+static int parse_count(const char *source, const char *v, unsigned max, unsigned *out) {
+  char *end, why[64];
+  unsigned long k = strtoul(v, &end, 10);
+  if (*end || end == v || k < 1 || k > max) {
+    snprintf(why, sizeof why, "expected an integer from 1 to %u", max);
+    return hl_opts_bad(source, v, why);
+  }
+  *out = (unsigned)k;
+  return 0;
+}
+
+/* The options of the adaptive rounds and the test. */
+static int apply_rounds(gate_opts_t *o, int id, const char *v, const char *source) {
+  char *end;
+  switch (id) {
+  case O_ROUNDS: o->rounds_given = 1; return parse_count(source, v, MAX_ROUNDS, &o->rounds);
+  case O_MAX_ROUNDS: return parse_count(source, v, MAX_ROUNDS, &o->max_rounds);
+  case O_LOOKS: return parse_count(source, v, 100, &o->looks);
+  case O_BUDGET:
+    o->budget_s = strtod(v, &end);
+    if (*end || end == v || !(o->budget_s > 0))
+      return hl_opts_bad(source, v, "expected seconds > 0");
+    return 0;
+  default:
+    o->test_given = 1;
+    if (!strcmp(v, "paired")) o->decide.test = HL_GATE_TEST_PAIRED;
+    else if (!strcmp(v, "utest")) o->decide.test = HL_GATE_TEST_UTEST;
+    else return hl_opts_bad(source, v, "expected paired or utest");
+    return 0;
+  }
+}
+
+static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *source) {
+  gate_opts_t *o = ctx;
+  char *end;
+  switch (opt->id) {
+  case O_BASE: o->base = v; return 0;
+  case O_NEW: o->new_ = v; return 0;
+  case O_JSON: o->json_out = v; return 0;
+  case O_MARKDOWN: o->md_out = v; return 0;
+  case O_SAVE_RUNS: o->save_runs = v; return 0;
+  case O_SAVE_BASELINE: o->save_baseline = v; return 0;
+  case O_BASE_X: o->base_x = v; return 0;
+  case O_NEW_X: o->new_x = v; return 0;
+  case O_ALLOW_MISSING: o->decide.allow_missing = 1; return 0;
+  case O_PMU: o->pmu = 1; return 0;
+  case O_INSTR_TOLERANCE: return parse_pct(source, v, 100, &o->decide.instr_tolerance);
+  case O_ROUNDS:
+  case O_MAX_ROUNDS:
+  case O_LOOKS:
+  case O_BUDGET:
+  case O_TEST: return apply_rounds(o, opt->id, v, source);
+  case O_ALPHA:
+    o->decide.alpha = strtod(v, &end);
+    if (*end || end == v || !(o->decide.alpha > 0 && o->decide.alpha < 1))
+      return hl_opts_bad(source, v, "expected a number between 0 and 1");
+    return 0;
+  case O_THRESHOLD: return parse_pct(source, v, 1000, &o->decide.threshold);
+  case O_MIN_THRESHOLD: return parse_pct(source, v, 1000, &o->decide.min_threshold);
+  case O_TOLERANCE: return parse_pct(source, v, 100, &o->decide.tolerance);
+  default: return parse_pct(source, v, 1000, &o->decide.mem_threshold);
+  }
+}
+
+static const hl_opt_t gate_opts[] = {
+    {"base", 0, "BIN|FILE", "the reference side", NULL, 0, apply, O_BASE},
+    {"new", 0, "BIN|FILE", "the side under test", NULL, 0, apply, O_NEW},
+    {"rounds", 0, "K",
+     "rounds per binary side at least (default 10; 2 with --measure instructions)", NULL, 0, apply,
+     O_ROUNDS},
+    {"max-rounds", 0, "K",
+     "rounds at most, for benchmarks still undecided (default 3 x --rounds)",
+     NULL, 0, apply, O_MAX_ROUNDS},
+    {"looks", 0, "N",
+     "looks at the data from --rounds to --max-rounds; alpha is split over them (default 3)",
+     NULL, 0, apply, O_LOOKS},
+    {"budget", 0, "SEC", "start no look whose rounds would end after SEC seconds", NULL, 0, apply,
+     O_BUDGET},
+    {"test", 0, "paired|utest",
+     "timing test: signed-rank of per-round ratios (default with two binaries) or Mann-Whitney U "
+     "(default with a results file)",
+     NULL, 0, apply, O_TEST},
+    {"pmu", 0, NULL,
+     "count perf::INSTRUCTIONS and perf::CYCLES (libpfm4) where the machine has a PMU: "
+     "instructions per iteration gated within --instr-tolerance, CPU time still tested",
+     NULL, 0, apply, O_PMU},
+    {"instr-tolerance", 0, "PCT",
+     "growth of instructions per iteration that counts, beyond the base's own spread "
+     "(default 1; 0: exact)",
+     NULL, 0, apply, O_INSTR_TOLERANCE},
+    {"alpha", 0, "A", "family-wise significance level after Holm (default 0.05)", NULL, 0, apply,
+     O_ALPHA},
+    {"threshold", 0, "PCT", "fixed slowdown threshold in percent (default: from the noise)", NULL,
+     0, apply, O_THRESHOLD},
+    {"min-threshold", 0, "PCT", "floor of the noise-derived threshold (default 2)", NULL, 0, apply,
+     O_MIN_THRESHOLD},
+    {"tolerance", 0, "PCT", "tolerance of the deterministic metrics (default 0: exact)", NULL, 0,
+     apply, O_TOLERANCE},
+    {"mem-threshold", 0, "PCT",
+     "fixed tolerance of peak memory growth in percent (default: from the noise)", NULL, 0, apply,
+     O_MEM_THRESHOLD},
+    {"allow-missing", 0, NULL, "benchmarks of the base absent from the new side do not fail", NULL,
+     0, apply, O_ALLOW_MISSING},
+    {"json", 0, "FILE", "write the decision as JSON (with CI annotations)", NULL, 0, apply, O_JSON},
+    {"markdown", 0, "FILE", "write the decision as Markdown (a pull-request comment)", NULL, 0,
+     apply, O_MARKDOWN},
+    {"save-runs", 0, "DIR", "keep the merged results of each side as DIR/base.json, DIR/new.json",
+     NULL, 0, apply, O_SAVE_RUNS},
+    {"base-x", 0, "'CMD ARGS'",
+     "the base side's program (as -x), beside --new-x: your program's two builds, measured by "
+     "the same heaplab under the same cells",
+     NULL, 0, apply, O_BASE_X},
+    {"new-x", 0, "'CMD ARGS'", "the new side's program (with --base-x)", NULL, 0, apply, O_NEW_X},
+    {"save-baseline", 0, "FILE",
+     "with --new BIN and no --base: run one round and write its deterministic metrics to FILE as "
+     "a baseline",
+     NULL, 0, apply, O_SAVE_BASELINE},
+};
+
+/* The run options the user gave, as they gave them, for each binary's
+ * `run`. The gate sets the repetitions, counters and output itself. */
+static int forward_run_options(gate_opts_t *o, const hl_opt_group_t *run) {
+  for (size_t i = 0; i < run->ngiven; i++) {
+    const hl_opt_t *opt = run->given[i].opt;
+    if (!strcmp(opt->name, "reps") || !strcmp(opt->name, "counters") ||
+        !strcmp(opt->name, "output")) {
+      hl_msg("gate",
+             "--%s is the gate's own: each round is one repetition without counters (use "
+             "--rounds K, --save-runs DIR)",
+             opt->name);
+      return HL_EINVAL;
+    }
+    if (o->nrun_args + 2 > MAX_RUN_ARGS) {
+      hl_msg("gate", "too many run options");
+      return HL_EINVAL;
+    }
+    snprintf(o->run_arg_text[o->nrun_args], sizeof o->run_arg_text[0], "--%s", opt->name);
+    o->run_args[o->nrun_args] = o->run_arg_text[o->nrun_args];
+    o->nrun_args++;
+    if (run->given[i].value) o->run_args[o->nrun_args++] = (char *)run->given[i].value;
+    if (!strcmp(opt->name, "measure") && run->given[i].value)
+      o->instructions = !strcmp(run->given[i].value, "instructions");
+  }
+  return 0;
+}
+
+/* --base-x and --new-x go together, without -x, and their cells share a
+ * name (--name, else the new program's file name) so the gate pairs them. */
+static int check_programs(gate_opts_t *o, const hl_run_request_t *rq) {
+  if (!o->base_x && !o->new_x) return 0;
+  if (!o->base_x || !o->new_x || rq->ncommands) {
+    hl_msg("gate", "--base-x and --new-x go together, and replace -x");
+    return HL_EINVAL;
+  }
+  if (rq->nnames) return 0;
+  size_t n = strcspn(o->new_x, " \t");
+  const char *w = o->new_x, *slash = memrchr(w, '/', n);
+  if (slash) n -= (size_t)(slash + 1 - w), w = slash + 1;
+  snprintf(o->program_name, sizeof o->program_name, "%.*s", (int)(n < 63 ? n : 63), w);
+  return 0;
+}
+
+static int check_sides(const gate_opts_t *o) {
+  if (!o->new_) {
+    hl_msg("gate", "--new BIN|FILE.json is required (see heaplab gate --help)");
+    return HL_EINVAL;
+  }
+  if (!o->base && !o->save_baseline) {
+    hl_msg("gate", "--base BIN|FILE.json is required (or --save-baseline FILE; see --help)");
+    return HL_EINVAL;
+  }
+  if (o->base && o->save_baseline) {
+    hl_msg("gate", "--save-baseline writes a baseline from --new alone; leave out --base");
+    return HL_EINVAL;
+  }
+  return 0;
+}
+
+/* The gate's options and run's (values checked here as run checks them, so
+ * a mistake is reported before any binary runs). */
+int hl_gate_parse_args(int argc, char **argv, gate_opts_t *o, hl_run_request_t *rq) {
+  hl_gate_opts_default(&o->decide);
+  o->rounds = 10;
+  hl_opt_group_t groups[2] = {
+      {"Gate options", gate_opts, sizeof gate_opts / sizeof gate_opts[0], o, {{0}}, 0},
+      hl_run_request_group(rq)};
+  hl_opts_operands_t operands;
+  int rc = hl_opts_parse("gate", groups, 2, argc, argv, 0, &operands);
+  if (rc == 1) {
+    FILE *page = hl_opts_page_open(stdout);
+    usage_head(page);
+    hl_opts_help(page, groups, 2);
+    usage_tail(page);
+    hl_opts_page_close(page, stdout);
+  }
+  if (rc) return rc;
+  free(operands.v);
+  if ((rc = hl_run_request_finish(rq)) != 0) return rc;
+  if ((rc = forward_run_options(o, &groups[1])) != 0 || (rc = check_programs(o, rq)) != 0)
+    return rc;
+  if (o->instructions && !o->rounds_given) o->rounds = 2; /* counts: one round checks the other */
+  if (!o->max_rounds) o->max_rounds = 3 * o->rounds < MAX_ROUNDS ? 3 * o->rounds : MAX_ROUNDS;
+  hl_seq_plan_t plan = {o->rounds, o->max_rounds, o->looks};
+  char why[160];
+  if (hl_seq_plan_check(&plan, why, sizeof why) != 0) {
+    hl_msg("gate", "%s", why);
+    return HL_EINVAL;
+  }
+  o->looks = plan.looks;
+  return check_sides(o);
+}
+

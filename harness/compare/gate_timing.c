@@ -1,0 +1,197 @@
+/* The gate's timing rule and its instruction counts (gate_decide.h, rules
+ * 2 and 3): both tests' figures for one benchmark, then, after Holm, their
+ * verdicts.
+ *
+ * Each test has its own threshold from its own noise, and its own upper
+ * confidence bound, change + noise_z standard errors. A benchmark whose test
+ * is not significant but whose bound reaches the threshold is *undecided*:
+ * the data cannot yet rule out a slowdown that counts, and a sequential gate
+ * (sequential.h) gives it more rounds. One whose bound is below the
+ * threshold is settled as the same. */
+#include "gate_timing.h"
+
+#include "error.h"
+#include "paired.h"
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MEDIAN_SE_FACTOR 1.2533141373155
+
+const char *hl_gate_test_name(hl_gate_test_t t) {
+  return t == HL_GATE_TEST_PAIRED ? "paired" : "utest";
+}
+
+double hl_gate_look_alpha(const hl_gate_opts_t *o) {
+  return o->looks > 1 ? o->alpha / o->looks : o->alpha;
+}
+
+static double floor_at(double t, const hl_gate_opts_t *o) {
+  if (o->threshold >= 0) return o->threshold;
+  return t > o->min_threshold ? t : o->min_threshold;
+}
+
+static int utest_figures(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
+  hl_gate_test_figures_t *f = &b->test[HL_GATE_TEST_UTEST];
+  const hl_gate_side_t *a = &b->base, *c = &b->new_;
+  f->n = a->n < c->n ? a->n : c->n;
+  f->change = b->base_median_ns > 0 ? (b->new_median_ns - b->base_median_ns) / b->base_median_ns : 0;
+  double ca = hl_gate_robust_cv(a->cpu_ns, a->n), cb = hl_gate_robust_cv(c->cpu_ns, c->n);
+  f->noise = sqrt((ca * ca + cb * cb) / 2);
+  double se = MEDIAN_SE_FACTOR * f->noise * sqrt(1.0 / (double)a->n + 1.0 / (double)c->n);
+  f->threshold = floor_at(o->noise_z * se, o);
+  f->upper = f->change + o->noise_z * se;
+  hl_utest_t u;
+  int rc = hl_mann_whitney(a->cpu_ns, a->n, c->cpu_ns, c->n, &u);
+  if (rc) return rc;
+  f->p_value = u.p_value;
+  f->tested = 1;
+  return 0;
+}
+
+/* The pairs: samples of the same round on both sides (by position when a
+ * side has no rounds). Returns how many, at most min(n_base, n_new). */
+static size_t make_pairs(const hl_gate_side_t *a, const hl_gate_side_t *c, double *pa,
+                         double *pc) {
+  size_t m = 0;
+  if (!a->round || !c->round) {
+    for (; m < a->n && m < c->n; m++)
+      pa[m] = a->cpu_ns[m], pc[m] = c->cpu_ns[m];
+    return m;
+  }
+  for (size_t i = 0; i < a->n; i++)
+    for (size_t j = 0; j < c->n; j++)
+      if (c->round[j] == a->round[i]) {
+        pa[m] = a->cpu_ns[i], pc[m++] = c->cpu_ns[j];
+        break;
+      }
+  return m;
+}
+
+static int paired_figures(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
+  hl_gate_test_figures_t *f = &b->test[HL_GATE_TEST_PAIRED];
+  size_t cap = b->base.n < b->new_.n ? b->base.n : b->new_.n;
+  double *pa = malloc(2 * (cap ? cap : 1) * sizeof *pa);
+  if (!pa) return HL_ENOMEM;
+  size_t m = make_pairs(&b->base, &b->new_, pa, pa + cap);
+  hl_paired_t pr;
+  int rc = m >= 2 ? hl_paired_compare(pa, pa + cap, m, &pr) : 0;
+  free(pa);
+  if (rc || m < 2) return rc;
+  f->n = m;
+  f->change = pr.change;
+  f->noise = pr.log_spread;
+  f->threshold = floor_at(expm1(o->noise_z * pr.log_se), o);
+  f->upper = expm1(log1p(pr.change) + o->noise_z * pr.log_se);
+  f->p_value = pr.test.p_value;
+  f->tested = 1;
+  return 0;
+}
+
+int hl_gate_timing_measure(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
+  b->base_median_ns = hl_stats_median(b->base.cpu_ns, b->base.n);
+  b->new_median_ns = hl_stats_median(b->new_.cpu_ns, b->new_.n);
+  if (!isfinite(b->base_median_ns) || !isfinite(b->new_median_ns)) return HL_ENOMEM;
+  int rc = utest_figures(b, o);
+  if (rc == 0) rc = paired_figures(b, o);
+  b->used = o->test == HL_GATE_TEST_PAIRED && b->test[HL_GATE_TEST_PAIRED].tested
+                ? HL_GATE_TEST_PAIRED
+                : HL_GATE_TEST_UTEST;
+  return rc;
+}
+
+static void verdict_of(hl_gate_test_figures_t *f, double alpha) {
+  int significant = f->p_holm < alpha;
+  if (significant && f->change > f->threshold)
+    f->timing = HL_GT_SLOWER;
+  else if (significant && f->change < -f->threshold)
+    f->timing = HL_GT_FASTER;
+  else
+    f->timing = HL_GT_SAME;
+  f->undecided = f->timing == HL_GT_SAME && f->upper >= f->threshold;
+}
+
+/* The top-level figures of a benchmark are those of the test that decided. */
+void hl_gate_timing_publish(hl_gate_bench_t *b) {
+  const hl_gate_test_figures_t *f = &b->test[b->used];
+  b->change = f->change;
+  b->noise_cv = f->noise;
+  b->threshold = f->threshold;
+  b->p_value = f->p_value;
+  b->p_holm = f->p_holm;
+  b->timing = f->timing;
+  b->undecided = f->undecided;
+  b->rounds = (unsigned)f->n;
+}
+
+/* Holm over the m benchmarks idx[] tested at this look, test by test, at
+ * the look's level; then each test's verdict. */
+int hl_gate_timing_decide(hl_gate_bench_t *b, const size_t *idx, size_t m,
+                          const hl_gate_opts_t *o) {
+  double *p = calloc(m ? m : 1, sizeof *p);
+  size_t *which = calloc(m ? m : 1, sizeof *which);
+  if (!p || !which) {
+    free(p);
+    free(which);
+    return HL_ENOMEM;
+  }
+  double alpha = hl_gate_look_alpha(o);
+  for (int t = 0; t < HL_GATE_NTESTS; t++) {
+    size_t k = 0;
+    for (size_t j = 0; j < m; j++)
+      if (b[idx[j]].test[t].tested) p[k] = b[idx[j]].test[t].p_value, which[k++] = idx[j];
+    hl_holm(p, k, p);
+    for (size_t j = 0; j < k; j++) {
+      b[which[j]].test[t].p_holm = p[j];
+      verdict_of(&b[which[j]].test[t], alpha);
+    }
+  }
+  for (size_t j = 0; j < m; j++)
+    hl_gate_timing_publish(&b[idx[j]]);
+  free(p);
+  free(which);
+  return 0;
+}
+
+void hl_gate_timing_thaw(hl_gate_bench_t *b) {
+  const hl_gate_frozen_t *z = b->frozen;
+  memcpy(b->test, z->test, sizeof b->test);
+  b->used = z->used;
+  b->base_median_ns = z->base_median_ns;
+  b->new_median_ns = z->new_median_ns;
+  hl_gate_timing_publish(b);
+  b->rounds = z->rounds;
+}
+
+/* ---- instructions -------------------------------------------------------- */
+
+static double spread_of(const double *x, size_t n, double median) {
+  if (n < 2 || !(median > 0)) return 0;
+  return (hl_stats_max(x, n) - hl_stats_min(x, n)) / median;
+}
+
+int hl_gate_instr_decide(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
+  hl_gate_instr_t *g = &b->instr;
+  const hl_gate_side_t *a = &b->base, *c = &b->new_;
+  memset(g, 0, sizeof *g);
+  if (!a->instr && !c->instr) return 0;
+  if (!a->instr || !c->instr) {
+    g->verdict = HL_GI_ONE_SIDE;
+    return 0;
+  }
+  for (size_t i = 0; i < a->ninstr + c->ninstr; i++) {
+    double x = i < a->ninstr ? a->instr[i] : c->instr[i - a->ninstr];
+    if (!isfinite(x) || x < 0) return HL_EINVAL;
+  }
+  g->base_median = hl_stats_median(a->instr, a->ninstr);
+  g->new_median = hl_stats_median(c->instr, c->ninstr);
+  g->change = g->base_median > 0 ? (g->new_median - g->base_median) / g->base_median : 0;
+  g->base_spread = spread_of(a->instr, a->ninstr, g->base_median);
+  g->tolerance = o->instr_tolerance + g->base_spread;
+  g->verdict = g->change > g->tolerance    ? HL_GI_MORE
+               : g->change < -g->tolerance ? HL_GI_FEWER
+                                           : HL_GI_SAME;
+  return 0;
+}

@@ -1,0 +1,368 @@
+/* The gate's power tools (harness/compare/paired.c, sequential.c,
+ * gate_timing.c): Wilcoxon's signed-rank test against a brute-force count
+ * of sign patterns, the paired figures, the look schedule, the sequential
+ * rule's false-alarm rate on thousands of simulated A/A gates with drift
+ * (and, so that the simulation has teeth, the rate of naive peeking), its
+ * power on a simulated 10% slowdown, and the exact comparison of
+ * instruction counts. */
+#include "error.h"
+#include "gate_decide.h"
+#include "paired.h"
+#include "sequential.h"
+#include "th.h"
+
+#include <stdint.h>
+#include <valgrind/valgrind.h>
+
+/* Under valgrind (ci/test's memcheck pass) the simulations run a fortieth
+ * of the gates and check no rate: that pass looks for memory
+ * errors, the rates are checked at full size by the ordinary run. */
+static int sim_scale(int gates) {
+  return RUNNING_ON_VALGRIND ? gates / 40 : gates;
+}
+
+/* ---- signed-rank ----------------------------------------------------------- */
+
+/* Two-sided p by enumerating every sign pattern of the ranks 1..n. */
+static double brute_p(size_t n, double w_plus) {
+  double total = (double)n * (double)(n + 1) / 2;
+  double w = w_plus < total - w_plus ? w_plus : total - w_plus;
+  uint64_t hits = 0;
+  for (uint64_t mask = 0; mask < (UINT64_C(1) << n); mask++) {
+    double s = 0;
+    for (size_t k = 0; k < n; k++)
+      if (mask >> k & 1) s += (double)(k + 1);
+    hits += s <= w + 1e-9;
+  }
+  double p = 2.0 * (double)hits / (double)(UINT64_C(1) << n);
+  return p > 1 ? 1 : p;
+}
+
+static void test_signed_rank_exact(void) {
+  /* ranks of |d|: 0.5 -> 1, 1.5 -> 2, ...; signs chosen so W+ = 1+3+4+7 = 15 */
+  double d[8] = {0.5, -1.5, 2.5, 3.5, -4.5, -5.5, 6.5, -7.5};
+  hl_signed_rank_t r;
+  CHECK_INT(hl_signed_rank(d, 8, &r), 0);
+  CHECK_NEAR(r.w_plus, 15, 1e-12);
+  CHECK_INT(r.exact, 1);
+  CHECK_INT(r.n_used, 8);
+  CHECK_NEAR(r.p_value, brute_p(8, 15), 1e-12);
+  double pos[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  CHECK_INT(hl_signed_rank(pos, 10, &r), 0);
+  CHECK_NEAR(r.p_value, 2.0 / 1024, 1e-15); /* all positive: the smallest p with 10 pairs */
+  for (size_t n = 4; n <= 16; n += 3) {     /* a pattern per size, against the brute force */
+    double x[16];
+    for (size_t i = 0; i < n; i++)
+      x[i] = (double)(i + 1) * ((i * 7 + n) % 3 ? 1 : -1);
+    CHECK_INT(hl_signed_rank(x, n, &r), 0);
+    CHECK_NEAR(r.p_value, brute_p(n, r.w_plus), 1e-12);
+  }
+}
+
+static void test_signed_rank_zeros_ties(void) {
+  double d[6] = {0, 0, 1, 1, -1, 2}; /* zeros dropped; three tied at rank 2 */
+  hl_signed_rank_t r;
+  CHECK_INT(hl_signed_rank(d, 6, &r), 0);
+  CHECK_INT(r.n_used, 4);
+  CHECK_INT(r.exact, 0);
+  CHECK_NEAR(r.w_plus, 2 + 2 + 4, 1e-12);
+  /* normal approximation: mean 5, var 4*5*9/24 - (27 - 3)/48 = 7 */
+  CHECK_NEAR(r.p_value, erfc(3.0 / sqrt(7.0) / sqrt(2.0)), 1e-12);
+  double z[3] = {0, 0, 0};
+  CHECK_INT(hl_signed_rank(z, 3, &r), 0);
+  CHECK_NEAR(r.p_value, 1, 0);
+  double bad[2] = {1, NAN};
+  CHECK_INT(hl_signed_rank(bad, 2, &r), HL_EINVAL);
+  /* 60 pairs: beyond the exact table, the normal approximation */
+  double many[60];
+  for (int i = 0; i < 60; i++)
+    many[i] = (i + 1) * (i % 4 ? 1.0 : -1.0);
+  CHECK_INT(hl_signed_rank(many, 60, &r), 0);
+  CHECK_INT(r.exact, 0);
+  CHECK(r.p_value > 0 && r.p_value < 0.001);
+}
+
+static void test_paired_figures(void) {
+  double a[5] = {100, 200, 50, 400, 80}, c[5];
+  static const double ratio[5] = {1.08, 1.12, 1.10, 1.09, 1.11}; /* every round slower */
+  for (int i = 0; i < 5; i++)
+    c[i] = a[i] * ratio[i];
+  hl_paired_t p;
+  CHECK_INT(hl_paired_compare(a, c, 5, &p), 0);
+  CHECK_NEAR(p.change, 0.1, 1e-12);
+  CHECK(p.log_spread > 0.005 && p.log_spread < 0.03);
+  CHECK_NEAR(p.log_se, 1.2533141373155 * p.log_spread / sqrt(5.0), 1e-12);
+  CHECK_NEAR(p.test.p_value, 2.0 / 32, 1e-12); /* 5 positive of 5 */
+  a[0] = 0;
+  CHECK_INT(hl_paired_compare(a, c, 5, &p), HL_EINVAL);
+}
+
+/* The levels of two sides that wander together by 30% between rounds: the
+ * U test sees the wander as noise, the paired test sees a steady 5%. */
+static void test_pairing_cancels_drift(void) {
+  enum { R = 12 };
+  double a[R], c[R];
+  unsigned round[R];
+  for (int i = 0; i < R; i++) {
+    double level = 100 * (1 + 0.3 * ((i * 5) % 7) / 7.0);
+    a[i] = level * (1 + 0.002 * (i % 3));
+    c[i] = level * 1.05 * (1 - 0.002 * (i % 2));
+    round[i] = (unsigned)i;
+  }
+  hl_gate_bench_t b = {.name = "x"};
+  hl_gate_side_t *s[2] = {&b.base, &b.new_};
+  double *x[2] = {a, c};
+  for (int k = 0; k < 2; k++) {
+    s[k]->present = 1;
+    s[k]->cpu_ns = x[k];
+    s[k]->n = s[k]->ok = R;
+    s[k]->round = round;
+  }
+  hl_gate_opts_t o;
+  hl_gate_opts_default(&o);
+  hl_gate_tally_t t;
+  CHECK_INT(hl_gate_decide(&b, 1, &o, &t), 0);
+  CHECK_INT(b.test[HL_GATE_TEST_UTEST].timing, HL_GT_SAME);
+  CHECK_INT(b.test[HL_GATE_TEST_PAIRED].timing, HL_GT_SLOWER);
+  CHECK_INT(b.verdict, HL_GATE_SAME); /* the U test decides by default */
+  o.test = HL_GATE_TEST_PAIRED;
+  CHECK_INT(hl_gate_decide(&b, 1, &o, &t), 0);
+  CHECK_INT(b.verdict, HL_GATE_REGRESSION);
+  CHECK_INT(b.used, HL_GATE_TEST_PAIRED);
+  CHECK_INT(b.rounds, R);
+}
+
+/* ---- the look schedule ----------------------------------------------------- */
+
+static void test_look_schedule(void) {
+  char why[128];
+  hl_seq_plan_t p = {10, 30, 0};
+  CHECK_INT(hl_seq_plan_check(&p, why, sizeof why), 0);
+  CHECK_INT(p.looks, 3);
+  CHECK_INT(hl_seq_look_rounds(&p, 0), 10);
+  CHECK_INT(hl_seq_look_rounds(&p, 1), 20);
+  CHECK_INT(hl_seq_look_rounds(&p, 2), 30);
+  hl_seq_plan_t q = {10, 40, 4};
+  CHECK_INT(hl_seq_plan_check(&q, why, sizeof why), 0);
+  CHECK_INT(hl_seq_look_rounds(&q, 1), 20);
+  CHECK_INT(hl_seq_look_rounds(&q, 3), 40);
+  hl_seq_plan_t one = {5, 5, 0};
+  CHECK_INT(hl_seq_plan_check(&one, why, sizeof why), 0);
+  CHECK_INT(one.looks, 1);
+  CHECK_INT(hl_seq_look_rounds(&one, 0), 5);
+  hl_seq_plan_t bad = {10, 5, 0};
+  CHECK_INT(hl_seq_plan_check(&bad, why, sizeof why), HL_EINVAL);
+  CHECK_STR(why, "--max-rounds 5 is below --rounds 10");
+  hl_seq_plan_t many = {10, 11, 3};
+  CHECK_INT(hl_seq_plan_check(&many, why, sizeof why), HL_EINVAL);
+  hl_gate_opts_t o;
+  hl_gate_opts_default(&o);
+  o.looks = 4;
+  CHECK_NEAR(hl_gate_look_alpha(&o), 0.0125, 1e-15);
+}
+
+/* ---- simulated gates ------------------------------------------------------- */
+
+enum { SIM_BENCH = 6, SIM_MAX = 30 };
+
+static uint64_t rng_state = 88172645463325252u;
+
+static double uniform(void) {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return ((double)(rng_state >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double gauss(void) {
+  return sqrt(-2 * log(uniform())) * cos(6.283185307179586 * uniform());
+}
+
+/* One process's time: the machine's drift at its moment, 5% noise of its
+ * own, and one in twenty hit by a neighbour (+20% to +100%). */
+static double one_process(double level, double drift) {
+  double x = level * exp(drift + 0.05 * gauss());
+  return uniform() < 0.05 ? x * (1.2 + 0.8 * uniform()) : x;
+}
+
+typedef struct sim {
+  double a[SIM_BENCH][SIM_MAX], c[SIM_BENCH][SIM_MAX];
+  unsigned round[SIM_MAX];
+  hl_gate_bench_t b[SIM_BENCH];
+} sim_t;
+
+/* A gate's rounds: A B, B A, ... with a drift that trends and wanders
+ * (a random walk of 3% a step plus a slow swing), `slowdown` on new. */
+static void simulate(sim_t *s, double slowdown) {
+  double drift = 0, trend = 0.004 * gauss();
+  for (int r = 0; r < SIM_MAX; r++) {
+    s->round[r] = (unsigned)r;
+    for (int j = 0; j < SIM_BENCH; j++) {
+      double level = 50.0 * (j + 1);
+      double d1 = drift += trend + 0.03 * gauss();
+      double d2 = drift += trend + 0.03 * gauss() + 0.02 * sin(r / 3.0);
+      int base_first = r % 2 == 0;
+      s->a[j][r] = one_process(level, base_first ? d1 : d2);
+      s->c[j][r] = one_process(level * (1 + slowdown), base_first ? d2 : d1);
+    }
+  }
+}
+
+/* Runs the sequential gate of sequential.h on a simulation: looks at the
+ * plan's rounds. Returns 1 when the gate fails (a regression), and adds 1
+ * to *any when any benchmark was found slower or faster. */
+static int sim_gate(sim_t *s, const hl_seq_plan_t *plan, const hl_gate_opts_t *base_opts,
+                    int *any) {
+  hl_gate_opts_t o = *base_opts;
+  o.looks = plan->looks;
+  hl_seq_t seq = {0};
+  hl_gate_tally_t t;
+  for (unsigned k = 0; k < plan->looks; k++) {
+    unsigned n = hl_seq_look_rounds(plan, k);
+    for (int j = 0; j < SIM_BENCH; j++) {
+      hl_gate_bench_t *b = &s->b[j];
+      memset(b, 0, sizeof *b);
+      b->name = j == 0 ? "b0" : j == 1 ? "b1" : j == 2 ? "b2" : j == 3 ? "b3" : j == 4 ? "b4" : "b5";
+      double *x[2] = {s->a[j], s->c[j]};
+      hl_gate_side_t *side[2] = {&b->base, &b->new_};
+      for (int q = 0; q < 2; q++) {
+        side[q]->present = 1;
+        side[q]->cpu_ns = x[q];
+        side[q]->n = side[q]->ok = n;
+        side[q]->round = s->round;
+      }
+    }
+    size_t open;
+    CHECK_INT(hl_seq_look(&seq, s->b, SIM_BENCH, &o, k, &t, &open), 0);
+    if (open == 0) break;
+  }
+  hl_seq_free(&seq);
+  int fails = 0, found = 0;
+  for (int j = 0; j < SIM_BENCH; j++) {
+    fails |= s->b[j].timing == HL_GT_SLOWER;
+    found |= s->b[j].timing != HL_GT_SAME;
+  }
+  *any += found;
+  return fails;
+}
+
+/* `gates` simulated gates with this slowdown: how many failed (and, in
+ * *any, how many found any change). */
+static int sim_many(int gates, double slowdown, const hl_seq_plan_t *plan,
+                    const hl_gate_opts_t *o, int *any) {
+  static sim_t s;
+  int fails = 0;
+  *any = 0;
+  for (int g = 0; g < gates; g++) {
+    simulate(&s, slowdown);
+    fails += sim_gate(&s, plan, o, any);
+  }
+  return fails;
+}
+
+static void paired_defaults(hl_gate_opts_t *o) {
+  hl_gate_opts_default(o);
+  o->test = HL_GATE_TEST_PAIRED;
+}
+
+static void test_sequential_false_alarms(void) {
+  const int GATES = sim_scale(4000);
+  hl_gate_opts_t o;
+  paired_defaults(&o);
+  hl_seq_plan_t plan = {10, 30, 3};
+  int any, fails = sim_many(GATES, 0, &plan, &o, &any);
+  double rate = (double)fails / GATES, two_sided = (double)any / GATES;
+  printf("sequential A/A: %d of %d simulated gates failed (%.4f), %d found any change (%.4f)\n",
+         fails, GATES, rate, any, two_sided);
+  if (!RUNNING_ON_VALGRIND) { /* 100 gates under valgrind: too few for a rate */
+    CHECK(rate <= o.alpha);
+    CHECK(two_sided <= o.alpha);
+  }
+  /* The same kind of data, peeked at 11 times (every 2 rounds) at the full
+   * alpha with no effect threshold: the simulation must be able to show the
+   * rate the split prevents. */
+  hl_gate_opts_t naive = o;
+  naive.threshold = 0;
+  naive.alpha = 0.05 * 11; /* so that alpha / looks is the full 0.05 at every look */
+  hl_seq_plan_t peek = {10, 30, 11};
+  int nany;
+  sim_many(GATES / 4, 0, &peek, &naive, &nany);
+  double naive_rate = (double)nany / (GATES / 4);
+  printf("naive peeking: %d of %d found a change (%.4f)\n", nany, GATES / 4, naive_rate);
+  if (!RUNNING_ON_VALGRIND) CHECK(naive_rate > o.alpha);
+}
+
+static void test_sequential_power(void) {
+  const int GATES = sim_scale(400);
+  hl_gate_opts_t o;
+  paired_defaults(&o);
+  hl_seq_plan_t plan = {10, 30, 3};
+  int any, fails = sim_many(GATES, 0.10, &plan, &o, &any);
+  printf("sequential 10%% slowdown: %d of %d simulated gates failed\n", fails, GATES);
+  if (!RUNNING_ON_VALGRIND) CHECK(fails >= GATES * 95 / 100);
+}
+
+/* ---- instruction counts ---------------------------------------------------- */
+
+static hl_gate_verdict_t instr_gate(const double *a, size_t na, const double *c, size_t nc,
+                                    double tolerance, hl_gate_bench_t *b) {
+  memset(b, 0, sizeof *b);
+  b->name = "x";
+  b->base.present = b->new_.present = 1;
+  b->base.ok = na;
+  b->new_.ok = nc;
+  b->base.instr = a;
+  b->base.ninstr = na;
+  b->new_.instr = c;
+  b->new_.ninstr = nc;
+  hl_gate_opts_t o;
+  hl_gate_opts_default(&o);
+  o.instr_tolerance = tolerance;
+  hl_gate_tally_t t;
+  CHECK_INT(hl_gate_decide(b, 1, &o, &t), 0);
+  return b->verdict;
+}
+
+static void test_instructions(void) {
+  hl_gate_bench_t b;
+  double base[2] = {232.60625, 232.60625}, same[2] = {232.60625, 232.60625};
+  CHECK_INT(instr_gate(base, 2, same, 2, 0, &b), HL_GATE_SAME);
+  CHECK_INT(b.instr.verdict, HL_GI_SAME);
+  CHECK_NEAR(b.instr.change, 0, 0);
+  CHECK_INT(b.timing, HL_GT_UNTESTED); /* counted, not timed */
+  CHECK(strstr(b.note, "not timed") != NULL);
+  double one_more[2] = {232.60625, 232.60626}; /* tolerance 0: exact, any change counts */
+  CHECK_INT(instr_gate(base, 2, one_more, 2, 0, &b), HL_GATE_REGRESSION);
+  double more[2] = {232.60626, 232.60626};
+  CHECK_INT(instr_gate(base, 2, more, 2, 0, &b), HL_GATE_REGRESSION);
+  CHECK_INT(b.instr.verdict, HL_GI_MORE);
+  double two_pct[1] = {232.60625 * 1.02};
+  CHECK_INT(instr_gate(base, 2, two_pct, 1, 0.005, &b), HL_GATE_REGRESSION);
+  CHECK_NEAR(b.instr.change, 0.02, 1e-12);
+  double within[1] = {232.60625 * 1.004};
+  CHECK_INT(instr_gate(base, 2, within, 1, 0.005, &b), HL_GATE_SAME);
+  double fewer[1] = {232.60625 * 0.9};
+  CHECK_INT(instr_gate(base, 2, fewer, 1, 0.005, &b), HL_GATE_FASTER);
+  /* a base that varies by 1% between repetitions widens its own tolerance */
+  double wobbly[2] = {100, 101}, plus1[1] = {101.5};
+  CHECK_INT(instr_gate(wobbly, 2, plus1, 1, 0.005, &b), HL_GATE_SAME);
+  CHECK_NEAR(b.instr.tolerance, 0.005 + 1 / 100.5, 1e-12);
+  /* on one side only: not comparable */
+  memset(&b, 0, sizeof b);
+  CHECK_INT(instr_gate(base, 2, NULL, 0, 0, &b), HL_GATE_NOT_COMPARABLE);
+  CHECK_INT(b.instr.verdict, HL_GI_ONE_SIDE);
+  CHECK(strstr(b.note, "instructions_per_iter missing in new") != NULL);
+}
+
+int main(void) {
+  test_signed_rank_exact();
+  test_signed_rank_zeros_ties();
+  test_paired_figures();
+  test_pairing_cancels_drift();
+  test_look_schedule();
+  test_sequential_false_alarms();
+  test_sequential_power();
+  test_instructions();
+  printf("test_gate_power: %d checks, %d failed\n", th_checks, th_failures);
+  return th_failures ? 1 : 0;
+}
