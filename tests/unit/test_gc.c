@@ -90,12 +90,12 @@ static int32_t new_obj(graph_t *g) {
 
 static void set_edge(graph_t *g, int32_t from, unsigned slot, int32_t to) {
   g->obj[from].edge[slot] = to;
-  ((void **)g->obj[from].p)[slot] = to >= 0 ? g->obj[to].p : NULL;
+  span_gc_write_barrier((void **)g->obj[from].p + slot, to >= 0 ? g->obj[to].p : NULL);
 }
 
 static void set_root(graph_t *g, size_t r, int32_t to) {
   g->root_idx[r] = to;
-  g->roots[r] = to >= 0 ? g->obj[to].p : NULL;
+  span_gc_write_barrier(&g->roots[r], to >= 0 ? g->obj[to].p : NULL);
 }
 
 /* A reachable object: a random root, then a few random edges. */
@@ -442,7 +442,7 @@ static void *blocker_main(void *arg) {
   while (!atomic_load(&stop_blocker)) {
     void **o = span_gc_alloc(64, 1);
     o[0] = NULL; /* pointer slots are the caller's to clear */
-    *keep = o;
+    span_gc_write_barrier(keep, o);
     span_gc_thread_block();
     usleep(2000);
     span_gc_thread_unblock();
@@ -486,8 +486,12 @@ static void test_threads(void) {
   free(keep);
 }
 
-int main(void) {
-  span_gc_config_t cfg = {.gc_percent = 25, .memory_limit_bytes = HL_NO_MEMORY_LIMIT};
+int main(int argc, char **argv) {
+  /* stw or concurrent (default): one collected heap per process */
+  int concurrent = !(argc > 1 && !strcmp(argv[1], "stw"));
+  span_gc_config_t cfg = {.gc_percent = 25,
+                          .memory_limit_bytes = HL_NO_MEMORY_LIMIT,
+                          .concurrent = concurrent};
   CHECK_INT(span_gc_enable(&cfg), 0);
   CHECK_INT(span_gc_enable(&cfg), -1); /* once */
   CHECK_INT(span_gc_thread_attach(), 0);
@@ -500,6 +504,9 @@ int main(void) {
   span_gc_read_stats(&gs);
   CHECK(gs.num_gc > 20);
   CHECK(gs.pause_total_ns > 0);
-  printf("%d checks, %d failed; %" PRIu64 " collections\n", th_checks, th_failures, gs.num_gc);
+  CHECK_INT(gs.concurrent, concurrent);
+  if (concurrent) CHECK(gs.barrier_calls > 0);
+  printf("%s: %d checks, %d failed; %" PRIu64 " collections, %" PRIu64 " barrier calls\n",
+         concurrent ? "concurrent" : "stw", th_checks, th_failures, gs.num_gc, gs.barrier_calls);
   return th_failures ? 1 : 0;
 }
