@@ -81,6 +81,12 @@ static json_t *cycle_json(const hl_gc_cycle_t *c) {
 #define HL_X(f) json_object_set_new(o, #f, json_integer((json_int_t)c->f));
   HL_GC_CYCLE_HEAP_FIELDS(HL_X)
 #undef HL_X
+  json_object_set_new(o, "stw_ns", u64_array(c->stw_ns, 2));
+  json_object_set_new(o, "barrier_calls", json_integer((json_int_t)c->barrier_calls));
+  json_object_set_new(o, "barrier_buffered", json_integer((json_int_t)c->barrier_buffered));
+  json_object_set_new(o, "barrier_skipped", json_integer((json_int_t)c->barrier_skipped));
+  json_object_set_new(o, "black_bytes", json_integer((json_int_t)c->black_bytes));
+  json_object_set_new(o, "markterm_scan_bytes", json_integer((json_int_t)c->markterm_scan_bytes));
   json_object_set_new(o, "gc_cpu_fraction", json_real(c->gc_cpu_fraction));
   json_object_set_new(o, "procs", json_integer(c->procs));
   json_object_set_new(o, "forced", json_boolean(c->forced));
