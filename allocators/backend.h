@@ -99,6 +99,7 @@ typedef struct hl_gc_cycle {
    * stop-the-world collector: sweep termination, then mark and mark
    * termination in the one window) */
   uint64_t stw_ns[2];
+  uint64_t stw_wait_ns[2]; /* of each window, the wait until every thread had stopped */
   /* a concurrent collector's write barrier this cycle: calls (stores while
    * marking), pointers buffered for marking, pointers skipped as already
    * marked; bytes allocated black; pointer slots scanned in mark termination */

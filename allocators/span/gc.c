@@ -153,6 +153,20 @@ static void test_trigger(uint64_t live) {
   pthread_mutex_unlock(&g.lock);
 }
 
+/* Marking: the pacer revises the assist ratio from the heap now and the
+ * scan work done (Go's revise on heapLive updates), and the allocating
+ * thread assists at it; none while the CPU limiter is limiting. */
+static void assist_after_charge(uint64_t live, uint64_t bytes) {
+  pthread_mutex_lock(&g.lock);
+  int limiting = hl_gclimit_limiting(&g.limiter);
+  g.pacer.heap_live_bytes = live;
+  g.pacer.heap_scan_work_bytes = (int64_t)gc_conc_scan_work();
+  hl_pacer_revise(&g.pacer);
+  double work_per_byte = g.pacer.assist_work_per_byte;
+  pthread_mutex_unlock(&g.lock);
+  if (!limiting) gc_conc_assist(bytes, work_per_byte);
+}
+
 static void charge(int64_t bytes, int scan) {
   uint64_t live =
       atomic_fetch_add_explicit(&g.heap_live_bytes, (uint64_t)bytes, memory_order_relaxed) +
@@ -160,9 +174,7 @@ static void charge(int64_t bytes, int scan) {
   if (scan) atomic_fetch_add_explicit(&g.heap_scan_bytes, (uint64_t)bytes, memory_order_relaxed);
   if (bytes <= 0) return;
   if (unlikely(atomic_load_explicit(&gc_marking, memory_order_relaxed))) {
-    /* mark assist, at the ratio the pacer set when the cycle began;
-     * none while the CPU limiter is limiting (racy read, as Go's) */
-    if (!g.limiter.enabled) gc_conc_assist((uint64_t)bytes, g.pacer.assist_work_per_byte);
+    assist_after_charge(live, (uint64_t)bytes);
     return;
   }
   int refresh = g.pacer.memory_limit_bytes != HL_PACER_NO_LIMIT &&
@@ -296,8 +308,8 @@ static void finish_record_locked(hl_gc_cycle_t *rec, const gc_mark_result_t *mr,
 }
 
 /* One stop-the-world collection (mode=stw); the world is stopped and the
- * lock held. */
-static void cycle_locked(int forced) {
+ * lock held. t_req: when the stop was asked for. */
+static void cycle_locked(int forced, int64_t t_req) {
   hl_gc_cycle_t rec;
   int64_t t0 = now_ns();
   sweep_termination_locked(&rec, forced, t0);
@@ -317,8 +329,9 @@ static void cycle_locked(int forced) {
   hl_gclimit_start_gc_transition(&g.limiter, false, t3);
   hl_gclimit_finish_gc_transition(&g.limiter, t3);
   /* one window: the world stays stopped through the mark */
-  rec.stw_ns[0] = (uint64_t)(t1 - t0);
+  rec.stw_ns[0] = (uint64_t)(t1 - t_req);
   rec.stw_ns[1] = (uint64_t)(t3 - t1);
+  rec.stw_wait_ns[0] = (uint64_t)(t0 - t_req);
   finish_record_locked(&rec, &mr, (uint64_t)(t3 - t0), (uint64_t)(t3 - t0) * g.procs, t3);
 }
 
@@ -337,13 +350,14 @@ static void start_concurrent_locked(int forced, int64_t t_req) {
   g.rec.clock_ns[0] = (uint64_t)(t1 - t0);
   g.rec.cpu_ns[0] = (uint64_t)(t1 - t0) * g.procs;
   g.rec.stw_ns[0] = (uint64_t)(t1 - t_req);
+  g.rec.stw_wait_ns[0] = (uint64_t)(t0 - t_req);
   g.mark_start_ns = t1;
 }
 
 void gc_conc_end_cycle(const gc_conc_cycle_t *c, int64_t stop_ns, int64_t stopped_ns) {
-  (void)stopped_ns;
   pthread_mutex_lock(&g.lock);
   hl_gc_cycle_t *rec = &g.rec;
+  rec->stw_wait_ns[1] = (uint64_t)(stopped_ns - stop_ns);
   hl_gclimit_start_gc_transition(&g.limiter, false, stop_ns);
   uint64_t live = atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed);
   rec->heap_end_bytes = live; /* the heap at mark end: the cycle's peak */
@@ -389,7 +403,7 @@ __attribute__((noinline)) static void run_collection(int forced) {
     if (g.concurrent)
       start_concurrent_locked(forced, t_req);
     else
-      cycle_locked(forced);
+      cycle_locked(forced, t_req);
   }
   pthread_mutex_unlock(&g.lock);
   gc_start_world();

@@ -88,6 +88,13 @@ static gc_conc_cycle_t departed;
 static gc_work_t orphan_work;
 
 static _Atomic int deletion_on = 1, insertion_on = 1;
+/* Pointer-slot bytes scanned this cycle so far, by workers and assists
+ * (the pacer's heapScanWork while marking, for revise). */
+static _Atomic uint64_t scan_work_bytes;
+
+uint64_t gc_conc_scan_work(void) {
+  return atomic_load_explicit(&scan_work_bytes, memory_order_relaxed);
+}
 
 static int64_t mono_ns(void) {
   struct timespec ts;
@@ -212,6 +219,15 @@ void gc_conc_thread_exit(gc_local_t *l) {
 
 /* ---- assists ------------------------------------------------------------------------ */
 
+/* 1 for the one marker that is to scan the root ranges this cycle. */
+static int claim_roots(void) {
+  pthread_mutex_lock(&cc.lock);
+  int mine = cc.marking && !cc.roots_done;
+  cc.roots_done = 1;
+  pthread_mutex_unlock(&cc.lock);
+  return mine;
+}
+
 void gc_conc_assist(uint64_t bytes, double work_per_byte) {
   gc_local_t *l = gc_tls_local;
   if (!l || work_per_byte <= 0) return;
@@ -219,8 +235,10 @@ void gc_conc_assist(uint64_t bytes, double work_per_byte) {
   double owed = (double)l->assist_debt_bytes * work_per_byte;
   if (owed < 1) return;
   int64_t t0 = thread_cpu_ns();
+  if (claim_roots()) gc_scan_roots(&l->work); /* no worker got to them yet */
   uint64_t did = gc_drain(&l->work, (uint64_t)owed);
   gc_work_flush(&l->work); /* what the budget left, for the workers */
+  atomic_fetch_add_explicit(&scan_work_bytes, did, memory_order_relaxed);
   l->assist_ns += (uint64_t)(thread_cpu_ns() - t0);
   l->assist_bytes += did;
   /* paid, or no work to do: Go would park the assist until the workers
@@ -257,8 +275,9 @@ static int work_turn(unsigned id, int do_roots) {
   int found = do_roots || did || w->len;
   if (!found) {
     found = gc_scan_blocked_stacks(scan_blocked, w);
-    if (found) gc_drain(w, QUANTUM_BYTES);
+    if (found) did = gc_drain(w, QUANTUM_BYTES);
   }
+  atomic_fetch_add_explicit(&scan_work_bytes, did, memory_order_relaxed);
   cc.cpu_ns[id] += (uint64_t)(thread_cpu_ns() - cpu0); /* this worker's own slot */
   return found;
 }
@@ -339,6 +358,7 @@ void gc_conc_begin_mark(int64_t dedicated, double fractional_goal, unsigned proc
   start_workers_locked(n);
   cc.marking = 1;
   cc.roots_done = 0;
+  atomic_store_explicit(&scan_work_bytes, 0, memory_order_relaxed);
   cc.mark_start_ns = mono_ns();
   memset(cc.cpu_ns, 0, sizeof cc.cpu_ns);
   pthread_cond_broadcast(&cc.work_cv);
@@ -429,13 +449,9 @@ void gc_conc_hold_workers(int hold) {
 }
 
 void gc_conc_drain_here(void) {
-  pthread_mutex_lock(&cc.lock);
-  int do_roots = !cc.roots_done;
-  cc.roots_done = 1;
-  pthread_mutex_unlock(&cc.lock);
   gc_local_t *l = gc_tls_local;
   if (!l) return;
-  if (do_roots) gc_scan_roots(&l->work);
+  if (claim_roots()) gc_scan_roots(&l->work);
   gc_drain(&l->work, 0);
 }
 

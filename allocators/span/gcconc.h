@@ -52,6 +52,8 @@ void gc_conc_poll(void);
 void gc_conc_thread_exit(gc_local_t *l);
 /* The write barrier's slow path (marking). */
 void gc_conc_barrier(void **slot, void *value);
+/* Heap scan work done so far this cycle (bytes of pointer slots). */
+uint64_t gc_conc_scan_work(void);
 /* Allocation while marking charged `bytes` to heapLive: assist. */
 void gc_conc_assist(uint64_t bytes, double work_per_byte);
 /* Blocks the calling mutator until the cycle that is marking now (if

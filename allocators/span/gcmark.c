@@ -134,7 +134,7 @@ static inline __attribute__((always_inline)) int mark_word_x(gc_work_t *m, uintp
   size_t page = block_page((void *)v);
   unsigned spc = atomic_load_explicit(&map->spc[page], memory_order_relaxed);
   if (spc == PAGE_FREE) return 0;
-  span_t *s = atomic_load_explicit(&map->span[page], memory_order_relaxed);
+  span_t *s = atomic_load_explicit(&map->span[page], memory_order_acquire); /* its fields: made before */
   if (unlikely(!s)) return 0;
   if (spc == PAGE_LARGE) {
     if (conc ? __atomic_exchange_n(&s->large_marked, 1, __ATOMIC_RELAXED) : s->large_marked)
@@ -237,7 +237,7 @@ static struct {
 } gq = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 #define TAKE_ITEMS 256u
-#define DONATE_ABOVE 1024u
+#define DONATE_ABOVE 64u
 
 static void gq_put(const mark_item_t *items, size_t n) {
   pthread_mutex_lock(&gq.lock);
@@ -339,7 +339,7 @@ int gc_mark_state(uintptr_t v) {
   if (unlikely(!map)) return 0;
   size_t page = block_page((void *)v);
   unsigned spc = atomic_load_explicit(&map->spc[page], memory_order_relaxed);
-  span_t *s = atomic_load_explicit(&map->span[page], memory_order_relaxed);
+  span_t *s = atomic_load_explicit(&map->span[page], memory_order_acquire); /* its fields: made before */
   if (spc == PAGE_FREE || !s) return 0;
   if (spc == PAGE_LARGE) return __atomic_load_n(&s->large_marked, __ATOMIC_RELAXED) ? 2 : 1;
   uint32_t idx = span_index_of(s, (void *)v);

@@ -112,8 +112,13 @@ void gc_thread_detach(void) {
   gc_thread_t *t = self;
   if (!t) return;
   pthread_mutex_lock(&world_lock);
-  while (stopping)
-    pthread_cond_wait(&resume_cv, &world_lock);
+  if (stopping) { /* wait as a blocked thread: the collector must not wait for it */
+    t->state = T_BLOCKED;
+    pthread_cond_broadcast(&stopped_cv);
+    while (stopping)
+      pthread_cond_wait(&resume_cv, &world_lock);
+    t->state = T_RUNNING;
+  }
   gc_conc_thread_exit(&t->local); /* world_lock: no marker reads it meanwhile */
   if (t->prev)
     t->prev->next = t->next;

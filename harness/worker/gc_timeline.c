@@ -82,6 +82,7 @@ static json_t *cycle_json(const hl_gc_cycle_t *c) {
   HL_GC_CYCLE_HEAP_FIELDS(HL_X)
 #undef HL_X
   json_object_set_new(o, "stw_ns", u64_array(c->stw_ns, 2));
+  json_object_set_new(o, "stw_wait_ns", u64_array(c->stw_wait_ns, 2));
   json_object_set_new(o, "barrier_calls", json_integer((json_int_t)c->barrier_calls));
   json_object_set_new(o, "barrier_buffered", json_integer((json_int_t)c->barrier_buffered));
   json_object_set_new(o, "barrier_skipped", json_integer((json_int_t)c->barrier_skipped));

@@ -227,7 +227,7 @@ static void *collect_twice(void *arg) {
  * steps out of the mutators (it holds nothing the roots do not) and a new
  * thread on a newly mapped, zeroed stack collects. */
 static __attribute__((noinline)) void collect_clean(void) {
-  enum { STACK = 256 << 10 };
+  enum { STACK = 2 << 20 }; /* ThreadSanitizer wants about 1 MiB of it */
   void *stack = mmap(NULL, STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   CHECK(stack != MAP_FAILED);
   pthread_attr_t attr;
@@ -236,8 +236,9 @@ static __attribute__((noinline)) void collect_clean(void) {
   span_gc_thread_detach();
   pthread_t t;
   void *failed = NULL;
-  CHECK_INT(pthread_create(&t, &attr, collect_twice, NULL), 0);
-  pthread_join(t, &failed);
+  int rc = pthread_create(&t, &attr, collect_twice, NULL);
+  CHECK_INT(rc, 0);
+  if (rc == 0) pthread_join(t, &failed);
   CHECK(failed == NULL);
   CHECK_INT(span_gc_thread_attach(), 0);
   pthread_attr_destroy(&attr);
