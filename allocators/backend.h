@@ -100,6 +100,7 @@ typedef struct hl_gc_cycle {
    * termination in the one window) */
   uint64_t stw_ns[2];
   uint64_t stw_wait_ns[2]; /* of each window, the wait until every thread had stopped */
+  uint64_t stw_cpu_ns[2];  /* CPU time of the stopping thread in each window (its work) */
   /* a concurrent collector's write barrier this cycle: calls (stores while
    * marking), pointers buffered for marking, pointers skipped as already
    * marked; bytes allocated black; pointer slots scanned in mark termination */

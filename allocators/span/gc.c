@@ -164,7 +164,14 @@ static void assist_after_charge(uint64_t live, uint64_t bytes) {
   hl_pacer_revise(&g.pacer);
   double work_per_byte = g.pacer.assist_work_per_byte;
   pthread_mutex_unlock(&g.lock);
-  if (!limiting) gc_conc_assist(bytes, work_per_byte);
+  int64_t ns = limiting ? 0 : gc_conc_assist(bytes, work_per_byte);
+  /* the limiter sees assists as they end, and is updated while marking
+   * at least every gcCPULimiterUpdatePeriod (Go: sysmon and the workers) */
+  int64_t now = now_ns();
+  pthread_mutex_lock(&g.lock);
+  if (ns) hl_gclimit_add_assist_time(&g.limiter, ns);
+  if (hl_gclimit_need_update(&g.limiter, now)) hl_gclimit_update(&g.limiter, now);
+  pthread_mutex_unlock(&g.lock);
 }
 
 static void charge(int64_t bytes, int scan) {
@@ -254,7 +261,10 @@ static void sweep_termination_locked(hl_gc_cycle_t *rec, int forced, int64_t t0)
   rec->start_ns = (uint64_t)(t0 - g.start_ns);
   rec->heap_trigger_bytes = atomic_load_explicit(&g.trigger_bytes, memory_order_relaxed);
   mcache_gc_release_all();
-  gc_finish_sweep();
+  if (g.concurrent)
+    gc_finish_sweep_all();
+  else
+    gc_finish_sweep();
   uint64_t live = atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed);
   rec->heap_start_bytes = rec->heap_end_bytes = live;
   refresh_memory_locked();
@@ -338,7 +348,7 @@ static void cycle_locked(int forced, int64_t t_req) {
 /* mode=concurrent: sweep termination, world stopped, lock held; marking
  * then begins beside the mutators (gcconc.c). t_req: when the stop was
  * asked for (the pause the other threads see starts there). */
-static void start_concurrent_locked(int forced, int64_t t_req) {
+static void start_concurrent_locked(int forced, int64_t t_req, int64_t cpu_req) {
   int64_t t0 = now_ns();
   sweep_termination_locked(&g.rec, forced, t0);
   hl_pacer_start_cycle(&g.pacer, t0, (int)g.procs, false);
@@ -351,10 +361,12 @@ static void start_concurrent_locked(int forced, int64_t t_req) {
   g.rec.cpu_ns[0] = (uint64_t)(t1 - t0) * g.procs;
   g.rec.stw_ns[0] = (uint64_t)(t1 - t_req);
   g.rec.stw_wait_ns[0] = (uint64_t)(t0 - t_req);
+  g.rec.stw_cpu_ns[0] = (uint64_t)(gc_thread_cpu_ns() - cpu_req);
   g.mark_start_ns = t1;
 }
 
-void gc_conc_end_cycle(const gc_conc_cycle_t *c, int64_t stop_ns, int64_t stopped_ns) {
+void gc_conc_end_cycle(const gc_conc_cycle_t *c, int64_t stop_ns, int64_t stopped_ns,
+                       int64_t stop_cpu_ns) {
   pthread_mutex_lock(&g.lock);
   hl_gc_cycle_t *rec = &g.rec;
   rec->stw_wait_ns[1] = (uint64_t)(stopped_ns - stop_ns);
@@ -382,11 +394,12 @@ void gc_conc_end_cycle(const gc_conc_cycle_t *c, int64_t stop_ns, int64_t stoppe
   rec->clock_ns[2] = (uint64_t)(t3 - stop_ns);
   rec->cpu_ns[4] = (uint64_t)(t3 - stop_ns) * g.procs;
   rec->stw_ns[1] = (uint64_t)(t3 - stop_ns);
-  hl_gclimit_add_assist_time(&g.limiter, (int64_t)c->assist_ns);
+  rec->stw_cpu_ns[1] = (uint64_t)(gc_thread_cpu_ns() - stop_cpu_ns);
   hl_gclimit_finish_gc_transition(&g.limiter, t3);
   uint64_t pause = rec->stw_ns[0] + rec->stw_ns[1];
   finish_record_locked(rec, &mr, pause, pause * g.procs + c->assist_ns + c->background_ns, t3);
   pthread_mutex_unlock(&g.lock);
+  gc_bgsweep_wake();
 }
 
 /* Collects unless another thread just did (or the heap no longer needs
@@ -394,14 +407,14 @@ void gc_conc_end_cycle(const gc_conc_cycle_t *c, int64_t stop_ns, int64_t stoppe
  * caller's registers for the stack scan. */
 __attribute__((noinline)) static void run_collection(int forced) {
   GC_RECORD_STACK();
-  int64_t t_req = now_ns();
+  int64_t t_req = now_ns(), cpu_req = gc_thread_cpu_ns();
   if (gc_stop_world() != 0) return; /* parked through another thread's cycle */
   pthread_mutex_lock(&g.lock);
   if (!atomic_load_explicit(&gc_marking, memory_order_relaxed) &&
       (forced || atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed) >=
                      atomic_load_explicit(&g.trigger_bytes, memory_order_relaxed))) {
     if (g.concurrent)
-      start_concurrent_locked(forced, t_req);
+      start_concurrent_locked(forced, t_req, cpu_req);
     else
       cycle_locked(forced, t_req);
   }
@@ -536,7 +549,7 @@ void span_gc_test_barrier_halves(int deletion, int insertion) {
 }
 
 int span_gc_test_object_live(const void *p) {
-  gc_finish_sweep();
+  gc_finish_sweep_all();
   span_t *s = pagemap_get(p);
   if (!s) return 0;
   if (s->kind & SPAN_LARGE) return pagemap_spc(p) == PAGE_LARGE;

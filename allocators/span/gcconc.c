@@ -102,7 +102,7 @@ static int64_t mono_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int64_t thread_cpu_ns(void) {
+int64_t gc_thread_cpu_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -228,22 +228,24 @@ static int claim_roots(void) {
   return mine;
 }
 
-void gc_conc_assist(uint64_t bytes, double work_per_byte) {
+int64_t gc_conc_assist(uint64_t bytes, double work_per_byte) {
   gc_local_t *l = gc_tls_local;
-  if (!l || work_per_byte <= 0) return;
+  if (!l || work_per_byte <= 0) return 0;
   l->assist_debt_bytes += (int64_t)bytes;
   double owed = (double)l->assist_debt_bytes * work_per_byte;
-  if (owed < 1) return;
-  int64_t t0 = thread_cpu_ns();
+  if (owed < 1) return 0;
+  int64_t t0 = gc_thread_cpu_ns();
   if (claim_roots()) gc_scan_roots(&l->work); /* no worker got to them yet */
   uint64_t did = gc_drain(&l->work, (uint64_t)owed);
   gc_work_flush(&l->work); /* what the budget left, for the workers */
   atomic_fetch_add_explicit(&scan_work_bytes, did, memory_order_relaxed);
-  l->assist_ns += (uint64_t)(thread_cpu_ns() - t0);
+  int64_t ns = gc_thread_cpu_ns() - t0;
+  l->assist_ns += (uint64_t)ns;
   l->assist_bytes += did;
   /* paid, or no work to do: Go would park the assist until the workers
    * produced credit; here the debt is forgiven, as when marking ends */
   l->assist_debt_bytes = 0;
+  return ns;
 }
 
 /* ---- the workers -------------------------------------------------------------------- */
@@ -269,7 +271,7 @@ static void pace_fractional(unsigned id, int64_t mark_start, double goal, unsign
  * when it found work. */
 static int work_turn(unsigned id, int do_roots) {
   gc_work_t *w = &cc.work[id];
-  int64_t cpu0 = thread_cpu_ns();
+  int64_t cpu0 = gc_thread_cpu_ns();
   if (do_roots) gc_scan_roots(w);
   uint64_t did = gc_drain(w, QUANTUM_BYTES);
   int found = do_roots || did || w->len;
@@ -278,7 +280,7 @@ static int work_turn(unsigned id, int do_roots) {
     if (found) did = gc_drain(w, QUANTUM_BYTES);
   }
   atomic_fetch_add_explicit(&scan_work_bytes, did, memory_order_relaxed);
-  cc.cpu_ns[id] += (uint64_t)(thread_cpu_ns() - cpu0); /* this worker's own slot */
+  cc.cpu_ns[id] += (uint64_t)(gc_thread_cpu_ns() - cpu0); /* this worker's own slot */
   return found;
 }
 
@@ -380,7 +382,7 @@ static void term_local(gc_local_t *l, uintptr_t lo, uintptr_t hi, void *arg) {
 }
 
 static void mark_termination(gc_work_t *w) {
-  int64_t t0 = mono_ns();
+  int64_t t0 = mono_ns(), cpu0 = gc_thread_cpu_ns();
   gc_stop_world_collector();
   int64_t t1 = mono_ns();
   gc_conc_cycle_t c;
@@ -413,7 +415,7 @@ static void mark_termination(gc_work_t *w) {
   }
   cc.marking = 0;
   pthread_mutex_unlock(&cc.lock);
-  gc_conc_end_cycle(&c, t0, t1);
+  gc_conc_end_cycle(&c, t0, t1, cpu0);
   pthread_mutex_lock(&cc.lock);
   cc.ending = 0;
   cc.cycles_ended++;

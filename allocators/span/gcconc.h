@@ -52,10 +52,13 @@ void gc_conc_poll(void);
 void gc_conc_thread_exit(gc_local_t *l);
 /* The write barrier's slow path (marking). */
 void gc_conc_barrier(void **slot, void *value);
+/* CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID). */
+int64_t gc_thread_cpu_ns(void);
 /* Heap scan work done so far this cycle (bytes of pointer slots). */
 uint64_t gc_conc_scan_work(void);
-/* Allocation while marking charged `bytes` to heapLive: assist. */
-void gc_conc_assist(uint64_t bytes, double work_per_byte);
+/* Allocation while marking charged `bytes` to heapLive: assist. The CPU
+ * time it took. */
+int64_t gc_conc_assist(uint64_t bytes, double work_per_byte);
 /* Blocks the calling mutator until the cycle that is marking now (if
  * any) has ended. */
 void gc_conc_wait_cycle_end(void);
@@ -69,6 +72,7 @@ void gc_conc_barrier_halves(int deletion, int insertion);
 
 /* Called by gcconc.c (defined in gc.c), the world stopped, after marking:
  * the rest of mark termination, the pacer's end of cycle and the record. */
-void gc_conc_end_cycle(const gc_conc_cycle_t *c, int64_t stop_ns, int64_t stopped_ns);
+void gc_conc_end_cycle(const gc_conc_cycle_t *c, int64_t stop_ns, int64_t stopped_ns,
+                       int64_t stop_cpu_ns);
 
 #endif

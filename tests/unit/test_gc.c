@@ -398,7 +398,11 @@ static __attribute__((noinline)) void test_memory_limit(void) {
   printf("memory limit %lld: %" PRIu64 " collections, peak mapped %" PRIu64 "\n",
          (long long)limit, gs.num_gc - before, peak);
   CHECK(gs.num_gc > before + 10);
-  CHECK(peak <= (uint64_t)limit);
+  /* stop-the-world: the heap never passes the limit. Concurrent: the heap
+   * grows while a mark runs and the limit is soft, as in Go (the workers
+   * and assists may fall behind on a loaded machine); a tenth over it at
+   * most, where an ignored limit would reach 16 times it. */
+  CHECK(peak <= (uint64_t)limit + (gs.concurrent ? (uint64_t)limit / 10 : 0));
   CHECK_INT(span_gc_set_memory_limit(HL_NO_MEMORY_LIMIT), limit);
   CHECK_INT(span_gc_set_gc_percent(25), HL_GC_OFF);
   memset(live, 0, N * sizeof *live);
