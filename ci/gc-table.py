@@ -11,7 +11,8 @@ Medians over repetitions, with the range in parentheses. A second table,
 for collectors whose cycles carry stop-the-world windows (span-gc): p50,
 p99 and max of the sweep-termination and mark-termination windows over all
 cycles of all repetitions (with the part spent waiting for threads to
-stop), and the write barrier's calls per pointer store and the share of
+stop, and the stopping thread's CPU time in the window: its work without
+the time it was preempted), and the write barrier's calls per pointer store and the share of
 the pointers it looked at that were skipped as already marked.
 
 usage: gc-table.py LABEL=FILE.json ...  (the label may contain "=")
@@ -93,13 +94,15 @@ def pause_rows(setting, path):
             continue
         win = [quantiles_us([c["stw_ns"][k] for c in cycles]) for k in (0, 1)]
         wait = [quantiles_us([c.get("stw_wait_ns", [0, 0])[k] for c in cycles]) for k in (0, 1)]
+        cpu = [quantiles_us([c.get("stw_cpu_ns", [0, 0])[k] for c in cycles]) for k in (0, 1)]
         calls = sum(c.get("barrier_calls", 0) for c in cycles)
         looked = sum(c.get("barrier_buffered", 0) + c.get("barrier_skipped", 0) for c in cycles)
         skipped = sum(c.get("barrier_skipped", 0) for c in cycles)
         # steady-service makes one pointer store per iteration (a root slot)
         stores = sum(e["iterations"] for e in entries)
-        yield "| {} | {} | {} | {} | {} | {} | {:.4f} | {} |".format(
-            setting, backend, win[0], wait[0], win[1], wait[1], calls / stores if stores else 0,
+        yield "| {} | {} | {} | {} | {} | {} | {} | {} | {:.4f} | {} |".format(
+            setting, backend, win[0], wait[0], cpu[0], win[1], wait[1], cpu[1],
+            calls / stores if stores else 0,
             "{:.1f}%".format(100 * skipped / looked) if looked else "-")
 
 
@@ -114,10 +117,10 @@ def main(argv):
         for row in rows(setting, path):
             print(row)
     print()
-    print("| setting | backend | sweep term. us p50 / p99 / max | of it stopping |"
-          " mark term. us p50 / p99 / max | of it stopping | barrier calls per store |"
+    print("| setting | backend | sweep term. us p50 / p99 / max | of it stopping | its CPU |"
+          " mark term. us p50 / p99 / max | of it stopping | its CPU | barrier calls per store |"
           " skipped as marked |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for arg in argv[1:]:
         setting, path = arg.rsplit("=", 1)
         for row in pause_rows(setting, path):
