@@ -511,7 +511,9 @@ int main(int argc, char **argv) {
   CHECK(gs.pause_total_ns > 0);
   CHECK_INT(gs.concurrent, concurrent);
   if (concurrent) CHECK(gs.barrier_calls > 0);
-  printf("%s: %d checks, %d failed; %" PRIu64 " collections, %" PRIu64 " barrier calls\n",
-         concurrent ? "concurrent" : "stw", th_checks, th_failures, gs.num_gc, gs.barrier_calls);
+  printf("%s: %d checks, %d failed; %" PRIu64 " collections, %" PRIu64 " barrier calls, %" PRIu64
+         " pointers buffered, %" PRIu64 " skipped as marked\n",
+         concurrent ? "concurrent" : "stw", (int)th_checks, (int)th_failures, gs.num_gc,
+         gs.barrier_calls, gs.barrier_buffered, gs.barrier_skipped);
   return th_failures ? 1 : 0;
 }
