@@ -48,14 +48,17 @@ def cycles_summary(entries):
     return peak, peak_ratio, steady
 
 
+def by_backend(path):
+    """The file's completed iteration rows, grouped by backend, in order."""
+    groups = {}
+    for e in json.load(open(path))["benchmarks"]:
+        if e.get("run_type") == "iteration" and e.get("outcome") == "ok":
+            groups.setdefault(e["backend"], []).append(e)
+    return groups.items()
+
+
 def rows(setting, path):
-    doc = json.load(open(path))
-    by_backend = {}
-    for e in doc["benchmarks"]:
-        if e.get("run_type") != "iteration" or e.get("outcome") != "ok":
-            continue
-        by_backend.setdefault(e["backend"], []).append(e)
-    for backend, entries in by_backend.items():
+    for backend, entries in by_backend(path):
         rss = [e["rss_peak_bytes"] for e in entries if "rss_peak_bytes" in e]
         gcs = [e.get("num_gc", 0) for e in entries]
         frac = [100 * e.get("gc_cpu_fraction", 0) for e in entries]
@@ -83,12 +86,7 @@ def quantiles_us(values):
 
 
 def pause_rows(setting, path):
-    doc = json.load(open(path))
-    by_backend = {}
-    for e in doc["benchmarks"]:
-        if e.get("run_type") == "iteration" and e.get("outcome") == "ok":
-            by_backend.setdefault(e["backend"], []).append(e)
-    for backend, entries in by_backend.items():
+    for backend, entries in by_backend(path):
         cycles = [c for e in entries for c in e.get("gc_cycles", []) if "stw_ns" in c]
         if not cycles:
             continue
@@ -106,25 +104,24 @@ def pause_rows(setting, path):
             "{:.1f}%".format(100 * skipped / looked) if looked else "-")
 
 
+def table(header, row_fn, args):
+    print(header)
+    print("|---" * (header.count("|") - 1) + "|")
+    for arg in args:
+        setting, path = arg.rsplit("=", 1)
+        for row in row_fn(setting, path):
+            print(row)
+
+
 def main(argv):
     if len(argv) < 2 or any("=" not in a for a in argv[1:]):
         sys.exit(__doc__)
-    print("| setting | backend | reps | peak RSS MiB | GCs | GC CPU % | CPU s | wall s |"
-          " peak heap MiB | heap/goal, steady cycles |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for arg in argv[1:]:
-        setting, path = arg.rsplit("=", 1)
-        for row in rows(setting, path):
-            print(row)
+    table("| setting | backend | reps | peak RSS MiB | GCs | GC CPU % | CPU s | wall s |"
+          " peak heap MiB | heap/goal, steady cycles |", rows, argv[1:])
     print()
-    print("| setting | backend | sweep term. us p50 / p99 / max | of it stopping | its CPU |"
+    table("| setting | backend | sweep term. us p50 / p99 / max | of it stopping | its CPU |"
           " mark term. us p50 / p99 / max | of it stopping | its CPU | barrier calls per store |"
-          " skipped as marked |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for arg in argv[1:]:
-        setting, path = arg.rsplit("=", 1)
-        for row in pause_rows(setting, path):
-            print(row)
+          " skipped as marked |", pause_rows, argv[1:])
 
 
 if __name__ == "__main__":

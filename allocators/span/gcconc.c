@@ -126,6 +126,17 @@ static void add_result(gc_mark_result_t *to, gc_mark_result_t *from) {
   memset(from, 0, sizeof *from);
 }
 
+/* The counts of threads that left, into c. */
+static void add_cycle(gc_conc_cycle_t *c, gc_conc_cycle_t *d) {
+  add_result(&c->mark, &d->mark);
+  c->barrier_calls += d->barrier_calls;
+  c->wb_entries += d->wb_entries;
+  c->wb_skipped += d->wb_skipped;
+  c->black_bytes += d->black_bytes;
+  c->assist_ns += d->assist_ns;
+  c->assist_scan_bytes += d->assist_scan_bytes;
+}
+
 /* A thread's counts into c, and zeroed for the next cycle. */
 static void take_counts(gc_conc_cycle_t *c, gc_local_t *l) {
   add_result(&c->mark, &l->work.res);
@@ -300,6 +311,9 @@ static void *worker_main(void *arg) {
     unsigned procs = cc.procs;
     pthread_mutex_unlock(&cc.lock);
     int found = work_turn(id, do_roots);
+    /* between quanta a worker holds no grey objects: when it is off the
+     * CPU (its pacing, or the scheduler's) assists can take them all */
+    gc_work_flush(&cc.work[id]);
     if (fractional) pace_fractional(id, start, goal, procs);
     int grey = found ? 0 : gc_grey_stacks();
     pthread_mutex_lock(&cc.lock);
@@ -399,13 +413,7 @@ static void mark_termination(gc_work_t *w) {
   memset(&departed, 0, sizeof departed);
   add_result(&c.mark, &orphan_work.res);
   pthread_mutex_unlock(&departed_lock);
-  add_result(&c.mark, &d.mark);
-  c.barrier_calls += d.barrier_calls;
-  c.wb_entries += d.wb_entries;
-  c.wb_skipped += d.wb_skipped;
-  c.black_bytes += d.black_bytes;
-  c.assist_ns += d.assist_ns;
-  c.assist_scan_bytes += d.assist_scan_bytes;
+  add_cycle(&c, &d);
   atomic_store_explicit(&gc_marking, 0, memory_order_relaxed);
   gc_set_scan_due(0);
   pthread_mutex_lock(&cc.lock);
