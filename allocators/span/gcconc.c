@@ -70,7 +70,7 @@ static struct {
   int64_t dedicated;
   double fractional_goal;
   unsigned procs;
-  int marking, ending, hold, roots_done;
+  int marking, ending, hold, roots_done, force_end;
   unsigned busy;
   uint64_t cycles_ended;
   int64_t mark_start_ns;
@@ -326,7 +326,7 @@ static void *worker_main(void *arg) {
       timed_wait_locked(&cc.work_cv, IDLE_WAIT_NS);
       continue;
     }
-    if (grey && grey_waits++ < GREY_WAITS) { /* threads still to scan themselves */
+    if (grey && !cc.force_end && grey_waits++ < GREY_WAITS) { /* threads to scan themselves */
       timed_wait_locked(&cc.work_cv, GREY_WAIT_NS);
       continue;
     }
@@ -409,11 +409,10 @@ static void mark_termination(gc_work_t *w) {
   gc_drain(w, 0);
   c.markterm_scan_bytes = w->res.heap_scan_bytes - before;
   if (gc_work_overflowed(w)) span_fatal("span-gc: the mark stack cannot grow", NULL);
-  gc_conc_cycle_t d = departed;
+  add_cycle(&c, &departed);
   memset(&departed, 0, sizeof departed);
   add_result(&c.mark, &orphan_work.res);
   pthread_mutex_unlock(&departed_lock);
-  add_cycle(&c, &d);
   atomic_store_explicit(&gc_marking, 0, memory_order_relaxed);
   gc_set_scan_due(0);
   pthread_mutex_lock(&cc.lock);
@@ -426,6 +425,7 @@ static void mark_termination(gc_work_t *w) {
   gc_conc_end_cycle(&c, t0, t1, cpu0);
   pthread_mutex_lock(&cc.lock);
   cc.ending = 0;
+  cc.force_end = 0;
   cc.cycles_ended++;
   pthread_cond_broadcast(&cc.end_cv);
   pthread_mutex_unlock(&cc.lock);
@@ -467,14 +467,9 @@ void gc_conc_drain_here(void) {
 
 void gc_conc_finish_mark(void) {
   pthread_mutex_lock(&cc.lock);
-  if (!cc.marking || cc.ending) {
-    pthread_mutex_unlock(&cc.lock);
-    return;
-  }
-  cc.ending = 1;
+  cc.force_end = cc.marking; /* a worker ends the mark as soon as it has no work */
+  cc.hold = 0;
+  pthread_cond_broadcast(&cc.work_cv);
   pthread_mutex_unlock(&cc.lock);
-  GC_RECORD_STACK();
-  gc_thread_block_recorded(); /* the caller stops with the others */
-  mark_termination(&orphan_work);
-  gc_thread_unblock();
+  gc_conc_wait_cycle_end();
 }

@@ -63,8 +63,10 @@ int64_t gc_conc_assist(uint64_t bytes, double work_per_byte);
  * any) has ended. */
 void gc_conc_wait_cycle_end(void);
 /* Test hooks: hold the workers (they do no marking, and never end a mark,
- * while held); drain on the caller's thread; end the mark now; disable a
- * half of the barrier (sabotage checks). */
+ * while held); drain on the caller's thread; let the workers go and end
+ * the mark as soon as they have no work (without waiting for threads to
+ * scan their own stacks), and wait for that; disable a half of the
+ * barrier (sabotage checks). */
 void gc_conc_hold_workers(int hold);
 void gc_conc_drain_here(void);
 void gc_conc_finish_mark(void);
