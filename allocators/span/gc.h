@@ -75,10 +75,10 @@ void span_gc_read_stats(span_gc_stats_t *out);
 
 /* Test hooks, concurrent mode only: start a cycle's mark with the
  * background workers held (0, or -1 in mode stw); mark on the calling
- * thread what the workers would (roots and grey objects, no stacks); end
- * the mark now and let the workers go; switch a half of the hybrid
- * barrier off (sabotage checks); whether p's object is allocated once
- * sweeping is done. */
+ * thread what the workers would (roots and grey objects, no stacks); let
+ * the workers go and have them end the mark as soon as they have no work,
+ * and wait for it; switch a half of the hybrid barrier off (sabotage
+ * checks); whether p's object is allocated once sweeping is done. */
 int span_gc_test_start_mark(void);
 void span_gc_test_drain(void);
 void span_gc_test_finish_mark(void);
