@@ -95,6 +95,17 @@ typedef struct hl_gc_cycle {
   uint32_t procs;              /* CPUs that fraction is of (GOMAXPROCS) */
   uint8_t forced;              /* started by collect(), not by the heap */
   uint8_t limiter_on;          /* the GC CPU limiter was limiting at the end */
+  /* stop-the-world windows: sweep termination, mark termination (a
+   * stop-the-world collector: sweep termination, then mark and mark
+   * termination in the one window) */
+  uint64_t stw_ns[2];
+  uint64_t stw_wait_ns[2]; /* of each window, the wait until every thread had stopped */
+  uint64_t stw_cpu_ns[2];  /* CPU time of the stopping thread in each window (its work) */
+  /* a concurrent collector's write barrier this cycle: calls (stores while
+   * marking), pointers buffered for marking, pointers skipped as already
+   * marked; bytes allocated black; pointer slots scanned in mark termination */
+  uint64_t barrier_calls, barrier_buffered, barrier_skipped;
+  uint64_t black_bytes, markterm_scan_bytes;
 } hl_gc_cycle_t;
 
 /* Called by a collector after each cycle, on the thread that collected,
@@ -114,7 +125,14 @@ typedef struct hl_backend_option {
   const char *key;  /* "arena_max" */
   int64_t min, max; /* accepted values, inclusive */
   const char *help; /* one line for `heaplab list backends` */
+  /* NULL: the value is an integer. Else the names of the values min..max
+   * (min is 0), and the value is written as its name: `span-gc:mode=stw`. */
+  const char *const *names;
 } hl_backend_option_t;
+
+/* The text of option value v ("stw"), or NULL when the option takes
+ * integers (allocators/backend_spec.c). */
+const char *hl_backend_option_name(const hl_backend_option_t *o, int64_t v);
 
 typedef struct hl_backend_config {
   int gc_percent;             /* GOGC: 100 default, HL_GC_OFF disables collection */

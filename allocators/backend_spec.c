@@ -2,7 +2,8 @@
  *
  * Syntax: NAME[:KEY=VALUE[:KEY=VALUE]...]. A colon, not a comma, separates
  * options because -b is itself a comma-separated list. Values are decimal
- * integers within the option's [min, max]. The canonical name lists the
+ * integers within the option's [min, max], or, for an option with named
+ * values, one of its names (kept as the name's index). The canonical name lists the
  * options given in the order of the backend's table with their values
  * reprinted, so "glibc:arena_max=02" and "glibc:arena_max=2" are one cell,
  * and a parent and its worker derive the same name from either spelling.
@@ -19,12 +20,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *hl_backend_option_name(const hl_backend_option_t *o, int64_t v) {
+  return o->names && v >= o->min && v <= o->max ? o->names[v - o->min] : NULL;
+}
+
+/* "stw|concurrent" for an option with named values, else "N (MIN..MAX)". */
+static void option_values(const hl_backend_option_t *o, char *buf, size_t len) {
+  if (!o->names) {
+    snprintf(buf, len, "N (%" PRId64 "..%" PRId64 ")", o->min, o->max);
+    return;
+  }
+  size_t off = 0;
+  buf[0] = '\0';
+  for (int64_t v = o->min; v <= o->max && off < len; v++)
+    off += (size_t)snprintf(buf + off, len - off, "%s%s", v > o->min ? "|" : "",
+                            hl_backend_option_name(o, v));
+}
+
 static void option_list(const hl_backend_t *b, char *buf, size_t len) {
   size_t off = 0;
   buf[0] = '\0';
-  for (size_t i = 0; i < b->noptions && off < len; i++)
-    off += (size_t)snprintf(buf + off, len - off, "%s%s=N (%" PRId64 "..%" PRId64 ")",
-                            i ? ", " : "", b->options[i].key, b->options[i].min, b->options[i].max);
+  for (size_t i = 0; i < b->noptions && off < len; i++) {
+    char values[96];
+    option_values(&b->options[i], values, sizeof values);
+    off += (size_t)snprintf(buf + off, len - off, "%s%s=%s", i ? ", " : "", b->options[i].key,
+                            values);
+  }
+}
+
+/* A named value: its index among the names. */
+static int parse_name(const hl_backend_option_t *o, const char *text, int64_t *out) {
+  for (int64_t v = o->min; v <= o->max; v++)
+    if (!strcmp(hl_backend_option_name(o, v), text)) {
+      *out = v;
+      return 0;
+    }
+  return HL_EPARSE;
 }
 
 static int parse_value(const char *text, int64_t *out) {
@@ -72,8 +103,14 @@ static int parse_option(const char *whole, const hl_backend_t *b, const char *it
   }
   const hl_backend_option_t *o = &b->options[k];
   int64_t v = 0;
-  int rc = parse_value(eq + 1, &v);
+  int rc = o->names ? parse_name(o, eq + 1, &v) : parse_value(eq + 1, &v);
   if (rc == 0 && (v < o->min || v > o->max)) rc = HL_ERANGE;
+  if (rc && o->names) {
+    char values[96];
+    option_values(o, values, sizeof values);
+    snprintf(why, why_len, "backend '%s': %s '%s': expected one of %s", whole, kv, eq + 1, values);
+    return rc;
+  }
   if (rc) {
     snprintf(why, why_len,
              "backend '%s': %s '%s': expected an integer from %" PRId64 " to %" PRId64, whole, kv,
@@ -163,9 +200,15 @@ int hl_backend_spec_parse(const char *text, hl_backend_spec_t *out, char *why, s
   }
   size_t off = (size_t)snprintf(out->name, sizeof out->name, "%s", b->name);
   for (size_t k = 0; k < b->noptions && off < sizeof out->name; k++)
-    if (out->options_given & (1u << k))
-      off += (size_t)snprintf(out->name + off, sizeof out->name - off, ":%s=%" PRId64,
-                              b->options[k].key, out->option[k]);
+    if (out->options_given & (1u << k)) {
+      const char *named = hl_backend_option_name(&b->options[k], out->option[k]);
+      if (named)
+        off += (size_t)snprintf(out->name + off, sizeof out->name - off, ":%s=%s",
+                                b->options[k].key, named);
+      else
+        off += (size_t)snprintf(out->name + off, sizeof out->name - off, ":%s=%" PRId64,
+                                b->options[k].key, out->option[k]);
+    }
   return 0;
 }
 

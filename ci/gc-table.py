@@ -7,7 +7,13 @@ GC CPU share, CPU and wall time per run, and, from the per-cycle timeline,
 the heap at each collection against that cycle's goal (the pacer's goal:
 marked + (marked + roots) x GOGC/100, or the memory limit's): at the largest
 heap of any cycle, and the range over the second half of each run's cycles.
-Medians over repetitions, with the range in parentheses.
+Medians over repetitions, with the range in parentheses. A second table,
+for collectors whose cycles carry stop-the-world windows (span-gc): p50,
+p99 and max of the sweep-termination and mark-termination windows over all
+cycles of all repetitions (with the part spent waiting for threads to
+stop, and the stopping thread's CPU time in the window: its work without
+the time it was preempted), and the write barrier's calls per pointer store and the share of
+the pointers it looked at that were skipped as already marked.
 
 usage: gc-table.py LABEL=FILE.json ...  (the label may contain "=")
 """
@@ -42,14 +48,17 @@ def cycles_summary(entries):
     return peak, peak_ratio, steady
 
 
+def by_backend(path):
+    """The file's completed iteration rows, grouped by backend, in order."""
+    groups = {}
+    for e in json.load(open(path))["benchmarks"]:
+        if e.get("run_type") == "iteration" and e.get("outcome") == "ok":
+            groups.setdefault(e["backend"], []).append(e)
+    return groups.items()
+
+
 def rows(setting, path):
-    doc = json.load(open(path))
-    by_backend = {}
-    for e in doc["benchmarks"]:
-        if e.get("run_type") != "iteration" or e.get("outcome") != "ok":
-            continue
-        by_backend.setdefault(e["backend"], []).append(e)
-    for backend, entries in by_backend.items():
+    for backend, entries in by_backend(path):
         rss = [e["rss_peak_bytes"] for e in entries if "rss_peak_bytes" in e]
         gcs = [e.get("num_gc", 0) for e in entries]
         frac = [100 * e.get("gc_cpu_fraction", 0) for e in entries]
@@ -68,16 +77,51 @@ def rows(setting, path):
             med_range(wall, 1.0, "{:.2f}"), heap, ratio)
 
 
+def quantiles_us(values):
+    if not values:
+        return "-"
+    v = sorted(values)
+    at = lambda q: v[min(len(v) - 1, int(q * len(v)))]
+    return "{:.0f} / {:.0f} / {:.0f}".format(at(0.5) / 1e3, at(0.99) / 1e3, v[-1] / 1e3)
+
+
+def pause_rows(setting, path):
+    for backend, entries in by_backend(path):
+        cycles = [c for e in entries for c in e.get("gc_cycles", []) if "stw_ns" in c]
+        if not cycles:
+            continue
+        win = [quantiles_us([c["stw_ns"][k] for c in cycles]) for k in (0, 1)]
+        wait = [quantiles_us([c.get("stw_wait_ns", [0, 0])[k] for c in cycles]) for k in (0, 1)]
+        cpu = [quantiles_us([c.get("stw_cpu_ns", [0, 0])[k] for c in cycles]) for k in (0, 1)]
+        calls = sum(c.get("barrier_calls", 0) for c in cycles)
+        looked = sum(c.get("barrier_buffered", 0) + c.get("barrier_skipped", 0) for c in cycles)
+        skipped = sum(c.get("barrier_skipped", 0) for c in cycles)
+        # steady-service makes one pointer store per iteration (a root slot)
+        stores = sum(e["iterations"] for e in entries)
+        yield "| {} | {} | {} | {} | {} | {} | {} | {} | {:.4f} | {} |".format(
+            setting, backend, win[0], wait[0], cpu[0], win[1], wait[1], cpu[1],
+            calls / stores if stores else 0,
+            "{:.1f}%".format(100 * skipped / looked) if looked else "-")
+
+
+def table(header, row_fn, args):
+    print(header)
+    print("|---" * (header.count("|") - 1) + "|")
+    for arg in args:
+        setting, path = arg.rsplit("=", 1)
+        for row in row_fn(setting, path):
+            print(row)
+
+
 def main(argv):
     if len(argv) < 2 or any("=" not in a for a in argv[1:]):
         sys.exit(__doc__)
-    print("| setting | backend | reps | peak RSS MiB | GCs | GC CPU % | CPU s | wall s |"
-          " peak heap MiB | heap/goal, steady cycles |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for arg in argv[1:]:
-        setting, path = arg.rsplit("=", 1)
-        for row in rows(setting, path):
-            print(row)
+    table("| setting | backend | reps | peak RSS MiB | GCs | GC CPU % | CPU s | wall s |"
+          " peak heap MiB | heap/goal, steady cycles |", rows, argv[1:])
+    print()
+    table("| setting | backend | sweep term. us p50 / p99 / max | of it stopping | its CPU |"
+          " mark term. us p50 / p99 / max | of it stopping | its CPU | barrier calls per store |"
+          " skipped as marked |", pause_rows, argv[1:])
 
 
 if __name__ == "__main__":

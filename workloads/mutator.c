@@ -228,6 +228,16 @@ static void clear_words(void *p, size_t bytes) {
     w[i] = 0;
 }
 
+/* The same through the write barrier, for a collector that has one: a
+ * popped frame area is a stack in Go's sense (stored into without the
+ * barrier), and a concurrent collector's deletion barrier must see the
+ * pointers that leave it. Zero words need no call. */
+static void clear_words_barrier(hl_mutator_t *m, void *p, size_t bytes) {
+  void **w = p;
+  for (size_t i = 0; i < bytes / sizeof(void *); i++)
+    if (w[i]) m->barrier(&w[i], NULL);
+}
+
 void hl_frame_enter(hl_mutator_t *m) {
   if (__builtin_expect(m->depth == HL_MAX_FRAMES, 0)) fatal("frames nested too deep");
   m->frames[m->depth].stack_used = m->stack_used;
@@ -245,7 +255,11 @@ void hl_frame_leave(hl_mutator_t *m) {
       m->counts.free_bytes += m->fheap[i].bytes;
     }
   }
-  if (m->collector) {
+  if (m->collector && m->barrier) {
+    clear_words_barrier(m, m->stack_base + f->stack_used, m->stack_used - f->stack_used);
+    clear_words_barrier(m, m->fheap + f->fheap_len,
+                        (m->fheap_len - f->fheap_len) * sizeof *m->fheap);
+  } else if (m->collector) {
     clear_words(m->stack_base + f->stack_used, m->stack_used - f->stack_used);
     clear_words(m->fheap + f->fheap_len, (m->fheap_len - f->fheap_len) * sizeof *m->fheap);
   }

@@ -101,9 +101,22 @@ const hl_backend_t hl_backend_span = {
 
 /* ---- span-gc: the same heap, collected ---------------------------------------- */
 
+enum { GC_OPT_MODE, GC_OPT_COUNT };
+enum { GC_MODE_STW, GC_MODE_CONCURRENT };
+static const char *const gc_mode_names[] = {"stw", "concurrent"};
+static const hl_backend_option_t gc_options[GC_OPT_COUNT] = {
+    [GC_OPT_MODE] = {"mode", GC_MODE_STW, GC_MODE_CONCURRENT,
+                     "stw (default): the world stopped for the whole cycle; concurrent: Go's "
+                     "collector, marking beside the mutators",
+                     gc_mode_names},
+};
+
 static int gc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
                    size_t why_len) {
+  int mode = (cfg->options_given & (1u << GC_OPT_MODE)) ? (int)cfg->option[GC_OPT_MODE]
+                                                         : GC_MODE_STW;
   span_gc_config_t gc = {.gc_percent = cfg->gc_percent,
+                         .concurrent = mode == GC_MODE_CONCURRENT,
                          .memory_limit_bytes = cfg->memory_limit_bytes,
                          .pacer_model = cfg->pacer_model,
                          .on_cycle = cfg->on_gc_cycle,
@@ -123,8 +136,8 @@ static int gc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char
   else
     snprintf(limit, sizeof limit, "%lldB", (long long)cfg->memory_limit_bytes);
   settings(scav, sizeof scav);
-  snprintf(info->settings, sizeof info->settings, "GOGC=%s GOMEMLIMIT=%s pacer=%s %s", gogc,
-           limit, cfg->pacer_model == 1 ? "go119" : "go122", scav);
+  snprintf(info->settings, sizeof info->settings, "GOGC=%s GOMEMLIMIT=%s pacer=%s mode=%s %s",
+           gogc, limit, cfg->pacer_model == 1 ? "go119" : "go122", gc_mode_names[mode], scav);
   return 0;
 }
 
@@ -148,11 +161,14 @@ static int gc_add_roots(void *start, size_t bytes) {
 
 const hl_backend_t hl_backend_span_gc = {
     .name = "span-gc",
-    .summary = "the span heap collected: precise stop-the-world mark-sweep paced by Go's pacer",
+    .summary = "the span heap collected: precise mark-sweep paced by Go's pacer, concurrent "
+               "(hybrid write barrier, assists) or stop-the-world",
     .kind = HL_BACKEND_GC,
     .caps = HL_CAP_COLLECT | HL_CAP_ROOTS | HL_CAP_GC_PERCENT | HL_CAP_STATS |
             HL_CAP_MEMORY_LIMIT,
     .package = "heaplab",
+    .options = gc_options,
+    .noptions = GC_OPT_COUNT,
     .init = gc_init,
     .thread_attach = gc_attach,
     .thread_detach = span_gc_thread_detach,
@@ -161,6 +177,7 @@ const hl_backend_t hl_backend_span_gc = {
     .stats = gc_stats,
     .add_roots = gc_add_roots,
     .remove_roots = span_gc_remove_roots,
+    .write_barrier = span_gc_write_barrier,
     .set_gc_percent = span_gc_set_gc_percent,
     .set_memory_limit = span_gc_set_memory_limit,
     .thread_block = span_gc_thread_block,

@@ -42,6 +42,7 @@
  * in proportion to the assist ratio the pacer already computes (revise). */
 #include "gc.h"
 
+#include "gcconc.h"
 #include "gcmark.h"
 #include "gclimit.h"
 #include "gcstw.h"
@@ -75,6 +76,10 @@ static struct {
   unsigned procs;
   uint64_t num_gc, num_forced_gc, pause_total_ns, gc_cpu_ns, limiter_skipped;
   uint64_t last_heap_goal_bytes; /* goal of the previous cycle (scavenger pacing) */
+  int concurrent;                /* mode=concurrent (gcconc.c) */
+  hl_gc_cycle_t rec;             /* concurrent: the cycle being marked */
+  int64_t mark_start_ns;         /* concurrent: when the world started after sweep termination */
+  uint64_t barrier_calls, barrier_buffered, barrier_skipped; /* all cycles */
   hl_gc_cycle_fn on_cycle;
   void *on_cycle_ctx;
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER, .trigger_bytes = UINT64_MAX};
@@ -130,6 +135,10 @@ static uint64_t retrigger_locked(void) {
  * live. */
 static void test_trigger(uint64_t live) {
   pthread_mutex_lock(&g.lock);
+  if (atomic_load_explicit(&gc_marking, memory_order_relaxed)) { /* a cycle is on */
+    pthread_mutex_unlock(&g.lock);
+    return;
+  }
   uint64_t trigger = retrigger_locked();
   if (live >= trigger) {
     int64_t now = now_ns();
@@ -144,12 +153,37 @@ static void test_trigger(uint64_t live) {
   pthread_mutex_unlock(&g.lock);
 }
 
+/* Marking: the pacer revises the assist ratio from the heap now and the
+ * scan work done (Go's revise on heapLive updates), and the allocating
+ * thread assists at it; none while the CPU limiter is limiting. */
+static void assist_after_charge(uint64_t live, uint64_t bytes) {
+  pthread_mutex_lock(&g.lock);
+  int limiting = hl_gclimit_limiting(&g.limiter);
+  g.pacer.heap_live_bytes = live;
+  g.pacer.heap_scan_work_bytes = (int64_t)gc_conc_scan_work();
+  hl_pacer_revise(&g.pacer);
+  double work_per_byte = g.pacer.assist_work_per_byte;
+  pthread_mutex_unlock(&g.lock);
+  int64_t ns = limiting ? 0 : gc_conc_assist(bytes, work_per_byte);
+  /* the limiter sees assists as they end, and is updated while marking
+   * at least every gcCPULimiterUpdatePeriod (Go: sysmon and the workers) */
+  int64_t now = now_ns();
+  pthread_mutex_lock(&g.lock);
+  if (ns) hl_gclimit_add_assist_time(&g.limiter, ns);
+  if (hl_gclimit_need_update(&g.limiter, now)) hl_gclimit_update(&g.limiter, now);
+  pthread_mutex_unlock(&g.lock);
+}
+
 static void charge(int64_t bytes, int scan) {
   uint64_t live =
       atomic_fetch_add_explicit(&g.heap_live_bytes, (uint64_t)bytes, memory_order_relaxed) +
       (uint64_t)bytes;
   if (scan) atomic_fetch_add_explicit(&g.heap_scan_bytes, (uint64_t)bytes, memory_order_relaxed);
   if (bytes <= 0) return;
+  if (unlikely(atomic_load_explicit(&gc_marking, memory_order_relaxed))) {
+    assist_after_charge(live, (uint64_t)bytes);
+    return;
+  }
   int refresh = g.pacer.memory_limit_bytes != HL_PACER_NO_LIMIT &&
                 atomic_fetch_add_explicit(&g.charges, 1, memory_order_relaxed) + 1 >=
                     LIMIT_REFRESH_CHARGES;
@@ -216,21 +250,79 @@ static void record_phase(hl_gc_cycle_t *rec, int phase, int64_t from, int64_t to
   rec->cpu_ns[phase == 0 ? 0 : phase == 1 ? 2 : 4] = ns * g.procs;
 }
 
-/* One collection; the world is stopped and the lock held. */
-static void cycle_locked(int forced) {
-  hl_gc_cycle_t rec = {.forced = (uint8_t)forced, .procs = g.procs};
-  int64_t t0 = now_ns();
+/* Sweep termination, the world stopped and the lock held: thread caches
+ * give back their spans, the last cycle's sweep finishes, and the record
+ * gets the cycle's starting heap and goal. */
+static void sweep_termination_locked(hl_gc_cycle_t *rec, int forced, int64_t t0) {
+  memset(rec, 0, sizeof *rec);
+  rec->forced = (uint8_t)forced;
+  rec->procs = g.procs;
   hl_gclimit_start_gc_transition(&g.limiter, true, t0);
-  rec.start_ns = (uint64_t)(t0 - g.start_ns);
-  rec.heap_trigger_bytes = atomic_load_explicit(&g.trigger_bytes, memory_order_relaxed);
+  rec->start_ns = (uint64_t)(t0 - g.start_ns);
+  rec->heap_trigger_bytes = atomic_load_explicit(&g.trigger_bytes, memory_order_relaxed);
   mcache_gc_release_all();
-  gc_finish_sweep();
+  if (g.concurrent)
+    gc_finish_sweep_all();
+  else
+    gc_finish_sweep();
   uint64_t live = atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed);
-  rec.heap_start_bytes = rec.heap_end_bytes = live;
+  rec->heap_start_bytes = rec->heap_end_bytes = live;
   refresh_memory_locked();
   g.pacer.heap_live_bytes = live;
   g.pacer.heap_scan_bytes = atomic_load_explicit(&g.heap_scan_bytes, memory_order_relaxed);
-  rec.heap_goal_bytes = hl_pacer_heap_goal(&g.pacer);
+  rec->heap_goal_bytes = hl_pacer_heap_goal(&g.pacer);
+}
+
+/* Mark termination after the mark, world stopped, lock held: the heap
+ * becomes unswept, the pacer ends the cycle and sets the next one, the
+ * sweeper and scavenger are paced. */
+static void mark_termination_locked(const hl_gc_cycle_t *rec, const gc_mark_result_t *mr,
+                                    int64_t t2) {
+  gc_unsweep_all();
+  g.pacer.heap_scan_work_bytes = (int64_t)mr->heap_scan_bytes;
+  g.pacer.stack_scan_work_bytes = (int64_t)mr->stack_scan_bytes;
+  g.pacer.globals_scan_work_bytes = (int64_t)mr->globals_scan_bytes;
+  g.pacer.globals_scan_bytes = mr->globals_scan_bytes;
+  g.pacer.max_stack_scan_bytes = mr->stack_scan_bytes;
+  hl_pacer_end_cycle(&g.pacer, t2, (int)g.procs);
+  hl_pacer_reset_live(&g.pacer, mr->marked_bytes);
+  atomic_store_explicit(&g.heap_live_bytes, mr->marked_bytes, memory_order_relaxed);
+  atomic_store_explicit(&g.heap_scan_bytes, mr->heap_scan_bytes, memory_order_relaxed);
+  hl_pacer_commit(&g.pacer, false);
+  g.last_heap_goal_bytes = rec->heap_goal_bytes;
+  uint64_t trigger = retrigger_locked();
+  heap_stats_t h;
+  heap_read_stats(&h);
+  gc_sweep_pace(mr->marked_bytes, trigger, h.inuse_pages);
+  pace_scavenger_locked(h.inuse_pages * SPAN_PAGE_BYTES);
+}
+
+/* The cycle's totals and its record, to the on_cycle callback; lock held. */
+static void finish_record_locked(hl_gc_cycle_t *rec, const gc_mark_result_t *mr,
+                                 uint64_t pause_ns, uint64_t cpu_ns, int64_t end_ns) {
+  g.num_gc++;
+  g.num_forced_gc += rec->forced;
+  g.limiter.num_gc = (uint32_t)g.num_gc;
+  g.pause_total_ns += pause_ns;
+  g.gc_cpu_ns += cpu_ns;
+  rec->num = g.num_gc;
+  rec->pause_ns = pause_ns;
+  rec->heap_marked_bytes = mr->marked_bytes;
+  rec->stack_scan_bytes = mr->stack_scan_bytes;
+  rec->globals_scan_bytes = mr->globals_scan_bytes;
+  rec->limiter_on = hl_gclimit_limiting(&g.limiter);
+  int64_t elapsed = end_ns - g.start_ns;
+  rec->gc_cpu_fraction =
+      elapsed > 0 ? (double)g.gc_cpu_ns / ((double)elapsed * (double)g.procs) : 0.0;
+  if (g.on_cycle) g.on_cycle(g.on_cycle_ctx, rec);
+}
+
+/* One stop-the-world collection (mode=stw); the world is stopped and the
+ * lock held. t_req: when the stop was asked for. */
+static void cycle_locked(int forced, int64_t t_req) {
+  hl_gc_cycle_t rec;
+  int64_t t0 = now_ns();
+  sweep_termination_locked(&rec, forced, t0);
   int64_t t1 = now_ns();
   record_phase(&rec, 0, t0, t1);
 
@@ -240,44 +332,74 @@ static void cycle_locked(int forced) {
   int64_t t2 = now_ns();
   record_phase(&rec, 1, t1, t2);
 
-  gc_unsweep_all();
-  g.pacer.heap_scan_work_bytes = (int64_t)mr.heap_scan_bytes;
-  g.pacer.stack_scan_work_bytes = (int64_t)mr.stack_scan_bytes;
-  g.pacer.globals_scan_work_bytes = (int64_t)mr.globals_scan_bytes;
-  g.pacer.globals_scan_bytes = mr.globals_scan_bytes;
-  g.pacer.max_stack_scan_bytes = mr.stack_scan_bytes;
-  hl_pacer_end_cycle(&g.pacer, t2, (int)g.procs);
-  hl_pacer_reset_live(&g.pacer, mr.marked_bytes);
-  atomic_store_explicit(&g.heap_live_bytes, mr.marked_bytes, memory_order_relaxed);
-  atomic_store_explicit(&g.heap_scan_bytes, mr.heap_scan_bytes, memory_order_relaxed);
-  hl_pacer_commit(&g.pacer, false);
-  g.last_heap_goal_bytes = rec.heap_goal_bytes;
-  uint64_t trigger = retrigger_locked();
-  heap_stats_t h;
-  heap_read_stats(&h);
-  gc_sweep_pace(mr.marked_bytes, trigger, h.inuse_pages);
-  pace_scavenger_locked(h.inuse_pages * SPAN_PAGE_BYTES);
+  mark_termination_locked(&rec, &mr, t2);
   int64_t t3 = now_ns();
   record_phase(&rec, 2, t2, t3);
   hl_gclimit_finish_gc_transition(&g.limiter, t3);
   hl_gclimit_start_gc_transition(&g.limiter, false, t3);
   hl_gclimit_finish_gc_transition(&g.limiter, t3);
+  /* one window: the world stays stopped through the mark */
+  rec.stw_ns[0] = (uint64_t)(t1 - t_req);
+  rec.stw_ns[1] = (uint64_t)(t3 - t1);
+  rec.stw_wait_ns[0] = (uint64_t)(t0 - t_req);
+  finish_record_locked(&rec, &mr, (uint64_t)(t3 - t0), (uint64_t)(t3 - t0) * g.procs, t3);
+}
 
-  g.num_gc++;
-  g.num_forced_gc += (uint64_t)forced;
-  g.limiter.num_gc = (uint32_t)g.num_gc;
-  g.pause_total_ns += (uint64_t)(t3 - t0);
-  g.gc_cpu_ns += (uint64_t)(t3 - t0) * g.procs;
-  rec.num = g.num_gc;
-  rec.pause_ns = (uint64_t)(t3 - t0);
-  rec.heap_marked_bytes = mr.marked_bytes;
-  rec.stack_scan_bytes = mr.stack_scan_bytes;
-  rec.globals_scan_bytes = mr.globals_scan_bytes;
-  rec.limiter_on = hl_gclimit_limiting(&g.limiter);
-  int64_t elapsed = t3 - g.start_ns;
-  rec.gc_cpu_fraction =
-      elapsed > 0 ? (double)g.gc_cpu_ns / ((double)elapsed * (double)g.procs) : 0.0;
-  if (g.on_cycle) g.on_cycle(g.on_cycle_ctx, &rec);
+/* mode=concurrent: sweep termination, world stopped, lock held; marking
+ * then begins beside the mutators (gcconc.c). t_req: when the stop was
+ * asked for (the pause the other threads see starts there). */
+static void start_concurrent_locked(int forced, int64_t t_req, int64_t cpu_req) {
+  int64_t t0 = now_ns();
+  sweep_termination_locked(&g.rec, forced, t0);
+  hl_pacer_start_cycle(&g.pacer, t0, (int)g.procs, false);
+  atomic_store_explicit(&g.trigger_bytes, UINT64_MAX, memory_order_relaxed);
+  gc_conc_begin_mark(g.pacer.dedicated_mark_workers, g.pacer.fractional_utilization_goal,
+                     g.procs);
+  int64_t t1 = now_ns();
+  hl_gclimit_finish_gc_transition(&g.limiter, t1);
+  g.rec.clock_ns[0] = (uint64_t)(t1 - t0);
+  g.rec.cpu_ns[0] = (uint64_t)(t1 - t0) * g.procs;
+  g.rec.stw_ns[0] = (uint64_t)(t1 - t_req);
+  g.rec.stw_wait_ns[0] = (uint64_t)(t0 - t_req);
+  g.rec.stw_cpu_ns[0] = (uint64_t)(gc_thread_cpu_ns() - cpu_req);
+  g.mark_start_ns = t1;
+}
+
+void gc_conc_end_cycle(const gc_conc_cycle_t *c, int64_t stop_ns, int64_t stopped_ns,
+                       int64_t stop_cpu_ns) {
+  pthread_mutex_lock(&g.lock);
+  hl_gc_cycle_t *rec = &g.rec;
+  rec->stw_wait_ns[1] = (uint64_t)(stopped_ns - stop_ns);
+  hl_gclimit_start_gc_transition(&g.limiter, false, stop_ns);
+  uint64_t live = atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed);
+  rec->heap_end_bytes = live; /* the heap at mark end: the cycle's peak */
+  mcache_gc_release_all();    /* after this no thread holds a span the flip would miss */
+  gc_mark_result_t mr = c->mark;
+  mr.marked_bytes += c->black_bytes;
+  rec->clock_ns[1] = (uint64_t)(stop_ns - g.mark_start_ns);
+  rec->cpu_ns[1] = c->assist_ns;
+  rec->cpu_ns[2] = c->background_ns;
+  rec->barrier_calls = c->barrier_calls;
+  rec->barrier_buffered = c->wb_entries;
+  rec->barrier_skipped = c->wb_skipped;
+  rec->black_bytes = c->black_bytes;
+  rec->markterm_scan_bytes = c->markterm_scan_bytes;
+  g.barrier_calls += c->barrier_calls;
+  g.barrier_buffered += c->wb_entries;
+  g.barrier_skipped += c->wb_skipped;
+  g.pacer.heap_live_bytes = live;
+  g.pacer.assist_ns = (int64_t)c->assist_ns;
+  mark_termination_locked(rec, &mr, stop_ns);
+  int64_t t3 = now_ns();
+  rec->clock_ns[2] = (uint64_t)(t3 - stop_ns);
+  rec->cpu_ns[4] = (uint64_t)(t3 - stop_ns) * g.procs;
+  rec->stw_ns[1] = (uint64_t)(t3 - stop_ns);
+  rec->stw_cpu_ns[1] = (uint64_t)(gc_thread_cpu_ns() - stop_cpu_ns);
+  hl_gclimit_finish_gc_transition(&g.limiter, t3);
+  uint64_t pause = rec->stw_ns[0] + rec->stw_ns[1];
+  finish_record_locked(rec, &mr, pause, pause * g.procs + c->assist_ns + c->background_ns, t3);
+  pthread_mutex_unlock(&g.lock);
+  gc_bgsweep_wake();
 }
 
 /* Collects unless another thread just did (or the heap no longer needs
@@ -285,18 +407,43 @@ static void cycle_locked(int forced) {
  * caller's registers for the stack scan. */
 __attribute__((noinline)) static void run_collection(int forced) {
   GC_RECORD_STACK();
+  int64_t t_req = now_ns(), cpu_req = gc_thread_cpu_ns();
   if (gc_stop_world() != 0) return; /* parked through another thread's cycle */
   pthread_mutex_lock(&g.lock);
-  if (forced || atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed) >=
-                    atomic_load_explicit(&g.trigger_bytes, memory_order_relaxed))
-    cycle_locked(forced);
+  if (!atomic_load_explicit(&gc_marking, memory_order_relaxed) &&
+      (forced || atomic_load_explicit(&g.heap_live_bytes, memory_order_relaxed) >=
+                     atomic_load_explicit(&g.trigger_bytes, memory_order_relaxed))) {
+    if (g.concurrent)
+      start_concurrent_locked(forced, t_req, cpu_req);
+    else
+      cycle_locked(forced, t_req);
+  }
   pthread_mutex_unlock(&g.lock);
   gc_start_world();
 }
 
 __attribute__((noinline)) static void poll_slow(void) {
   gc_safepoint();
+  if (atomic_load_explicit(&gc_marking, memory_order_relaxed)) {
+    gc_conc_poll(); /* no cycle starts while one marks */
+    return;
+  }
   if (gc_collect_requested()) run_collection(0);
+}
+
+/* Allocate-black for an object whose span the caller does not have. */
+static void black_object(void *p) {
+  span_t *s = pagemap_get(p);
+  if (!s) return;
+  uint64_t bytes;
+  if (s->kind & SPAN_LARGE) {
+    bytes = __atomic_exchange_n(&s->large_marked, 1, __ATOMIC_RELAXED)
+                ? 0
+                : (uint64_t)s->npages * SPAN_PAGE_BYTES;
+  } else {
+    bytes = gc_mark_new(s, span_index_of(s, p));
+  }
+  if (gc_tls_local) gc_tls_local->black_bytes += bytes;
 }
 
 /* ---- the API ------------------------------------------------------------------ */
@@ -315,6 +462,8 @@ int span_gc_enable(const span_gc_config_t *cfg) {
   hl_gclimit_init(&g.limiter, g.start_ns, (int32_t)g.procs);
   g.on_cycle = cfg->on_cycle;
   g.on_cycle_ctx = cfg->on_cycle_ctx;
+  g.concurrent = cfg->concurrent;
+  if (g.concurrent) gc_conc_init(g.procs);
   span_gc_mode = 1;
   retrigger_locked();
   pthread_mutex_unlock(&g.lock);
@@ -327,7 +476,11 @@ static void *oom(void) {
 
 void *span_gc_alloc(size_t bytes, unsigned nptrs) {
   if (unlikely(atomic_load_explicit(&span_gc_poll, memory_order_relaxed))) poll_slow();
-  if (nptrs == 0) return span_alloc_typed(bytes, 0);
+  if (nptrs == 0) {
+    void *p = span_alloc_typed(bytes, 0);
+    if (unlikely(atomic_load_explicit(&gc_marking, memory_order_relaxed)) && p) black_object(p);
+    return p;
+  }
   if (likely(bytes - 1 < SPAN_MAX_SMALL_BYTES)) {
     mcache_t *c = mcache_get();
     if (unlikely(!c)) return oom();
@@ -341,7 +494,11 @@ void *span_gc_alloc(size_t bytes, unsigned nptrs) {
     }
     stat_add(&c->fc[spc].nmalloc, 1);
     uint32_t max = s->elem_bytes / sizeof(void *);
-    s->ptr_words[s->freeindex - 1] = (uint16_t)(nptrs < max ? nptrs : max);
+    uint32_t idx = s->freeindex - 1;
+    /* an atomic store (a plain one on x86): a marker may read it */
+    __atomic_store_n(&s->ptr_words[idx], (uint16_t)(nptrs < max ? nptrs : max), __ATOMIC_RELAXED);
+    if (unlikely(atomic_load_explicit(&gc_marking, memory_order_relaxed)))
+      gc_tls_local->black_bytes += gc_mark_new(s, idx);
     return p;
   }
   if (bytes == 0) return span_alloc_typed(1, 0);
@@ -349,11 +506,55 @@ void *span_gc_alloc(size_t bytes, unsigned nptrs) {
   if (!p) return oom();
   span_t *s = pagemap_get(p);
   s->large_nptrs = (uint32_t)(nptrs < bytes / sizeof(void *) ? nptrs : bytes / sizeof(void *));
+  if (unlikely(atomic_load_explicit(&gc_marking, memory_order_relaxed))) black_object(p);
   return p;
 }
 
 void span_gc_collect(void) {
+  if (!g.concurrent) {
+    run_collection(1);
+    return;
+  }
+  gc_conc_wait_cycle_end(); /* runtime.GC: a whole cycle of its own */
   run_collection(1);
+  gc_conc_wait_cycle_end();
+}
+
+void span_gc_write_barrier(void **slot, void *value) {
+  if (unlikely(atomic_load_explicit(&gc_marking, memory_order_relaxed)))
+    gc_conc_barrier(slot, value);
+  else
+    *slot = value;
+}
+
+int span_gc_test_start_mark(void) {
+  if (!g.concurrent) return -1;
+  gc_conc_hold_workers(1);
+  gc_conc_wait_cycle_end();
+  run_collection(1);
+  return atomic_load(&gc_marking) ? 0 : -1;
+}
+
+void span_gc_test_drain(void) {
+  gc_conc_drain_here();
+}
+
+void span_gc_test_finish_mark(void) {
+  gc_conc_finish_mark();
+  gc_conc_hold_workers(0);
+}
+
+void span_gc_test_barrier_halves(int deletion, int insertion) {
+  gc_conc_barrier_halves(deletion, insertion);
+}
+
+int span_gc_test_object_live(const void *p) {
+  gc_finish_sweep_all();
+  span_t *s = pagemap_get(p);
+  if (!s) return 0;
+  if (s->kind & SPAN_LARGE) return pagemap_spc(p) == PAGE_LARGE;
+  uint32_t idx = span_index_of(s, p);
+  return (s->alloc_bits[idx >> 6] >> (idx & 63)) & 1;
 }
 
 int span_gc_add_roots(void *start, size_t bytes) {
@@ -423,5 +624,9 @@ void span_gc_read_stats(span_gc_stats_t *out) {
   out->stack_scan_bytes = g.pacer.last_stack_scan_bytes;
   out->globals_scan_bytes = g.pacer.globals_scan_bytes;
   out->limiter_skipped = g.limiter_skipped;
+  out->barrier_calls = g.barrier_calls;
+  out->barrier_buffered = g.barrier_buffered;
+  out->barrier_skipped = g.barrier_skipped;
+  out->concurrent = g.concurrent;
   pthread_mutex_unlock(&g.lock);
 }

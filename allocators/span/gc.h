@@ -5,8 +5,11 @@
  * from GOGC and the soft memory limit, as in the Go runtime. Objects
  * declare their pointer slots when allocated (the first nptrs words); the
  * roots are the ranges registered with span_gc_add_roots and the stacks of
- * the attached threads. Marking stops the world: every attached thread
- * parks at its next allocation, or is blocked (span_gc_thread_block).
+ * the attached threads. In mode stw marking stops the world: every
+ * attached thread parks at its next allocation, or is blocked
+ * (span_gc_thread_block). In mode concurrent (gcconc.c) only sweep
+ * termination and mark termination stop it; marking runs beside the
+ * mutators, whose pointer stores go through span_gc_write_barrier.
  *
  * One collected heap per process, switched on before its first object. */
 #ifndef SPAN_GC_H
@@ -21,6 +24,7 @@ typedef struct span_gc_config {
   int gc_percent;             /* GOGC; HL_GC_OFF: never by heap growth */
   int64_t memory_limit_bytes; /* GOMEMLIMIT; HL_NO_MEMORY_LIMIT: none */
   int pacer_model;            /* hl_pacer_model_t: 0 go122, 1 go119 */
+  int concurrent;             /* 1: Go's concurrent collector; 0: stop-the-world */
   hl_gc_cycle_fn on_cycle;    /* after each cycle, world stopped (may be NULL) */
   void *on_cycle_ctx;
 } span_gc_config_t;
@@ -35,6 +39,10 @@ int span_gc_enable(const span_gc_config_t *cfg);
 void *span_gc_alloc(size_t bytes, unsigned nptrs);
 /* runtime.GC(): a full collection now, whatever the pacer says. */
 void span_gc_collect(void);
+
+/* Every pointer store into a heap object or a root slot goes through here
+ * (the backend's write_barrier): a plain store unless marking. */
+void span_gc_write_barrier(void **slot, void *value);
 
 int span_gc_add_roots(void *start, size_t bytes);
 void span_gc_remove_roots(void *start, size_t bytes);
@@ -58,9 +66,23 @@ typedef struct span_gc_stats {
   uint64_t heap_live_bytes, heap_marked_bytes, heap_goal_bytes, heap_trigger_bytes;
   uint64_t stack_scan_bytes, globals_scan_bytes; /* roots the last cycle read */
   uint64_t limiter_skipped; /* triggers not acted on while the CPU limiter was limiting */
+  uint64_t barrier_calls, barrier_buffered, barrier_skipped; /* all cycles (concurrent) */
   unsigned procs;
+  int concurrent;
 } span_gc_stats_t;
 
 void span_gc_read_stats(span_gc_stats_t *out);
+
+/* Test hooks, concurrent mode only: start a cycle's mark with the
+ * background workers held (0, or -1 in mode stw); mark on the calling
+ * thread what the workers would (roots and grey objects, no stacks); let
+ * the workers go and have them end the mark as soon as they have no work,
+ * and wait for it; switch a half of the hybrid barrier off (sabotage
+ * checks); whether p's object is allocated once sweeping is done. */
+int span_gc_test_start_mark(void);
+void span_gc_test_drain(void);
+void span_gc_test_finish_mark(void);
+void span_gc_test_barrier_halves(int deletion, int insertion);
+int span_gc_test_object_live(const void *p);
 
 #endif

@@ -47,6 +47,16 @@
 #ifndef NO_ASAN
 #define NO_ASAN
 #endif
+#if defined(__SANITIZE_THREAD__)
+#define NO_TSAN __attribute__((no_sanitize_thread))
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NO_TSAN __attribute__((no_sanitize("thread")))
+#endif
+#endif
+#ifndef NO_TSAN
+#define NO_TSAN
+#endif
 
 /* ---- root ranges ------------------------------------------------------------- */
 
@@ -88,22 +98,10 @@ void gc_roots_remove(void *start, size_t bytes) {
 
 /* ---- the mark stack ---------------------------------------------------------- */
 
-typedef struct mark_item {
-  void *const *slot; /* the object's first word */
-  uint32_t n;        /* its pointer slots */
-} mark_item_t;
-
-typedef struct marker {
-  mark_item_t *stack;
-  size_t len, cap;
-  int overflow; /* the stack could not grow: marking is incomplete */
-  gc_mark_result_t *res;
-} marker_t;
-
 static mark_item_t *stack_mem;
 static size_t stack_mem_cap;
 
-static void push(marker_t *m, void *const *obj, uint32_t n) {
+static void push(gc_work_t *m, void *const *obj, uint32_t n) {
   if (unlikely(m->len == m->cap)) {
     size_t cap = m->cap ? m->cap * 2 : 4096;
     void *p = m->stack ? mremap(m->stack, m->cap * sizeof *m->stack, cap * sizeof *m->stack,
@@ -123,80 +121,234 @@ static void push(marker_t *m, void *const *obj, uint32_t n) {
 /* ---- marking ------------------------------------------------------------------ */
 
 /* Marks the object v points into, if v points into an allocated object of
- * this heap, and queues its pointer slots. */
-static inline void mark_word(marker_t *m, uintptr_t v) {
-  if (v < 4096 || !arena_lookup(v)) return;
+ * this heap, and queues its pointer slots; 1 when it was newly marked.
+ * conc (a constant at each call): other threads mark, allocate black and
+ * store pointers meanwhile, so mark bits are set with one atomic OR (the
+ * thread whose OR set the bit owns the object) and words are read with
+ * relaxed atomic loads; stop-the-world marking uses plain accesses. */
+static inline __attribute__((always_inline)) int mark_word_x(gc_work_t *m, uintptr_t v,
+                                                             const int conc) {
+  if (v < 4096 || !arena_lookup(v)) return 0;
   block_map_t *map = block_map_of((void *)v); /* one lookup for class and span */
-  if (unlikely(!map)) return;
+  if (unlikely(!map)) return 0;
   size_t page = block_page((void *)v);
   unsigned spc = atomic_load_explicit(&map->spc[page], memory_order_relaxed);
-  if (spc == PAGE_FREE) return;
-  span_t *s = atomic_load_explicit(&map->span[page], memory_order_relaxed);
-  if (unlikely(!s)) return;
+  if (spc == PAGE_FREE) return 0;
+  span_t *s = atomic_load_explicit(&map->span[page], memory_order_acquire); /* its fields: made before */
+  if (unlikely(!s)) return 0;
   if (spc == PAGE_LARGE) {
-    if (s->large_marked) return;
-    s->large_marked = 1;
-    m->res->marked_bytes += (uint64_t)s->npages * SPAN_PAGE_BYTES;
-    m->res->marked_objects++;
+    if (conc ? __atomic_exchange_n(&s->large_marked, 1, __ATOMIC_RELAXED) : s->large_marked)
+      return 0;
+    if (!conc) s->large_marked = 1;
+    m->res.marked_bytes += (uint64_t)s->npages * SPAN_PAGE_BYTES;
+    m->res.marked_objects++;
     if (s->large_nptrs) push(m, (void *const *)s->base, s->large_nptrs);
-    return;
+    return 1;
   }
   uint32_t idx = span_index_of(s, (void *)v);
-  if (idx >= s->nelems) return;
+  if (idx >= s->nelems) return 0;
   uint64_t bit = (uint64_t)1 << (idx & 63);
   uint32_t w = idx >> 6;
-  if (!(s->alloc_bits[w] & bit) || (s->mark_bits[w] & bit)) return;
-  s->mark_bits[w] |= bit;
-  m->res->marked_bytes += s->elem_bytes;
-  m->res->marked_objects++;
-  if (s->ptr_words && s->ptr_words[idx])
-    push(m, (void *const *)(s->base + (uintptr_t)idx * s->elem_bytes), s->ptr_words[idx]);
+  if (conc) {
+    if (!(__atomic_load_n(&s->alloc_bits[w], __ATOMIC_RELAXED) & bit) ||
+        (__atomic_load_n(&s->mark_bits[w], __ATOMIC_RELAXED) & bit) ||
+        (__atomic_fetch_or(&s->mark_bits[w], bit, __ATOMIC_RELAXED) & bit))
+      return 0;
+  } else {
+    if (!(s->alloc_bits[w] & bit) || (s->mark_bits[w] & bit)) return 0;
+    s->mark_bits[w] |= bit;
+  }
+  m->res.marked_bytes += s->elem_bytes;
+  m->res.marked_objects++;
+  uint16_t nptrs =
+      !s->ptr_words ? 0 : conc ? __atomic_load_n(&s->ptr_words[idx], __ATOMIC_RELAXED)
+                               : s->ptr_words[idx];
+  if (nptrs) push(m, (void *const *)(s->base + (uintptr_t)idx * s->elem_bytes), nptrs);
+  return 1;
 }
 
 /* A root range or a stack, word by word. Stacks hold ASan's poisoned
  * redzones and, for valgrind, never-written words: both tools are told
- * this read is intended. */
-NO_ASAN static void scan_words(marker_t *m, uintptr_t lo, uintptr_t hi) {
+ * this read is intended. A concurrent scan of a root range reads words the
+ * mutator stores without the barrier (frame areas it clears, stack
+ * objects it fills): a conservative scan may see either value of a word
+ * being written, as Boehm's collector does, and ThreadSanitizer is told
+ * so. */
+NO_ASAN NO_TSAN static void scan_words_x(gc_work_t *m, uintptr_t lo, uintptr_t hi,
+                                          const int conc) {
   lo = (lo + sizeof(void *) - 1) & ~(uintptr_t)(sizeof(void *) - 1);
 #ifdef HAVE_VALGRIND
   if (hi > lo) VALGRIND_MAKE_MEM_DEFINED(lo, hi - lo);
 #endif
   for (uintptr_t p = lo; p + sizeof(void *) <= hi; p += sizeof(void *)) {
-    uintptr_t v = *(const uintptr_t *)p;
-    if (v) mark_word(m, v);
+    uintptr_t v = *(const volatile uintptr_t *)p;
+    if (v) mark_word_x(m, v, conc);
   }
 }
 
-static void drain(marker_t *m) {
-  while (m->len) {
-    mark_item_t it = m->stack[--m->len];
-    m->res->heap_scan_bytes += (uint64_t)it.n * sizeof(void *);
-    for (uint32_t i = 0; i < it.n; i++) {
-      uintptr_t v = (uintptr_t)it.slot[i];
-      if (v) mark_word(m, v);
-    }
+static void scan_item_x(gc_work_t *m, mark_item_t it, const int conc) {
+  m->res.heap_scan_bytes += (uint64_t)it.n * sizeof(void *);
+  for (uint32_t i = 0; i < it.n; i++) {
+    uintptr_t v = conc ? __atomic_load_n((const uintptr_t *)&it.slot[i], __ATOMIC_RELAXED)
+                       : (uintptr_t)it.slot[i];
+    if (v) mark_word_x(m, v, conc);
   }
+}
+
+static void drain(gc_work_t *m) {
+  while (m->len)
+    scan_item_x(m, m->stack[--m->len], 0);
 }
 
 static void scan_stack(uintptr_t lo, uintptr_t hi, void *arg) {
-  marker_t *m = arg;
-  m->res->stack_scan_bytes += hi - lo;
-  scan_words(m, lo, hi);
+  gc_work_t *m = arg;
+  m->res.stack_scan_bytes += hi - lo;
+  scan_words_x(m, lo, hi, 0);
   drain(m);
 }
 
 int gc_mark(gc_mark_result_t *res) {
-  memset(res, 0, sizeof *res);
-  marker_t m = {.stack = stack_mem, .cap = stack_mem_cap, .res = res};
+  gc_work_t m = {.stack = stack_mem, .cap = stack_mem_cap};
   pthread_mutex_lock(&roots_lock);
   for (size_t i = 0; i < nroots; i++) {
-    res->globals_scan_bytes += roots[i].hi - roots[i].lo;
-    scan_words(&m, roots[i].lo, roots[i].hi);
+    m.res.globals_scan_bytes += roots[i].hi - roots[i].lo;
+    scan_words_x(&m, roots[i].lo, roots[i].hi, 0);
     drain(&m);
   }
   pthread_mutex_unlock(&roots_lock);
   gc_for_each_stack(scan_stack, &m);
   stack_mem = m.stack; /* kept for the next cycle */
   stack_mem_cap = m.cap;
+  *res = m.res;
   return m.overflow ? -1 : 0;
+}
+
+/* ---- concurrent marking: the shared queue (Go's work.full) -------------------- */
+
+/* Grey objects that no marker holds: what mutators shaded (stack scans,
+ * write-barrier buffers) and what a busy marker gave away. Markers take
+ * batches into their own stacks and drain those depth first. */
+static struct {
+  pthread_mutex_t lock;
+  mark_item_t *items;
+  size_t cap;
+  _Atomic size_t len; /* read without the lock as a hint */
+  int overflow;
+} gq = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+#define TAKE_ITEMS 256u
+#define DONATE_ABOVE 64u
+
+static void gq_put(const mark_item_t *items, size_t n) {
+  pthread_mutex_lock(&gq.lock);
+  size_t len = atomic_load_explicit(&gq.len, memory_order_relaxed);
+  if (len + n > gq.cap) {
+    size_t cap = gq.cap ? gq.cap : 4096;
+    while (cap < len + n)
+      cap *= 2;
+    void *p = gq.items ? mremap(gq.items, gq.cap * sizeof *gq.items, cap * sizeof *gq.items,
+                                MREMAP_MAYMOVE)
+                       : mmap(NULL, cap * sizeof *gq.items, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      gq.overflow = 1;
+      pthread_mutex_unlock(&gq.lock);
+      return;
+    }
+    gq.items = p;
+    gq.cap = cap;
+  }
+  memcpy(gq.items + len, items, n * sizeof *items);
+  atomic_store_explicit(&gq.len, len + n, memory_order_relaxed);
+  pthread_mutex_unlock(&gq.lock);
+}
+
+static size_t gq_take(gc_work_t *w) {
+  if (!atomic_load_explicit(&gq.len, memory_order_relaxed)) return 0;
+  pthread_mutex_lock(&gq.lock);
+  size_t len = atomic_load_explicit(&gq.len, memory_order_relaxed);
+  size_t n = len < TAKE_ITEMS ? len : TAKE_ITEMS;
+  for (size_t i = 0; i < n; i++)
+    push(w, gq.items[len - 1 - i].slot, gq.items[len - 1 - i].n);
+  atomic_store_explicit(&gq.len, len - n, memory_order_relaxed);
+  pthread_mutex_unlock(&gq.lock);
+  return n;
+}
+
+void gc_work_flush(gc_work_t *w) {
+  if (w->len) gq_put(w->stack, w->len);
+  w->len = 0;
+}
+
+int gc_work_pending(void) {
+  return atomic_load_explicit(&gq.len, memory_order_relaxed) != 0;
+}
+
+int gc_work_overflowed(const gc_work_t *w) {
+  pthread_mutex_lock(&gq.lock);
+  int o = gq.overflow || w->overflow;
+  pthread_mutex_unlock(&gq.lock);
+  return o;
+}
+
+void gc_work_release(gc_work_t *w) {
+  if (w->stack) munmap(w->stack, w->cap * sizeof *w->stack);
+  w->stack = NULL;
+  w->len = w->cap = 0;
+}
+
+int gc_shade(gc_work_t *w, uintptr_t v) {
+  return v ? mark_word_x(w, v, 1) : 0;
+}
+
+void gc_scan_range(gc_work_t *w, uintptr_t lo, uintptr_t hi) {
+  w->res.stack_scan_bytes += hi > lo ? hi - lo : 0;
+  scan_words_x(w, lo, hi, 1);
+}
+
+void gc_scan_roots(gc_work_t *w) {
+  pthread_mutex_lock(&roots_lock);
+  for (size_t i = 0; i < nroots; i++) {
+    w->res.globals_scan_bytes += roots[i].hi - roots[i].lo;
+    scan_words_x(w, roots[i].lo, roots[i].hi, 1);
+  }
+  pthread_mutex_unlock(&roots_lock);
+}
+
+uint64_t gc_drain(gc_work_t *w, uint64_t budget_bytes) {
+  uint64_t start = w->res.heap_scan_bytes;
+  for (;;) {
+    while (w->len) {
+      scan_item_x(w, w->stack[--w->len], 1);
+      uint64_t done = w->res.heap_scan_bytes - start;
+      if (budget_bytes && done >= budget_bytes) return done;
+      if (w->len > DONATE_ABOVE && !atomic_load_explicit(&gq.len, memory_order_relaxed)) {
+        size_t half = w->len / 2; /* the oldest half: others may take it */
+        gq_put(w->stack, half);
+        memmove(w->stack, w->stack + half, (w->len - half) * sizeof *w->stack);
+        w->len -= half;
+      }
+    }
+    if (!gq_take(w)) return w->res.heap_scan_bytes - start;
+  }
+}
+
+int gc_mark_state(uintptr_t v) {
+  if (v < 4096 || !arena_lookup(v)) return 0;
+  block_map_t *map = block_map_of((void *)v);
+  if (unlikely(!map)) return 0;
+  size_t page = block_page((void *)v);
+  unsigned spc = atomic_load_explicit(&map->spc[page], memory_order_relaxed);
+  span_t *s = atomic_load_explicit(&map->span[page], memory_order_acquire); /* its fields: made before */
+  if (spc == PAGE_FREE || !s) return 0;
+  if (spc == PAGE_LARGE) return __atomic_load_n(&s->large_marked, __ATOMIC_RELAXED) ? 2 : 1;
+  uint32_t idx = span_index_of(s, (void *)v);
+  if (idx >= s->nelems) return 0;
+  return (__atomic_load_n(&s->mark_bits[idx >> 6], __ATOMIC_RELAXED) >> (idx & 63)) & 1 ? 2 : 1;
+}
+
+uint64_t gc_mark_new(span_t *s, uint32_t idx) {
+  uint64_t bit = (uint64_t)1 << (idx & 63);
+  if (__atomic_fetch_or(&s->mark_bits[idx >> 6], bit, __ATOMIC_RELAXED) & bit) return 0;
+  return s->elem_bytes;
 }

@@ -26,6 +26,7 @@
  * condition-variable round trips, once per cycle, never per allocation. */
 #include "gcstw.h"
 
+#include "gcconc.h"
 #include "internal.h"
 
 #include <pthread.h>
@@ -39,6 +40,7 @@ typedef struct gc_thread {
   uintptr_t scan_lo;            /* in-use part: [scan_lo, stack_hi) when stopped */
   int state;
   struct gc_thread *next, *prev;
+  gc_local_t local; /* concurrent marking's per-thread state (gcconc.c) */
 } gc_thread_t;
 
 _Atomic int span_gc_poll;
@@ -49,10 +51,29 @@ static pthread_cond_t resume_cv = PTHREAD_COND_INITIALIZER;  /* the world starte
 static gc_thread_t *threads;
 static int stopping;   /* a collector has stopped, or is stopping, the world */
 static int collect_due; /* gc_request_collect() since the last cycle */
+static int scan_due;    /* marking: threads are to scan their own stacks at their next poll */
 static __thread gc_thread_t *self;
+__thread gc_local_t *gc_tls_local;
 
 static void update_poll_locked(void) {
-  atomic_store_explicit(&span_gc_poll, stopping || collect_due, memory_order_relaxed);
+  atomic_store_explicit(&span_gc_poll, stopping || collect_due || scan_due, memory_order_relaxed);
+}
+
+void gc_set_scan_due(int on) {
+  pthread_mutex_lock(&world_lock);
+  scan_due = on;
+  update_poll_locked();
+  pthread_mutex_unlock(&world_lock);
+}
+
+/* World stopped: every thread's stack is to be scanned this cycle. */
+void gc_grey_all_stacks(void) {
+  pthread_mutex_lock(&world_lock);
+  for (gc_thread_t *t = threads; t; t = t->next)
+    atomic_store_explicit(&t->local.stack_grey, 1, memory_order_relaxed);
+  scan_due = 1;
+  update_poll_locked();
+  pthread_mutex_unlock(&world_lock);
 }
 
 int gc_thread_attach(void) {
@@ -83,6 +104,7 @@ int gc_thread_attach(void) {
   threads = t;
   pthread_mutex_unlock(&world_lock);
   self = t;
+  gc_tls_local = &t->local; /* a thread that comes while marking starts black */
   return 0;
 }
 
@@ -90,8 +112,14 @@ void gc_thread_detach(void) {
   gc_thread_t *t = self;
   if (!t) return;
   pthread_mutex_lock(&world_lock);
-  while (stopping)
-    pthread_cond_wait(&resume_cv, &world_lock);
+  if (stopping) { /* wait as a blocked thread: the collector must not wait for it */
+    t->state = T_BLOCKED;
+    pthread_cond_broadcast(&stopped_cv);
+    while (stopping)
+      pthread_cond_wait(&resume_cv, &world_lock);
+    t->state = T_RUNNING;
+  }
+  gc_conc_thread_exit(&t->local); /* world_lock: no marker reads it meanwhile */
   if (t->prev)
     t->prev->next = t->next;
   else
@@ -100,6 +128,8 @@ void gc_thread_detach(void) {
   pthread_cond_broadcast(&stopped_cv); /* one thread fewer to wait for */
   pthread_mutex_unlock(&world_lock);
   self = NULL;
+  gc_tls_local = NULL;
+  gc_work_release(&t->local.work);
   free(t);
 }
 
@@ -117,6 +147,12 @@ __attribute__((noinline)) void gc_thread_block(void) {
   gc_thread_t *t = self;
   if (!t) return;
   RECORD_STACK(t);
+  gc_thread_block_recorded();
+}
+
+void gc_thread_block_recorded(void) {
+  gc_thread_t *t = self;
+  if (!t) return;
   pthread_mutex_lock(&world_lock);
   t->state = T_BLOCKED;
   pthread_cond_broadcast(&stopped_cv);
@@ -162,6 +198,13 @@ int gc_collect_requested(void) {
   return atomic_load_explicit(&span_gc_poll, memory_order_relaxed) != 0;
 }
 
+int gc_collect_due(void) {
+  pthread_mutex_lock(&world_lock);
+  int due = collect_due;
+  pthread_mutex_unlock(&world_lock);
+  return due;
+}
+
 static int others_running_locked(void) {
   for (gc_thread_t *t = threads; t; t = t->next)
     if (t != self && t->state == T_RUNNING) return 1;
@@ -190,12 +233,25 @@ __attribute__((noinline)) int gc_stop_world(void) {
   return 0;
 }
 
+/* The same for a collector that is not a mutator (a background mark
+ * worker ending the mark): it waits for every attached thread. */
+void gc_stop_world_collector(void) {
+  pthread_mutex_lock(&world_lock);
+  while (stopping) /* a mutator's stop (none while marking, but be safe) */
+    pthread_cond_wait(&resume_cv, &world_lock);
+  stopping = 1;
+  update_poll_locked();
+  while (others_running_locked())
+    pthread_cond_wait(&stopped_cv, &world_lock);
+  pthread_mutex_unlock(&world_lock);
+}
+
 void gc_start_world(void) {
   pthread_mutex_lock(&world_lock);
   stopping = 0;
   collect_due = 0;
   update_poll_locked();
-  self->state = T_RUNNING;
+  if (self) self->state = T_RUNNING;
   pthread_cond_broadcast(&resume_cv);
   pthread_mutex_unlock(&world_lock);
 }
@@ -204,6 +260,47 @@ void gc_start_world(void) {
 void gc_for_each_stack(void (*fn)(uintptr_t lo, uintptr_t hi, void *arg), void *arg) {
   for (gc_thread_t *t = threads; t; t = t->next)
     if (t->scan_lo >= t->stack_lo && t->scan_lo < t->stack_hi) fn(t->scan_lo, t->stack_hi, arg);
+}
+
+/* The world is stopped by the caller. */
+void gc_for_each_local(void (*fn)(gc_local_t *l, uintptr_t lo, uintptr_t hi, void *arg),
+                       void *arg) {
+  for (gc_thread_t *t = threads; t; t = t->next) {
+    int has = t->scan_lo >= t->stack_lo && t->scan_lo < t->stack_hi;
+    fn(&t->local, has ? t->scan_lo : 0, has ? t->stack_hi : 0, arg);
+  }
+}
+
+/* A blocked thread's stack is frozen at its record while world_lock is
+ * held (it unblocks through the lock), so a marker may read it. */
+int gc_scan_blocked_stacks(void (*fn)(gc_local_t *l, uintptr_t lo, uintptr_t hi, void *arg),
+                           void *arg) {
+  int n = 0;
+  pthread_mutex_lock(&world_lock);
+  for (gc_thread_t *t = threads; t; t = t->next)
+    if (t->state == T_BLOCKED && atomic_load_explicit(&t->local.stack_grey, memory_order_relaxed) &&
+        atomic_exchange_explicit(&t->local.stack_grey, 0, memory_order_relaxed)) {
+      if (t->scan_lo >= t->stack_lo && t->scan_lo < t->stack_hi) fn(&t->local, t->scan_lo, t->stack_hi, arg);
+      n++;
+    }
+  pthread_mutex_unlock(&world_lock);
+  return n;
+}
+
+int gc_grey_stacks(void) {
+  int n = 0;
+  pthread_mutex_lock(&world_lock);
+  for (gc_thread_t *t = threads; t; t = t->next)
+    n += atomic_load_explicit(&t->local.stack_grey, memory_order_relaxed) != 0;
+  pthread_mutex_unlock(&world_lock);
+  return n;
+}
+
+void gc_self_stack(uintptr_t *lo, uintptr_t *hi) {
+  gc_thread_t *t = self;
+  int has = t && t->scan_lo >= t->stack_lo && t->scan_lo < t->stack_hi;
+  *lo = has ? t->scan_lo : 0;
+  *hi = has ? t->stack_hi : 0;
 }
 
 unsigned gc_thread_count(void) {

@@ -36,6 +36,34 @@ void gc_start_world(void);
 void gc_for_each_stack(void (*fn)(uintptr_t lo, uintptr_t hi, void *arg), void *arg);
 
 void gc_set_stack_scan_start(uintptr_t sp);
+
+/* ---- for concurrent marking (gcconc.c) ---- */
+struct gc_local;
+/* The calling thread's marking state; NULL when it is not attached. */
+extern __thread struct gc_local *gc_tls_local;
+/* gc_thread_block() for a caller that recorded its stack itself (its
+ * frame stays until it unblocks). */
+void gc_thread_block_recorded(void);
+/* gc_stop_world() for a collector thread that is not a mutator. */
+void gc_stop_world_collector(void);
+/* World stopped: fn for every attached thread, with its recorded stack
+ * (lo = hi = 0 when none). */
+void gc_for_each_local(void (*fn)(struct gc_local *l, uintptr_t lo, uintptr_t hi, void *arg),
+                       void *arg);
+/* World running: fn for each blocked thread whose stack is grey (it is
+ * then no longer grey); how many. */
+int gc_scan_blocked_stacks(void (*fn)(struct gc_local *l, uintptr_t lo, uintptr_t hi, void *arg),
+                           void *arg);
+/* Threads whose stack this cycle has not scanned yet. */
+int gc_grey_stacks(void);
+/* Marking: threads poll until they scanned their stacks (on), or not. */
+void gc_set_scan_due(int on);
+/* World stopped (by the caller, holding no lock): every stack grey. */
+void gc_grey_all_stacks(void);
+/* gc_request_collect() was called since the last cycle. */
+int gc_collect_due(void);
+/* The calling thread's stack from its last record. */
+void gc_self_stack(uintptr_t *lo, uintptr_t *hi);
 /* Spills the callee-saved registers into the current frame and records
  * the current frame as where the caller's stack in use begins; the frame
  * must stay until the world starts again. */

@@ -14,9 +14,12 @@
  *     trigger (Go's proportional sweep, deductSweepCredit, below);
  *   - the next collection finishes whatever is left before it marks (Go's
  *     finishsweep_m).
- * Go also sweeps from a background goroutine at low priority; there is no
- * such thread here, so what allocation does not sweep waits for the next
- * collection.
+ * In mode=concurrent a background sweeper thread (Go's bgsweep) also
+ * sweeps after each mark termination, one span at a time, yielding the CPU
+ * after each; sweep termination takes its lock, so no span is being swept
+ * by it when marking begins (Go's finishsweep_m waits for sweepers). In
+ * mode=stw there is no such thread: what allocation does not sweep waits
+ * for the next collection.
  *
  * Sweeping a small span: its allocation bits become the mark bits (slots
  * past the end stay set), the mark bits are cleared, the live count and the
@@ -29,6 +32,8 @@
 #include "internal.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 static _Atomic uint64_t swept_frees[SPAN_NUM_CLASSES];
@@ -209,6 +214,52 @@ void gc_sweep_credit(uint32_t pages, uint64_t heap_live_bytes) {
       return;
     }
   }
+}
+
+/* ---- the background sweeper ------------------------------------------------- */
+
+static struct {
+  pthread_mutex_t lock; /* held while it sweeps a span */
+  pthread_cond_t wake;
+  int started, due;
+  pthread_t tid;
+} bg = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static void *bgsweep_main(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&bg.lock);
+  for (;;) {
+    while (!bg.due)
+      pthread_cond_wait(&bg.wake, &bg.lock);
+    while (gc_sweep_one()) { /* one span, then let the mutators run */
+      pthread_mutex_unlock(&bg.lock);
+      sched_yield();
+      pthread_mutex_lock(&bg.lock);
+    }
+    bg.due = 0;
+  }
+  return NULL;
+}
+
+void gc_bgsweep_wake(void) {
+  pthread_mutex_lock(&bg.lock);
+  if (!bg.started) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    bg.started = pthread_create(&bg.tid, &attr, bgsweep_main, NULL) == 0;
+    pthread_attr_destroy(&attr);
+  }
+  bg.due = 1;
+  pthread_cond_signal(&bg.wake);
+  pthread_mutex_unlock(&bg.lock);
+}
+
+void gc_finish_sweep_all(void) {
+  pthread_mutex_lock(&bg.lock); /* the background sweeper is between spans */
+  gc_finish_sweep();
+  bg.due = 0;
+  pthread_mutex_unlock(&bg.lock);
 }
 
 int gc_sweep_done(void) {

@@ -12,6 +12,11 @@ void gc_unsweep_all(void);
 /* Sweeps one span anywhere; its pages, or 0 when nothing is left. */
 uint32_t gc_sweep_one(void);
 void gc_finish_sweep(void);
+/* mode=concurrent: the background sweeper sweeps what is unswept (started
+ * on first use); gc_finish_sweep_all finishes the sweep with it held
+ * between spans. */
+void gc_bgsweep_wake(void);
+void gc_finish_sweep_all(void);
 int gc_sweep_done(void);
 /* Sets the proportional sweep for the heap to grow from heap_live to
  * trigger (Go's gcPaceSweeper). */

@@ -363,7 +363,16 @@ static inline void *span_next_fast(span_t *s) {
     if (likely(idx < s->nelems)) {
       s->alloc_cache = cache >> bit >> 1;
       s->freeindex = idx + 1;
+#if defined(__SANITIZE_THREAD__)
+      /* a concurrent marker reads the word (the bits of older objects):
+       * the same store, as ThreadSanitizer must see it */
+      __atomic_store_n(&s->alloc_bits[idx >> 6],
+                       __atomic_load_n(&s->alloc_bits[idx >> 6], __ATOMIC_RELAXED) |
+                           (uint64_t)1 << (idx & 63),
+                       __ATOMIC_RELAXED);
+#else
       s->alloc_bits[idx >> 6] |= (uint64_t)1 << (idx & 63);
+#endif
       atomic_store_explicit(&s->alloc_count,
                             atomic_load_explicit(&s->alloc_count, memory_order_relaxed) + 1,
                             memory_order_relaxed);

@@ -71,8 +71,15 @@ static int list_backends(const char *only) {
     /* options, one indented line each: -b NAME:KEY=N */
     for (size_t k = 0; k < all[i]->noptions; k++) {
       const hl_backend_option_t *opt = &all[i]->options[k];
-      printf("%-12s option  %s:%s=N (%" PRId64 "..%" PRId64 "): %s\n", "", all[i]->name, opt->key,
-             opt->min, opt->max, opt->help);
+      if (opt->names) {
+        printf("%-12s option  %s:%s=", "", all[i]->name, opt->key);
+        for (int64_t v = opt->min; v <= opt->max; v++)
+          printf("%s%s", v > opt->min ? "|" : "", hl_backend_option_name(opt, v));
+        printf(": %s\n", opt->help);
+      } else {
+        printf("%-12s option  %s:%s=N (%" PRId64 "..%" PRId64 "): %s\n", "", all[i]->name,
+               opt->key, opt->min, opt->max, opt->help);
+      }
     }
   }
   return HL_EXIT_OK;

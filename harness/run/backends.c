@@ -74,8 +74,11 @@ static void note_backend(hl_backends_t *bs, const hl_backend_spec_t *spec, json_
   if (spec->options_given) {
     json_t *opts = json_object();
     for (size_t k = 0; k < b->noptions; k++)
-      if (spec->options_given & (1u << k))
-        json_object_set_new(opts, b->options[k].key, json_integer(spec->option[k]));
+      if (spec->options_given & (1u << k)) {
+        const char *named = hl_backend_option_name(&b->options[k], spec->option[k]);
+        json_object_set_new(opts, b->options[k].key,
+                            named ? json_string(named) : json_integer(spec->option[k]));
+      }
     json_object_set_new(o, "backend", json_string(b->name));
     json_object_set_new(o, "options", opts);
   }

@@ -82,6 +82,14 @@ static json_t *cycle_json(const hl_gc_cycle_t *c) {
 #define HL_X(f) json_object_set_new(o, #f, json_integer((json_int_t)c->f));
   HL_GC_CYCLE_HEAP_FIELDS(HL_X)
 #undef HL_X
+  json_object_set_new(o, "stw_ns", u64_array(c->stw_ns, 2));
+  json_object_set_new(o, "stw_wait_ns", u64_array(c->stw_wait_ns, 2));
+  json_object_set_new(o, "stw_cpu_ns", u64_array(c->stw_cpu_ns, 2));
+  json_object_set_new(o, "barrier_calls", json_integer((json_int_t)c->barrier_calls));
+  json_object_set_new(o, "barrier_buffered", json_integer((json_int_t)c->barrier_buffered));
+  json_object_set_new(o, "barrier_skipped", json_integer((json_int_t)c->barrier_skipped));
+  json_object_set_new(o, "black_bytes", json_integer((json_int_t)c->black_bytes));
+  json_object_set_new(o, "markterm_scan_bytes", json_integer((json_int_t)c->markterm_scan_bytes));
   json_object_set_new(o, "gc_cpu_fraction", json_real(c->gc_cpu_fraction));
   json_object_set_new(o, "procs", json_integer(c->procs));
   json_object_set_new(o, "forced", json_boolean(c->forced));
@@ -99,6 +107,39 @@ json_t *hl_gc_timeline_json(const hl_gc_timeline_t *t) {
 fail:
   json_decref(arr);
   return NULL;
+}
+
+/* ---- pause distribution ------------------------------------------------------ */
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* {"p50", "p99", "max"} of window k over the kept cycles (nearest rank). */
+static json_t *window_quantiles(const hl_gc_timeline_t *t, int k, uint64_t *v) {
+  size_t n = 0;
+  for (size_t i = 0; i < t->nkept; i++)
+    v[n++] = t->kept[i].stw_ns[k];
+  if (t->ncycles > t->nkept) v[n++] = t->last.stw_ns[k];
+  qsort(v, n, sizeof *v, cmp_u64);
+  size_t p50 = n / 2, p99 = (size_t)((double)n * 0.99);
+  return json_pack("{s:I, s:I, s:I}", "p50", (json_int_t)v[p50 < n ? p50 : n - 1], "p99",
+                   (json_int_t)v[p99 < n ? p99 : n - 1], "max", (json_int_t)v[n - 1]);
+}
+
+json_t *hl_gc_timeline_pauses_json(const hl_gc_timeline_t *t) {
+  size_t n = t->nkept + (t->ncycles > t->nkept);
+  int any = 0;
+  for (size_t i = 0; i < t->nkept; i++)
+    any |= t->kept[i].stw_ns[0] || t->kept[i].stw_ns[1];
+  if (!n || !any) return NULL; /* no cycle, or a collector that does not tell */
+  uint64_t *v = malloc(n * sizeof *v);
+  if (!v) return NULL;
+  json_t *o = json_pack("{s:o, s:o}", "sweep_termination", window_quantiles(t, 0, v),
+                        "mark_termination", window_quantiles(t, 1, v));
+  free(v);
+  return o;
 }
 
 /* ---- gctrace ----------------------------------------------------------------

@@ -78,6 +78,10 @@ uint64_t hl_gc_timeline_dropped(const hl_gc_timeline_t *t);
 /* The results' gc_cycles array: the kept cycles, then the last one if it is
  * not among them. NULL when out of memory. */
 json_t *hl_gc_timeline_json(const hl_gc_timeline_t *t);
+/* The stop-the-world windows' distribution over the cycles: {"sweep_termination":
+ * {"p50", "p99", "max"}, "mark_termination": {...}} in ns; NULL when there was
+ * no cycle or the collector does not report its windows. */
+json_t *hl_gc_timeline_pauses_json(const hl_gc_timeline_t *t);
 
 /* Go's gctrace line for one cycle, newline included, as
  * Go's runtime.gcMarkTermination prints it with GODEBUG=gctrace=1:

@@ -266,6 +266,8 @@ static void add_gc_figures(worker_t *wk, json_t *e) {
   json_object_set_new(e, "gc_cpu_fraction", json_real(t->ncycles ? t->last.gc_cpu_fraction : 0.0));
   json_t *cycles = hl_gc_timeline_json(t);
   if (cycles) json_object_set_new(e, "gc_cycles", cycles);
+  json_t *pauses = hl_gc_timeline_pauses_json(t);
+  if (pauses) json_object_set_new(e, "gc_pause_ns", pauses);
 }
 
 /* The allocation sites with their calls summed over threads. */

@@ -16,6 +16,11 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -90,12 +95,12 @@ static int32_t new_obj(graph_t *g) {
 
 static void set_edge(graph_t *g, int32_t from, unsigned slot, int32_t to) {
   g->obj[from].edge[slot] = to;
-  ((void **)g->obj[from].p)[slot] = to >= 0 ? g->obj[to].p : NULL;
+  span_gc_write_barrier((void **)g->obj[from].p + slot, to >= 0 ? g->obj[to].p : NULL);
 }
 
 static void set_root(graph_t *g, size_t r, int32_t to) {
   g->root_idx[r] = to;
-  g->roots[r] = to >= 0 ? g->obj[to].p : NULL;
+  span_gc_write_barrier(&g->roots[r], to >= 0 ? g->obj[to].p : NULL);
 }
 
 /* A reachable object: a random root, then a few random edges. */
@@ -227,7 +232,7 @@ static void *collect_twice(void *arg) {
  * steps out of the mutators (it holds nothing the roots do not) and a new
  * thread on a newly mapped, zeroed stack collects. */
 static __attribute__((noinline)) void collect_clean(void) {
-  enum { STACK = 256 << 10 };
+  enum { STACK = 2 << 20 }; /* ThreadSanitizer wants about 1 MiB of it */
   void *stack = mmap(NULL, STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   CHECK(stack != MAP_FAILED);
   pthread_attr_t attr;
@@ -236,8 +241,9 @@ static __attribute__((noinline)) void collect_clean(void) {
   span_gc_thread_detach();
   pthread_t t;
   void *failed = NULL;
-  CHECK_INT(pthread_create(&t, &attr, collect_twice, NULL), 0);
-  pthread_join(t, &failed);
+  int rc = pthread_create(&t, &attr, collect_twice, NULL);
+  CHECK_INT(rc, 0);
+  if (rc == 0) pthread_join(t, &failed);
   CHECK(failed == NULL);
   CHECK_INT(span_gc_thread_attach(), 0);
   pthread_attr_destroy(&attr);
@@ -397,7 +403,19 @@ static __attribute__((noinline)) void test_memory_limit(void) {
   printf("memory limit %lld: %" PRIu64 " collections, peak mapped %" PRIu64 "\n",
          (long long)limit, gs.num_gc - before, peak);
   CHECK(gs.num_gc > before + 10);
-  CHECK(peak <= (uint64_t)limit);
+  /* stop-the-world: the heap never passes the limit. Concurrent: the heap
+   * grows while a mark runs and the limit is soft, as in Go (the workers
+   * and assists may fall behind on a loaded machine); a tenth over it at
+   * most, where an ignored limit would reach 16 times it. */
+#ifdef RUNNING_ON_VALGRIND
+  /* valgrind runs one thread at a time for long slices: only a worker
+   * ends a mark, and it waits for its turn while the mutator allocates on
+   * (2.3 times the limit seen), so there the concurrent heap is only
+   * checked to be bounded, well under the 16 times an ignored limit gives */
+  if (RUNNING_ON_VALGRIND && gs.concurrent) CHECK(peak <= 4 * (uint64_t)limit);
+  else
+#endif
+    CHECK(peak <= (uint64_t)limit + (gs.concurrent ? (uint64_t)limit / 10 : 0));
   CHECK_INT(span_gc_set_memory_limit(HL_NO_MEMORY_LIMIT), limit);
   CHECK_INT(span_gc_set_gc_percent(25), HL_GC_OFF);
   memset(live, 0, N * sizeof *live);
@@ -442,7 +460,7 @@ static void *blocker_main(void *arg) {
   while (!atomic_load(&stop_blocker)) {
     void **o = span_gc_alloc(64, 1);
     o[0] = NULL; /* pointer slots are the caller's to clear */
-    *keep = o;
+    span_gc_write_barrier(keep, o);
     span_gc_thread_block();
     usleep(2000);
     span_gc_thread_unblock();
@@ -486,8 +504,12 @@ static void test_threads(void) {
   free(keep);
 }
 
-int main(void) {
-  span_gc_config_t cfg = {.gc_percent = 25, .memory_limit_bytes = HL_NO_MEMORY_LIMIT};
+int main(int argc, char **argv) {
+  /* stw or concurrent (default): one collected heap per process */
+  int concurrent = !(argc > 1 && !strcmp(argv[1], "stw"));
+  span_gc_config_t cfg = {.gc_percent = 25,
+                          .memory_limit_bytes = HL_NO_MEMORY_LIMIT,
+                          .concurrent = concurrent};
   CHECK_INT(span_gc_enable(&cfg), 0);
   CHECK_INT(span_gc_enable(&cfg), -1); /* once */
   CHECK_INT(span_gc_thread_attach(), 0);
@@ -500,6 +522,11 @@ int main(void) {
   span_gc_read_stats(&gs);
   CHECK(gs.num_gc > 20);
   CHECK(gs.pause_total_ns > 0);
-  printf("%d checks, %d failed; %" PRIu64 " collections\n", th_checks, th_failures, gs.num_gc);
+  CHECK_INT(gs.concurrent, concurrent);
+  if (concurrent) CHECK(gs.barrier_calls > 0);
+  printf("%s: %d checks, %d failed; %" PRIu64 " collections, %" PRIu64 " barrier calls, %" PRIu64
+         " pointers buffered, %" PRIu64 " skipped as marked\n",
+         concurrent ? "concurrent" : "stw", (int)th_checks, (int)th_failures, gs.num_gc,
+         gs.barrier_calls, gs.barrier_buffered, gs.barrier_skipped);
   return th_failures ? 1 : 0;
 }

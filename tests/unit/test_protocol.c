@@ -44,9 +44,14 @@ static void random_spec(hl_cell_spec_t *s, const hl_workload_t *w, const hl_back
   snprintf(text, sizeof text, "%s", b->name);
   if (b == &hl_backend_so) /* a user's library: any file resolves */
     snprintf(text, sizeof text, "so:/bin/sh%s", next() % 2 ? ":name=mine" : "");
-  if (b->noptions && next() % 2)
-    snprintf(text, sizeof text, "%s:%s=%lld", b->name, b->options[0].key,
-             (long long)b->options[0].max);
+  if (b->noptions && next() % 2) {
+    const char *named = hl_backend_option_name(&b->options[0], b->options[0].max);
+    if (named)
+      snprintf(text, sizeof text, "%s:%s=%s", b->name, b->options[0].key, named);
+    else
+      snprintf(text, sizeof text, "%s:%s=%lld", b->name, b->options[0].key,
+               (long long)b->options[0].max);
+  }
   CHECK_INT(hl_backend_spec_parse(text, &s->backend, why, sizeof why), 0);
   s->gc_percent = next() % 3 == 0 ? HL_GC_OFF : (int)(1 + next() % 100000);
   s->memory_limit_bytes = next() % 3 == 0 ? HL_NO_MEMORY_LIMIT : (int64_t)(next() >> 2);

@@ -7,12 +7,14 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int th_failures;
-static int th_checks;
+/* atomic: the collector tests check from several threads */
+static _Atomic int th_failures;
+static _Atomic int th_checks;
 
 #define TH_FAIL(fmt, ...)                                                                          \
   do {                                                                                             \
