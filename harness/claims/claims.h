@@ -69,8 +69,9 @@ typedef struct hl_claim {
   hl_claim_cmd_t cmd[HL_CLAIM_MAX_RUNS];
   size_t ncmds;
   const char *needs; /* the claims a conjunction is made of, "C2,C4"; NULL: none */
-  /* Fills out (verdict, figure, rows) from in. 0, or HL_EINVAL when the
-   * results lack what the rule needs (the claim then "could not run"). */
+  /* Fills out (zeroed by the caller) from in: verdict, figure, rows. 0, or
+   * HL_EINVAL when the results lack what the rule needs (the claim then
+   * "could not run"). */
   int (*decide)(const hl_claim_input_t *in, hl_claim_result_t *out);
 } hl_claim_t;
 

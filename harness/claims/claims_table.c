@@ -88,11 +88,18 @@ const hl_claim_t hl_claims[] = {
      "a Go program reads the heap goal and cycle count around SetGCPercent(50)", {{NULL, NULL}},
      0, NULL, hl_decide_c14},
     {"C15", "Go 1.22's final stop-the-world is sub-microsecond (mark termination 128 ns)",
-     "steady-service on span-gc: its pauses", {{"run -w steady-service -b span-gc --reps 3",
-                                                 "run -w steady-service -b span-gc --quick --reps 2"}},
+     "steady-service on span-gc, stop-the-world and concurrent: its stop-the-world windows",
+     {{"run -w steady-service -b span-gc,span-gc:mode=concurrent --reps 3",
+       "run -w steady-service -b span-gc,span-gc:mode=concurrent --quick --reps 2"}},
      1, NULL, hl_decide_c15},
     {"C16", "a write-barrier fast path that skips marked objects cuts barrier calls by ~37%",
-     "none yet", {{NULL, NULL}}, 0, NULL, hl_decide_c16},
+     "span-gc's concurrent mode (Go's hybrid barrier) on steady-service, 1 and 4 pointers an "
+     "object",
+     {{"run -w steady-service -b span-gc:mode=concurrent -p live=64M -p churn=1G -p ptrs=1,4 "
+       "--reps 3",
+       "run -w steady-service -b span-gc:mode=concurrent -p live=32M -p churn=256M -p ptrs=1,4 "
+       "--reps 2"}},
+     1, NULL, hl_decide_c16},
     {"C17", "1000 x 4 MiB buffers kept alive reproduce an OOM; watch RSS past 90% of the limit",
      "leak of 4 MiB buffers under a limit on glibc and span-gc, RSS sampled",
      {{"oom -w leak -b glibc,span-gc --limit 256M --runs 3 --sample-ms 5",

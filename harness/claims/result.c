@@ -44,12 +44,20 @@ const char *hl_fmt_ratio(const hl_fig_t *f, char *buf, size_t len) {
   return buf;
 }
 
+/* A figure's number: whole above 100, three significant digits below. */
+static int fmt_num(char *buf, size_t len, double v) {
+  return v >= 100 || v <= -100 ? snprintf(buf, len, "%.0f", v) : snprintf(buf, len, "%.3g", v);
+}
+
 const char *hl_fmt_fig(const hl_fig_t *f, double scale, const char *unit, char *buf, size_t len) {
+  char med[32], lo[32], hi[32];
+  fmt_num(med, sizeof med, f->median * scale);
+  fmt_num(lo, sizeof lo, f->min * scale);
+  fmt_num(hi, sizeof hi, f->max * scale);
   if (f->n > 1)
-    snprintf(buf, len, "%.3g %s (%.3g-%.3g, n=%zu)", f->median * scale, unit, f->min * scale,
-             f->max * scale, f->n);
+    snprintf(buf, len, "%s %s (%s-%s, n=%zu)", med, unit, lo, hi, f->n);
   else
-    snprintf(buf, len, "%.3g %s", f->median * scale, unit);
+    snprintf(buf, len, "%s %s", med, unit);
   return buf;
 }
 

@@ -103,6 +103,7 @@ static void test_c2(void) {
   CHECK_INT(decide(hl_decide_c2, c2_doc(1000, slow, fast), &r), HL_DOES_NOT_HOLD);
   /* rows missing: the rule cannot decide */
   hl_claim_input_t in = input_of(doc_new());
+  memset(&r, 0, sizeof r);
   CHECK_INT(hl_decide_c2(&in, &r), HL_EINVAL);
   json_decref(in.doc[0]);
 }
@@ -165,6 +166,7 @@ static void test_c12(void) {
   add_row(over, "sizeclass-sweep", "span", "{\"min\": 32776}", 0,
           "{\"heap_classes\": [{\"object_bytes\": 0, \"mallocs\": 16}]}");
   hl_claim_result_t r;
+  memset(&r, 0, sizeof r); /* as the command hands it over */
   hl_claim_input_t in = {.ndocs = 2};
   in.doc[0] = c12_doc(small);
   in.doc[1] = over;
