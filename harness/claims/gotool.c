@@ -4,6 +4,7 @@
 #include "error.h"
 #include "output.h"
 #include "spawn.h"
+#include "util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -89,7 +90,7 @@ static int go_exec(const char *dir, const char *work, const char *log, char *con
 
 int hl_go_version(const char *dir, char *buf, size_t len) {
   char path[PATH_MAX];
-  if (hl_exec_find("go", path, sizeof path) != 0) {
+  if (hl_find_program("go", path, sizeof path) != 0) {
     snprintf(buf, len, "no go in PATH (Debian: apt-get install golang-go)");
     return HL_ENOENT;
   }

@@ -13,32 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define EXEC_POLL_NS 20000000L /* how often the parent looks at the child */
 #define EXEC_EXIT_TIMEOUT 124  /* the status timeout(1) gives */
-
-int hl_exec_find(const char *name, char *buf, unsigned len) {
-  const char *path = getenv("PATH");
-  if (strchr(name, '/')) {
-    snprintf(buf, len, "%s", name);
-    return access(buf, X_OK) == 0 ? 0 : HL_ENOENT;
-  }
-  while (path && *path) {
-    const char *end = strchr(path, ':');
-    size_t n = end ? (size_t)(end - path) : strlen(path);
-    if (n > 0 && (unsigned)snprintf(buf, len, "%.*s/%s", (int)n, path, name) < len) {
-      struct stat st;
-      if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
-        return 0;
-    }
-    path = end ? end + 1 : NULL;
-  }
-  return HL_ENOENT;
-}
 
 /* In the child: never returns. */
 static void exec_child(const hl_exec_t *x, const char *prog, int log_fd) {
@@ -136,7 +116,7 @@ int hl_exec_run(const hl_exec_t *x, int *exit_status, char **output) {
   char prog[PATH_MAX];
   if (output)
     *output = NULL;
-  if (hl_exec_find(x->argv[0], prog, sizeof prog) != 0) {
+  if (hl_find_program(x->argv[0], prog, sizeof prog) != 0) {
     hl_msg("claims", "%s: not found in PATH", x->argv[0]);
     return HL_ENOENT;
   }

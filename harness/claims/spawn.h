@@ -26,7 +26,4 @@ typedef struct hl_exec {
  * an HL_E* error with a message when it could not be started. */
 int hl_exec_run(const hl_exec_t *x, int *exit_status, char **output);
 
-/* Whether name is an executable in PATH (its path into buf). */
-int hl_exec_find(const char *name, char *buf, unsigned len);
-
 #endif

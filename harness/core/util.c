@@ -173,3 +173,25 @@ void hl_write_all(int fd, const char *buf, size_t len) {
     len -= (size_t)w;
   }
 }
+
+static int runnable(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int hl_find_program(const char *name, char *buf, size_t len) {
+  if (strchr(name, '/')) {
+    if ((size_t)snprintf(buf, len, "%s", name) >= len) return HL_ENOENT;
+    return runnable(buf) ? 0 : HL_ENOENT;
+  }
+  const char *path = getenv("PATH");
+  if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
+  for (;;) {
+    const char *colon = strchr(path, ':');
+    size_t n = colon ? (size_t)(colon - path) : strlen(path);
+    int w = snprintf(buf, len, "%.*s/%s", (int)(n ? n : 1), n ? path : ".", name);
+    if (w > 0 && (size_t)w < len && runnable(buf)) return 0;
+    if (!colon) return HL_ENOENT;
+    path = colon + 1;
+  }
+}

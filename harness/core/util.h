@@ -32,6 +32,12 @@ void hl_short_id(uint64_t hash, char *buf);
  * exec), into buf. 0 or HL_ESYS. */
 int hl_self_exe(char *buf, size_t len);
 
+/* The file a command name runs, as execvp() finds it: name itself when it
+ * holds a '/', else the first regular executable file NAME in $PATH's
+ * directories (an empty entry is the current directory; PATH unset or
+ * empty: /usr/local/bin:/usr/bin:/bin), into buf. 0 or HL_ENOENT. */
+int hl_find_program(const char *name, char *buf, size_t len);
+
 uint64_t hl_now_ns(void); /* CLOCK_MONOTONIC */
 /* write(2) until all of buf is written or an error (then gives up
  * silently): async-signal-safe, no allocation, for records and trace lines

@@ -3,6 +3,7 @@
 #include "callgrind.h"
 
 #include "error.h"
+#include "util.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,14 +43,7 @@ int hl_callgrind_active(void) {
 /* ---- in the parent ------------------------------------------------------------ */
 
 int hl_callgrind_find(char *exe, size_t len, char *why, size_t why_len) {
-  const char *path = getenv("PATH");
-  char dirs[4096];
-  snprintf(dirs, sizeof dirs, "%s", path && *path ? path : "/usr/bin:/bin");
-  char *save = NULL;
-  for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-    snprintf(exe, len, "%s/valgrind", *d ? d : ".");
-    if (access(exe, X_OK) == 0) return 0;
-  }
+  if (hl_find_program("valgrind", exe, len) == 0) return 0;
   snprintf(why, why_len,
            "--measure instructions needs valgrind (callgrind) on PATH (Debian: apt-get install "
            "valgrind)");

@@ -7,6 +7,7 @@
 #include "program.h"
 
 #include "error.h"
+#include "util.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -128,24 +129,11 @@ static void read_elf(const image_t *im, hl_program_info_t *info) {
   }
 }
 
-static int find_on_path(const char *name, char *out, size_t len) {
-  const char *path = getenv("PATH");
-  if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
-  while (*path) {
-    const char *colon = strchr(path, ':');
-    size_t n = colon ? (size_t)(colon - path) : strlen(path);
-    int w = snprintf(out, len, "%.*s/%s", (int)n, n ? path : ".", name);
-    if (w > 0 && (size_t)w < len && access(out, X_OK) == 0) return 0;
-    path += n + (colon ? 1 : 0);
-  }
-  return -1;
-}
-
 int hl_program_inspect(const char *argv0, hl_program_info_t *info, char *why, size_t why_len) {
   memset(info, 0, sizeof *info);
   if (strchr(argv0, '/')) {
     snprintf(info->path, sizeof info->path, "%s", argv0);
-  } else if (find_on_path(argv0, info->path, sizeof info->path) != 0) {
+  } else if (hl_find_program(argv0, info->path, sizeof info->path) != 0) {
     snprintf(why, why_len, "%s: not found on $PATH", argv0);
     return HL_ENOENT;
   }
