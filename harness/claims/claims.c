@@ -10,6 +10,7 @@
 #include "claims.h"
 #include "claims_doc.h"
 
+#include "argsplit.h"
 #include "error.h"
 #include "escape.h"
 #include "interrupt.h"
@@ -28,7 +29,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CLAIMS_MAX_WORDS 48
 #define CLAIMS_DEFAULT_DIR "claims"
 
 typedef struct claims_opts {
@@ -112,25 +112,42 @@ static int choose_all(claims_state_t *st, const hl_opts_operands_t *ops) {
 
 /* ---- running an experiment ----------------------------------------------- */
 
+/* heaplab, the words of the table's command line (core/argsplit.h), then
+ * "-o out": a malloc'd argv (free it), or NULL after a message. */
+static char **command_argv(claims_state_t *st, const char *line, char *out, char ***words) {
+  char why[256];
+  size_t n;
+  if (hl_argsplit(line, words, &n, why, sizeof why) != 0) {
+    hl_msg("claims", "%s: %s", line, why);
+    return NULL;
+  }
+  char **argv = calloc(n + 4, sizeof *argv);
+  if (!argv) {
+    free(*words);
+    return NULL;
+  }
+  argv[0] = st->exe;
+  memcpy(argv + 1, *words, n * sizeof *argv);
+  argv[n + 1] = (char *)"-o";
+  argv[n + 2] = out;
+  return argv;
+}
+
 /* Runs one command of claim c into DIR/ID-k.json and loads it. */
 static int run_command(claims_state_t *st, const hl_claim_t *c, size_t k, json_t **doc) {
   const char *line = st->o.quick && c->cmd[k].quick ? c->cmd[k].quick : c->cmd[k].full;
-  char words[1024], out[PATH_MAX], log[PATH_MAX], why[1024];
-  char *argv[CLAIMS_MAX_WORDS + 4];
-  size_t n = 0;
-  snprintf(words, sizeof words, "%s", line);
+  char out[PATH_MAX], log[PATH_MAX], why[1024];
   snprintf(out, sizeof out, "%s/%s-%zu.json", st->o.dir, c->id, k + 1);
   snprintf(log, sizeof log, "%s/%s-%zu.log", st->o.dir, c->id, k + 1);
-  argv[n++] = st->exe;
-  for (char *save, *w = strtok_r(words, " ", &save); w && n < CLAIMS_MAX_WORDS;
-       w = strtok_r(NULL, " ", &save))
-    argv[n++] = w;
-  argv[n++] = (char *)"-o";
-  argv[n++] = out;
-  argv[n] = NULL;
+  char **words, **argv = command_argv(st, line, out, &words);
+  if (!argv)
+    return HL_ECHILD;
   hl_exec_t x = {.argv = argv, .log_path = log};
   int status;
-  if (hl_exec_run(&x, &status, NULL) != 0)
+  int rc = hl_exec_run(&x, &status, NULL);
+  free(argv);
+  free(words);
+  if (rc != 0)
     return HL_ECHILD;
   if (hl_interrupted)
     return HL_EINVAL;

@@ -25,8 +25,8 @@
 #define HL_CLAIM_MAX_RUNS 4
 #define HL_CLAIM_MAX_ROWS 16
 
-/* One heaplab command line of an experiment, words separated by single
- * spaces (no quoting: the table writes them). NULL quick: the full one. */
+/* One heaplab command line of an experiment, split into words as a shell
+ * would (core/argsplit.h). NULL quick: the full one. */
 typedef struct hl_claim_cmd {
   const char *full, *quick;
 } hl_claim_cmd_t;

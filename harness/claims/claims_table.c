@@ -1,6 +1,7 @@
 /* The claims and their experiments: one entry per claim of the article, in
- * id order. The commands are ordinary heaplab command lines (the results go
- * to DIR/ID-N.json); --quick variants use small parameters and fewer
+ * id order. The commands are ordinary heaplab command lines, split as a
+ * shell would split them (core/argsplit.h), whose results go to
+ * DIR/ID-N.json; --quick variants use small parameters and fewer
  * repetitions so that every claim runs in about two minutes in all. */
 #include "claims.h"
 #include "experiments.h"
