@@ -115,7 +115,7 @@ def load_summary():
           f"({min(p60):.0f}-{max(p60):.0f}%)")
 
 
-print("\nDefault mode (time: paired rounds, sequential)\n")
+print("\nDefault mode (time: U and paired tests, each at alpha/2, sequential)\n")
 print(f"| experiment | gate runs failing | {target} flagged (glibc / span) | controls flagged | "
       f"{target} change, median (range): glibc / span | threshold (median) | rounds used, median "
       f"(range) | first 10 rounds alone: paired | U test |")

@@ -311,12 +311,19 @@ int hl_gate_main(int argc, char **argv) {
     hl_msg("gate", "a binary side needs the cells to run: give -w and -b (see --help)");
     goto done;
   }
+  struct stat dir;
+  if (o.save_runs && (stat(o.save_runs, &dir) != 0 || !S_ISDIR(dir.st_mode) ||
+                      access(o.save_runs, W_OK | X_OK) != 0)) {
+    /* said now, not after the rounds have run */
+    hl_msg("gate", "--save-runs %s: not a writable directory", o.save_runs);
+    goto done;
+  }
   hl_interrupt_install();
   if (o.save_baseline) {
     o.rounds = 1;
     if (run_sides(&o, NULL, &new_, 0, 1) != 0) goto done;
   } else if (base.src.is_binary && new_.src.is_binary && !o.test_given) {
-    o.decide.test = HL_GATE_TEST_PAIRED; /* the rounds pair them */
+    o.decide.test = HL_GATE_TEST_BOTH; /* the rounds pair them */
   }
   if (o.save_baseline && o.save_runs && save_side(&new_, o.save_runs, "new.json")) goto done;
   exit_code = o.save_baseline ? save_baseline(&o, &new_) : decide_and_report(&o, &base, &new_);

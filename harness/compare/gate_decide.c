@@ -369,8 +369,10 @@ void hl_gate_verdict_line(const hl_gate_tally_t *t, const hl_gate_opts_t *o, cha
   else
     snprintf(thr, sizeof thr, "threshold from noise, at least %.1f%%", 100 * o->min_threshold);
   if (o->test != HL_GATE_TEST_UTEST || o->looks > 1)
-    snprintf(thr + strlen(thr), sizeof thr - strlen(thr), "; %s test",
-             o->test == HL_GATE_TEST_PAIRED ? "paired signed-rank" : "U");
+    snprintf(thr + strlen(thr), sizeof thr - strlen(thr), "; %s",
+             o->test == HL_GATE_TEST_PAIRED ? "paired signed-rank test"
+             : o->test == HL_GATE_TEST_BOTH ? "U and paired signed-rank tests, each at alpha/2"
+                                            : "U test");
   if (o->looks > 1)
     snprintf(thr + strlen(thr), sizeof thr - strlen(thr), ", alpha split over %u looks", o->looks);
   if (t->instr_tested)

@@ -135,10 +135,15 @@ typedef enum {
 /* The two timing tests (gate_timing.c): the Mann-Whitney U test of the two
  * sides' samples, and Wilcoxon's signed-rank test of the per-round ratios
  * (paired.h). Both are computed whenever they can be; opts.test says which
- * one decides. */
-typedef enum { HL_GATE_TEST_UTEST = 0, HL_GATE_TEST_PAIRED, HL_GATE_NTESTS } hl_gate_test_t;
+ * one decides, or BOTH: either may find the change, each at alpha / 2. */
+typedef enum {
+  HL_GATE_TEST_UTEST = 0,
+  HL_GATE_TEST_PAIRED,
+  HL_GATE_NTESTS,                     /* the tests with figures of their own */
+  HL_GATE_TEST_BOTH = HL_GATE_NTESTS, /* a choice of opts.test, not a test */
+} hl_gate_test_t;
 
-const char *hl_gate_test_name(hl_gate_test_t t); /* "utest", "paired" */
+const char *hl_gate_test_name(hl_gate_test_t t); /* "utest", "paired", "both" */
 
 typedef struct hl_gate_test_figures {
   int tested;
@@ -149,7 +154,7 @@ typedef struct hl_gate_test_figures {
   double upper;     /* upper confidence bound of the change (noise_z standard errors) */
   double p_value, p_holm;
   hl_gate_timing_t timing;
-  int undecided; /* not significant, and upper >= threshold: more rounds could tell */
+  int undecided; /* not significant, upper >= the smallest slowdown that counts */
 } hl_gate_test_figures_t;
 
 /* Instructions per iteration (--measure instructions, callgrind): counted,
@@ -256,7 +261,7 @@ void hl_gate_opts_default(hl_gate_opts_t *o);
 
 typedef struct hl_gate_tally {
   size_t benchmarks, tested; /* tested: timing test run (or instructions compared) */
-  size_t undecided;          /* tested, not significant, confidence bound across the threshold */
+  size_t undecided;          /* tested, not significant, bound reaching what counts */
   size_t instr_tested;       /* instructions per iteration compared (callgrind or PMU) */
   size_t compared;           /* neither not comparable nor missing */
   size_t mem_tested;         /* peak RSS compared */

@@ -30,18 +30,19 @@ static void usage_head(FILE *out) {
       "    num_gc must be equal (or within --tolerance) in every repetition. A metric that\n"
       "    differs between the base's repetitions is reported, not gated. One present on\n"
       "    one side only makes the benchmark 'not comparable'.\n"
-      "  - CPU time, two binaries: each round runs A and B back to back, and Wilcoxon's\n"
-      "    signed-rank test decides on the per-round ratios new/base (their drift\n"
-      "    cancels); results files: a Mann-Whitney U test of the two sides (--test\n"
-      "    chooses; both tests' figures are in --json). p-values are Holm-adjusted over\n"
-      "    all benchmarks; a regression needs p_holm < alpha AND a slowdown above the\n"
-      "    threshold, max(--min-threshold, 2 x the standard error of the change from the\n"
-      "    run's own spread (1.4826 x MAD)); --threshold fixes it instead.\n"
+      "  - CPU time, two binaries: a Mann-Whitney U test of the two sides' repetitions\n"
+      "    and Wilcoxon's signed-rank test of the per-round ratios new/base (each round\n"
+      "    runs A and B back to back), each at alpha/2: the U test has the more power on\n"
+      "    a loaded machine, the paired one under slow drift; results files: the U test\n"
+      "    (--test chooses; both tests' figures are in --json). p-values are\n"
+      "    Holm-adjusted over all benchmarks; a regression needs p_holm < alpha AND a\n"
+      "    slowdown above the threshold, max(--min-threshold, 2 x the standard error of\n"
+      "    the change from the run's own spread (1.4826 x MAD)); --threshold fixes it.\n"
       "  - Adaptive rounds: --rounds K is the minimum. A benchmark whose change could\n"
-      "    still exceed the threshold (its upper bound, change + 2 standard errors,\n"
-      "    reaches it) gets more rounds, up to --max-rounds (3 K), looked at --looks\n"
-      "    times (3) with alpha split over the looks, within --budget SEC. The verdict\n"
-      "    line says how many rounds each benchmark needed.\n"
+      "    still be a slowdown that counts (its upper bound, change + 2 standard errors,\n"
+      "    reaches --min-threshold, or --threshold) gets more rounds, up to --max-rounds\n"
+      "    (3 K), looked at --looks times (3) with alpha split over the looks, within\n"
+      "    --budget SEC. The verdict line says how many rounds each benchmark needed.\n"
       "  - --measure instructions: each worker under valgrind's callgrind, counting the\n"
       "    timed loop's instructions (not time): instructions_per_iter may grow by no\n"
       "    more than 1%% plus the base's own spread; no timing or peak is gated.\n"
@@ -128,7 +129,8 @@ static int apply_rounds(gate_opts_t *o, int id, const char *v, const char *sourc
     o->test_given = 1;
     if (!strcmp(v, "paired")) o->decide.test = HL_GATE_TEST_PAIRED;
     else if (!strcmp(v, "utest")) o->decide.test = HL_GATE_TEST_UTEST;
-    else return hl_opts_bad(source, v, "expected paired or utest");
+    else if (!strcmp(v, "both")) o->decide.test = HL_GATE_TEST_BOTH;
+    else return hl_opts_bad(source, v, "expected both, paired or utest");
     return 0;
   }
 }
@@ -179,9 +181,10 @@ static const hl_opt_t gate_opts[] = {
      NULL, 0, apply, O_LOOKS},
     {"budget", 0, "SEC", "start no look whose rounds would end after SEC seconds", NULL, 0, apply,
      O_BUDGET},
-    {"test", 0, "paired|utest",
-     "timing test: signed-rank of per-round ratios (default with two binaries) or Mann-Whitney U "
-     "(default with a results file)",
+    {"test", 0, "both|utest|paired",
+     "timing test: both (default with two binaries: either may find a change, each at alpha/2), "
+     "Mann-Whitney U of the two sides (default with a results file), or signed-rank of the "
+     "per-round ratios",
      NULL, 0, apply, O_TEST},
     {"pmu", 0, NULL,
      "count perf::INSTRUCTIONS and perf::CYCLES (libpfm4) where the machine has a PMU: "

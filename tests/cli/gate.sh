@@ -211,20 +211,29 @@ for side in base new; do
   expect_py "all('rss_timeline' in r for r in rows)" "$F"
   expect_py "d['context']['options']['limit_mode'] == 'watchdog' and d['context']['options']['pacer_model'] == 'go119'" "$F"
 done
-# Paired rounds, adaptive: --rounds is the minimum, the looks are at 4, 6
-# and 8 rounds; each benchmark's verdict line entry says how many it used.
+# Adaptive rounds: --rounds is the minimum, the looks are at 4, 6 and 8
+# rounds; each benchmark's verdict line entry says how many it used. With
+# two binaries both tests decide by default, each at alpha/2.
 expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse,escape-return \
   -b glibc --quick --rounds 4 --max-rounds 8 --json "$T/seq.json"
-expect_in "$T/out" "paired signed-rank test, alpha split over 3 looks"
+expect_in "$T/out" "; U and paired signed-rank tests, each at alpha/2, alpha split over 3 looks"
 expect_in "$T/out" "; rounds: pool-reuse/glibc/ops=100000 "
-expect_py "d['options']['test'] == 'paired' and d['options']['looks'] == 3 and d['options']['rounds'] in (4, 6, 8)" "$T/seq.json"
-expect_py "all(b['timing']['test'] == 'paired' and b['timing']['rounds'] in (4, 6, 8) for b in d['benchmarks'])" "$T/seq.json"
+expect_py "d['options']['test'] == 'both' and d['options']['looks'] == 3 and d['options']['rounds'] in (4, 6, 8)" "$T/seq.json"
+expect_py "all(b['timing']['test'] in ('utest', 'paired') and b['timing']['rounds'] in (4, 6, 8) for b in d['benchmarks'])" "$T/seq.json"
 expect_py "all(t['utest']['tested'] and t['paired']['tested'] and len(t['looks']) >= 1 and t['looks'][0]['rounds'] == 4 for t in (b['timing_tests'] for b in d['benchmarks']))" "$T/seq.json"
 expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --rounds 5 \
   --max-rounds 4
 expect_in "$T/err" "--max-rounds 4 is below --rounds 5"
+expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --quick \
+  --rounds 3 --max-rounds 3 --test paired --json "$T/paired.json"
+expect_in "$T/out" "; paired signed-rank test"
+expect_py "all(b['timing']['test'] == 'paired' for b in d['benchmarks'])" "$T/paired.json"
+# --save-runs is checked before any round runs.
+expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc \
+  --save-runs "$T/no/such/dir"
+expect_in "$T/err" "--save-runs $T/no/such/dir: not a writable directory"
 expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --test t
-expect_in "$T/err" "expected paired or utest"
+expect_in "$T/err" "expected both, paired or utest"
 expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --budget 0
 expect_in "$T/err" "expected seconds > 0"
 # --measure instructions: counted under callgrind, compared within the
