@@ -38,6 +38,16 @@ static const char *const peak_names[] = {
 #undef HL_X
 };
 
+static const char *const miss_names[] = {
+#define HL_X(k) #k,
+    HL_GATE_MISSES(HL_X)
+#undef HL_X
+};
+
+const char *hl_gate_miss_name(int k) {
+  return k >= 0 && k < HL_GATE_NMISSES ? miss_names[k] : "?";
+}
+
 const char *hl_gate_metric_name(int metric) {
   return metric >= 0 && metric < HL_GATE_NMETRICS ? metric_names[metric] : "?";
 }
@@ -236,16 +246,26 @@ typedef struct found {
   int grew;    /* a peak grew past its tolerance */
 } found_t;
 
+/* The simulated misses (--measure cache): one grew, or, when none did, one
+ * fell. */
+static int misses_were(const hl_gate_bench_t *b, hl_gate_instr_verdict_t v) {
+  for (int k = 0; k < HL_GATE_NMISSES; k++)
+    if (b->misses[k].verdict == v) return 1;
+  return 0;
+}
+
 static hl_gate_verdict_t overall(const hl_gate_bench_t *b, const found_t *f,
                                  const hl_gate_opts_t *o) {
   if (!b->base.present) return HL_GATE_NOT_COMPARABLE;
   if (!b->new_.present) return o->allow_missing ? HL_GATE_NOT_COMPARABLE : HL_GATE_MISSING;
   if (f->metrics > 0) return HL_GATE_CHANGED;
-  if (b->timing == HL_GT_SLOWER || f->grew || b->instr.verdict == HL_GI_MORE)
+  if (b->timing == HL_GT_SLOWER || f->grew || b->instr.verdict == HL_GI_MORE ||
+      misses_were(b, HL_GI_MORE))
     return HL_GATE_REGRESSION;
   if (b->new_.failed > 0 && b->base.failed == 0) return HL_GATE_REGRESSION;
   if (f->metrics < 0) return HL_GATE_NOT_COMPARABLE;
-  if (b->timing == HL_GT_FASTER || b->instr.verdict == HL_GI_FEWER) return HL_GATE_FASTER;
+  if (b->timing == HL_GT_FASTER || b->instr.verdict == HL_GI_FEWER || misses_were(b, HL_GI_FEWER))
+    return HL_GATE_FASTER;
   return HL_GATE_SAME;
 }
 
@@ -259,6 +279,7 @@ static void reset(hl_gate_bench_t *x) {
   x->undecided = 0;
   x->rounds = 0;
   memset(&x->instr, 0, sizeof x->instr);
+  memset(x->misses, 0, sizeof x->misses);
   memset(x->metric, 0, sizeof x->metric);
   memset(x->peak, 0, sizeof x->peak);
 }
@@ -295,6 +316,10 @@ static int first_pass(hl_gate_bench_t *x, const hl_gate_opts_t *o, found_t *f) {
   if (callgrind) {
     append_note(x, "instructions %+.2f%% (tolerance %.2f%%; counted under callgrind, not timed)",
                 100 * x->instr.change, 100 * x->instr.tolerance);
+    for (int k = 0; k < HL_GATE_NMISSES; k++)
+      if (x->misses[k].verdict >= HL_GI_SAME)
+        append_note(x, "%s %+.2f%% (tolerance %.2f%%, simulated)", miss_names[k],
+                    100 * x->misses[k].change, 100 * x->misses[k].tolerance);
     return 2;
   }
   if (x->instr.verdict >= HL_GI_SAME)

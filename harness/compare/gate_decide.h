@@ -102,6 +102,16 @@ typedef struct hl_gate_value {
 /* Adds one repetition's value to v (state ABSENT before the first). */
 void hl_gate_value_add(hl_gate_value_t *v, double x);
 
+/* The caches callgrind simulates (--measure cache): L1 and last level. */
+#define HL_GATE_MISSES(X) X(l1_misses_per_iter) X(ll_misses_per_iter)
+enum {
+#define HL_X(k) HL_GM_##k,
+  HL_GATE_MISSES(HL_X)
+#undef HL_X
+      HL_GATE_NMISSES
+};
+const char *hl_gate_miss_name(int k); /* the row's key */
+
 typedef struct hl_gate_side {
   int present;          /* the benchmark exists on this side (ok repetitions or not) */
   const double *cpu_ns; /* CPU time per iteration of each ok repetition; NULL/0: none */
@@ -111,6 +121,9 @@ typedef struct hl_gate_side {
                           * instructions), else the PMU's per iteration (--pmu); NULL: none */
   size_t ninstr;
   int instr_pmu;         /* instr counted by the PMU: timings are real, still tested */
+  const double *misses[HL_GATE_NMISSES]; /* simulated misses per iteration (--measure
+                                          * cache) of each ok repetition; NULL: none */
+  size_t nmisses[HL_GATE_NMISSES];
   size_t ok, failed; /* repetitions whose outcome was ok / not ok */
   hl_gate_value_t metric[HL_GATE_NMETRICS];
   const double *peak_bytes[HL_GATE_NPEAKS]; /* each ok repetition's peak; NULL: absent */
@@ -157,9 +170,10 @@ typedef struct hl_gate_test_figures {
   int undecided; /* not significant, upper >= the smallest slowdown that counts */
 } hl_gate_test_figures_t;
 
-/* Instructions per iteration (--measure instructions, callgrind): counted,
- * not timed, so compared like a deterministic metric, within
- * instr_tolerance plus the base's own spread. */
+/* Instructions per iteration (--measure instructions, callgrind), and the
+ * simulated misses of --measure cache: counted, not timed, so compared
+ * like a deterministic metric, within instr_tolerance plus the base's own
+ * spread. */
 typedef enum {
   HL_GI_NONE = 0, /* absent on both sides */
   HL_GI_ONE_SIDE,
@@ -232,6 +246,7 @@ typedef struct hl_gate_bench {
   int undecided;   /* test[used].undecided */
   unsigned rounds; /* repetitions a side (pairs) behind the timing verdict */
   hl_gate_instr_t instr;
+  hl_gate_instr_t misses[HL_GATE_NMISSES]; /* --measure cache; verdict NONE otherwise */
   hl_gate_metric_verdict_t metric[HL_GATE_NMETRICS];
   hl_gate_peak_t peak[HL_GATE_NPEAKS];
   hl_gate_verdict_t verdict;

@@ -51,14 +51,9 @@ void hl_gate_pmu_note(const json_t *doc, const char *role, FILE *out) {
           role, state ? state : "no counter status in its results");
 }
 
-json_t *hl_gate_instr_json(const hl_gate_bench_t *b) {
+static json_t *count_json(const hl_gate_instr_t *g, const char *unit) {
   static const char *const words[] = {"none", "one side only", "same", "more", "fewer"};
-  const hl_gate_instr_t *g = &b->instr;
-  if (g->verdict == HL_GI_NONE) return NULL;
-  json_t *o = json_pack("{s:s, s:s}", "result", words[g->verdict], "unit",
-                        b->base.instr_pmu || b->new_.instr_pmu
-                            ? "instructions per iteration (PMU, perf::INSTRUCTIONS)"
-                            : "instructions per iteration (callgrind), not time");
+  json_t *o = json_pack("{s:s, s:s}", "result", words[g->verdict], "unit", unit);
   if (g->verdict >= HL_GI_SAME) {
     json_object_set_new(o, "base_median", json_real(g->base_median));
     json_object_set_new(o, "new_median", json_real(g->new_median));
@@ -66,6 +61,23 @@ json_t *hl_gate_instr_json(const hl_gate_bench_t *b) {
     json_object_set_new(o, "base_spread_pct", json_real(100 * g->base_spread));
     json_object_set_new(o, "tolerance_pct", json_real(100 * g->tolerance));
   }
+  return o;
+}
+
+json_t *hl_gate_instr_json(const hl_gate_bench_t *b) {
+  if (b->instr.verdict == HL_GI_NONE) return NULL;
+  json_t *o = count_json(&b->instr, b->base.instr_pmu || b->new_.instr_pmu
+                                        ? "instructions per iteration (PMU, perf::INSTRUCTIONS)"
+                                        : "instructions per iteration (callgrind), not time");
+  json_t *cache = json_object();
+  for (int k = 0; k < HL_GATE_NMISSES; k++)
+    if (b->misses[k].verdict != HL_GI_NONE)
+      json_object_set_new(cache, hl_gate_miss_name(k),
+                          count_json(&b->misses[k], "simulated misses per iteration (callgrind)"));
+  if (json_object_size(cache))
+    json_object_set_new(o, "cache", cache);
+  else
+    json_decref(cache);
   return o;
 }
 

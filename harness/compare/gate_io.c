@@ -104,6 +104,13 @@ static void load_side(const hl_row_group_t *g, timed_on_t on, hl_gate_side_t *s,
     s->instr = instr;
   else if (g->nok && !on.none && (s->ninstr = load_pmu_instructions(g, on, instr)))
     s->instr = instr, s->instr_pmu = 1;
+  for (int k = 0; k < HL_GATE_NMISSES; k++) {
+    double *x = *storage;
+    *storage += g->nok;
+    if (g->nok && !on.none &&
+        (s->nmisses[k] = load_samples(g, on, hl_gate_miss_name(k), x)) != 0)
+      s->misses[k] = x;
+  }
   for (int k = 0; k < HL_GATE_NPEAKS; k++) {
     double *x = *storage;
     *storage += g->nok;
@@ -143,7 +150,7 @@ static size_t ok_rows(const hl_row_index_t *ix) {
 static int pair_up(hl_gate_set_t *set) {
   const hl_row_index_t *a = &set->ix[0], *c = &set->ix[1];
   set->bench = calloc(a->n + c->n ? a->n + c->n : 1, sizeof *set->bench);
-  set->storage = malloc(((ok_rows(a) + ok_rows(c)) * (2 + HL_GATE_NPEAKS) + 1) * sizeof(double));
+  set->storage = malloc(((ok_rows(a) + ok_rows(c)) * (2 + HL_GATE_NMISSES + HL_GATE_NPEAKS) + 1) * sizeof(double));
   set->rounds = malloc((ok_rows(a) + ok_rows(c) + 1) * sizeof *set->rounds);
   if (!set->bench || !set->storage || !set->rounds) return HL_ENOMEM;
   double *next = set->storage;

@@ -15,7 +15,7 @@ static void usage_head(FILE *out) {
       "Usage: heaplab gate --base BIN|FILE.json --new BIN|FILE.json [-w LIST] [-b LIST]\n"
       "                    [-p KEY=V]... [--quick] [--rounds K] [--max-rounds K]\n"
       "                    [--budget SEC]\n"
-      "                    [--measure time|instructions] [--pmu] [--json FILE]\n"
+      "                    [--measure time|instructions|cache] [--pmu] [--json FILE]\n"
       "                    [--markdown FILE] [--allow-missing]\n"
       "       heaplab gate --new BIN -w LIST -b LIST ... --save-baseline FILE.json\n\n"
       "Decides whether NEW regressed against BASE. A side given as a heaplab binary is\n"
@@ -46,6 +46,8 @@ static void usage_head(FILE *out) {
       "  - --measure instructions: each worker under valgrind's callgrind, counting the\n"
       "    timed loop's instructions (not time): instructions_per_iter may grow by no\n"
       "    more than 1%% plus the base's own spread; no timing or peak is gated.\n"
+      "    --measure cache: also the simulated L1 and last-level misses per iteration\n"
+      "    (callgrind's cache simulation), each compared the same way.\n"
       "  - peak memory: the median rss_peak_bytes (and heap_peak_bytes of a collector) may\n"
       "    grow by no more than max(256 KiB, 2%%, 2 x its standard error from each side's\n"
       "    own spread); --mem-threshold fixes the tolerance instead.\n"
@@ -245,7 +247,7 @@ static int forward_run_options(gate_opts_t *o, const hl_opt_group_t *run) {
     o->nrun_args++;
     if (run->given[i].value) o->run_args[o->nrun_args++] = (char *)run->given[i].value;
     if (!strcmp(opt->name, "measure") && run->given[i].value)
-      o->instructions = !strcmp(run->given[i].value, "instructions");
+      o->instructions = strcmp(run->given[i].value, "time") != 0;
   }
   return 0;
 }

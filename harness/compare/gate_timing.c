@@ -204,26 +204,35 @@ static double spread_of(const double *x, size_t n, double median) {
   return (hl_stats_max(x, n) - hl_stats_min(x, n)) / median;
 }
 
-int hl_gate_instr_decide(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
-  hl_gate_instr_t *g = &b->instr;
-  const hl_gate_side_t *a = &b->base, *c = &b->new_;
+/* One count compared: medians, the change, and the tolerance (the option's
+ * plus the base's own spread). */
+static int count_decide(const double *a, size_t na, const double *c, size_t nc,
+                        const hl_gate_opts_t *o, hl_gate_instr_t *g) {
   memset(g, 0, sizeof *g);
-  if (!a->instr && !c->instr) return 0;
-  if (!a->instr || !c->instr) {
+  if (!a && !c) return 0;
+  if (!a || !c) {
     g->verdict = HL_GI_ONE_SIDE;
     return 0;
   }
-  for (size_t i = 0; i < a->ninstr + c->ninstr; i++) {
-    double x = i < a->ninstr ? a->instr[i] : c->instr[i - a->ninstr];
+  for (size_t i = 0; i < na + nc; i++) {
+    double x = i < na ? a[i] : c[i - na];
     if (!isfinite(x) || x < 0) return HL_EINVAL;
   }
-  g->base_median = hl_stats_median(a->instr, a->ninstr);
-  g->new_median = hl_stats_median(c->instr, c->ninstr);
+  g->base_median = hl_stats_median(a, na);
+  g->new_median = hl_stats_median(c, nc);
   g->change = g->base_median > 0 ? (g->new_median - g->base_median) / g->base_median : 0;
-  g->base_spread = spread_of(a->instr, a->ninstr, g->base_median);
+  g->base_spread = spread_of(a, na, g->base_median);
   g->tolerance = o->instr_tolerance + g->base_spread;
   g->verdict = g->change > g->tolerance    ? HL_GI_MORE
                : g->change < -g->tolerance ? HL_GI_FEWER
                                            : HL_GI_SAME;
   return 0;
+}
+
+int hl_gate_instr_decide(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
+  const hl_gate_side_t *a = &b->base, *c = &b->new_;
+  int rc = count_decide(a->instr, a->ninstr, c->instr, c->ninstr, o, &b->instr);
+  for (int k = 0; rc == 0 && k < HL_GATE_NMISSES; k++)
+    rc = count_decide(a->misses[k], a->nmisses[k], c->misses[k], c->nmisses[k], o, &b->misses[k]);
+  return rc;
 }

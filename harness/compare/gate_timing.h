@@ -16,7 +16,8 @@ int hl_gate_timing_decide(hl_gate_bench_t *b, const size_t *idx, size_t m,
 void hl_gate_timing_publish(hl_gate_bench_t *b);
 /* A benchmark decided at an earlier look takes that look's figures back. */
 void hl_gate_timing_thaw(hl_gate_bench_t *b);
-/* Instructions per iteration of both sides, when there are some. */
+/* Instructions per iteration and, with --measure cache, the simulated
+ * misses: b->instr and b->misses[]. 0, or HL_EINVAL on a bad value. */
 int hl_gate_instr_decide(hl_gate_bench_t *b, const hl_gate_opts_t *o);
 
 #endif

@@ -24,7 +24,7 @@ int hl_run_instructions_add(const char *path, json_t *entry, unsigned threads, c
     snprintf(why, why_len, "no iterations to divide the instructions by");
     return HL_EPARSE;
   }
-  json_object_set_new(entry, "measure", json_string("instructions"));
+  json_object_set_new(entry, "measure", json_string(c.have_cache ? "cache" : "instructions"));
   json_object_set_new(entry, "measure_note",
                       json_string("instructions counted by callgrind in the timed region, every "
                                   "thread serialised: a count, not time (cpu_time is valgrind's)"));
@@ -59,7 +59,7 @@ void hl_run_argv(const hl_run_callgrind_t *cg, size_t cell, unsigned rep, char *
   w->out[0] = '\0';
   if (cg) {
     snprintf(w->out, sizeof w->out, "%s/cell-%zu-%u.out", cg->dir, cell, rep);
-    n = hl_callgrind_argv(cg->valgrind, w->out, 0, w->argv, w->arg, sizeof w->arg);
+    n = hl_callgrind_argv(cg->valgrind, w->out, cg->cache_sim, w->argv, w->arg, sizeof w->arg);
   }
   w->argv[n++] = exe;
   w->argv[n++] = (char *)"__worker";

@@ -10,6 +10,7 @@
 typedef struct hl_run_callgrind {
   char valgrind[4096]; /* valgrind's path */
   char dir[64];        /* where callgrind writes its counts ("" until made) */
+  int cache_sim;       /* --measure cache: with callgrind's cache simulation */
 } hl_run_callgrind_t;
 
 /* Finds valgrind and makes the directory: 0, or HL_EINVAL / HL_EIO after a

@@ -106,7 +106,7 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
                                                                   : HL_LIMIT_WATCHDOG;
   char *text = hl_cell_spec_encode(&spec);
   hl_run_argv_t wa; /* the worker's command line, under callgrind for instructions */
-  hl_run_argv(spec.measure == HL_MEASURE_INSTRUCTIONS ? &r->cg : NULL, i, rep, r->exe, text, &wa);
+  hl_run_argv(spec.measure != HL_MEASURE_TIME ? &r->cg : NULL, i, rep, r->exe, text, &wa);
   hl_capture_t cap = {.open = 0};
   if (spec.program.on &&
       hl_capture_open(r->command, r->capture_dir, c->id, r->warming, rep, &cap) != 0) {
@@ -138,7 +138,7 @@ hl_outcome_t hl_runner_run_one(hl_runner_t *r, size_t i, unsigned rep, uint64_t 
   free(text);
   json_t *result = res.records ? hl_child_record(&res, "result") : NULL;
   json_t *entry = json_object_get(result, "entry");
-  if (spec.measure == HL_MEASURE_INSTRUCTIONS && res.outcome == HL_OUTCOME_OK && entry &&
+  if (spec.measure != HL_MEASURE_TIME && res.outcome == HL_OUTCOME_OK && entry &&
       hl_run_instructions_add(wa.out, entry, spec.threads, res.message, sizeof res.message) != 0)
     res.outcome = HL_OUTCOME_ERROR;
   /* The probe started the backend with default knobs; the settings are
@@ -305,7 +305,8 @@ static int setup(hl_runner_t *r, const hl_runner_spec_t *spec, int argc, char **
     }
     hl_topology_free(topo);
   }
-  if (r->rq.measure == HL_MEASURE_INSTRUCTIONS && (rc = hl_run_callgrind_open(&r->cg, r->command)) != 0) return rc;
+  r->cg.cache_sim = r->rq.measure == HL_MEASURE_CACHE;
+  if (r->rq.measure != HL_MEASURE_TIME && (rc = hl_run_callgrind_open(&r->cg, r->command)) != 0) return rc;
   if ((rc = hl_plan_workloads(&r->rq, &r->plan)) ||
       (rc = hl_backends_parse(&r->rq, &r->backends)) ||
       (rc = hl_plan_cells(&r->rq, NULL, 0, &r->plan)))

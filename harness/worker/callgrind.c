@@ -14,12 +14,13 @@
 #include <valgrind/valgrind.h>
 
 const char *hl_measure_name(hl_measure_t m) {
-  return m == HL_MEASURE_INSTRUCTIONS ? "instructions" : "time";
+  return m == HL_MEASURE_INSTRUCTIONS ? "instructions" : m == HL_MEASURE_CACHE ? "cache" : "time";
 }
 
 int hl_measure_parse(const char *s, hl_measure_t *out) {
   if (!strcmp(s, "time")) *out = HL_MEASURE_TIME;
   else if (!strcmp(s, "instructions")) *out = HL_MEASURE_INSTRUCTIONS;
+  else if (!strcmp(s, "cache")) *out = HL_MEASURE_CACHE;
   else return HL_EINVAL;
   return 0;
 }

@@ -210,7 +210,7 @@ static int decode_run(reader_t *r, hl_cell_spec_t *s) {
   if ((s->hard_limit_mode == HL_LIMIT_NONE) != (s->hard_limit_bytes == 0))
     return fail(r, "hard_limit_mode", "a mode needs a limit and a limit a mode");
   if ((rc = get_str(r, "measure", &v)) != 0) return rc;
-  if (hl_measure_parse(v, &s->measure) != 0) return fail(r, "measure", "expected time or instructions");
+  if (hl_measure_parse(v, &s->measure) != 0) return fail(r, "measure", "expected time, instructions or cache");
   return 0;
 }
 

@@ -194,9 +194,9 @@ static void bench_thread(hl_gb_state_t *st, void *arg) {
   wait_end(wk, tr);
   if (n) {
     /* --measure instructions: callgrind counts from here (callgrind.h) */
-    if (wk->s.measure == HL_MEASURE_INSTRUCTIONS) hl_callgrind_begin();
+    if (wk->s.measure != HL_MEASURE_TIME) hl_callgrind_begin();
     wk->w->run(&tr->wl, n);
-    if (wk->s.measure == HL_MEASURE_INSTRUCTIONS) hl_callgrind_end();
+    if (wk->s.measure != HL_MEASURE_TIME) hl_callgrind_end();
     wait_begin(wk, tr);
     hl_gb_batch_end(st);
     wait_end(wk, tr);
@@ -434,7 +434,7 @@ int hl_worker_main(int argc, char **argv) {
   int rc;
   if (argc != 2) return send_error("spec", "usage: heaplab __worker CELL-SPEC");
   if (hl_cell_spec_decode(argv[1], &wk.s, why, sizeof why) != 0) return send_error("spec", why);
-  if (wk.s.measure == HL_MEASURE_INSTRUCTIONS && !hl_callgrind_active())
+  if (wk.s.measure != HL_MEASURE_TIME && !hl_callgrind_active())
     return send_error("spec", "--measure instructions: the worker is not running under valgrind");
   if (wk.s.program.on) return hl_external_run(&wk.s);
   wk.w = wk.s.workload;

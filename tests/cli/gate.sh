@@ -245,6 +245,15 @@ if command -v valgrind >/dev/null; then
   expect_in "$T/out" "counted under callgrind, not timed"
   expect_py "[(b['instructions']['result'], b['instructions']['change_pct'], b['timing']['result']) for b in d['benchmarks']] == [('same', 0, 'untested')]" "$T/instr.json"
   expect_py "all(r['measure'] == 'instructions' and r['instructions_per_iter'] > 0 and 'not time' in r['measure_note'] for r in rows) and len(rows) == 2" "$T/limited/base.json"
+  # --measure cache: the simulated misses too, compared the same way.
+  expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w escape-return -b glibc \
+    -p calls=2000 --measure cache --json "$T/cache.json" --save-runs "$T/limited"
+  expect_in "$T/out" "l1_misses_per_iter"
+  expect_py "[sorted(b['instructions']['cache']) for b in d['benchmarks']] == [['l1_misses_per_iter', 'll_misses_per_iter']]" "$T/cache.json"
+  expect_py "all(c['result'] == 'same' and c['tolerance_pct'] >= 1 for b in d['benchmarks'] for c in b['instructions']['cache'].values())" "$T/cache.json"
+  expect_py "all(r['measure'] == 'cache' and r['l1_misses_per_iter'] > 0 and r['ll_misses_per_iter'] >= 0 for r in rows) and len(rows) == 2" "$T/limited/base.json"
+  expect_exit 2 "$HEAPLAB" run -w escape-return -b glibc --measure caches
+  expect_in "$T/err" "expected time, instructions or cache"
 fi
 # --pmu: this machine may have no PMU; then the counters are unavailable,
 # the gate says so and still tests CPU time. With one, instructions are

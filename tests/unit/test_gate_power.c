@@ -389,6 +389,42 @@ static void test_instructions(void) {
   CHECK(strstr(b.note, "instructions_per_iter missing in new") != NULL);
 }
 
+/* --measure cache: the same instructions, the simulated misses compared as
+ * they are, within the tolerance plus the base's spread. */
+static void test_cache_misses(void) {
+  double instr[2] = {232.5, 232.5}, l1[2] = {4.00, 4.02}, ll_same[2] = {0.50, 0.50};
+  double l1_more[2] = {4.30, 4.31}, ll_fewer[2] = {0.40, 0.40};
+  hl_gate_bench_t b;
+  memset(&b, 0, sizeof b);
+  b.name = "x";
+  b.base.present = b.new_.present = 1;
+  b.base.ok = b.new_.ok = 2;
+  b.base.instr = b.new_.instr = instr;
+  b.base.ninstr = b.new_.ninstr = 2;
+  b.base.misses[HL_GM_l1_misses_per_iter] = l1;
+  b.base.misses[HL_GM_ll_misses_per_iter] = ll_same;
+  b.new_.misses[HL_GM_l1_misses_per_iter] = l1;
+  b.new_.misses[HL_GM_ll_misses_per_iter] = ll_same;
+  for (int k = 0; k < HL_GATE_NMISSES; k++)
+    b.base.nmisses[k] = b.new_.nmisses[k] = 2;
+  hl_gate_opts_t o;
+  hl_gate_opts_default(&o);
+  hl_gate_tally_t t;
+  CHECK_INT(hl_gate_decide(&b, 1, &o, &t), 0);
+  CHECK_INT(b.verdict, HL_GATE_SAME);
+  CHECK_INT(b.misses[HL_GM_l1_misses_per_iter].verdict, HL_GI_SAME);
+  CHECK_NEAR(b.misses[HL_GM_l1_misses_per_iter].tolerance, 0.01 + 0.02 / 4.01, 1e-12);
+  b.new_.misses[HL_GM_l1_misses_per_iter] = l1_more; /* +7.4%: more than 1.5% */
+  CHECK_INT(hl_gate_decide(&b, 1, &o, &t), 0);
+  CHECK_INT(b.verdict, HL_GATE_REGRESSION);
+  CHECK(strstr(b.note, "l1_misses_per_iter +7.36%") != NULL);
+  b.new_.misses[HL_GM_l1_misses_per_iter] = l1;
+  b.new_.misses[HL_GM_ll_misses_per_iter] = ll_fewer;
+  CHECK_INT(hl_gate_decide(&b, 1, &o, &t), 0);
+  CHECK_INT(b.verdict, HL_GATE_FASTER);
+  CHECK_STR(hl_gate_miss_name(HL_GM_ll_misses_per_iter), "ll_misses_per_iter");
+}
+
 int main(void) {
   test_signed_rank_exact();
   test_signed_rank_zeros_ties();
@@ -398,6 +434,7 @@ int main(void) {
   test_sequential_false_alarms();
   test_sequential_power();
   test_instructions();
+  test_cache_misses();
   printf("test_gate_power: %d checks, %d failed\n", th_checks, th_failures);
   return th_failures ? 1 : 0;
 }
