@@ -17,6 +17,8 @@ cd "$T"
 # set, gctrace=1 after the user's own GODEBUG settings
 GODEBUG=madvdontneed=1 expect_exit 0 "$HEAPLAB" run -x "$PROG_GO env" --gogc 50 --memlimit 300MiB --reps 1 -o env.json
 expect_py 'len(rows) == 1 and rows[0]["backend"] == "go" and rows[0]["outcome"] == "ok"' env.json
+# without -b only go is probed for a Go program, not every malloc
+expect_py 'list(d["context"]["backends"]) == ["go"]' env.json
 expect_py 'rows[0]["go_version"].startswith("go1.") and rows[0]["go_module"] == "heaplab.test/goprog"' env.json
 expect_py 'open(rows[0]["stdout_path"]).read() == "GOGC=50\nGOMEMLIMIT=314572800\nGODEBUG=madvdontneed=1,gctrace=1\n"' env.json
 expect_py 'rows[0]["gogc"] == "50" and rows[0]["memlimit"] == "314572800"' env.json
