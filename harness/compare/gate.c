@@ -6,7 +6,13 @@
  * repetitions is already its own worker process. Rounds alternate the
  * order, A B then B A, so neither side always runs first after the other.
  * The rows of all rounds of a side are merged into one results document
- * (repetition_index = round) and handed to the decision. */
+ * (repetition_index = round) and handed to the decision.
+ *
+ * Two backends (--base-backend, --new-backend): the same cells, each side
+ * run with its own -b (by this heaplab unless --base/--new name another),
+ * or a results file's rows of that backend. The benchmarks are then keyed
+ * by the cell's name without its backend, so that sort/glibc on the base
+ * meets sort/span-malloc on the new side. */
 #include "gate.h"
 
 #include "gate_cmd.h"
@@ -40,6 +46,26 @@ typedef struct gate_side {
 
 /* ---- sides ----------------------------------------------------------------- */
 
+/* A results file's rows of one backend (--base-backend, --new-backend):
+ * the others are dropped from its document. */
+static int keep_backend(gate_side_t *s) {
+  hl_results_t v;
+  json_t *kept = json_array();
+  if (!kept || hl_results_view(s->doc, &v) != 0) {
+    json_decref(kept);
+    return HL_ENOMEM;
+  }
+  for (size_t i = 0; i < v.n; i++)
+    if (v.row[i].backend && !strcmp(v.row[i].backend, s->src.backend))
+      json_array_append(kept, (json_t *)v.row[i].json);
+  hl_results_view_free(&v);
+  size_t n = json_array_size(kept);
+  json_object_set_new(s->doc, "benchmarks", kept);
+  if (n) return 0;
+  hl_msg("gate", "--%s %s has no rows of backend %s", s->role, s->src.path, s->src.backend);
+  return HL_EINVAL;
+}
+
 /* A results file starts with '{'; anything else must be an executable. */
 static int classify(gate_side_t *s, const char *path, const char *role) {
   s->src.path = path;
@@ -61,7 +87,7 @@ static int classify(gate_side_t *s, const char *path, const char *role) {
     }
     s->src.revision =
         json_string_value(json_object_get(json_object_get(s->doc, "context"), "heaplab_revision"));
-    return 0;
+    return s->src.backend ? keep_backend(s) : 0;
   }
   struct stat st;
   if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || access(path, X_OK) != 0 ||
@@ -113,6 +139,10 @@ static int run_round(const gate_opts_t *o, gate_side_t *s, const char *dir, unsi
   if (x && o->program_name[0]) {
     argv[n++] = (char *)"--name";
     argv[n++] = (char *)o->program_name;
+  }
+  if (s->src.backend) {
+    argv[n++] = (char *)"-b";
+    argv[n++] = (char *)(!strcmp(s->role, "base") ? o->base_backend : o->new_backend);
   }
   argv[n++] = (char *)"--reps=1";
   argv[n++] = o->pmu ? (char *)"--counters=perf::INSTRUCTIONS,perf::CYCLES"
@@ -236,6 +266,7 @@ static int take_looks(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_
                        .budget_s = o->budget_s,
                        .run_rounds = binary ? run_rounds_cb : NULL,
                        .views = views_cb,
+                       .key = o->base_backend ? hl_row_key_group : NULL,
                        .ctx = &ctx};
   if (!binary) l.plan = (hl_seq_plan_t){1, 1, 1};
   char why[1024];
@@ -269,6 +300,9 @@ static int decide_and_report(const gate_opts_t *o, gate_side_t *base, gate_side_
                         .seq = rounds ? &seq : NULL,
                         .rounds_text = rounds ? rounds_text : NULL};
   int rc = 0;
+  if (o->base_backend)
+    printf("base: backend %s, new: backend %s; a benchmark is a cell without its backend\n\n",
+           o->base_backend, o->new_backend);
   if (rc == 0) rc = hl_gate_print_table(&r, stdout, 0);
   if (rc == 0 && o->json_out && (rc = hl_gate_write_json(&r, o->json_out, why, sizeof why)) != 0)
     hl_msg("gate", "cannot write %s: %s", o->json_out, why);
@@ -302,6 +336,15 @@ int hl_gate_main(int argc, char **argv) {
   if (rc) return rc == 1 ? HL_EXIT_OK : HL_EXIT_USAGE;
   gate_side_t base = {0}, new_ = {0};
   int exit_code = HL_EXIT_USAGE;
+  char self[PATH_MAX];
+  if (o.base_backend) { /* two backends: each side this heaplab unless named */
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[len > 0 ? len : 0] = '\0';
+    if (!o.base) o.base = self;
+    if (!o.new_) o.new_ = self;
+    base.src.backend = o.backend_name[0];
+    new_.src.backend = o.backend_name[1];
+  }
   if ((o.base && classify(&base, o.base, "base")) || classify(&new_, o.new_, "new")) goto done;
   if (o.save_baseline && !new_.src.is_binary) {
     hl_msg("gate", "--save-baseline needs --new BIN (a heaplab binary to run)");

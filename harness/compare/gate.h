@@ -37,6 +37,10 @@ typedef struct hl_gate_set {
 
 int hl_gate_set_load(const hl_results_t *base, const hl_results_t *new_, hl_gate_set_t *set,
                      char *why, size_t why_len);
+/* The same with the rows keyed by key (hl_row_key_group: the cell without
+ * its backend, for a gate of two backends); NULL: by run_name. */
+int hl_gate_set_load_keyed(const hl_results_t *base, const hl_results_t *new_, hl_row_key_fn key,
+                           hl_gate_set_t *set, char *why, size_t why_len);
 void hl_gate_set_free(hl_gate_set_t *set);
 
 /* Where each side came from, for the reports. */
@@ -44,6 +48,7 @@ typedef struct hl_gate_source {
   const char *path;
   int is_binary;
   const char *revision; /* heaplab_revision of its results, or NULL */
+  const char *backend;  /* the side's backend (--base-backend, --new-backend), or NULL */
 } hl_gate_source_t;
 
 typedef struct hl_gate_report {

@@ -12,6 +12,8 @@ typedef struct gate_opts {
   const char *base, *new_, *json_out, *md_out, *save_runs, *save_baseline;
   const char *base_x, *new_x; /* a program per side (--base-x, --new-x) */
   char program_name[64];      /* their cells' common name, when --name is not given */
+  const char *base_backend, *new_backend; /* a backend per side (--base-backend, --new-backend) */
+  char backend_name[2][160]; /* theirs as rows name them (base, new) */
   unsigned rounds, max_rounds, looks; /* max_rounds 0: the default */
   double budget_s;
   int test_given, rounds_given, instructions; /* --measure instructions forwarded */

@@ -175,11 +175,16 @@ static int pair_up(hl_gate_set_t *set) {
 
 int hl_gate_set_load(const hl_results_t *base, const hl_results_t *new_, hl_gate_set_t *set,
                      char *why, size_t why_len) {
+  return hl_gate_set_load_keyed(base, new_, NULL, set, why, why_len);
+}
+
+int hl_gate_set_load_keyed(const hl_results_t *base, const hl_results_t *new_, hl_row_key_fn key,
+                           hl_gate_set_t *set, char *why, size_t why_len) {
   memset(set, 0, sizeof *set);
   const hl_results_t *docs[2] = {base, new_};
   int rc = 0;
   for (int k = 0; k < 2 && rc == 0; k++)
-    rc = hl_row_index_build(docs[k], hl_row_key_run_name, &set->ix[k]);
+    rc = hl_row_index_build(docs[k], key ? key : hl_row_key_run_name, &set->ix[k]);
   if (rc == 0) rc = pair_up(set);
   if (rc) {
     snprintf(why, why_len, "out of memory");
@@ -338,6 +343,7 @@ static json_t *bench_json(const hl_gate_bench_t *b, const struct hl_seq *seq) {
 static json_t *source_json(const hl_gate_source_t *s) {
   json_t *o = json_pack("{s:s, s:s}", "path", s->path, "kind", s->is_binary ? "binary" : "results");
   if (s->revision) json_object_set_new(o, "heaplab_revision", json_string(s->revision));
+  if (s->backend) json_object_set_new(o, "backend", json_string(s->backend));
   return o;
 }
 
@@ -424,10 +430,13 @@ int hl_gate_write_markdown(const hl_gate_report_t *r, const char *path, char *wh
   const hl_gate_source_t *side[2] = {&r->base, &r->new_};
   for (int i = 0; i < 2; i++) { /* a path and a revision are text (escape.h) */
     char shown[1100], rev[300];
-    fprintf(f, "- %s: %s (%s%s%s)\n", i ? "new" : "base",
+    char backend[400];
+    fprintf(f, "- %s: %s (%s%s%s%s%s)\n", i ? "new" : "base",
             hl_md_text(side[i]->path, shown, sizeof shown),
             side[i]->is_binary ? "binary" : "results file", side[i]->revision ? ", revision " : "",
-            side[i]->revision ? hl_md_text(side[i]->revision, rev, sizeof rev) : "");
+            side[i]->revision ? hl_md_text(side[i]->revision, rev, sizeof rev) : "",
+            side[i]->backend ? ", backend " : "",
+            side[i]->backend ? hl_md_text(side[i]->backend, backend, sizeof backend) : "");
   }
   if (r->rounds) fprintf(f, "- %u rounds, interleaved A B / B A\n", r->rounds);
   fprintf(f, "\n");

@@ -37,7 +37,7 @@ int hl_gate_run_looks(const hl_gate_looks_t *l, const hl_gate_opts_t *o, hl_gate
     done = target;
     const hl_results_t *a, *c;
     if (k > 0) hl_gate_set_free(set); /* its indexes point into the views */
-    if (l->views(l->ctx, &a, &c) != 0 || hl_gate_set_load(a, c, set, why, why_len) != 0) {
+    if (l->views(l->ctx, &a, &c) != 0 || hl_gate_set_load_keyed(a, c, l->key, set, why, why_len) != 0) {
       snprintf(why, why_len, "out of memory");
       return HL_ENOMEM;
     }

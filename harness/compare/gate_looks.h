@@ -16,6 +16,7 @@ typedef struct hl_gate_looks {
   /* the views of the two sides' documents so far (valid until the next
    * call); 0 or HL_ENOMEM */
   int (*views)(void *ctx, const hl_results_t **base, const hl_results_t **new_);
+  hl_row_key_fn key; /* how rows pair up (hl_gate_set_load_keyed); NULL: by run_name */
   void *ctx;
 } hl_gate_looks_t;
 

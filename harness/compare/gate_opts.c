@@ -1,6 +1,7 @@
 /* `heaplab gate`'s options and --help (gate_cmd.h). */
 #include "gate_cmd.h"
 
+#include "backend.h"
 #include "error.h"
 #include "opts.h"
 #include "sequential.h"
@@ -17,12 +18,19 @@ static void usage_head(FILE *out) {
       "                    [--budget SEC]\n"
       "                    [--measure time|instructions|cache] [--pmu] [--json FILE]\n"
       "                    [--markdown FILE] [--allow-missing]\n"
+      "       heaplab gate --base-backend B --new-backend B -x 'CMD ARGS'|-w LIST ...\n"
       "       heaplab gate --new BIN -w LIST -b LIST ... --save-baseline FILE.json\n\n"
       "Decides whether NEW regressed against BASE. A side given as a heaplab binary is\n"
       "measured here: rounds of `BIN run --reps 1` with the run options below, the two\n"
       "sides interleaved (A B, B A, A B, ...), every repetition of every cell in its own\n"
       "process. A side given as a results file (heaplab run -o, or a committed baseline)\n"
       "is read as it is.\n\n"
+      "--base-backend and --new-backend gate a switch of allocator or collector: the same\n"
+      "cells (-x or -w, no -b) on each side, the base under one backend, the new under the\n"
+      "other, both run by this heaplab (or --base BIN, --new BIN; a results file gives\n"
+      "its rows of that backend). A benchmark is then the cell without its backend\n"
+      "(sort/glibc and sort/span-malloc are benchmark sort); its counts must agree as in\n"
+      "any gate (a collector's frees do not agree with a malloc's: METRIC CHANGED).\n\n"
       "Every benchmark (cell) of the base must be on the new side (else MISSING, a failure;\n"
       "--allow-missing to gate a subset); a gate that compared nothing fails. Per benchmark\n"
       "present on both sides:\n"
@@ -102,6 +110,8 @@ enum {
   O_TEST,
   O_PMU,
   O_INSTR_TOLERANCE,
+  O_BASE_BACKEND,
+  O_NEW_BACKEND,
 };
 
 static int parse_count(const char *source, const char *v, unsigned max, unsigned *out) {
@@ -149,6 +159,8 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_SAVE_BASELINE: o->save_baseline = v; return 0;
   case O_BASE_X: o->base_x = v; return 0;
   case O_NEW_X: o->new_x = v; return 0;
+  case O_BASE_BACKEND: o->base_backend = v; return 0;
+  case O_NEW_BACKEND: o->new_backend = v; return 0;
   case O_ALLOW_MISSING: o->decide.allow_missing = 1; return 0;
   case O_PMU: o->pmu = 1; return 0;
   case O_INSTR_TOLERANCE: return parse_pct(source, v, 100, &o->decide.instr_tolerance);
@@ -219,6 +231,12 @@ static const hl_opt_t gate_opts[] = {
      "the same heaplab under the same cells",
      NULL, 0, apply, O_BASE_X},
     {"new-x", 0, "'CMD ARGS'", "the new side's program (with --base-x)", NULL, 0, apply, O_NEW_X},
+    {"base-backend", 0, "B",
+     "the base side's backend (as -b, one), beside --new-backend: the same cells on two "
+     "backends, paired by cell name without the backend",
+     NULL, 0, apply, O_BASE_BACKEND},
+    {"new-backend", 0, "B", "the new side's backend (with --base-backend)", NULL, 0, apply,
+     O_NEW_BACKEND},
     {"save-baseline", 0, "FILE",
      "with --new BIN and no --base: run one round and write its deterministic metrics to FILE as "
      "a baseline",
@@ -230,6 +248,10 @@ static const hl_opt_t gate_opts[] = {
 static int forward_run_options(gate_opts_t *o, const hl_opt_group_t *run) {
   for (size_t i = 0; i < run->ngiven; i++) {
     const hl_opt_t *opt = run->given[i].opt;
+    if (o->base_backend && !strcmp(opt->name, "backends")) {
+      hl_msg("gate", "--base-backend and --new-backend replace -b");
+      return HL_EINVAL;
+    }
     if (!strcmp(opt->name, "reps") || !strcmp(opt->name, "counters") ||
         !strcmp(opt->name, "output")) {
       hl_msg("gate",
@@ -268,7 +290,37 @@ static int check_programs(gate_opts_t *o, const hl_run_request_t *rq) {
   return 0;
 }
 
+/* --base-backend and --new-backend go together, one backend each, checked
+ * as -b checks a spec; rows name a backend by its spec's name. */
+static int check_backends(gate_opts_t *o) {
+  if (!o->base_backend && !o->new_backend) return 0;
+  if (!o->base_backend || !o->new_backend) {
+    hl_msg("gate", "--base-backend and --new-backend go together");
+    return HL_EINVAL;
+  }
+  if (o->save_baseline) {
+    hl_msg("gate", "--save-baseline runs one side: give -b, not --base-backend/--new-backend");
+    return HL_EINVAL;
+  }
+  const char *given[2] = {o->base_backend, o->new_backend};
+  for (int k = 0; k < 2; k++) {
+    hl_backend_spec_t spec;
+    char why[512];
+    if (strchr(given[k], ',') || !strcmp(given[k], "all")) {
+      hl_msg("gate", "--%s-backend %s: one backend a side", k ? "new" : "base", given[k]);
+      return HL_EINVAL;
+    }
+    if (hl_backend_spec_parse(given[k], &spec, why, sizeof why) != 0) {
+      hl_msg("gate", "--%s-backend: %s", k ? "new" : "base", why);
+      return HL_EINVAL;
+    }
+    snprintf(o->backend_name[k], sizeof o->backend_name[k], "%s", spec.name);
+  }
+  return 0;
+}
+
 static int check_sides(const gate_opts_t *o) {
+  if (o->base_backend) return 0; /* each side defaults to this heaplab */
   if (!o->new_) {
     hl_msg("gate", "--new BIN|FILE.json is required (see heaplab gate --help)");
     return HL_EINVAL;
@@ -304,7 +356,8 @@ int hl_gate_parse_args(int argc, char **argv, gate_opts_t *o, hl_run_request_t *
   if (rc) return rc;
   free(operands.v);
   if ((rc = hl_run_request_finish(rq)) != 0) return rc;
-  if ((rc = forward_run_options(o, &groups[1])) != 0 || (rc = check_programs(o, rq)) != 0)
+  if ((rc = check_backends(o)) != 0 || (rc = forward_run_options(o, &groups[1])) != 0 ||
+      (rc = check_programs(o, rq)) != 0)
     return rc;
   if (o->instructions && !o->rounds_given) o->rounds = 2; /* counts: one round checks the other */
   if (!o->max_rounds) o->max_rounds = 3 * o->rounds < MAX_ROUNDS ? 3 * o->rounds : MAX_ROUNDS;

@@ -7,8 +7,9 @@
  * memory limit killed it (the watchdog, which the parent knows it fired, or
  * the cgroup's OOM killer, which memory.events counts); a SIGKILL nobody
  * accounts for is a crash, "KILL (not sent by heaplab)"; gc-thrash: a
- * collector spent over half the CPU collecting for a sustained window and
- * the worker stopped itself (the GOMEMLIMIT death spiral, reported instead
+ * collector spent over half the CPU collecting for a sustained window (a Go
+ * program under GOMEMLIMIT: its heap goal stayed at the live heap, cycles
+ * back to back, gc_timeline.c) and the worker stopped itself (the GOMEMLIMIT death spiral, reported instead
  * of waited out); error: the cell could not run. */
 #ifndef HL_OUTCOME_H
 #define HL_OUTCOME_H

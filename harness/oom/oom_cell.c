@@ -64,8 +64,7 @@ static void killed_sentence(FILE *md, const oom_doc_t *d, const oom_cell_t *c, i
     break;
   case OOM_K_THRASH:
     fprintf(md,
-            "stopped as gc-thrash at %s: the collector spent over half the CPU collecting for a "
-            "sustained window, the GOMEMLIMIT death spiral (%s; peak RSS %s): %s.",
+            "stopped as gc-thrash at %s, its collector's death spiral (%s; peak RSS %s): %s.",
             when, medians, rss, msg);
     break;
   case OOM_K_CRASH: fprintf(md, "crashed at %s (%s): %s.", when, medians, msg); break;

@@ -17,6 +17,12 @@ const char *hl_row_key_run_name(const hl_row_t *row, char *buf, size_t len) {
   return row->run_type == HL_RUN_ITERATION ? row->run_name : NULL;
 }
 
+const char *hl_row_key_group(const hl_row_t *row, char *buf, size_t len) {
+  if (row->run_type != HL_RUN_ITERATION) return NULL;
+  hl_entry_group(row, buf, len);
+  return buf;
+}
+
 static uint64_t hash(const char *s) {
   uint64_t h = 1469598103934665603u;
   for (; *s; s++)

@@ -38,6 +38,9 @@ typedef const char *(*hl_row_key_fn)(const hl_row_t *row, char *buf, size_t len)
 
 /* Iteration rows keyed by their cell's name (run_name). */
 const char *hl_row_key_run_name(const hl_row_t *row, char *buf, size_t len);
+/* Iteration rows keyed by their cell's name without its backend
+ * (hl_entry_group): the same cell on two backends is one key. */
+const char *hl_row_key_group(const hl_row_t *row, char *buf, size_t len);
 
 /* Indexes the view's rows by key. 0 or HL_ENOMEM. */
 int hl_row_index_build(const hl_results_t *v, hl_row_key_fn key, hl_row_index_t *ix);

@@ -3,7 +3,9 @@
 
 #include "child.h"
 #include "error.h"
+#include "argsplit.h"
 #include "interrupt.h"
+#include "program.h"
 #include "twin.h"
 #include "util.h"
 
@@ -85,6 +87,24 @@ static void note_backend(hl_backends_t *bs, const hl_backend_spec_t *spec, json_
   json_object_set_new(bs->info, spec->name, o);
 }
 
+/* The kinds of the -x programs: bit 1 some Go program, bit 2 some other
+ * (one that cannot be inspected counts as both: planning reports it), so
+ * that "all" probes go only for Go programs and the mallocs only for the
+ * others. */
+static int program_kinds(const hl_run_request_t *rq) {
+  int kinds = 0;
+  for (size_t i = 0; i < rq->ncommands; i++) {
+    char **argv, why[512];
+    size_t argc;
+    hl_program_info_t info;
+    if (hl_argsplit(rq->commands[i], &argv, &argc, why, sizeof why) != 0) return 3;
+    int rc = hl_program_inspect(rq->shell ? "/bin/sh" : argv[0], &info, why, sizeof why);
+    free(argv);
+    kinds |= rc ? 3 : info.is_go ? 1 : 2;
+  }
+  return kinds;
+}
+
 int hl_backends_parse(const hl_run_request_t *rq, hl_backends_t *bs) {
   size_t nall;
   const hl_backend_t *const *all = hl_backend_all(&nall);
@@ -95,13 +115,15 @@ int hl_backends_parse(const hl_run_request_t *rq, hl_backends_t *bs) {
   bs->spec = calloc(bs->nasked ? bs->nasked : 1, sizeof *bs->spec);
   bs->info = json_object();
   if (!bs->asked || !bs->spec || !bs->info) return HL_ENOMEM;
+  int kinds = bs->everything && rq->ncommands ? program_kinds(rq) : 0;
   for (size_t i = 0; i < bs->nasked; i++) {
     char why[512];
     if (bs->everything) {
       /* "all": what runs the cells asked for (a program: what can be put
        * into one, go included; a workload: everything but named_only) */
       int take = rq->ncommands ? hl_backend_fits_programs(all[i]) &&
-                                     (!all[i]->named_only || all[i]->programs_only)
+                                     (!all[i]->named_only || all[i]->programs_only) &&
+                                     kinds & (all[i] == &hl_backend_go ? 1 : 2)
                                : !all[i]->named_only && !all[i]->programs_only;
       if (!take) continue;
       bs->asked[k].backend = all[i];

@@ -118,7 +118,8 @@ static const hl_opt_t run_opts[] = {
      O_SAMPLE_MS},
     {"thrash-window", 0, "SEC",
      "end a collector's cell as gc-thrash once it spent over half the CPU collecting for SEC "
-     "seconds",
+     "seconds (a Go program under GOMEMLIMIT: once its heap goal stayed at the live heap, "
+     "cycles back to back, for SEC)",
      NULL, 0, apply, O_THRASH_WINDOW},
     {"output", 'o', "FILE.json", "write results here (safely, locked for the run)", NULL, 0, apply,
      O_OUTPUT},

@@ -362,16 +362,21 @@ static void supervise(prog_t *p, int err_r, int sig_fd) {
 
 /* ---- the whole run ------------------------------------------------------------------- */
 
+/* A Go program's gc-thrash is its memory-limit death spiral (gc_timeline.c
+ * says why not the CPU share): only under GOMEMLIMIT. */
 static int start_timeline(prog_t *p) {
   const hl_cell_spec_t *s = p->s;
   if (hl_gc_timeline_init(&p->timeline, HL_GC_CYCLES_KEPT, s->gctrace ? STDERR_FILENO : -1))
     return -1;
   /* under a limit too: a run the limit kills keeps its cycles (gc_marks) */
   int stream = s->sample_ms || s->hard_limit_mode != HL_LIMIT_NONE;
-  if ((stream || s->thrash_window_s > 0) &&
-      hl_gc_timeline_stream(&p->timeline, stream ? HL_REPORT_FD : -1,
-                            (uint64_t)(s->thrash_window_s * 1e9)) != 0)
+  int limited = s->memory_limit_bytes != HL_NO_MEMORY_LIMIT;
+  uint64_t window_ns = p->go && !limited ? 0 : (uint64_t)(s->thrash_window_s * 1e9);
+  if ((stream || window_ns) &&
+      hl_gc_timeline_stream(&p->timeline, stream ? HL_REPORT_FD : -1, window_ns) != 0)
     return -1;
+  if (p->go && window_ns)
+    hl_gc_timeline_watch_spiral(&p->timeline, (uint64_t)s->memory_limit_bytes);
   return 0;
 }
 

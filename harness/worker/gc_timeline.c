@@ -315,7 +315,23 @@ static double window_share(hl_gc_timeline_t *t, uint64_t now_ns, unsigned procs)
   return (double)cpu / ((double)t->thrash_window_ns * (procs ? procs : 1));
 }
 
+/* Ends the worker with the gc-thrash record whose message l holds (its
+ * closing quote written): the figures after it, in one write. */
+static void thrash_exit(const hl_gc_timeline_t *t, line_t *l, uint64_t num, double share) {
+  put_field(l, "num_gc", num);
+  put_field(l, "window_gc_cpu_permille", (uint64_t)(share * 1000));
+  put_str(l, "}\n");
+  hl_write_all(t->stream_fd >= 0 ? t->stream_fd : HL_REPORT_FD, l->buf, l->len);
+  _exit(HL_WORKER_EXIT_THRASH);
+}
+
+static void check_spiral(hl_gc_timeline_t *t, const hl_gc_cycle_t *c);
+
 static void check_thrash(hl_gc_timeline_t *t, const hl_gc_cycle_t *c) {
+  if (t->spiral_limit_bytes) {
+    check_spiral(t, c);
+    return;
+  }
   uint64_t end = c->start_ns + c->pause_ns;
   t->ring_end_ns[t->ring_head] = end;
   t->ring_cpu_ns[t->ring_head] = cycle_taken_ns(c);
@@ -340,9 +356,85 @@ static void check_thrash(hl_gc_timeline_t *t, const hl_gc_cycle_t *c) {
     put_u64(&l, c->num);
     put_str(&l, "\"");
   }
-  put_field(&l, "num_gc", c->num);
-  put_field(&l, "window_gc_cpu_permille", (uint64_t)(share * 1000));
-  put_str(&l, "}\n");
-  hl_write_all(t->stream_fd >= 0 ? t->stream_fd : HL_REPORT_FD, buf, l.len);
-  _exit(HL_WORKER_EXIT_THRASH);
+  thrash_exit(t, &l, c->num, share);
+}
+
+/* ---- the memory-limit death spiral (backend go) ------------------------------
+ *
+ * Go >= 1.19 caps its collector at about half the CPU (the runtime's GC
+ * CPU limiter: a leaky bucket of GC time, one CPU-second per P, that fills
+ * only while the GC takes more than the mutator), so a leaking program under GOMEMLIMIT
+ * (golang/go issue 58106) sits at that cap, degraded, for hours: its CPU
+ * share over a window hovers at the one-half threshold and decides nothing
+ * reliably (and gctrace counts a mark worker's wall time while it holds its
+ * P, so a loaded machine inflates the share). What does not hover is the
+ * pacer's state. Once the live heap passes the limit's heap goal, the goal
+ * is the marked heap itself (Go 1.19's pacer: never below marked), the
+ * trigger with it, and the next cycle starts as soon as the program
+ * allocates: cycles back to back, the limiter engaged. gctrace shows both:
+ * a cycle whose "MB goal" is at most the previous cycle's marked heap (the
+ * third "->" figure; both in whole MiB), and a start ("@S s") no further
+ * after the previous cycle's end (its start plus its three clock phases)
+ * than the cycle's own clock time, i.e. the collector in a cycle at least
+ * half the time. A streak of such cycles spanning the whole --thrash-window
+ * is gc-thrash; a cycle with runway (goal above marked) or a pause longer
+ * than the cycle ends the streak. The message says what was seen: the
+ * streak, the limit and the live heap, the share of the time spent in a
+ * cycle and the collector's CPU share (idle-time marking apart, then with
+ * it), for the record rather than the decision. */
+
+void hl_gc_timeline_watch_spiral(hl_gc_timeline_t *t, uint64_t limit_bytes) {
+  t->spiral_limit_bytes = limit_bytes;
+}
+
+static uint64_t cycle_clock_ns(const hl_gc_cycle_t *c) {
+  return c->clock_ns[0] + c->clock_ns[1] + c->clock_ns[2];
+}
+
+static void put_pct(line_t *l, uint64_t part, uint64_t whole) {
+  put_u64(l, whole ? part * 100 / whole : 0);
+  put_str(l, "%");
+}
+
+static void spiral_exit(const hl_gc_timeline_t *t, const hl_gc_cycle_t *c, uint64_t span_ns) {
+  uint64_t capacity_ns = span_ns * (c->procs ? c->procs : 1);
+  char buf[640];
+  line_t l = {buf, 0, sizeof buf - 1};
+  put_str(&l, "{\"type\":\"gc-thrash\",\"message\":\"the heap goal stayed at the live heap for ");
+  put_u64(&l, t->spiral.cycles);
+  put_str(&l, " cycles back to back over the last ");
+  put_u64(&l, span_ns / 1000000);
+  put_str(&l, " ms (GOMEMLIMIT ");
+  put_mib(&l, t->spiral_limit_bytes, " MiB, live ");
+  put_mib(&l, c->heap_marked_bytes, " MiB at cycle ");
+  put_u64(&l, c->num);
+  put_str(&l, "; in a cycle ");
+  put_pct(&l, t->spiral.clock_ns, span_ns);
+  put_str(&l, " of the time, the collector taking ");
+  put_pct(&l, t->spiral.taken_ns, capacity_ns);
+  put_str(&l, " of the CPU, ");
+  put_pct(&l, t->spiral.taken_ns + t->spiral.idle_ns, capacity_ns);
+  put_str(&l, " with idle-time marking): the GOMEMLIMIT death spiral, a collection as soon as "
+              "the program allocates instead of an out-of-memory death\"");
+  thrash_exit(t, &l, c->num, (double)t->spiral.taken_ns / (double)capacity_ns);
+}
+
+static void check_spiral(hl_gc_timeline_t *t, const hl_gc_cycle_t *c) {
+  uint64_t clock = cycle_clock_ns(c), end = c->start_ns + clock;
+  int pinned = t->spiral.have_prev && c->heap_goal_bytes <= t->spiral.prev_marked_bytes;
+  uint64_t gap = c->start_ns > t->spiral.prev_end_ns ? c->start_ns - t->spiral.prev_end_ns : 0;
+  if (pinned && gap <= clock) {
+    if (!t->spiral.cycles) t->spiral.since_ns = c->start_ns;
+    t->spiral.cycles++;
+    t->spiral.clock_ns += clock;
+    t->spiral.taken_ns += cycle_taken_ns(c);
+    t->spiral.idle_ns += c->cpu_ns[3];
+  } else {
+    t->spiral.cycles = t->spiral.clock_ns = t->spiral.taken_ns = t->spiral.idle_ns = 0;
+  }
+  t->spiral.have_prev = 1;
+  t->spiral.prev_end_ns = end;
+  t->spiral.prev_marked_bytes = c->heap_marked_bytes;
+  if (t->spiral.cycles >= 2 && end - t->spiral.since_ns >= t->thrash_window_ns)
+    spiral_exit(t, c, end - t->spiral.since_ns);
 }

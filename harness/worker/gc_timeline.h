@@ -54,6 +54,15 @@ typedef struct hl_gc_timeline {
   uint64_t thrash_window_ns;
   uint64_t *ring_end_ns, *ring_cpu_ns;
   size_t ring_head, ring_len;
+  /* The memory-limit spiral (hl_gc_timeline_watch_spiral): the limit, and
+   * the streak of pinned, back-to-back cycles ending at the latest one. */
+  uint64_t spiral_limit_bytes; /* 0: the CPU-share rule instead */
+  struct {
+    int have_prev;
+    uint64_t prev_end_ns, prev_marked_bytes; /* the cycle before */
+    uint64_t since_ns;                       /* the streak's first cycle's start */
+    uint64_t cycles, clock_ns, taken_ns, idle_ns;
+  } spiral;
 } hl_gc_timeline_t;
 
 #define HL_GC_THRASH_RING 65536
@@ -68,6 +77,12 @@ int hl_gc_timeline_init(hl_gc_timeline_t *t, size_t capacity, int trace_fd);
  * half the CPU, for a bucket's worth of one CPU-second per CPU). Before
  * the run starts; 0 or HL_ENOMEM. */
 int hl_gc_timeline_stream(hl_gc_timeline_t *t, int fd, uint64_t window_ns);
+/* A Go program under GOMEMLIMIT (limit_bytes): gc-thrash is its death
+ * spiral instead of the CPU share, once for the whole window every cycle's
+ * heap goal was the live heap the cycle before had marked, and each cycle
+ * began no longer after the previous one ended than it lasted itself
+ * (gc_timeline.c says why). After hl_gc_timeline_stream with a window. */
+void hl_gc_timeline_watch_spiral(hl_gc_timeline_t *t, uint64_t limit_bytes);
 void hl_gc_timeline_free(hl_gc_timeline_t *t);
 /* The hl_gc_cycle_fn: ctx is the timeline. */
 void hl_gc_timeline_record(void *ctx, const hl_gc_cycle_t *cycle);

@@ -147,7 +147,7 @@ expect_in "$M" "it said: span: out of memory allocating 1024 bytes."
 expect_in "$M" "- GOGC 200 -> 50: steady-service/span-gc/memlimit=off survived 3/5 instead of 0/5 under the 44.0 MiB limit (watchdog). Not yet a clear difference: the 95% intervals (0-43% and 23-88%) overlap"
 expect_in "$M" "(repetition 1, oom-alloc)"
 expect_in "$M" "4 of 5 runs survived. 1 of 5 runs: crashed at 0.25 s (one death): SEGV (Segmentation fault)."
-expect_in "$M" "1 of 5 runs: stopped as gc-thrash at 1.5 s: the collector spent over half the CPU collecting"
+expect_in "$M" "1 of 5 runs: stopped as gc-thrash at 1.5 s, its collector's death spiral"
 expect_in "$M" "gc-thrash: 62% of the CPU collecting for 1 s."
 expect_not_in "$M" "for 1 s.."
 

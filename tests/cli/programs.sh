@@ -113,6 +113,36 @@ expect_exit 1 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" --base-x "$PROG
 expect_in "$T/out" "REGRESSION: rss_peak_bytes"
 expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" --base-x 'sort in.txt' -b glibc
 
+# gate: the same program against two backends (this heaplab on both sides);
+# the thresholds fixed wide so that the verdict's structure is what is
+# checked here, not this machine's timings
+wide=(--threshold 1000 --mem-threshold 1000 --rounds 3)
+mkdir gbruns
+expect_exit 0 "$HEAPLAB" gate -x 'sort in.txt' --base-backend glibc --new-backend span-malloc "${wide[@]}" --json gb.json --save-runs gbruns
+expect_in "$T/out" "base: backend glibc, new: backend span-malloc"
+expect_py '[b["name"] for b in d["benchmarks"]] == ["sort"] and d["benchmarks"][0]["verdict"] in ("same", "faster")' gb.json
+expect_py 'd["base"]["backend"] == "glibc" and d["new"]["backend"] == "span-malloc" and d["base"]["kind"] == "binary"' gb.json
+expect_py 'd["benchmarks"][0]["base_reps"] == d["benchmarks"][0]["new_reps"] >= 3 and d["counts"]["compared"] == 1' gb.json
+expect_py '{r["backend"] for r in rows} == {"glibc"} and all(r["preload_verified"] for r in rows)' gbruns/base.json
+expect_py '{r["backend"] for r in rows} == {"span-malloc"} and all(r["name"] == "sort/span-malloc" for r in rows)' gbruns/new.json
+# heaplab's own workloads the same way (their counts must agree across
+# backends), and the rows of two backends in one results file
+expect_exit 0 "$HEAPLAB" gate -w escape-return --quick --base-backend glibc --new-backend span "${wide[@]}" --json gw.json
+expect_py '[b["name"] for b in d["benchmarks"]] == ["escape-return/calls=200000"] and d["benchmarks"][0]["metrics"]["allocs"]["verdict"] == "equal"' gw.json
+expect_exit 0 "$HEAPLAB" run -w escape-return --quick -b glibc,span --reps 3 -o gwboth.json
+expect_exit 0 "$HEAPLAB" gate --base gwboth.json --new gwboth.json --base-backend glibc --new-backend span "${wide[@]}" --json gf.json
+expect_py '[b["name"] for b in d["benchmarks"]] == ["escape-return/calls=200000"] and d["base"]["kind"] == "results"' gf.json
+expect_exit 2 "$HEAPLAB" gate --base gwboth.json --new gwboth.json --base-backend glibc --new-backend mimalloc
+expect_in "$T/err" "has no rows of backend mimalloc"
+expect_exit 2 "$HEAPLAB" gate -x 'sort in.txt' --base-backend glibc
+expect_in "$T/err" "go together"
+expect_exit 2 "$HEAPLAB" gate -x 'sort in.txt' --base-backend glibc --new-backend span-malloc -b glibc
+expect_in "$T/err" "replace -b"
+expect_exit 2 "$HEAPLAB" gate -x 'sort in.txt' --base-backend glibc,jemalloc --new-backend span-malloc
+expect_in "$T/err" "one backend a side"
+expect_exit 2 "$HEAPLAB" gate -x 'sort in.txt' --base-backend glibc --new-backend no-such
+expect_in "$T/err" "unknown backend"
+
 # --memlimit-ratio needs a hard limit in run
 expect_exit 2 "$HEAPLAB" run -x 'sort in.txt' -b glibc --memlimit-ratio 0.9
 expect_in "$T/err" "needs --limit"
