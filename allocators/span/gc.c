@@ -32,14 +32,13 @@
  * program spending more than half its CPU in the collector: the analogue,
  * for a stop-the-world collector, of Go dropping mark assists.
  *
- * What a concurrent version would change: marking would run beside the
- * mutator from the trigger to the goal, so the runway would come from a
- * measured cons/mark, objects allocated while marking would be allocated
- * black (marked at birth), and every pointer store would go through the
- * write barrier (the backend's write_barrier slot, NULL here) to shade
- * the old target (Yuasa deletion barrier; Go's hybrid barrier shades the
- * new target too). Mark assists would charge allocating threads scan work
- * in proportion to the assist ratio the pacer already computes (revise). */
+ * mode=concurrent (the default; gcconc.c) marks beside the mutators from
+ * the trigger: sweep termination and mark termination are the only stops,
+ * objects allocated while marking are black, pointer stores go through the
+ * hybrid write barrier, and allocating threads assist at the ratio the
+ * pacer's revise computes; the pacer then sees a real cons/mark and its
+ * trigger moves down from the upper bound. The paragraphs above describe
+ * mode=stw, the stop-the-world collector, kept as a backend option. */
 #include "gc.h"
 
 #include "gcconc.h"

@@ -90,8 +90,8 @@ const hl_claim_t hl_claims[] = {
      0, NULL, hl_decide_c14},
     {"C15", "Go 1.22's final stop-the-world is sub-microsecond (mark termination 128 ns)",
      "steady-service on span-gc, stop-the-world and concurrent: its stop-the-world windows",
-     {{"run -w steady-service -b span-gc,span-gc:mode=concurrent --reps 3",
-       "run -w steady-service -b span-gc,span-gc:mode=concurrent --quick --reps 2"}},
+     {{"run -w steady-service -b span-gc:mode=stw,span-gc:mode=concurrent --reps 3",
+       "run -w steady-service -b span-gc:mode=stw,span-gc:mode=concurrent --quick --reps 2"}},
      1, NULL, hl_decide_c15},
     {"C16", "a write-barrier fast path that skips marked objects cuts barrier calls by ~37%",
      "span-gc's concurrent mode (Go's hybrid barrier) on steady-service, 1 and 4 pointers an "

@@ -178,7 +178,7 @@ static int fig_of(const double *v, size_t n, hl_fig_t *f) {
  * world shadow), so the verdict stays "not measurable here" with the
  * figures beside it. */
 int hl_decide_c15(const hl_claim_input_t *in, hl_claim_result_t *r) {
-  hl_sel_t stw = {"steady-service", "span-gc", {NULL}};
+  hl_sel_t stw = {"steady-service", "span-gc:mode=stw", {NULL}};
   hl_sel_t conc = {"steady-service", CONCURRENT, {NULL}};
   double v[4096];
   hl_fig_t whole, mark_wall, mark_cpu, sweep_wall;

@@ -36,7 +36,9 @@ norm headings rep/report.md >>"$G"
 step plot "$HEAPLAB" plot r.json -o plots
 norm tree plots >>"$G"
 
-step oom "$HEAPLAB" oom -w leak -b glibc,span-gc -p total=96M --limit 48M --runs 2 --sample-ms 20 \
+# the stop-the-world collector: how many cycles a run gets through before
+# the kill is exact there, and depends on timing while marking is concurrent
+step oom "$HEAPLAB" oom -w leak -b glibc,span-gc:mode=stw -p total=96M --limit 48M --runs 2 --sample-ms 20 \
   --counters none --seed 7 -o oom.json
 norm json oom.json >>"$G"
 step oom-report "$HEAPLAB" oom-report oom.json -o oomr
