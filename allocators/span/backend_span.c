@@ -106,15 +106,15 @@ enum { GC_MODE_STW, GC_MODE_CONCURRENT };
 static const char *const gc_mode_names[] = {"stw", "concurrent"};
 static const hl_backend_option_t gc_options[GC_OPT_COUNT] = {
     [GC_OPT_MODE] = {"mode", GC_MODE_STW, GC_MODE_CONCURRENT,
-                     "concurrent (default): Go's collector, marking beside the mutators; stw: "
-                     "the world stopped for the whole cycle",
+                     "stw (default): the world stopped for the whole cycle; concurrent: Go's "
+                     "collector, marking beside the mutators",
                      gc_mode_names},
 };
 
 static int gc_init(const hl_backend_config_t *cfg, hl_backend_info_t *info, char *why,
                    size_t why_len) {
   int mode = (cfg->options_given & (1u << GC_OPT_MODE)) ? (int)cfg->option[GC_OPT_MODE]
-                                                         : GC_MODE_CONCURRENT;
+                                                         : GC_MODE_STW;
   span_gc_config_t gc = {.gc_percent = cfg->gc_percent,
                          .concurrent = mode == GC_MODE_CONCURRENT,
                          .memory_limit_bytes = cfg->memory_limit_bytes,

@@ -32,7 +32,7 @@
  * program spending more than half its CPU in the collector: the analogue,
  * for a stop-the-world collector, of Go dropping mark assists.
  *
- * mode=concurrent (the default; gcconc.c) marks beside the mutators from
+ * mode=concurrent (gcconc.c; stw is still the default) marks beside the mutators from
  * the trigger: sweep termination and mark termination are the only stops,
  * objects allocated while marking are black, pointer stores go through the
  * hybrid write barrier, and allocating threads assist at the ratio the

@@ -55,15 +55,15 @@ timeline() {
   expect_py "all(a['start_ns'] < b['start_ns'] for r in rows for a, b in zip(r['gc_cycles'], r['gc_cycles'][1:]))" "$G"
   expect_py "all(0 < c['heap_marked_bytes'] and c['heap_start_bytes'] <= c['heap_end_bytes'] for r in rows for c in r['gc_cycles'])" "$G"
   # A precise collector marks nothing it did not count as live: what the
-  # heap held at mark end (span-gc is concurrent: objects allocated while it
-  # marks are marked too, so the start bound is the stop-the-world one's);
+  # heap held at mark end (concurrent: objects allocated while it marks are
+  # marked too, so the start bound is the stop-the-world one's);
   # libgc can: a stale word on a stack may reach an object its lazy sweep has
   # not yet reclaimed, neither marked last cycle nor allocated since (seen
   # once in CI).
   case $B in
-  span-gc)
+  span-gc:mode=concurrent)
     expect_py "all(c['heap_marked_bytes'] <= c['heap_end_bytes'] for r in rows for c in r['gc_cycles'])" "$G" ;;
-  span-gc:mode=stw)
+  span-gc)
     expect_py "all(c['heap_marked_bytes'] <= c['heap_start_bytes'] for r in rows for c in r['gc_cycles'])" "$G" ;;
   esac
   expect_py "all(0 < r['gc_cpu_fraction'] <= 1 and 0 < c['gc_cpu_fraction'] <= 1 for r in rows for c in r['gc_cycles'])" "$G"
@@ -127,7 +127,7 @@ PY
 }
 
 ran=0
-for B in bdwgc span-gc span-gc:mode=stw; do
+for B in bdwgc span-gc span-gc:mode=concurrent; do
   if grep -q "^${B%%:*} .* available:" "$T/list"; then
     timeline "$B"
     ran=1
