@@ -192,12 +192,12 @@ static void bar_panel(fig_t *f, const bars_t *m, size_t g) {
 /* ---- a figure ---------------------------------------------------------------- */
 
 /* Opens the figure NAME: its data file NAME.dat in the set, its body. */
-static int fig_open(fig_t *f, const hl_fig_layout_t *l, hl_output_set_t *set, const char *name,
+static int fig_open(fig_t *f, const hl_fig_layout_t *l, hl_output_set_t *set, const char *folder, const char *name,
                     hl_figure_t *fig, char names[3][256], char *why, size_t len) {
   memset(f, 0, sizeof *f);
   f->l = l;
   snprintf(names[0], 256, "%s.dat", name);
-  *fig = (hl_figure_t){set, "", names[1], names[2]};
+  *fig = (hl_figure_t){set, folder, names[1], names[2]};
   hl_gp_quote(names[0], f->data_name, sizeof f->data_name);
   f->data = hl_figure_data(fig, names[0], why, len);
   f->body = f->data ? open_memstream(&f->body_text, &f->body_len) : NULL;
@@ -254,7 +254,7 @@ static int bars_figure(const hl_fig_layout_t *l, const hl_charts_opts_t *o, hl_o
   char names[3][256];
   snprintf(names[1], sizeof names[1], "%s.%s", name, o->ext);
   snprintf(names[2], sizeof names[2], "%s.gp", name);
-  int rc = fig_open(&f, l, set, name, &fig, names, why, len);
+  int rc = fig_open(&f, l, set, o->folder ? o->folder : "", name, &fig, names, why, len);
   if (rc) return rc;
   size_t cols = columns(l->ngroups);
   size_t rows = (l->ngroups + cols - 1) / cols;
@@ -344,7 +344,7 @@ static int sweep_figure(const hl_fig_layout_t *l, const hl_charts_opts_t *o,
   snprintf(name, sizeof name, "sweep-%s-%s", s->workload, s->key);
   snprintf(names[1], sizeof names[1], "%s.%s", name, o->ext);
   snprintf(names[2], sizeof names[2], "%s.gp", name);
-  int rc = fig_open(&f, l, set, name, &fig, names, why, len);
+  int rc = fig_open(&f, l, set, o->folder ? o->folder : "", name, &fig, names, why, len);
   if (rc) return rc;
   snprintf(title, sizeof title, "%s: %s swept (median of the ok repetitions)", s->rest, s->key);
   fig_title(&f, title, context, 1, 2);

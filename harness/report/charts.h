@@ -36,6 +36,7 @@ typedef struct hl_charts_opts {
   const char *baseline; /* backend the time ratios divide by; NULL: glibc */
   const char *terminal; /* "pngcairo", "svg" */
   const char *ext;      /* "png", "svg" */
+  const char *folder;   /* where in the set ("figures/run1"); NULL: its top */
 } hl_charts_opts_t;
 
 /* Stages time.EXT and rss.EXT (and a sweep-*.EXT per swept workload), each

@@ -286,7 +286,7 @@ static int draw(const plot_opts_t *o, const hl_results_t *v) {
   char why[1024], *names = NULL;
   size_t names_len = 0;
   FILE *nf = open_memstream(&names, &names_len);
-  hl_charts_opts_t fo = {o->baseline, o->terminal, o->ext};
+  hl_charts_opts_t fo = {o->baseline, o->terminal, o->ext, NULL};
   int rc = nf ? hl_output_set_open(o->dir, &set, why, sizeof why) : HL_ENOMEM;
   if (rc == 0) rc = hl_charts_draw(v, &fo, set, nf, why, sizeof why);
   if (rc == 0) rc = hl_output_set_commit(set, why, sizeof why);

@@ -12,8 +12,10 @@
 #include "error.h"
 #include "opts.h"
 #include "escape.h"
+#include "charts.h"
 #include "plot.h"
 #include "ratio.h"
+#include "report_context.h"
 #include "results.h"
 #include "summary.h"
 #include "table.h"
@@ -27,7 +29,8 @@
 #include <string.h>
 
 typedef struct report {
-  FILE *md, *html;
+  FILE *md, *html, *toc; /* toc: the HTML contents list, put above the body at the end */
+  size_t nheadings;
   const char *dir;
   hl_output_set_t *set;     /* everything goes to dir through it (output.h) */
   const char *base_backend; /* --baseline-backend, or NULL: glibc when present */
@@ -35,15 +38,6 @@ typedef struct report {
   int depth; /* 1 inside a machine's section: its sections a level down */
 } report_t;
 
-static const hl_plot_spec_t figures[] = {
-    {"cpu_time", "time", "CPU time per iteration, over the repetitions of each cell",
-     "ns per iteration", 1},
-    {"rss_peak_bytes", "rss", "Peak resident memory of the worker (VmHWM), over the repetitions",
-     "MiB", 1048576},
-    {"allocs", "allocs", "Objects allocated from the backend (deterministic: one value per cell)",
-     "allocations", 1},
-};
-#define NFIGURES (sizeof figures / sizeof figures[0])
 
 /* ---- writing both outputs -------------------------------------------------- */
 
@@ -52,9 +46,14 @@ static void heading(report_t *r, int level, const char *text) {
   fprintf(r->md, "\n%.*s ", level, "######");
   hl_md_escape(r->md, text);
   fputs("\n\n", r->md);
-  fprintf(r->html, "<h%d>", level);
+  size_t id = ++r->nheadings;
+  fprintf(r->html, "<h%d id=\"s%zu\">", level, id);
   hl_html_escape(r->html, text);
   fprintf(r->html, "</h%d>\n", level);
+  if (level > 3) return; /* the contents list: runs and their sections */
+  fprintf(r->toc, "<li class=\"l%d\"><a href=\"#s%zu\">", level, id);
+  hl_html_escape(r->toc, text);
+  fputs("</a></li>\n", r->toc);
 }
 
 __attribute__((format(printf, 2, 3))) static void para(report_t *r, const char *fmt, ...) {
@@ -76,115 +75,13 @@ static void table(report_t *r, const hl_table_t *t) {
   hl_table_print_html(t, r->html);
 }
 
-/* ---- context --------------------------------------------------------------- */
-
-static const char *str(const json_t *o, const char *key) {
-  const char *s = json_string_value(json_object_get(o, key));
-  return s ? s : "-";
-}
-
-static void num(char *buf, size_t len, const json_t *o, const char *key, const char *unit) {
-  double v;
-  if (hl_json_number(o, key, &v) == 0)
-    snprintf(buf, len, "%g%s", v, unit);
-  else
-    snprintf(buf, len, "-");
-}
-
-static void topology_text(const json_t *topo, char *buf, size_t len) {
-  if (!json_is_object(topo)) {
-    snprintf(buf, len, "unknown (built without hwloc)");
-    return;
-  }
-  char p[32], n[32], c[32], u[32];
-  num(p, sizeof p, topo, "packages", "");
-  num(n, sizeof n, topo, "numa_nodes", "");
-  num(c, sizeof c, topo, "cores", "");
-  num(u, sizeof u, topo, "pus", "");
-  size_t off = (size_t)snprintf(buf, len, "%s package(s), %s NUMA node(s), %s cores, %s PUs (%s)",
-                                p, n, c, u, str(topo, "source"));
-  size_t i;
-  const json_t *cache;
-  json_array_foreach(json_object_get(topo, "caches"), i, cache) {
-    double lvl = 0, size = 0, count = 0;
-    hl_json_number(cache, "level", &lvl);
-    hl_json_number(cache, "size_bytes", &size);
-    hl_json_number(cache, "count", &count);
-    if (off < len)
-      off += (size_t)snprintf(buf + off, len - off, "%s L%.0f %s %.0f KiB x%.0f", i ? ";" : ";",
-                              lvl, str(cache, "type"), size / 1024, count);
-  }
-}
-
-static void backends_text(const json_t *ctx, char *buf, size_t len) {
-  size_t off = 0;
-  const char *name;
-  const json_t *b;
-  buf[0] = '\0';
-  json_object_foreach((json_t *)json_object_get(ctx, "backends"), name, b) {
-    if (off >= len) break;
-    const char *status = str(b, "status");
-    const char *lib = str(b, "library_path");
-    if (!strcmp(status, "available"))
-      off += (size_t)snprintf(buf + off, len - off, "%s%s %s (%s)", off ? "; " : "", name,
-                              str(b, "version"), *lib ? lib : "built into heaplab");
-    else
-      off += (size_t)snprintf(buf + off, len - off, "%s%s: %s", off ? "; " : "", name, status);
-  }
-}
-
 static int context_section(report_t *r, const json_t *ctx) {
-  static const char *const headers[] = {"what", "value"};
-  hl_table_t *t = hl_table_new(headers, 2, "ll");
+  hl_table_t *t = hl_report_context_table(ctx);
   if (!t) return HL_ENOMEM;
-  char cpus[64], mhz[32], load[96], topo[1024], heaplab[256], backends[2048], opts[512];
-  num(cpus, sizeof cpus, ctx, "num_cpus", "");
-  num(mhz, sizeof mhz, ctx, "mhz_per_cpu", " MHz");
-  const json_t *la = json_object_get(ctx, "load_avg");
-  snprintf(load, sizeof load, "%.2f %.2f %.2f (at the start)",
-           json_number_value(json_array_get(la, 0)), json_number_value(json_array_get(la, 1)),
-           json_number_value(json_array_get(la, 2)));
-  topology_text(json_object_get(ctx, "topology"), topo, sizeof topo);
-  snprintf(heaplab, sizeof heaplab, "%s, %s build, revision %s; Google Benchmark %s; %s",
-           str(ctx, "heaplab_version"), str(ctx, "heaplab_build_type"),
-           str(ctx, "heaplab_revision"), str(ctx, "benchmark_library_version"),
-           str(ctx, "counters_library"));
-  backends_text(ctx, backends, sizeof backends);
-  const json_t *o = json_object_get(ctx, "options");
-  char reps[16], threads[16], seed[32];
-  num(reps, sizeof reps, o, "reps", "");
-  num(threads, sizeof threads, o, "threads", "");
-  num(seed, sizeof seed, o, "seed", "");
-  snprintf(opts, sizeof opts,
-           "%s repetitions (interleaved, one process each), %s thread(s), pin %s, "
-           "escape %s, GOGC %s, seed %s%s",
-           reps, threads, str(o, "pin"), str(o, "escape"), str(o, "gogc"), seed,
-           json_is_true(json_object_get(o, "quick")) ? ", --quick" : "");
-  const char *rows[][2] = {
-      {"date", str(ctx, "date")},
-      {"host", str(ctx, "host_name")},
-      {"command", str(ctx, "command")},
-      {"options", opts},
-      {"heaplab", heaplab},
-      {"kernel", str(ctx, "kernel")},
-      {"transparent huge pages", str(ctx, "thp_enabled")},
-      {"CPUs", cpus},
-      {"CPU clock", mhz},
-      {"topology", topo},
-      {"load average", load},
-      {"backends", backends},
-  };
-  int rc = 0;
-  for (size_t i = 0; rc == 0 && i < sizeof rows / sizeof rows[0]; i++)
-    rc = hl_table_add(t, rows[i]);
-  if (json_is_true(json_object_get(ctx, "interrupted"))) {
-    const char *row[] = {"interrupted", "yes: the run was stopped before its end"};
-    if (rc == 0) rc = hl_table_add(t, row);
-  }
   heading(r, 3, "Context");
-  if (rc == 0) table(r, t);
+  table(r, t);
   hl_table_free(t);
-  return rc;
+  return 0;
 }
 
 /* ---- counters and outcomes ------------------------------------------------- */
@@ -219,6 +116,57 @@ static int counters_section(report_t *r, const json_t *ctx) {
   return rc;
 }
 
+static int failed(const hl_row_t *e) {
+  return e->outcome && e->outcome_id != HL_OUTCOME_OK;
+}
+
+static int same_failure(const hl_row_t *a, const hl_row_t *b) {
+  return !strcmp(a->outcome, b->outcome) && !strcmp(a->error_message, b->error_message);
+}
+
+/* One row per distinct failure (outcome and message), however many
+ * repetitions ended so: how many, and the cells, each once. */
+static int failures(report_t *r, const hl_results_t *v) {
+  static const char *const headers[] = {"how it ended", "repetitions", "cells", "message"};
+  hl_table_t *t = hl_table_new(headers, 4, "lrll");
+  if (!t) return HL_ENOMEM;
+  size_t total = 0;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < v->n; i++) {
+    const hl_row_t *e = &v->row[i];
+    if (!failed(e)) continue;
+    total++;
+    size_t j = 0;
+    while (j < i && !(failed(&v->row[j]) && same_failure(&v->row[j], e)))
+      j++;
+    if (j < i) continue; /* counted with the first of its kind */
+    char count[32], cells[2048] = "";
+    size_t n = 0, off = 0;
+    for (size_t k = i; k < v->n; k++) {
+      const hl_row_t *o = &v->row[k];
+      if (!failed(o) || !same_failure(o, e)) continue;
+      n++;
+      size_t m = i;
+      while (m < k && !(failed(&v->row[m]) && same_failure(&v->row[m], e) &&
+                        !strcmp(v->row[m].name, o->name)))
+        m++;
+      if (m == k && off < sizeof cells)
+        off += (size_t)snprintf(cells + off, sizeof cells - off, "%s%s", off ? ", " : "", o->name);
+    }
+    snprintf(count, sizeof count, "%zu", n);
+    const char *row[] = {e->outcome, count, cells, *e->error_message ? e->error_message : "-"};
+    rc = hl_table_add(t, row);
+  }
+  if (rc == 0 && total) {
+    para(r, "%zu repetition(s) did not end ok; each kind of failure once:", total);
+    table(r, t);
+  } else if (rc == 0) {
+    para(r, "Every repetition of every cell ended ok.");
+  }
+  hl_table_free(t);
+  return rc;
+}
+
 static int outcomes_section(report_t *r, const hl_results_t *v) {
   heading(r, 3, "Every cell and how it ended");
   para(r, "One row per cell (workload, parameters, backend): how its repetitions ended, the median "
@@ -227,16 +175,7 @@ static int outcomes_section(report_t *r, const hl_results_t *v) {
   if (!t) return HL_ENOMEM;
   table(r, t);
   hl_table_free(t);
-  size_t failed = 0;
-  for (size_t i = 0; i < v->n; i++) {
-    const hl_row_t *e = &v->row[i];
-    if (!e->outcome || e->outcome_id == HL_OUTCOME_OK) continue;
-    para(r, "%s, repetition %ld: %s: %s", e->name, e->repetition < 0 ? 1 : e->repetition + 1,
-         e->outcome, *e->error_message ? e->error_message : "-");
-    failed++;
-  }
-  if (!failed) para(r, "Every repetition of every cell ended ok.");
-  return 0;
+  return failures(r, v);
 }
 
 /* ---- ratios and figures ---------------------------------------------------- */
@@ -268,6 +207,11 @@ static int ratio_section(report_t *r, const hl_results_t *v) {
        "backend ran within moments of the others): the median ratio and its range. Below 1 is "
        "less than %s. The %s column is its own median.",
        base, base, base);
+  fputs("<p class=\"legend\"><span class=\"better\">better: every repetition below 1, the "
+        "median more than 5% below</span> <span class=\"worse\">worse: every repetition above "
+        "1, the median more than 5% above</span> <span class=\"same\">same: within the "
+        "noise</span></p>\n",
+        r->html);
   for (size_t i = 0; i < 2; i++) {
     char why[512];
     hl_table_t *t = hl_ratio_table(v, base, metrics[i][0], why, sizeof why);
@@ -292,29 +236,57 @@ static void inline_svg(report_t *r, const char *path) {
   free(text);
 }
 
-/* folder: where the figures go in the report's folder, "figures/run1". */
+/* The allocations are deterministic (one value per cell, the same in every
+ * repetition): a table, not a figure. */
+static int allocs_section(report_t *r, const hl_results_t *v) {
+  static const char *const keys[][2] = {{"allocs", "Objects allocated from the backend"},
+                                        {"alloc_bytes", "Bytes allocated from the backend"}};
+  heading(r, 3, "Allocations");
+  para(r, "Counted, not timed: the same in every repetition of a cell, so one value each.");
+  for (size_t i = 0; i < 2; i++) {
+    char why[512];
+    hl_table_t *t = hl_value_table(v, keys[i][0], why, sizeof why);
+    if (!t) return HL_ENOMEM;
+    para(r, "%s:", keys[i][1]);
+    table(r, t);
+    hl_table_free(t);
+  }
+  return 0;
+}
+
+/* The figures of heaplab plot (charts.h), in folder ("figures/run1"):
+ * SVG inline in the HTML, PNG linked from the Markdown. Each panel has a
+ * fixed size, so the figures stay readable however many cells there are. */
 static int figures_section(report_t *r, const hl_results_t *v, const char *folder) {
   heading(r, 3, "Figures");
-  para(r, "Box plots over the repetitions of each cell: the box spans the quartiles, the thick "
-          "bar is the median, the whiskers reach the extremes, the dots are the repetitions. "
-          "PNG and SVG of each are in figures/.");
-  for (size_t i = 0; i < NFIGURES; i++) {
-    char why[1024], path[4200];
-    int rc = hl_plot_box(v, &figures[i], r->set, folder, 0, why, sizeof why);
-    if (rc == 0) rc = hl_plot_box(v, &figures[i], r->set, folder, 1, why, sizeof why);
-    if (rc == HL_EUNAVAIL || rc == HL_ECHILD) {
-      hl_msg("report", "%s", why);
-      return rc;
-    }
-    if (rc) {
-      para(r, "%s: no figure (%s).", figures[i].title, why);
-      continue;
-    }
-    fprintf(r->md, "![%s](%s/%s.png)\n\n", figures[i].title, folder, figures[i].file);
-    snprintf(path, sizeof path, "%s/%s/%s.svg", hl_output_set_stage(r->set), folder,
-             figures[i].file);
-    inline_svg(r, path);
+  para(r, "A panel per workload and a bar per backend: CPU time as a ratio to %s with the "
+          "median at each bar, and peak RSS in MiB; the error bars span the repetitions. "
+          "PNG and SVG of each, with their gnuplot scripts and data, are in %s/.",
+       pick_base(r, v) ? pick_base(r, v) : "glibc", folder);
+  char why[1024], *names = NULL, path[4200];
+  size_t names_len = 0;
+  FILE *nf = open_memstream(&names, &names_len);
+  if (!nf) return HL_ENOMEM;
+  hl_charts_opts_t png = {pick_base(r, v), "pngcairo", "png", folder};
+  hl_charts_opts_t svg = {pick_base(r, v), "svg dynamic", "svg", folder};
+  int rc = hl_charts_draw(v, &png, r->set, NULL, why, sizeof why);
+  if (rc == 0) rc = hl_charts_draw(v, &svg, r->set, nf, why, sizeof why);
+  fclose(nf);
+  if (rc == HL_EUNAVAIL || rc == HL_ECHILD) {
+    hl_msg("report", "%s", why);
+    free(names);
+    return rc;
   }
+  if (rc) para(r, "No figures (%s).", why);
+  for (char *line = rc ? NULL : names; line && *line;) {
+    size_t n = strcspn(line, "\n");
+    size_t stem = n > 4 ? n - 4 : n; /* without ".svg" */
+    fprintf(r->md, "![%.*s](%s/%.*s.png)\n\n", (int)stem, line, folder, (int)stem, line);
+    snprintf(path, sizeof path, "%s/%s/%.*s", hl_output_set_stage(r->set), folder, (int)n, line);
+    inline_svg(r, path);
+    line += n + (line[n] == '\n');
+  }
+  free(names);
   return 0;
 }
 
@@ -347,6 +319,7 @@ static int run_section(report_t *r, const char *path, const json_t *root, size_t
     r->depth = n > 1;
     rc = outcomes_section(r, g);
     if (rc == 0) rc = ratio_section(r, g);
+    if (rc == 0) rc = allocs_section(r, g);
     if (rc == 0) rc = figures_section(r, g, folder);
     r->depth = 0;
   }
@@ -365,8 +338,9 @@ static void usage(FILE *out) {
           "from one or more results files, a section per file: the context (machine,\n"
           "topology, versions, options), every cell and how its repetitions ended, CPU time\n"
           "and peak RSS normalised to one backend (--baseline-backend, default glibc when\n"
-          "present), box plots of CPU time, peak RSS and allocations over the repetitions\n"
-          "(DIR/figures/runN/*.png and *.svg, with their gnuplot scripts and data), and the\n"
+          "present; better, worse or the same coloured in the HTML), the allocation\n"
+          "counts as tables, the figures of heaplab plot (DIR/figures/runN/*.png and *.svg,\n"
+          "with their gnuplot scripts and data), the failures once per kind, and the\n"
           "counters that were and were not available. Needs gnuplot (gnuplot-nox).\n"
           "Exit status: 0 written, 2 bad input or a file that cannot be written.\n");
 }
@@ -376,20 +350,18 @@ static const char *html_head =
     "color:#222}table{border-collapse:collapse;margin:.5em 0 1em;font-size:13px}"
     "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
     "td.r,th.r{text-align:right;font-variant-numeric:tabular-nums}th{background:#f0f0f0}"
-    ".fig svg{max-width:100%;height:auto}h2{border-bottom:2px solid #444;margin-top:2em}"
+    ".fig{overflow-x:auto}.fig svg{max-width:none;height:auto}"
+    "h2{border-bottom:2px solid #444;margin-top:2em}"
+    "td.better,span.better{background:#d4f4d2}td.worse,span.worse{background:#f9d3cf}"
+    "td.same,span.same{background:#eeeeee}.legend span{padding:2px 8px;margin-right:.5em;"
+    "font-size:13px}nav{border:1px solid #ccc;padding:.3em 1em;display:inline-block}"
+    "nav ul{margin:.3em 0;padding-left:1.2em}nav li.l3{margin-left:1.5em;font-size:90%}"
     "</style></head><body>\n";
 
 static int write_report(report_t *r, char **files, size_t nfiles) {
   fputs("# ", r->md);
   hl_md_escape(r->md, r->title);
   fputs("\n\n", r->md);
-  fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", r->html);
-  hl_html_escape(r->html, r->title);
-  fputs("</title>\n", r->html);
-  fputs(html_head, r->html);
-  fprintf(r->html, "<h1>");
-  hl_html_escape(r->html, r->title);
-  fprintf(r->html, "</h1>\n");
   para(r,
        "Made by heaplab report from %zu results file(s). Times are medians over repetitions "
        "that each ran in their own process, interleaved across cells; compare cells within "
@@ -406,25 +378,43 @@ static int write_report(report_t *r, char **files, size_t nfiles) {
     rc = run_section(r, files[i], root, i + 1);
     json_decref(root);
   }
-  fputs("</body></html>\n", r->html);
   return rc;
+}
+
+/* The HTML page: head, title, the contents list, then the body. */
+static void html_page(FILE *out, const report_t *r, const char *toc, const char *body) {
+  fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", out);
+  hl_html_escape(out, r->title);
+  fputs("</title>\n", out);
+  fputs(html_head, out);
+  fputs("<h1>", out);
+  hl_html_escape(out, r->title);
+  fprintf(out, "</h1>\n<nav><b>Contents</b><ul>\n%s</ul></nav>\n%s</body></html>\n", toc,
+          body);
 }
 
 /* Writes the report of the files to r->dir, every file at once (output.h). */
 static int make_report(report_t *r, char **files, size_t nfiles) {
-  char why[1024], *md = NULL, *html = NULL;
-  size_t md_len = 0, html_len = 0;
+  char why[1024], *md = NULL, *html = NULL, *body = NULL, *toc = NULL;
+  size_t md_len = 0, html_len = 0, body_len = 0, toc_len = 0;
   int rc = hl_output_set_open(r->dir, &r->set, why, sizeof why);
   if (rc) {
     hl_msg("report", "%s", why);
     return HL_EXIT_USAGE;
   }
   r->md = open_memstream(&md, &md_len);
-  r->html = open_memstream(&html, &html_len);
-  rc = r->md && r->html ? write_report(r, files, nfiles) : HL_ENOMEM;
+  r->html = open_memstream(&body, &body_len);
+  r->toc = open_memstream(&toc, &toc_len);
+  rc = r->md && r->html && r->toc ? write_report(r, files, nfiles) : HL_ENOMEM;
   int said = rc && rc != HL_ENOMEM; /* write_report said what failed */
   if (r->md && fclose(r->md) != 0 && rc == 0) rc = HL_ENOMEM;
   if (r->html && fclose(r->html) != 0 && rc == 0) rc = HL_ENOMEM;
+  if (r->toc && fclose(r->toc) != 0 && rc == 0) rc = HL_ENOMEM;
+  FILE *page = rc == 0 ? open_memstream(&html, &html_len) : NULL;
+  if (page) html_page(page, r, toc, body);
+  if (rc == 0 && (!page || fclose(page) != 0)) rc = HL_ENOMEM;
+  free(body);
+  free(toc);
   snprintf(why, sizeof why, "out of memory");
   if (rc == 0) rc = hl_output_set_put(r->set, "report.md", md, md_len, why, sizeof why);
   if (rc == 0) rc = hl_output_set_put(r->set, "report.html", html, html_len, why, sizeof why);

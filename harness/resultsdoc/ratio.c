@@ -5,6 +5,7 @@
 #include "error.h"
 #include "rows.h"
 #include "stats.h"
+#include "summary.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,22 +26,36 @@ static void by_rep(const hl_row_group_t *c, const char *metric, long reps, doubl
   }
 }
 
+/* Within this of 1 a median ratio counts as the same. */
+#define SAME_WITHIN 0.05
+
 /* One table cell: ratios of v to b (the base's values), repetition by
- * repetition; the base's own median when is_base. r is scratch. */
-static void cell(const double *v, const double *b, long reps, int is_base, double *r, char *buf,
-                 size_t len) {
+ * repetition; the base's own median, in the metric's unit, when is_base.
+ * r is scratch. Returns the cell's class (table.h): "better" when every
+ * repetition's ratio is below 1 and the median more than SAME_WITHIN
+ * below it, "worse" the same above, else "same"; NULL for the base and
+ * an empty cell. Lower is better for every figure these tables divide. */
+static const char *cell(const char *metric, const double *v, const double *b, long reps,
+                        int is_base, double *r, char *buf, size_t len) {
   size_t n = 0;
   for (long rep = 0; rep < reps; rep++)
-    if (v[rep] >= 0 && b[rep] > 0) r[n++] = is_base ? v[rep] : v[rep] / b[rep];
-  if (!n)
+    if (v[rep] >= 0 && (is_base || b[rep] > 0)) r[n++] = is_base ? v[rep] : v[rep] / b[rep];
+  if (!n) {
     snprintf(buf, len, "-");
-  else if (is_base)
-    snprintf(buf, len, "= %.4g", hl_stats_median(r, n));
-  else if (n == 1)
-    snprintf(buf, len, "%.2f", r[0]);
+    return NULL;
+  }
+  double med = hl_stats_median(r, n), lo = hl_stats_min(r, n), hi = hl_stats_max(r, n);
+  if (is_base) {
+    hl_summary_format_key(metric, med, buf, len);
+    return NULL;
+  }
+  if (n == 1)
+    snprintf(buf, len, "%.2f", med);
   else
-    snprintf(buf, len, "%.2f (%.2f-%.2f)", hl_stats_median(r, n), hl_stats_min(r, n),
-             hl_stats_max(r, n));
+    snprintf(buf, len, "%.2f (%.2f-%.2f)", med, lo, hi);
+  if (hi < 1 && med < 1 - SAME_WITHIN) return "better";
+  if (lo > 1 && med > 1 + SAME_WITHIN) return "worse";
+  return "same";
 }
 
 static long reps_of(const hl_results_t *v) {
@@ -54,20 +69,26 @@ static int add_rows(hl_table_t *t, const hl_grid_t *g, size_t bi, const char *me
   if (!v) return -1;
   double *base = v + reps, *r = v + 2 * reps;
   char text[HL_GRID_MAX_BACKENDS][64];
-  const char *cells[HL_GRID_MAX_BACKENDS + 1];
+  const char *cells[HL_GRID_MAX_BACKENDS + 1], *cls[HL_GRID_MAX_BACKENDS + 1] = {NULL};
   int rc = 0;
   for (size_t gi = 0; rc == 0 && gi < g->ngroups; gi++) {
     cells[0] = g->group[gi];
-    by_rep(g->cell[gi][bi], metric, reps, base);
+    if (bi < g->nbackends) by_rep(g->cell[gi][bi], metric, reps, base);
     for (size_t k = 0; k < g->nbackends; k++) {
       by_rep(g->cell[gi][k], metric, reps, v);
-      cell(v, base, reps, k == bi, r, text[k], sizeof text[k]);
+      cls[k + 1] = cell(metric, v, base, reps, k == bi || bi == g->nbackends, r, text[k], sizeof text[k]);
       cells[k + 1] = text[k];
     }
     rc = hl_table_add(t, cells);
+    for (size_t k = 0; rc == 0 && k < g->nbackends; k++)
+      if (cls[k + 1]) rc = hl_table_set_class(t, k + 1, cls[k + 1]);
   }
   free(v);
   return rc;
+}
+
+hl_table_t *hl_value_table(const hl_results_t *v, const char *metric, char *why, size_t why_len) {
+  return hl_ratio_table(v, NULL, metric, why, why_len);
 }
 
 hl_table_t *hl_ratio_table(const hl_results_t *v, const char *base, const char *metric, char *why,
@@ -85,9 +106,10 @@ hl_table_t *hl_ratio_table(const hl_results_t *v, const char *base, const char *
     return NULL;
   }
   size_t bi = 0;
-  while (bi < g->nbackends && strcmp(g->backend[bi], base))
+  while (base && bi < g->nbackends && strcmp(g->backend[bi], base))
     bi++;
-  if (bi == g->nbackends) {
+  if (!base) bi = g->nbackends; /* hl_value_table: every column its own */
+  if (base && bi == g->nbackends) {
     snprintf(why, why_len, "backend '%s' has no ok repetition %s", base,
              v->machine && v->borrowed ? "on this machine" : "in this file");
     goto done;

@@ -15,10 +15,14 @@
 
 #include <stddef.h>
 
-/* metric: a numeric key of the rows ("cpu_time", "rss_peak_bytes", ...).
+/* base: the backend divided by. metric: a numeric key of the rows ("cpu_time", "rss_peak_bytes", ...).
  * NULL with a reason when the base backend is not in the file (or, for one
  * machine's rows, hl_results_select(), not on that machine). */
 hl_table_t *hl_ratio_table(const hl_results_t *v, const char *base, const char *metric, char *why,
                            size_t why_len);
+
+/* The same grid with every backend's own median of metric, in its unit
+ * (deterministic counts, such as allocs, that a figure would not add to). */
+hl_table_t *hl_value_table(const hl_results_t *v, const char *metric, char *why, size_t why_len);
 
 #endif

@@ -219,6 +219,15 @@ hl_table_t *hl_summary_table(const hl_results_t *v) {
   return hl_summary_table_metric(v, NULL);
 }
 
+void hl_summary_format_key(const char *key, double v, char *buf, size_t len) {
+  unit_t u = unit_of_key(key);
+  format(u, v, buf, len);
+  if (u == U_NS && v >= 0) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, len > n ? len - n : 0, " ns");
+  }
+}
+
 /* ---- --metric ---------------------------------------------------------------------- */
 
 int hl_summary_metric_check(const hl_results_t *v, const char *key, char *why, size_t len) {

@@ -17,6 +17,10 @@ hl_table_t *hl_summary_table(const hl_results_t *v);
  * and metric's median (any numeric key; NULL: none) last. */
 hl_table_t *hl_summary_table_metric(const hl_results_t *v, const char *metric);
 
+/* A figure of key in its unit, from the key's name (cpu_time: "19.1 ns",
+ * _bytes: "7.2 MiB", _ns: milliseconds, _pct and _fraction: percent). */
+void hl_summary_format_key(const char *key, double v, char *buf, size_t len);
+
 /* 0 when some ok iteration row has key as a number; else HL_EINVAL with a
  * message in why that lists the numeric keys the rows have. */
 int hl_summary_metric_check(const hl_results_t *v, const char *key, char *why, size_t len);

@@ -12,6 +12,8 @@ struct hl_table {
   size_t ncols, nrows, cap;
   char *align;
   char **cells; /* (nrows + 1) * ncols, row 0 = headers */
+  const char **cls; /* as cells, NULL where unmarked; NULL until a cell is marked */
+  size_t cls_cap;
 };
 
 hl_table_t *hl_table_new(const char *const *headers, size_t ncols, const char *align) {
@@ -41,6 +43,22 @@ int hl_table_add(hl_table_t *t, const char *const *cells) {
     if (!t->cells[used + i]) return HL_ENOMEM;
   }
   if (used) t->nrows++;
+  return 0;
+}
+
+int hl_table_set_class(hl_table_t *t, size_t col, const char *cls) {
+  size_t at = t->nrows * t->ncols + col, used = (t->nrows + 1) * t->ncols;
+  if (!t->nrows || col >= t->ncols) return HL_EINVAL;
+  if (used > t->cls_cap) {
+    size_t cap = t->cap > used ? t->cap : used;
+    const char **c = realloc(t->cls, cap * sizeof *c);
+    if (!c) return HL_ENOMEM;
+    for (size_t i = t->cls_cap; i < cap; i++)
+      c[i] = NULL;
+    t->cls = c;
+    t->cls_cap = cap;
+  }
+  t->cls[at] = cls;
   return 0;
 }
 
@@ -120,7 +138,13 @@ void hl_table_print_html(const hl_table_t *t, FILE *out) {
     fputs("<tr>", out);
     for (size_t c = 0; c < t->ncols; c++) {
       const char *tag = r == 0 ? "th" : "td";
-      fprintf(out, "<%s%s>", tag, t->align[c] == 'r' ? " class=\"r\"" : "");
+      size_t at = r * t->ncols + c;
+      const char *cls = t->cls && at < t->cls_cap ? t->cls[at] : NULL;
+      fprintf(out, "<%s", tag);
+      if (cls || t->align[c] == 'r')
+        fprintf(out, " class=\"%s%s%s\"", t->align[c] == 'r' ? "r" : "", cls && t->align[c] == 'r' ? " " : "",
+                cls ? cls : "");
+      fputs(">", out);
       hl_html_escape(out, t->cells[r * t->ncols + c]);
       fprintf(out, "</%s>", tag);
     }
@@ -137,6 +161,7 @@ void hl_table_free(hl_table_t *t) {
       free(t->cells[i]);
   }
   free(t->cells);
+  free(t->cls);
   free(t->align);
   free(t);
 }

@@ -14,25 +14,39 @@ expect_exit 1 "$HEAPLAB" run -w fault-inject -p kind=crash -b glibc --reps 2 --c
 expect_exit 0 "$HEAPLAB" report "$R" "$C" -o "$T/rep"
 MD="$T/rep/report.md" HTML="$T/rep/report.html"
 expect_in "$T/out" "$MD"
-for f in time rss allocs; do
+for f in time rss; do
   P="$T/rep/figures/run1/$f.png" S="$T/rep/figures/run1/$f.svg"
   expect_py "open('$P','rb').read(8) == b'\\x89PNG\\r\\n\\x1a\\n'"
-  expect_py "(lambda b: int.from_bytes(b[16:20], 'big') >= 900 and int.from_bytes(b[20:24], 'big') >= 500)(open('$P','rb').read(24))"
+  expect_py "(lambda b: int.from_bytes(b[16:20], 'big') >= 900 and int.from_bytes(b[20:24], 'big') >= 150)(open('$P','rb').read(24))"
   expect_py "__import__('os').path.getsize('$P') > 10000"
   expect_py "'<svg' in open('$S').read() and open('$S').read().rstrip().endswith('</svg>')"
   expect_in "$MD" "](figures/run1/$f.png)"
 done
-# The box data are the quartiles of the repetitions (3 here: min, median, max).
-python3 - "$R" "$T/rep/figures/run1/rss.dat" >"$T/check" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-vals = sorted(r['rss_peak_bytes'] / 1048576 for r in d['benchmarks']
-              if r['run_type'] == 'iteration' and r['name'].startswith('pool-reuse/span'))
-block = open(sys.argv[2]).read().split('\n\n\n')[1].splitlines()
-row = [float(x) for x in block[-1].split('\t')]
-print(all(abs(a - b) < 1e-4 * b for a, b in zip(row[1:], [vals[0], (vals[0] + vals[1]) / 2, vals[1], (vals[1] + vals[2]) / 2, vals[2]])))
+# The allocation counts are a table (one value per cell), not a figure.
+expect_not_in "$T/out" "allocs.png"
+[[ ! -e $T/rep/figures/run1/allocs.png ]] || fail "an allocations figure was drawn"
+expect_in "$MD" "Objects allocated from the backend:"
+# Every baseline cell of the normalised tables in its unit, never a bare
+# number in exponent form; the ratio cells classed, with the legend.
+python3 - "$HTML" >"$T/check" <<'PY'
+import re, sys
+html = open(sys.argv[1]).read()
+tables = re.findall(r'<table>.*?</table>', html, re.S)
+bad = [c for t in tables for c in re.findall(r'<td[^>]*>([^<]*)</td>', t) if re.search(r'\de[-+]\d', c)]
+base = [re.findall(r'<td[^>]*>([^<]*)</td>', row)[1] for t in tables if '<th class="r">glibc</th>' in t
+        for row in re.findall(r'<tr>(.*?)</tr>', t)[1:]]
+units = all(re.fullmatch(r'[\d.]+ (ns|KiB|MiB|GiB)|\d+|-', c) for c in base)
+print('exp:', bad, 'base:', len(base), units and any(c.endswith(' ns') for c in base)
+      and any(c.endswith('MiB') for c in base))
 PY
-expect_in "$T/check" "True"
+expect_in "$T/check" "exp: [] base:"
+expect_in "$T/check" " True"
+expect_not_in "$T/check" "base: 0 "
+expect_in "$HTML" 'class="legend"'
+expect_py "'class=\"r better\"' in open('$HTML').read() or 'class=\"r worse\"' in open('$HTML').read() or 'class=\"r same\"' in open('$HTML').read()"
+# A contents list linking every run's sections.
+expect_in "$HTML" '<nav><b>Contents</b>'
+expect_py "(lambda t: all(('href=\"#' + i + '\"') in t for i in __import__('re').findall(r'<h[23] id=\"(s\\d+)\"', t)))(open('$HTML').read())"
 
 # Every cell, its outcome, context, normalised tables, counters.
 for cell in "steady-service/glibc/live=4M/churn=32M" "pool-reuse/span/ops=100000" \
@@ -42,8 +56,11 @@ for cell in "steady-service/glibc/live=4M/churn=32M" "pool-reuse/span/ops=100000
 done
 expect_in "$MD" "| 3/3 ok"
 expect_in "$MD" "2/2 crash"
-expect_in "$MD" "fault-inject/glibc/kind=crash, repetition 1: crash: SEGV"
-expect_in "$MD" "no figure (no successful repetition to plot)"
+# The two crashed repetitions: one row for the kind, naming the cell once.
+expect_in "$MD" "2 repetition(s) did not end ok; each kind of failure once:"
+grep -F "| crash " "$MD" >"$T/line"
+expect_py "open('$T/line').read().count('fault-inject/glibc/kind=crash') == 1 and open('$T/line').read().count('\\n') == 1"
+expect_in "$T/line" "|           2 |"
 expect_in "$MD" "CPU time per iteration, as a ratio to glibc:"
 expect_in "$MD" "| topology"
 expect_in "$MD" "| kernel"
@@ -53,7 +70,7 @@ grep -E "^\| perf::NO-SUCH-EVENT-X +\| unavailable: " "$MD" >"$T/line"
 expect_in "$T/line" "unknown to libpfm4"
 expect_in "$MD" "## Run 2: $C"
 # The HTML stands alone: inline SVG, no external images or scripts.
-expect_py "open('$HTML').read().count('<svg') == 3" # run 1's figures; run 2 has no ok repetition
+expect_py "open('$HTML').read().count('<svg') >= 2" # run 1's time and rss
 expect_not_in "$HTML" "<img"
 expect_not_in "$HTML" "<script"
 expect_py "(lambda t: t.count('<table>') == t.count('</table>') > 5)(open('$HTML').read())"
