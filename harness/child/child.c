@@ -3,6 +3,7 @@
 
 #include "console.h"
 #include "error.h"
+#include "size.h"
 #include "util.h"
 
 #include <errno.h>
@@ -323,14 +324,17 @@ static void classify(const hl_spawn_config_t *cfg, const watch_t *w, hl_child_re
     snprintf(r->message, sizeof r->message, "killed after %g s (--timeout)", cfg->timeout_s);
   } else if (w->limit_killed) {
     r->outcome = HL_OUTCOME_OOM_KILL;
+    char limit[32];
+    hl_size_format_human(cfg->limit.bytes, limit, sizeof limit);
     snprintf(r->message, sizeof r->message,
-             "killed by the watchdog: resident set reached the %llu-byte limit",
-             (unsigned long long)cfg->limit.bytes);
+             "killed by the watchdog: resident set reached the %s limit", limit);
   } else if (r->cgroup_oom_kills) {
     r->outcome = HL_OUTCOME_OOM_KILL;
+    char limit[32], peak[32];
+    hl_size_format_human(cfg->limit.bytes, limit, sizeof limit);
+    hl_size_format_human(r->cgroup_peak_bytes, peak, sizeof peak);
     snprintf(r->message, sizeof r->message,
-             "killed by the cgroup's OOM killer at memory.max %llu bytes (memory.peak %llu)",
-             (unsigned long long)cfg->limit.bytes, (unsigned long long)r->cgroup_peak_bytes);
+             "killed by the cgroup's OOM killer at memory.max %s (memory.peak %s)", limit, peak);
   } else if (oom) {
     r->outcome = HL_OUTCOME_OOM_ALLOC;
     snprintf(r->message, sizeof r->message, "%s",
