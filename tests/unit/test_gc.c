@@ -16,11 +16,6 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -407,15 +402,7 @@ static __attribute__((noinline)) void test_memory_limit(void) {
    * grows while a mark runs and the limit is soft, as in Go (the workers
    * and assists may fall behind on a loaded machine); a tenth over it at
    * most, where an ignored limit would reach 16 times it. */
-#ifdef RUNNING_ON_VALGRIND
-  /* valgrind runs one thread at a time for long slices: only a worker
-   * ends a mark, and it waits for its turn while the mutator allocates on
-   * (2.3 times the limit seen), so there the concurrent heap is only
-   * checked to be bounded, well under the 16 times an ignored limit gives */
-  if (RUNNING_ON_VALGRIND && gs.concurrent) CHECK(peak <= 4 * (uint64_t)limit);
-  else
-#endif
-    CHECK(peak <= (uint64_t)limit + (gs.concurrent ? (uint64_t)limit / 10 : 0));
+  CHECK(peak <= (uint64_t)limit + (gs.concurrent ? (uint64_t)limit / 10 : 0));
   CHECK_INT(span_gc_set_memory_limit(HL_NO_MEMORY_LIMIT), limit);
   CHECK_INT(span_gc_set_gc_percent(25), HL_GC_OFF);
   memset(live, 0, N * sizeof *live);
