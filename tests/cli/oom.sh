@@ -61,10 +61,12 @@ expect_py "all(max(r['rss_timeline']['rss_bytes']) >= 64 << 20 for r in rows)" "
 O="$T/spiral.json"
 expect_exit 0 "$HEAPLAB" oom -w leak -b span-gc -p buf=1M -p garbage=16M --gogc off \
   --memlimit 64MiB --limit 1G --runs 1 -o "$O"
+echo "death spiral: $(py "rows[0]['backend'], rows[0]['outcome'], rows[0]['num_gc'], rows[0].get('message')" "$O")" >&2
 expect_py "rows[0]['outcome'] == 'gc-thrash' and rows[0]['num_gc'] > 100" "$O"
 expect_py "rows[0]['gc_marks'][-1]['heap_goal_bytes'] < 64 << 20" "$O"
 expect_exit 0 "$HEAPLAB" oom -w leak -b span-gc:mode=concurrent -p buf=1M -p garbage=16M --gogc off \
   --memlimit 64MiB --limit 1G --runs 1 -o "$O"
+echo "death spiral: $(py "rows[0]['backend'], rows[0]['outcome'], rows[0]['num_gc'], rows[0].get('message')" "$O")" >&2
 expect_py "rows[0]['outcome'] == 'gc-thrash' and rows[0]['num_gc'] > 100" "$O"
 expect_py "all(m['heap_goal_bytes'] < 64 << 20 or m['heap_goal_bytes'] <= m['heap_start_bytes'] for m in rows[0]['gc_marks'])" "$O"
 
