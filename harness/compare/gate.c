@@ -338,8 +338,10 @@ int hl_gate_main(int argc, char **argv) {
   int exit_code = HL_EXIT_USAGE;
   char self[PATH_MAX];
   if (o.base_backend) { /* two backends: each side this heaplab unless named */
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    self[len > 0 ? len : 0] = '\0';
+    if ((!o.base || !o.new_) && hl_self_exe(self, sizeof self) != 0) {
+      hl_msg("gate", "cannot find this heaplab's own binary (/proc/self/exe)");
+      return HL_EXIT_USAGE;
+    }
     if (!o.base) o.base = self;
     if (!o.new_) o.new_ = self;
     base.src.backend = o.backend_name[0];
