@@ -52,7 +52,7 @@ static const command_t commands[] = {
      "survives (--find-min-limit), timelines",
      hl_oom_main},
     {"plot", "draw the bar charts of a results file with gnuplot", hl_plot_main},
-    {"report", "Markdown and HTML report of results files: context, tables, box plots",
+    {"report", "Markdown and HTML report of results files: context, tables, figures",
      hl_report_main},
     {"oom-report",
      "Markdown report and timelines of runs under a memory limit: what killed each cell, and "

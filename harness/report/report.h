@@ -2,9 +2,10 @@
  * the JSON, as Markdown (DIR/report.md, figures as PNG files beside it) and
  * as one self-contained HTML file (DIR/report.html, figures inline as SVG).
  * Per results file: the context (machine, topology, versions, options),
- * every cell and how it ended, CPU time and peak RSS normalised to one
- * backend, box plots over repetitions (CPU time, peak RSS, allocations), and
- * the counters that were and were not available. Reads results files only. */
+ * every cell and how it ended (each kind of failure once), CPU time and
+ * peak RSS normalised to one backend, the allocation counts as tables, the
+ * figures of heaplab plot (charts.h), and the counters that were and were
+ * not available. Reads results files only. */
 #ifndef HL_REPORT_H
 #define HL_REPORT_H
 
