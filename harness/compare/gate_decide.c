@@ -81,6 +81,7 @@ void hl_gate_opts_default(hl_gate_opts_t *o) {
   o->allow_missing = 0;
   o->test = HL_GATE_TEST_UTEST;
   o->looks = 1;
+  o->look_share = 1;
   /* A cell's count is not always one number: pool-reuse on glibc counts
    * 26607936 or 26747936 instructions (0.52% apart) in processes of the same
    * binary, with or without address randomisation. */
@@ -399,7 +400,7 @@ void hl_gate_verdict_line(const hl_gate_tally_t *t, const hl_gate_opts_t *o, cha
              : o->test == HL_GATE_TEST_BOTH ? "U and paired signed-rank tests, each at alpha/2"
                                             : "U test");
   if (o->looks > 1)
-    snprintf(thr + strlen(thr), sizeof thr - strlen(thr), ", alpha split over %u looks", o->looks);
+    snprintf(thr + strlen(thr), sizeof thr - strlen(thr), ", alpha split over %u looks by their rounds", o->looks);
   if (t->instr_tested)
     snprintf(thr + strlen(thr), sizeof thr - strlen(thr),
              "; instructions of %zu within %.2f%% plus the base's spread", t->instr_tested,

@@ -265,11 +265,13 @@ typedef struct hl_gate_opts {
   int allow_missing;        /* base benchmarks missing from the new side do not fail */
   hl_gate_test_t test;      /* the test that decides timings (default utest) */
   unsigned looks;           /* sequential looks the alpha is split over (default 1) */
+  double look_share;        /* the share of alpha this look's Holm family is tested at
+                             * (hl_seq_look_share; default 1: one look) */
   double instr_tolerance;   /* of instructions_per_iter, fraction (default 0.01) */
 } hl_gate_opts_t;
 
-/* The level each look's Holm family is tested at: alpha / looks
- * (Bonferroni over the looks, sequential.h). */
+/* The level this look's Holm family is tested at: alpha x look_share
+ * (a weighted Bonferroni split over the looks, sequential.h). */
 double hl_gate_look_alpha(const hl_gate_opts_t *o);
 
 void hl_gate_opts_default(hl_gate_opts_t *o);

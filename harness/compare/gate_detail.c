@@ -35,6 +35,7 @@ json_t *hl_gate_tests_json(const hl_gate_bench_t *b, const struct hl_seq *seq) {
   for (size_t k = 0; k < e->nlooks; k++) {
     json_t *x = tests_object(e->looks[k].test);
     json_object_set_new(x, "rounds", json_integer(e->looks[k].rounds));
+    json_object_set_new(x, "alpha", json_real(e->looks[k].alpha));
     json_array_append_new(looks, x);
   }
   json_object_set_new(o, "looks", looks);

@@ -42,6 +42,7 @@ int hl_gate_run_looks(const hl_gate_looks_t *l, const hl_gate_opts_t *o, hl_gate
       return HL_ENOMEM;
     }
     size_t open = 0;
+    at.look_share = hl_seq_look_share(&l->plan, k);
     if ((rc = hl_seq_look(seq, set->bench, set->n, &at, k, tally, &open)) != 0) {
       snprintf(why, why_len, "malformed timing values in the results");
       return rc;

@@ -49,7 +49,8 @@ static void usage_head(FILE *out) {
       "  - Adaptive rounds: --rounds K is the minimum. A benchmark whose change could\n"
       "    still be a slowdown that counts (its upper bound, change + 2 standard errors,\n"
       "    reaches --min-threshold, or --threshold) gets more rounds, up to --max-rounds\n"
-      "    (3 K), looked at --looks times (3) with alpha split over the looks, within\n"
+      "    (5 K), looked at --looks times (3) with alpha split over the looks in\n"
+      "    proportion to their rounds (10/90, 30/90, 50/90 of it for 10..50), within\n"
       "    --budget SEC. The verdict line says how many rounds each benchmark needed.\n"
       "  - --measure instructions: each worker under valgrind's callgrind, counting the\n"
       "    timed loop's instructions (not time): instructions_per_iter may grow by no\n"
@@ -188,10 +189,10 @@ static const hl_opt_t gate_opts[] = {
      "rounds per binary side at least (default 10; 2 with --measure instructions)", NULL, 0, apply,
      O_ROUNDS},
     {"max-rounds", 0, "K",
-     "rounds at most, for benchmarks still undecided (default 3 x --rounds)",
+     "rounds at most, for benchmarks still undecided (default 5 x --rounds)",
      NULL, 0, apply, O_MAX_ROUNDS},
     {"looks", 0, "N",
-     "looks at the data from --rounds to --max-rounds; alpha is split over them (default 3)",
+     "looks at the data from --rounds to --max-rounds; alpha is split over them by their rounds (default 3)",
      NULL, 0, apply, O_LOOKS},
     {"budget", 0, "SEC", "start no look whose rounds would end after SEC seconds", NULL, 0, apply,
      O_BUDGET},
@@ -360,7 +361,7 @@ int hl_gate_parse_args(int argc, char **argv, gate_opts_t *o, hl_run_request_t *
       (rc = check_programs(o, rq)) != 0)
     return rc;
   if (o->instructions && !o->rounds_given) o->rounds = 2; /* counts: one round checks the other */
-  if (!o->max_rounds) o->max_rounds = 3 * o->rounds < MAX_ROUNDS ? 3 * o->rounds : MAX_ROUNDS;
+  if (!o->max_rounds) o->max_rounds = 5 * o->rounds < MAX_ROUNDS ? 5 * o->rounds : MAX_ROUNDS;
   hl_seq_plan_t plan = {o->rounds, o->max_rounds, o->looks};
   char why[160];
   if (hl_seq_plan_check(&plan, why, sizeof why) != 0) {

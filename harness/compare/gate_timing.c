@@ -32,7 +32,7 @@ const char *hl_gate_test_name(hl_gate_test_t t) {
 }
 
 double hl_gate_look_alpha(const hl_gate_opts_t *o) {
-  return o->looks > 1 ? o->alpha / o->looks : o->alpha;
+  return o->alpha * o->look_share;
 }
 
 static double floor_at(double t, const hl_gate_opts_t *o) {

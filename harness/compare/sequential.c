@@ -31,6 +31,13 @@ unsigned hl_seq_look_rounds(const hl_seq_plan_t *p, unsigned k) {
   return p->min_rounds + (k * span + steps - 1) / steps;
 }
 
+double hl_seq_look_share(const hl_seq_plan_t *p, unsigned k) {
+  double sum = 0;
+  for (unsigned j = 0; j < p->looks; j++)
+    sum += hl_seq_look_rounds(p, j);
+  return sum > 0 ? hl_seq_look_rounds(p, k) / sum : 1;
+}
+
 const hl_seq_entry_t *hl_seq_find(const hl_seq_t *s, const char *name) {
   for (size_t i = 0; i < s->n; i++)
     if (!strcmp(s->e[i].name, name)) return &s->e[i];
@@ -51,12 +58,13 @@ static hl_seq_entry_t *entry(hl_seq_t *s, const char *name) {
 }
 
 /* Appends this look's figures and closes the benchmark when it is decided. */
-static int record(hl_seq_entry_t *e, const hl_gate_bench_t *b, unsigned look) {
+static int record(hl_seq_entry_t *e, const hl_gate_bench_t *b, unsigned look, double alpha) {
   hl_seq_look_rec_t *grown = realloc(e->looks, (e->nlooks + 1) * sizeof *grown);
   if (!grown) return HL_ENOMEM;
   e->looks = grown;
   hl_seq_look_rec_t *r = &e->looks[e->nlooks++];
   r->rounds = b->rounds;
+  r->alpha = alpha;
   memcpy(r->test, b->test, sizeof r->test);
   if (b->undecided) return 0;
   e->closed = 1;
@@ -82,7 +90,7 @@ int hl_seq_look(hl_seq_t *s, hl_gate_bench_t *b, size_t n, const hl_gate_opts_t 
     b[i].frozen = NULL; /* entries may move below */
     if (was_closed || b[i].timing == HL_GT_UNTESTED) continue;
     hl_seq_entry_t *e = entry(s, b[i].name);
-    rc = e ? record(e, &b[i], look) : HL_ENOMEM;
+    rc = e ? record(e, &b[i], look, hl_gate_look_alpha(o)) : HL_ENOMEM;
     *open += b[i].undecided;
   }
   s->looks_taken = look + 1;

@@ -155,15 +155,27 @@ static void test_look_schedule(void) {
   CHECK_STR(why, "--max-rounds 5 is below --rounds 10");
   hl_seq_plan_t many = {10, 11, 3};
   CHECK_INT(hl_seq_plan_check(&many, why, sizeof why), HL_EINVAL);
+  /* the default plan, 10..50 at 3 looks: alpha shared by the looks' rounds */
+  hl_seq_plan_t d = {10, 50, 0};
+  CHECK_INT(hl_seq_plan_check(&d, why, sizeof why), 0);
+  CHECK_INT(hl_seq_look_rounds(&d, 1), 30);
+  CHECK_NEAR(hl_seq_look_share(&d, 0), 10.0 / 90, 1e-15);
+  CHECK_NEAR(hl_seq_look_share(&d, 1), 30.0 / 90, 1e-15);
+  CHECK_NEAR(hl_seq_look_share(&d, 2), 50.0 / 90, 1e-15);
+  CHECK_NEAR(hl_seq_look_share(&q, 0) + hl_seq_look_share(&q, 1) + hl_seq_look_share(&q, 2) +
+                 hl_seq_look_share(&q, 3),
+             1, 1e-15);
+  CHECK_NEAR(hl_seq_look_share(&one, 0), 1, 0);
   hl_gate_opts_t o;
   hl_gate_opts_default(&o);
-  o.looks = 4;
-  CHECK_NEAR(hl_gate_look_alpha(&o), 0.0125, 1e-15);
+  CHECK_NEAR(hl_gate_look_alpha(&o), 0.05, 0); /* one look: all of alpha */
+  o.look_share = hl_seq_look_share(&d, 0);
+  CHECK_NEAR(hl_gate_look_alpha(&o), 0.05 / 9, 1e-15);
 }
 
 /* ---- simulated gates ------------------------------------------------------- */
 
-enum { SIM_BENCH = 6, SIM_MAX = 30 };
+enum { SIM_BENCH = 6, SIM_MAX = 50 };
 
 static uint64_t rng_state = 88172645463325252u;
 
@@ -220,10 +232,12 @@ static void simulate(sim_t *s, const noise_t *z, double slowdown) {
 }
 
 /* Runs the sequential gate of sequential.h on a simulation: looks at the
- * plan's rounds. Returns 1 when the gate fails (a regression), and adds 1
- * to *any when any benchmark was found slower or faster. */
+ * plan's rounds, each at its share of alpha (all of it at every look when
+ * `full_alpha`: the naive peeking the split prevents). Returns 1 when the
+ * gate fails (a regression), and adds 1 to *any when any benchmark was
+ * found slower or faster. */
 static int sim_gate(sim_t *s, const hl_seq_plan_t *plan, const hl_gate_opts_t *base_opts,
-                    int *any) {
+                    int full_alpha, int *any) {
   hl_gate_opts_t o = *base_opts;
   o.looks = plan->looks;
   hl_seq_t seq = {0};
@@ -244,6 +258,7 @@ static int sim_gate(sim_t *s, const hl_seq_plan_t *plan, const hl_gate_opts_t *b
       }
     }
     size_t open;
+    o.look_share = full_alpha ? 1 : hl_seq_look_share(plan, k);
     CHECK_INT(hl_seq_look(&seq, s->b, SIM_BENCH, &o, k, &t, &open), 0);
     if (open == 0) break;
   }
@@ -260,13 +275,13 @@ static int sim_gate(sim_t *s, const hl_seq_plan_t *plan, const hl_gate_opts_t *b
 /* `gates` simulated gates with this slowdown: how many failed (and, in
  * *any, how many found any change). */
 static int sim_many(int gates, const noise_t *z, double slowdown, const hl_seq_plan_t *plan,
-                    const hl_gate_opts_t *o, int *any) {
+                    const hl_gate_opts_t *o, int full_alpha, int *any) {
   static sim_t s;
   int fails = 0;
   *any = 0;
   for (int g = 0; g < gates; g++) {
     simulate(&s, z, slowdown);
-    fails += sim_gate(&s, plan, o, any);
+    fails += sim_gate(&s, plan, o, full_alpha, any);
   }
   return fails;
 }
@@ -283,13 +298,13 @@ static const char *const machine_names[] = {"drifting", "loaded"};
 
 static void test_sequential_false_alarms(void) {
   const int GATES = sim_scale(3000);
-  hl_seq_plan_t plan = {10, 30, 3};
+  hl_seq_plan_t plan = {10, 50, 3}; /* the default */
   hl_gate_opts_t o;
   for (size_t m = 0; m < 2; m++)
     for (size_t k = 0; k < sizeof sim_tests / sizeof *sim_tests; k++) {
       hl_gate_opts_default(&o);
       o.test = sim_tests[k];
-      int any, fails = sim_many(GATES, machines[m], 0, &plan, &o, &any);
+      int any, fails = sim_many(GATES, machines[m], 0, &plan, &o, 0, &any);
       double rate = (double)fails / GATES, two_sided = (double)any / GATES;
       printf("sequential A/A, %s, %s: %d of %d simulated gates failed (%.4f), %d found any "
              "change (%.4f)\n",
@@ -299,17 +314,16 @@ static void test_sequential_false_alarms(void) {
         CHECK(two_sided <= o.alpha);
       }
     }
-  /* The same kind of data, peeked at 11 times (every 2 rounds) at the full
+  /* The same kind of data, peeked at 11 times (every 4 rounds) at the full
    * alpha with no effect threshold: the simulation must be able to show the
    * rate the split prevents. */
   hl_gate_opts_default(&o);
   o.test = HL_GATE_TEST_PAIRED;
   hl_gate_opts_t naive = o;
   naive.threshold = 0;
-  naive.alpha = 0.05 * 11; /* so that alpha / looks is the full 0.05 at every look */
-  hl_seq_plan_t peek = {10, 30, 11};
+  hl_seq_plan_t peek = {10, 50, 11};
   int nany;
-  sim_many(GATES / 4, &drifting, 0, &peek, &naive, &nany);
+  sim_many(GATES / 4, &drifting, 0, &peek, &naive, 1, &nany);
   double naive_rate = (double)nany / (GATES / 4);
   printf("naive peeking: %d of %d found a change (%.4f)\n", nany, GATES / 4, naive_rate);
   if (!RUNNING_ON_VALGRIND) CHECK(naive_rate > o.alpha);
@@ -317,7 +331,7 @@ static void test_sequential_false_alarms(void) {
 
 static void test_sequential_power(void) {
   const int GATES = sim_scale(300);
-  hl_seq_plan_t plan = {10, 30, 3};
+  hl_seq_plan_t plan = {10, 50, 3}; /* the default */
   int fails[2][3];
   for (size_t m = 0; m < 2; m++)
     for (size_t k = 0; k < sizeof sim_tests / sizeof *sim_tests; k++) {
@@ -325,7 +339,7 @@ static void test_sequential_power(void) {
       hl_gate_opts_default(&o);
       o.test = sim_tests[k];
       int any;
-      fails[m][k] = sim_many(GATES, machines[m], 0.10, &plan, &o, &any);
+      fails[m][k] = sim_many(GATES, machines[m], 0.10, &plan, &o, 0, &any);
       printf("sequential 10%% slowdown, %s, %s: %d of %d simulated gates failed\n",
              machine_names[m], hl_gate_test_name(o.test), fails[m][k], GATES);
     }
