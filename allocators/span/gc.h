@@ -67,6 +67,7 @@ typedef struct span_gc_stats {
   uint64_t stack_scan_bytes, globals_scan_bytes; /* roots the last cycle read */
   uint64_t limiter_skipped; /* triggers not acted on while the CPU limiter was limiting */
   uint64_t barrier_calls, barrier_buffered, barrier_skipped; /* all cycles (concurrent) */
+  uint64_t assist_parks; /* assists that waited for credit or the mark's end (concurrent) */
   unsigned procs;
   int concurrent;
 } span_gc_stats_t;
