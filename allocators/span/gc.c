@@ -566,6 +566,10 @@ void span_gc_test_finish_mark(void) {
   gc_conc_hold_workers(0);
 }
 
+void span_gc_test_workers_off(int off) {
+  gc_conc_workers_off(off);
+}
+
 void span_gc_test_barrier_halves(int deletion, int insertion) {
   gc_conc_barrier_halves(deletion, insertion);
 }

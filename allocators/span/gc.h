@@ -84,6 +84,9 @@ int span_gc_test_start_mark(void);
 void span_gc_test_drain(void);
 void span_gc_test_finish_mark(void);
 void span_gc_test_barrier_halves(int deletion, int insertion);
+/* Concurrent mode: the background workers do nothing (on), so that only
+ * the allocating threads' assists mark and end marks. */
+void span_gc_test_workers_off(int off);
 int span_gc_test_object_live(const void *p);
 
 #endif

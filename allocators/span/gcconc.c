@@ -76,6 +76,7 @@ static struct {
   double fractional_goal;
   unsigned procs;
   int marking, ending, hold, force_end;
+  int workers_off; /* test hook: the workers do nothing, assists mark alone */
   unsigned busy;      /* workers in a turn */
   unsigned assisting; /* assists doing scan work */
   unsigned parked;    /* assists waiting for credit or the mark's end */
@@ -422,7 +423,7 @@ static void *worker_main(void *arg) {
   int grey_waits = 0;
   pthread_mutex_lock(&cc.lock);
   for (;;) {
-    while (!cc.marking || cc.hold || cc.ending || id >= cc.wanted)
+    while (!cc.marking || cc.hold || cc.workers_off || cc.ending || id >= cc.wanted)
       pthread_cond_wait(&cc.work_cv, &cc.lock);
     cc.busy++;
     int64_t start = cc.mark_start_ns;
@@ -580,6 +581,13 @@ void gc_conc_wait_cycle_end(void) {
 void gc_conc_hold_workers(int hold) {
   pthread_mutex_lock(&cc.lock);
   cc.hold = hold;
+  pthread_cond_broadcast(&cc.work_cv);
+  pthread_mutex_unlock(&cc.lock);
+}
+
+void gc_conc_workers_off(int off) {
+  pthread_mutex_lock(&cc.lock);
+  cc.workers_off = off;
   pthread_cond_broadcast(&cc.work_cv);
   pthread_mutex_unlock(&cc.lock);
 }

@@ -88,6 +88,9 @@ void gc_conc_wait_cycle_end(void);
  * scan their own stacks), and wait for that; disable a half of the
  * barrier (sabotage checks). */
 void gc_conc_hold_workers(int hold);
+/* Test hook: the workers do nothing at all; the assists mark and end the
+ * marks alone. */
+void gc_conc_workers_off(int off);
 void gc_conc_drain_here(void);
 void gc_conc_finish_mark(void);
 void gc_conc_barrier_halves(int deletion, int insertion);
