@@ -68,15 +68,15 @@ _Atomic int gc_marking;
 
 static struct {
   pthread_mutex_t lock;
-  pthread_cond_t work_cv; /* marking began, or the workers were let go */
-  pthread_cond_t end_cv;  /* a cycle ended */
+  pthread_cond_t work_cv;   /* marking began, or the workers were let go */
+  pthread_cond_t end_cv;    /* a cycle ended */
   pthread_cond_t assist_cv; /* workers made credit, or the mark ended */
   unsigned started, wanted;
   int64_t dedicated;
   double fractional_goal;
   unsigned procs;
   int marking, ending, hold, force_end;
-  int workers_off; /* test hook: the workers do nothing, assists mark alone */
+  int workers_off;    /* test hook: the workers do nothing, assists mark alone */
   unsigned busy;      /* workers in a turn */
   unsigned assisting; /* assists doing scan work */
   unsigned parked;    /* assists waiting for credit or the mark's end */
@@ -255,9 +255,9 @@ void gc_conc_thread_exit(gc_local_t *l) {
  * expected work is done the ratio's floor of 1000 bytes of work left makes
  * that megabytes of allocation, which a mark that does not end at once,
  * here a worker waiting for a CPU, lets the heap run into. Pre-paying
- * allocation instead keeps a thread's credit under 64 KiB.) It pays first with the workers' unclaimed credit, then with work of its own
- * (root blocks, grey objects, blocked threads' stacks). If that is not
- * enough:
+ * allocation instead keeps a thread's credit under 64 KiB.) It pays first
+ * with the workers' unclaimed credit, then with work of its own (root
+ * blocks, grey objects, blocked threads' stacks). If that is not enough:
  *   - no marker is busy and no work is left anywhere: this thread ends the
  *     mark (Go's gcMarkDone, which whichever marker finds no work calls);
  *   - else it parks (Go's gcParkAssist) until a worker makes credit or the
@@ -315,8 +315,8 @@ static uint64_t find_work(gc_work_t *w, uint64_t budget) {
 /* Lock held: nothing is left to mark and nobody is marking (Go's
  * gcMarkDone condition), so the caller may end the mark. */
 static int mark_done_locked(void) {
-  return cc.marking && !cc.ending && !cc.hold && !cc.busy && !cc.assisting &&
-         !gc_work_pending() && !gc_root_jobs_left();
+  return cc.marking && !cc.ending && !cc.hold && !cc.busy && !cc.assisting && !gc_work_pending() &&
+         !gc_root_jobs_left();
 }
 
 static void mark_termination(gc_work_t *w);
@@ -350,25 +350,26 @@ __attribute__((noinline)) void gc_conc_assist_alloc(void) {
     int64_t stolen = steal_credit(work);
     pay_credit(l, stolen, bpw, want);
     if (stolen == work) continue; /* paid (the loop ends at the test above) */
-    if (cc.ending) goto park; /* a worker is ending the mark */
-    cc.assisting++;
-    pthread_mutex_unlock(&cc.lock);
-    uint64_t did = find_work(&l->work, (uint64_t)(work - stolen));
-    gc_work_flush(&l->work); /* what the budget left, for the others */
-    l->assist_bytes += did;
-    pay_credit(l, (int64_t)did, bpw, want);
-    pthread_mutex_lock(&cc.lock);
-    cc.assisting--;
-    if (did || l->assist_credit_bytes >= 0) continue;
-    if (mark_done_locked()) {
-      cc.ending = 1;
+    /* unless a worker is ending the mark (then wait for it): work here */
+    if (!cc.ending) {
+      cc.assisting++;
       pthread_mutex_unlock(&cc.lock);
-      mark_termination(&l->work);
+      uint64_t did = find_work(&l->work, (uint64_t)(work - stolen));
+      gc_work_flush(&l->work); /* what the budget left, for the others */
+      l->assist_bytes += did;
+      pay_credit(l, (int64_t)did, bpw, want);
       pthread_mutex_lock(&cc.lock);
-      break;
+      cc.assisting--;
+      if (did || l->assist_credit_bytes >= 0) continue;
+      if (mark_done_locked()) {
+        cc.ending = 1;
+        pthread_mutex_unlock(&cc.lock);
+        mark_termination(&l->work);
+        pthread_mutex_lock(&cc.lock);
+        break;
+      }
     }
-  park:
-    /* parked as a blocked thread: stopping the world does not wait for it */
+    /* park, as a blocked thread: stopping the world does not wait for it */
     l->assist_parks++;
     cc.parked++;
     pthread_mutex_unlock(&cc.lock);

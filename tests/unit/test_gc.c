@@ -423,10 +423,12 @@ static struct {
 static void on_cycle(void *ctx, const hl_gc_cycle_t *c) {
   (void)ctx;
   if (!atomic_load(&lw.watch) || c->limiter_on) return;
-  uint64_t over = c->heap_end_bytes > c->heap_goal_bytes ? c->heap_end_bytes - c->heap_goal_bytes : 0;
+  uint64_t over =
+      c->heap_end_bytes > c->heap_goal_bytes ? c->heap_end_bytes - c->heap_goal_bytes : 0;
   atomic_fetch_add(&lw.cycles, 1);
   if (over > atomic_load(&lw.max_over_bytes)) atomic_store(&lw.max_over_bytes, over);
-  if (c->heap_end_bytes > atomic_load(&lw.max_end_bytes)) atomic_store(&lw.max_end_bytes, c->heap_end_bytes);
+  if (c->heap_end_bytes > atomic_load(&lw.max_end_bytes))
+    atomic_store(&lw.max_end_bytes, c->heap_end_bytes);
 }
 
 /* large-objects' shape: pointer-free objects of 32 KiB to 4 MiB (sizes
