@@ -103,7 +103,11 @@ static _Atomic uint64_t scan_work_bytes;
 /* Scan work the workers did that no assist has claimed yet (Go's
  * bgScanCredit), and the pacer's assist ratio (revise, gc.c). */
 static _Atomic int64_t bg_credit_work;
-static _Atomic double assist_work_per_byte, assist_bytes_per_work;
+/* The ratios are kept as the bits of doubles: GCC's <stdatomic.h> loads
+ * and stores an _Atomic double through a scoped temporary, which its
+ * AddressSanitizer left poisoned on the mutator's stack (a false
+ * stack-use-after-scope in the next deep call). */
+static _Atomic uint64_t assist_work_per_byte, assist_bytes_per_work;
 static _Atomic int assists_off;
 
 uint64_t gc_conc_scan_work(void) {
@@ -274,9 +278,19 @@ void gc_conc_thread_exit(gc_local_t *l) {
 #define PARK_NS INT64_C(1000000)
 
 void gc_conc_set_assist_ratio(double work_per_byte, double bytes_per_work, int off) {
-  atomic_store_explicit(&assist_work_per_byte, work_per_byte, memory_order_relaxed);
-  atomic_store_explicit(&assist_bytes_per_work, bytes_per_work, memory_order_relaxed);
+  uint64_t bits;
+  memcpy(&bits, &work_per_byte, sizeof bits);
+  __atomic_store_n(&assist_work_per_byte, bits, __ATOMIC_RELAXED);
+  memcpy(&bits, &bytes_per_work, sizeof bits);
+  __atomic_store_n(&assist_bytes_per_work, bits, __ATOMIC_RELAXED);
   atomic_store_explicit(&assists_off, off, memory_order_relaxed);
+}
+
+static double ratio_of(_Atomic uint64_t *bits) {
+  uint64_t b = __atomic_load_n(bits, __ATOMIC_RELAXED);
+  double d;
+  memcpy(&d, &b, sizeof d);
+  return d;
 }
 
 /* Takes up to `want` of the workers' credit; how much. */
@@ -330,8 +344,31 @@ static void pay_credit(gc_local_t *l, int64_t work, double bytes_per_work, int64
   if (l->assist_credit_bytes > OVER_ASSIST_BYTES) l->assist_credit_bytes = OVER_ASSIST_BYTES;
 }
 
-__attribute__((noinline)) void gc_conc_assist_alloc(void) {
-  GC_RECORD_STACK(); /* this frame stays while the thread parks as blocked */
+/* The park itself: until a worker makes credit, the mark ends or PARK_NS
+ * pass. */
+__attribute__((noinline)) static void park_wait(uint64_t cycle) {
+  pthread_mutex_lock(&cc.lock);
+  if (cc.marking && cc.cycles_ended == cycle &&
+      atomic_load_explicit(&bg_credit_work, memory_order_relaxed) <= 0)
+    timed_wait_locked(&cc.assist_cv, PARK_NS);
+  cc.parked--;
+  pthread_mutex_unlock(&cc.lock);
+}
+
+/* cc.lock held (released while parked): parks as a blocked thread, so that
+ * stopping the world does not wait for it. This frame holds the thread's
+ * stack record while it is blocked. */
+__attribute__((noinline)) static void park_assist_locked(uint64_t cycle) {
+  GC_RECORD_STACK();
+  cc.parked++;
+  pthread_mutex_unlock(&cc.lock);
+  gc_thread_block_recorded();
+  park_wait(cycle);
+  gc_thread_unblock();
+  pthread_mutex_lock(&cc.lock);
+}
+
+void gc_conc_assist_alloc(void) {
   gc_local_t *l = gc_tls_local;
   int64_t t0 = gc_thread_cpu_ns();
   pthread_mutex_lock(&cc.lock);
@@ -343,8 +380,7 @@ __attribute__((noinline)) void gc_conc_assist_alloc(void) {
       break;
     }
     if (l->assist_credit_bytes >= 0) break;
-    double wpb = atomic_load_explicit(&assist_work_per_byte, memory_order_relaxed);
-    double bpw = atomic_load_explicit(&assist_bytes_per_work, memory_order_relaxed);
+    double wpb = ratio_of(&assist_work_per_byte), bpw = ratio_of(&assist_bytes_per_work);
     int64_t want = OVER_ASSIST_BYTES - l->assist_credit_bytes; /* bytes to pay for */
     int64_t work = (int64_t)(wpb * (double)want) + 1;
     int64_t stolen = steal_credit(work);
@@ -369,19 +405,8 @@ __attribute__((noinline)) void gc_conc_assist_alloc(void) {
         break;
       }
     }
-    /* park, as a blocked thread: stopping the world does not wait for it */
     l->assist_parks++;
-    cc.parked++;
-    pthread_mutex_unlock(&cc.lock);
-    gc_thread_block_recorded();
-    pthread_mutex_lock(&cc.lock);
-    if (cc.marking && cc.cycles_ended == cycle &&
-        atomic_load_explicit(&bg_credit_work, memory_order_relaxed) <= 0)
-      timed_wait_locked(&cc.assist_cv, PARK_NS);
-    cc.parked--;
-    pthread_mutex_unlock(&cc.lock);
-    gc_thread_unblock();
-    pthread_mutex_lock(&cc.lock);
+    park_assist_locked(cycle);
   }
   pthread_mutex_unlock(&cc.lock);
   int64_t ns = gc_thread_cpu_ns() - t0;
