@@ -9,20 +9,37 @@
  * are all free goes back to the page heap (Go's freeSpan).
  *
  * Go keeps partial and full lists twice, swept and unswept, because its
- * sweeper works lazily between collections; here every span on a list has
- * been swept when it was put there, and frees after that are found through
- * remote_count, so one pair of lists is enough. */
+ * sweeper works lazily between collections (mcentral's partial[2] and
+ * full[2]), and so does the collected heap here: which pair holds the swept
+ * spans is the low bit of `sweepgen`, and a span's list tag says which pair
+ * it is on. Mark termination makes every swept span unswept by adding one
+ * to sweepgen (Go adds 2 to mheap.sweepgen), whatever the heap's size; the
+ * previous unswept pair is empty then, the sweep having finished before the
+ * mark began. Without a collector sweepgen never moves: every span on a
+ * list has been swept when it was put there, frees after that are found
+ * through remote_count, and the other pair stays empty. */
 #include "internal.h"
 
 #include <string.h>
 
 typedef struct central {
   pthread_mutex_t lock;
-  span_t *partial, *full;
-  span_t *unswept; /* collector: spans not swept since the last mark (gcsweep.c) */
+  /* [sweepgen & 1]: swept; the other: unswept since the last mark (collector) */
+  span_t *partial[2], *full[2];
   span_t *empty;        /* spans with no live object, kept back from the heap */
   uint32_t empty_pages; /* pages of those */
 } central_t;
+
+/* The sweep generation (Go's mheap.sweepgen / 2); moves only at mark
+ * termination, with the world stopped. */
+static _Atomic uint32_t sweepgen;
+/* A span's list tag (span_t.list): LIST_PARTIAL or LIST_FULL, with this
+ * bit set when it is on the pair of index 1. */
+#define LIST_PAIR1 8u
+
+static unsigned swept_pair(void) {
+  return atomic_load_explicit(&sweepgen, memory_order_relaxed) & 1u;
+}
 
 /* Empty spans kept per class: up to this many pages (one span at least). */
 #define EMPTY_PAGES_PER_CLASS 1u
@@ -30,8 +47,8 @@ typedef struct central {
 /* Statically initialised (the first malloc may come before any
  * constructor runs). */
 static central_t centrals[SPAN_ALL_SPCS] = {
-    [0 ... SPAN_ALL_SPCS - 1] = {PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP, NULL, NULL, NULL, NULL,
-                                 0}};
+    [0 ... SPAN_ALL_SPCS - 1] = {PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP, {NULL, NULL}, {NULL, NULL},
+                                 NULL, 0}};
 
 static void list_push(span_t **head, span_t *s, uint8_t list) {
   s->prev = NULL;
@@ -41,12 +58,18 @@ static void list_push(span_t **head, span_t *s, uint8_t list) {
   s->list = list;
 }
 
+/* Files s on pair `pair`'s partial or full list. */
+static void push_pair(central_t *c, span_t *s, unsigned pair, int full) {
+  list_push(full ? &c->full[pair] : &c->partial[pair], s,
+            (uint8_t)((full ? LIST_FULL : LIST_PARTIAL) | (pair ? LIST_PAIR1 : 0)));
+}
+
 static void list_remove(central_t *c, span_t *s) {
-  span_t **head = s->list == LIST_PARTIAL   ? &c->partial
-                  : s->list == LIST_FULL    ? &c->full
-                  : s->list == LIST_UNSWEPT ? &c->unswept
-                                            : &c->empty;
-  if (s->list == LIST_EMPTY) c->empty_pages -= s->npages;
+  unsigned pair = s->list & LIST_PAIR1 ? 1 : 0, kind = s->list & ~LIST_PAIR1;
+  span_t **head = kind == LIST_PARTIAL ? &c->partial[pair]
+                  : kind == LIST_FULL  ? &c->full[pair]
+                                       : &c->empty;
+  if (kind == LIST_EMPTY) c->empty_pages -= s->npages;
   if (s->prev)
     s->prev->next = s->next;
   else
@@ -105,7 +128,8 @@ static void reset_cursor(span_t *s) {
 /* Under the central lock: a partial (or kept empty) span, swept, owned by
  * c; NULL when the list has none. */
 static span_t *take_locked(central_t *ce, mcache_t *c) {
-  span_t *s = ce->partial ? ce->partial : ce->empty;
+  unsigned pair = swept_pair();
+  span_t *s = ce->partial[pair] ? ce->partial[pair] : ce->empty;
   if (!s) return NULL;
   list_remove(ce, s);
   span_sweep(s);
@@ -129,9 +153,16 @@ static int file_span(central_t *ce, span_t *s, uint32_t live);
 
 /* Collector, central lock held: sweeps unswept spans of the class until
  * one has a free slot (returned, owned by c) or the budget is spent. */
+/* Collector, central lock held: an unswept span of the class, partial
+ * ones first (Go's partialUnswept, then fullUnswept); NULL when none. */
+static span_t *unswept_locked(central_t *ce) {
+  unsigned pair = swept_pair() ^ 1u;
+  return ce->partial[pair] ? ce->partial[pair] : ce->full[pair];
+}
+
 static span_t *take_unswept_locked(central_t *ce, mcache_t *c) {
-  for (int i = 0; i < SWEEP_BUDGET_SPANS && ce->unswept; i++) {
-    span_t *s = ce->unswept;
+  span_t *s;
+  for (int i = 0; i < SWEEP_BUDGET_SPANS && (s = unswept_locked(ce)); i++) {
     list_remove(ce, s);
     uint32_t live = gc_sweep_small(s);
     if (live < s->nelems) {
@@ -171,8 +202,7 @@ static int file_span(central_t *ce, span_t *s, uint32_t live) {
     atomic_fetch_add_explicit(&s->gen, 1, memory_order_relaxed);
     return 1;
   }
-  list_push(live < s->nelems ? &ce->partial : &ce->full, s,
-            live < s->nelems ? LIST_PARTIAL : LIST_FULL);
+  push_pair(ce, s, swept_pair(), live == s->nelems);
   return 0;
 }
 
@@ -206,16 +236,18 @@ void central_remote_freed(span_t *s, uint16_t spc, uint32_t gen) {
   central_t *ce = &centrals[spc];
   pthread_mutex_lock(&ce->lock);
   int release = 0;
-  if (atomic_load_explicit(&s->gen, memory_order_relaxed) == gen && s->list != LIST_NONE &&
-      s->list != LIST_EMPTY) {
+  unsigned kind = s->list & ~LIST_PAIR1;
+  if (atomic_load_explicit(&s->gen, memory_order_relaxed) == gen && kind != LIST_NONE &&
+      kind != LIST_EMPTY) {
     int32_t pending = atomic_load_explicit(&s->remote_count, memory_order_relaxed);
     uint32_t count = atomic_load_explicit(&s->alloc_count, memory_order_relaxed);
     if (pending > 0 && (uint32_t)pending >= count) {
       list_remove(ce, s);
       release = file_span(ce, s, span_sweep(s));
-    } else if (s->list == LIST_FULL) {
+    } else if (kind == LIST_FULL) {
+      unsigned pair = s->list & LIST_PAIR1 ? 1 : 0;
       list_remove(ce, s);
-      list_push(&ce->partial, s, LIST_PARTIAL);
+      push_pair(ce, s, pair, 0);
     }
   }
   pthread_mutex_unlock(&ce->lock);
@@ -254,7 +286,7 @@ void central_unlock_all(void) {
 uint32_t central_gc_sweep_one(uint16_t spc) {
   central_t *ce = &centrals[spc];
   pthread_mutex_lock(&ce->lock);
-  span_t *s = ce->unswept;
+  span_t *s = unswept_locked(ce);
   if (!s) {
     pthread_mutex_unlock(&ce->lock);
     return 0;
@@ -267,20 +299,8 @@ uint32_t central_gc_sweep_one(uint16_t spc) {
   return pages;
 }
 
-static void move_unswept(central_t *ce, span_t **from) {
-  while (*from) {
-    span_t *s = *from;
-    list_remove(ce, s);
-    list_push(&ce->unswept, s, LIST_UNSWEPT);
-  }
-}
-
+/* The world is stopped and the last sweep finished (the unswept pair is
+ * empty): the swept pair becomes the unswept one, in one step. */
 void central_gc_unsweep_all(void) {
-  for (unsigned i = 0; i < SPAN_ALL_SPCS; i++) {
-    central_t *ce = &centrals[i];
-    pthread_mutex_lock(&ce->lock);
-    move_unswept(ce, &ce->partial);
-    move_unswept(ce, &ce->full);
-    pthread_mutex_unlock(&ce->lock);
-  }
+  atomic_fetch_add_explicit(&sweepgen, 1, memory_order_relaxed);
 }

@@ -79,6 +79,7 @@ static struct {
   hl_gc_cycle_t rec;             /* concurrent: the cycle being marked */
   int64_t mark_start_ns;         /* concurrent: when the world started after sweep termination */
   uint64_t barrier_calls, barrier_buffered, barrier_skipped; /* all cycles */
+  uint64_t assist_parks;                                     /* all cycles */
   hl_gc_cycle_fn on_cycle;
   void *on_cycle_ctx;
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER, .trigger_bytes = UINT64_MAX};
@@ -152,24 +153,35 @@ static void test_trigger(uint64_t live) {
   pthread_mutex_unlock(&g.lock);
 }
 
+/* Lock held: the assist ratio for the assists (gcconc.c), off while the
+ * CPU limiter is limiting. */
+static void publish_assist_ratio_locked(void) {
+  gc_conc_set_assist_ratio(g.pacer.assist_work_per_byte, g.pacer.assist_bytes_per_work,
+                           hl_gclimit_limiting(&g.limiter));
+}
+
 /* Marking: the pacer revises the assist ratio from the heap now and the
- * scan work done (Go's revise on heapLive updates), and the allocating
- * thread assists at it; none while the CPU limiter is limiting. */
-static void assist_after_charge(uint64_t live, uint64_t bytes) {
+ * scan work done (Go's revise on heapLive updates); the limiter is updated
+ * while marking at least every gcCPULimiterUpdatePeriod (Go: sysmon and
+ * the workers). The assists themselves are paid at each allocation's
+ * entry (gc_conc_charge_alloc), where no lock is held. */
+static void revise_after_charge(uint64_t live) {
+  int64_t now = now_ns();
   pthread_mutex_lock(&g.lock);
-  int limiting = hl_gclimit_limiting(&g.limiter);
   g.pacer.heap_live_bytes = live;
   g.pacer.heap_scan_work_bytes = (int64_t)gc_conc_scan_work();
   hl_pacer_revise(&g.pacer);
-  double work_per_byte = g.pacer.assist_work_per_byte;
+  if (hl_gclimit_need_update(&g.limiter, now)) hl_gclimit_update(&g.limiter, now);
+  publish_assist_ratio_locked();
   pthread_mutex_unlock(&g.lock);
-  int64_t ns = limiting ? 0 : gc_conc_assist(bytes, work_per_byte);
-  /* the limiter sees assists as they end, and is updated while marking
-   * at least every gcCPULimiterUpdatePeriod (Go: sysmon and the workers) */
+}
+
+void gc_note_assist_ns(int64_t ns) {
   int64_t now = now_ns();
   pthread_mutex_lock(&g.lock);
-  if (ns) hl_gclimit_add_assist_time(&g.limiter, ns);
+  if (ns > 0) hl_gclimit_add_assist_time(&g.limiter, ns);
   if (hl_gclimit_need_update(&g.limiter, now)) hl_gclimit_update(&g.limiter, now);
+  publish_assist_ratio_locked();
   pthread_mutex_unlock(&g.lock);
 }
 
@@ -180,7 +192,7 @@ static void charge(int64_t bytes, int scan) {
   if (scan) atomic_fetch_add_explicit(&g.heap_scan_bytes, (uint64_t)bytes, memory_order_relaxed);
   if (bytes <= 0) return;
   if (unlikely(atomic_load_explicit(&gc_marking, memory_order_relaxed))) {
-    assist_after_charge(live, (uint64_t)bytes);
+    revise_after_charge(live);
     return;
   }
   int refresh = g.pacer.memory_limit_bytes != HL_PACER_NO_LIMIT &&
@@ -351,6 +363,7 @@ static void start_concurrent_locked(int forced, int64_t t_req, int64_t cpu_req) 
   int64_t t0 = now_ns();
   sweep_termination_locked(&g.rec, forced, t0);
   hl_pacer_start_cycle(&g.pacer, t0, (int)g.procs, false);
+  publish_assist_ratio_locked();
   atomic_store_explicit(&g.trigger_bytes, UINT64_MAX, memory_order_relaxed);
   gc_conc_begin_mark(g.pacer.dedicated_mark_workers, g.pacer.fractional_utilization_goal,
                      g.procs);
@@ -386,6 +399,7 @@ void gc_conc_end_cycle(const gc_conc_cycle_t *c, int64_t stop_ns, int64_t stoppe
   g.barrier_calls += c->barrier_calls;
   g.barrier_buffered += c->wb_entries;
   g.barrier_skipped += c->wb_skipped;
+  g.assist_parks += c->assist_parks;
   g.pacer.heap_live_bytes = live;
   g.pacer.assist_ns = (int64_t)c->assist_ns;
   mark_termination_locked(rec, &mr, stop_ns);
@@ -473,8 +487,17 @@ static void *oom(void) {
   return NULL;
 }
 
+/* Allocation while marking pays its assist first (Go's deductAssistCredit
+ * in mallocgc): small objects by their size, large ones by their pages. */
+static void charge_assist(size_t bytes) {
+  gc_conc_charge_alloc(bytes - 1 < SPAN_MAX_SMALL_BYTES
+                           ? bytes
+                           : (bytes + SPAN_PAGE_BYTES - 1) & ~(size_t)(SPAN_PAGE_BYTES - 1));
+}
+
 void *span_gc_alloc(size_t bytes, unsigned nptrs) {
   if (unlikely(atomic_load_explicit(&span_gc_poll, memory_order_relaxed))) poll_slow();
+  if (unlikely(atomic_load_explicit(&gc_marking, memory_order_relaxed))) charge_assist(bytes);
   if (nptrs == 0) {
     void *p = span_alloc_typed(bytes, 0);
     if (unlikely(atomic_load_explicit(&gc_marking, memory_order_relaxed)) && p) black_object(p);
@@ -541,6 +564,10 @@ void span_gc_test_drain(void) {
 void span_gc_test_finish_mark(void) {
   gc_conc_finish_mark();
   gc_conc_hold_workers(0);
+}
+
+void span_gc_test_workers_off(int off) {
+  gc_conc_workers_off(off);
 }
 
 void span_gc_test_barrier_halves(int deletion, int insertion) {
@@ -626,6 +653,7 @@ void span_gc_read_stats(span_gc_stats_t *out) {
   out->barrier_calls = g.barrier_calls;
   out->barrier_buffered = g.barrier_buffered;
   out->barrier_skipped = g.barrier_skipped;
+  out->assist_parks = g.assist_parks;
   out->concurrent = g.concurrent;
   pthread_mutex_unlock(&g.lock);
 }

@@ -67,6 +67,7 @@ typedef struct span_gc_stats {
   uint64_t stack_scan_bytes, globals_scan_bytes; /* roots the last cycle read */
   uint64_t limiter_skipped; /* triggers not acted on while the CPU limiter was limiting */
   uint64_t barrier_calls, barrier_buffered, barrier_skipped; /* all cycles (concurrent) */
+  uint64_t assist_parks; /* assists that waited for credit or the mark's end (concurrent) */
   unsigned procs;
   int concurrent;
 } span_gc_stats_t;
@@ -83,6 +84,9 @@ int span_gc_test_start_mark(void);
 void span_gc_test_drain(void);
 void span_gc_test_finish_mark(void);
 void span_gc_test_barrier_halves(int deletion, int insertion);
+/* Concurrent mode: the background workers do nothing (on), so that only
+ * the allocating threads' assists mark and end marks. */
+void span_gc_test_workers_off(int off);
 int span_gc_test_object_live(const void *p);
 
 #endif

@@ -9,12 +9,16 @@
  *   mark               background workers (Go's dedicated and fractional
  *                      mark workers, as many as the pacer's startCycle
  *                      computed for the CPUs: 25% of them) scan the root
- *                      ranges and drain grey objects; each mutator thread
- *                      scans its own stack at its next allocation (Go's
- *                      goroutine stack scan at a safepoint), and the
- *                      workers scan the stacks of blocked threads;
- *   mark termination   when no worker has work and the shared queue is
- *                      empty, a worker stops the world: write-barrier
+ *                      ranges (in blocks, gcmark.c's root jobs) and drain
+ *                      grey objects; allocating threads assist (below);
+ *                      each mutator thread scans its own stack at its next
+ *                      allocation (Go's goroutine stack scan at a
+ *                      safepoint), and the markers scan the stacks of
+ *                      blocked threads;
+ *   mark termination   when no marker is busy, no root block is left and
+ *                      the shared queue is empty, the marker that found it
+ *                      so (a worker, or an assist: Go's gcMarkDone) stops
+ *                      the world: write-barrier
  *                      buffers are flushed, stacks still grey (threads
  *                      that never allocated) are scanned, what is left is
  *                      drained, and marking ends (gc.c then flips the heap
@@ -64,14 +68,18 @@ _Atomic int gc_marking;
 
 static struct {
   pthread_mutex_t lock;
-  pthread_cond_t work_cv; /* marking began, or the workers were let go */
-  pthread_cond_t end_cv;  /* a cycle ended */
+  pthread_cond_t work_cv;   /* marking began, or the workers were let go */
+  pthread_cond_t end_cv;    /* a cycle ended */
+  pthread_cond_t assist_cv; /* workers made credit, or the mark ended */
   unsigned started, wanted;
   int64_t dedicated;
   double fractional_goal;
   unsigned procs;
-  int marking, ending, hold, roots_done, force_end;
-  unsigned busy;
+  int marking, ending, hold, force_end;
+  int workers_off;    /* test hook: the workers do nothing, assists mark alone */
+  unsigned busy;      /* workers in a turn */
+  unsigned assisting; /* assists doing scan work */
+  unsigned parked;    /* assists waiting for credit or the mark's end */
   uint64_t cycles_ended;
   int64_t mark_start_ns;
   gc_work_t work[MAX_WORKERS];
@@ -79,7 +87,8 @@ static struct {
   pthread_t tid[MAX_WORKERS];
 } cc = {.lock = PTHREAD_MUTEX_INITIALIZER,
         .work_cv = PTHREAD_COND_INITIALIZER,
-        .end_cv = PTHREAD_COND_INITIALIZER};
+        .end_cv = PTHREAD_COND_INITIALIZER,
+        .assist_cv = PTHREAD_COND_INITIALIZER};
 
 /* Counts of threads that left during the cycle, and the work of barrier
  * calls from threads that are not attached (rare: set-up code). */
@@ -91,6 +100,15 @@ static _Atomic int deletion_on = 1, insertion_on = 1;
 /* Pointer-slot bytes scanned this cycle so far, by workers and assists
  * (the pacer's heapScanWork while marking, for revise). */
 static _Atomic uint64_t scan_work_bytes;
+/* Scan work the workers did that no assist has claimed yet (Go's
+ * bgScanCredit), and the pacer's assist ratio (revise, gc.c). */
+static _Atomic int64_t bg_credit_work;
+/* The ratios are kept as the bits of doubles: GCC's <stdatomic.h> loads
+ * and stores an _Atomic double through a scoped temporary, which its
+ * AddressSanitizer left poisoned on the mutator's stack (a false
+ * stack-use-after-scope in the next deep call). */
+static _Atomic uint64_t assist_work_per_byte, assist_bytes_per_work;
+static _Atomic int assists_off;
 
 uint64_t gc_conc_scan_work(void) {
   return atomic_load_explicit(&scan_work_bytes, memory_order_relaxed);
@@ -135,6 +153,7 @@ static void add_cycle(gc_conc_cycle_t *c, gc_conc_cycle_t *d) {
   c->black_bytes += d->black_bytes;
   c->assist_ns += d->assist_ns;
   c->assist_scan_bytes += d->assist_scan_bytes;
+  c->assist_parks += d->assist_parks;
 }
 
 /* A thread's counts into c, and zeroed for the next cycle. */
@@ -146,9 +165,10 @@ static void take_counts(gc_conc_cycle_t *c, gc_local_t *l) {
   c->black_bytes += l->black_bytes;
   c->assist_ns += l->assist_ns;
   c->assist_scan_bytes += l->assist_bytes;
+  c->assist_parks += l->assist_parks;
   l->barrier_calls = l->wb_entries = l->wb_skipped = l->black_bytes = 0;
-  l->assist_ns = l->assist_bytes = 0;
-  l->assist_debt_bytes = 0;
+  l->assist_ns = l->assist_bytes = l->assist_parks = 0;
+  l->assist_credit_bytes = 0;
 }
 
 /* ---- the write barrier ------------------------------------------------------------ */
@@ -228,40 +248,173 @@ void gc_conc_thread_exit(gc_local_t *l) {
   pthread_mutex_unlock(&departed_lock);
 }
 
-/* ---- assists ------------------------------------------------------------------------ */
+/* ---- assists (Go's gcAssistAlloc) ---------------------------------------------------
+ *
+ * Every allocation while marking is charged to its thread's credit before
+ * the object is made (gc_conc_charge_alloc: Go's deductAssistCredit, large
+ * objects by their pages). A thread whose credit goes negative owes scan
+ * work at the pacer's ratio (assist_work_per_byte, revised as heapLive
+ * grows) for its debt and OVER_ASSIST_BYTES more, so that it pays for a
+ * while ahead. (Go pre-pays gcOverAssistWork, 64 KiB of scan work; once the
+ * expected work is done the ratio's floor of 1000 bytes of work left makes
+ * that megabytes of allocation, which a mark that does not end at once,
+ * here a worker waiting for a CPU, lets the heap run into. Pre-paying
+ * allocation instead keeps a thread's credit under 64 KiB.) It pays first
+ * with the workers' unclaimed credit, then with work of its own (root
+ * blocks, grey objects, blocked threads' stacks). If that is not enough:
+ *   - no marker is busy and no work is left anywhere: this thread ends the
+ *     mark (Go's gcMarkDone, which whichever marker finds no work calls);
+ *   - else it parks (Go's gcParkAssist) until a worker makes credit or the
+ *     mark ends, as a blocked thread so that mark termination does not
+ *     wait for it. It parks at most PARK_NS at a time and then looks
+ *     again: a worker may be waiting for threads to scan their stacks.
+ * So a thread that allocates faster than marking proceeds is held to the
+ * rate the markers scan at, and the heap at mark end stays near its goal.
+ * The charge is made at the allocation's entry, where the thread holds no
+ * lock (not in a cache refill), so parking and stopping the world are safe.
+ * None of this while the CPU limiter is limiting (the heap overshoots
+ * instead), or while the test hooks hold the workers. */
+#define OVER_ASSIST_BYTES ((int64_t)64 << 10)
+#define PARK_NS INT64_C(1000000)
 
-/* 1 for the one marker that is to scan the root ranges this cycle. */
-static int claim_roots(void) {
-  pthread_mutex_lock(&cc.lock);
-  int mine = cc.marking && !cc.roots_done;
-  cc.roots_done = 1;
-  pthread_mutex_unlock(&cc.lock);
-  return mine;
+void gc_conc_set_assist_ratio(double work_per_byte, double bytes_per_work, int off) {
+  uint64_t bits;
+  memcpy(&bits, &work_per_byte, sizeof bits);
+  __atomic_store_n(&assist_work_per_byte, bits, __ATOMIC_RELAXED);
+  memcpy(&bits, &bytes_per_work, sizeof bits);
+  __atomic_store_n(&assist_bytes_per_work, bits, __ATOMIC_RELAXED);
+  atomic_store_explicit(&assists_off, off, memory_order_relaxed);
 }
 
-int64_t gc_conc_assist(uint64_t bytes, double work_per_byte) {
-  gc_local_t *l = gc_tls_local;
-  if (!l || work_per_byte <= 0) return 0;
-  l->assist_debt_bytes += (int64_t)bytes;
-  double owed = (double)l->assist_debt_bytes * work_per_byte;
-  if (owed < 1) return 0;
-  int64_t t0 = gc_thread_cpu_ns();
-  if (claim_roots()) gc_scan_roots(&l->work); /* no worker got to them yet */
-  uint64_t did = gc_drain(&l->work, (uint64_t)owed);
-  gc_work_flush(&l->work); /* what the budget left, for the workers */
+static double ratio_of(_Atomic uint64_t *bits) {
+  uint64_t b = __atomic_load_n(bits, __ATOMIC_RELAXED);
+  double d;
+  memcpy(&d, &b, sizeof d);
+  return d;
+}
+
+/* Takes up to `want` of the workers' credit; how much. */
+static int64_t steal_credit(int64_t want) {
+  int64_t avail = atomic_load_explicit(&bg_credit_work, memory_order_relaxed);
+  while (avail > 0) {
+    int64_t take = avail < want ? avail : want;
+    if (atomic_compare_exchange_weak_explicit(&bg_credit_work, &avail, avail - take,
+                                              memory_order_relaxed, memory_order_relaxed))
+      return take;
+  }
+  return 0;
+}
+
+/* The workers' scan work becomes credit; parked assists look at it. */
+static void flush_bg_credit(uint64_t did) {
+  if (!did) return;
+  atomic_fetch_add_explicit(&bg_credit_work, (int64_t)did, memory_order_relaxed);
+  pthread_mutex_lock(&cc.lock);
+  if (cc.parked) pthread_cond_broadcast(&cc.assist_cv);
+  pthread_mutex_unlock(&cc.lock);
+}
+
+/* Up to `budget` bytes of scan work from anything left: root blocks, grey
+ * objects, blocked threads' stacks. The scan work done. */
+static uint64_t find_work(gc_work_t *w, uint64_t budget) {
+  uint64_t did = 0, b;
+  while (did < budget && gc_scan_root_job(w, &b))
+    did += b;
+  if (did < budget) did += gc_drain(w, budget - did);
+  if (did < budget && gc_scan_blocked_stacks(scan_blocked, w)) did += gc_drain(w, budget - did);
   atomic_fetch_add_explicit(&scan_work_bytes, did, memory_order_relaxed);
+  return did;
+}
+
+/* Lock held: nothing is left to mark and nobody is marking (Go's
+ * gcMarkDone condition), so the caller may end the mark. */
+static int mark_done_locked(void) {
+  return cc.marking && !cc.ending && !cc.hold && !cc.busy && !cc.assisting && !gc_work_pending() &&
+         !gc_root_jobs_left();
+}
+
+static void mark_termination(gc_work_t *w);
+
+/* Scan work becomes allocation credit, no more than the `want` bytes the
+ * assist set out to pay for. */
+static void pay_credit(gc_local_t *l, int64_t work, double bytes_per_work, int64_t want) {
+  if (work <= 0) return;
+  double bytes = 1.0 + bytes_per_work * (double)work;
+  l->assist_credit_bytes += bytes < (double)want ? (int64_t)bytes : want;
+  if (l->assist_credit_bytes > OVER_ASSIST_BYTES) l->assist_credit_bytes = OVER_ASSIST_BYTES;
+}
+
+/* The park itself: until a worker makes credit, the mark ends or PARK_NS
+ * pass. */
+__attribute__((noinline)) static void park_wait(uint64_t cycle) {
+  pthread_mutex_lock(&cc.lock);
+  if (cc.marking && cc.cycles_ended == cycle &&
+      atomic_load_explicit(&bg_credit_work, memory_order_relaxed) <= 0)
+    timed_wait_locked(&cc.assist_cv, PARK_NS);
+  cc.parked--;
+  pthread_mutex_unlock(&cc.lock);
+}
+
+/* cc.lock held (released while parked): parks as a blocked thread, so that
+ * stopping the world does not wait for it. This frame holds the thread's
+ * stack record while it is blocked. */
+__attribute__((noinline)) static void park_assist_locked(uint64_t cycle) {
+  GC_RECORD_STACK();
+  cc.parked++;
+  pthread_mutex_unlock(&cc.lock);
+  gc_thread_block_recorded();
+  park_wait(cycle);
+  gc_thread_unblock();
+  pthread_mutex_lock(&cc.lock);
+}
+
+void gc_conc_assist_alloc(void) {
+  gc_local_t *l = gc_tls_local;
+  int64_t t0 = gc_thread_cpu_ns();
+  pthread_mutex_lock(&cc.lock);
+  uint64_t cycle = cc.cycles_ended;
+  for (;;) {
+    if (!cc.marking || cc.cycles_ended != cycle) break; /* the debt ended with the mark */
+    if (cc.hold || atomic_load_explicit(&assists_off, memory_order_relaxed)) {
+      l->assist_credit_bytes = 0; /* forgiven: limiting, or a test holds the mark */
+      break;
+    }
+    if (l->assist_credit_bytes >= 0) break;
+    double wpb = ratio_of(&assist_work_per_byte), bpw = ratio_of(&assist_bytes_per_work);
+    int64_t want = OVER_ASSIST_BYTES - l->assist_credit_bytes; /* bytes to pay for */
+    int64_t work = (int64_t)(wpb * (double)want) + 1;
+    int64_t stolen = steal_credit(work);
+    pay_credit(l, stolen, bpw, want);
+    if (stolen == work) continue; /* paid (the loop ends at the test above) */
+    /* unless a worker is ending the mark (then wait for it): work here */
+    if (!cc.ending) {
+      cc.assisting++;
+      pthread_mutex_unlock(&cc.lock);
+      uint64_t did = find_work(&l->work, (uint64_t)(work - stolen));
+      gc_work_flush(&l->work); /* what the budget left, for the others */
+      l->assist_bytes += did;
+      pay_credit(l, (int64_t)did, bpw, want);
+      pthread_mutex_lock(&cc.lock);
+      cc.assisting--;
+      if (did || l->assist_credit_bytes >= 0) continue;
+      if (mark_done_locked()) {
+        cc.ending = 1;
+        pthread_mutex_unlock(&cc.lock);
+        mark_termination(&l->work);
+        pthread_mutex_lock(&cc.lock);
+        break;
+      }
+    }
+    l->assist_parks++;
+    park_assist_locked(cycle);
+  }
+  pthread_mutex_unlock(&cc.lock);
   int64_t ns = gc_thread_cpu_ns() - t0;
   l->assist_ns += (uint64_t)ns;
-  l->assist_bytes += did;
-  /* paid, or no work to do: Go would park the assist until the workers
-   * produced credit; here the debt is forgiven, as when marking ends */
-  l->assist_debt_bytes = 0;
-  return ns;
+  gc_note_assist_ns(ns);
 }
 
 /* ---- the workers -------------------------------------------------------------------- */
-
-static void mark_termination(gc_work_t *w);
 
 /* A fractional worker sleeps while it is over its share of the CPUs
  * (Go's fractional mark worker, fractionalUtilizationGoal per P). */
@@ -277,20 +430,16 @@ static void pace_fractional(unsigned id, int64_t mark_start, double goal, unsign
   nanosleep(&ts, NULL);
 }
 
-/* One turn of a worker with the lock released: roots (once per cycle),
- * a quantum of marking, blocked stacks when nothing else is left. Nonzero
- * when it found work. */
-static int work_turn(unsigned id, int do_roots) {
+/* One turn of a worker with the lock released: a quantum of marking
+ * (root blocks, grey objects, blocked stacks when nothing else is left);
+ * what it did becomes credit for the assists. Nonzero when it found work. */
+static int work_turn(unsigned id) {
   gc_work_t *w = &cc.work[id];
   int64_t cpu0 = gc_thread_cpu_ns();
-  if (do_roots) gc_scan_roots(w);
-  uint64_t did = gc_drain(w, QUANTUM_BYTES);
-  int found = do_roots || did || w->len;
-  if (!found) {
-    found = gc_scan_blocked_stacks(scan_blocked, w);
-    if (found) did = gc_drain(w, QUANTUM_BYTES);
-  }
-  atomic_fetch_add_explicit(&scan_work_bytes, did, memory_order_relaxed);
+  int roots = gc_root_jobs_left();
+  uint64_t did = find_work(w, QUANTUM_BYTES);
+  int found = roots || did || w->len;
+  flush_bg_credit(did);
   cc.cpu_ns[id] += (uint64_t)(gc_thread_cpu_ns() - cpu0); /* this worker's own slot */
   return found;
 }
@@ -300,17 +449,15 @@ static void *worker_main(void *arg) {
   int grey_waits = 0;
   pthread_mutex_lock(&cc.lock);
   for (;;) {
-    while (!cc.marking || cc.hold || cc.ending || id >= cc.wanted)
+    while (!cc.marking || cc.hold || cc.workers_off || cc.ending || id >= cc.wanted)
       pthread_cond_wait(&cc.work_cv, &cc.lock);
-    int do_roots = !cc.roots_done;
-    cc.roots_done = 1;
     cc.busy++;
     int64_t start = cc.mark_start_ns;
     int fractional = (int64_t)id == cc.dedicated;
     double goal = cc.fractional_goal;
     unsigned procs = cc.procs;
     pthread_mutex_unlock(&cc.lock);
-    int found = work_turn(id, do_roots);
+    int found = work_turn(id);
     /* between quanta a worker holds no grey objects: when it is off the
      * CPU (its pacing, or the scheduler's) assists can take them all */
     gc_work_flush(&cc.work[id]);
@@ -322,7 +469,7 @@ static void *worker_main(void *arg) {
       grey_waits = 0;
       continue;
     }
-    if (cc.busy || gc_work_pending() || cc.hold || !cc.marking || cc.ending) {
+    if (cc.busy || cc.assisting || gc_work_pending() || cc.hold || !cc.marking || cc.ending) {
       timed_wait_locked(&cc.work_cv, IDLE_WAIT_NS);
       continue;
     }
@@ -373,8 +520,9 @@ void gc_conc_begin_mark(int64_t dedicated, double fractional_goal, unsigned proc
   cc.wanted = n;
   start_workers_locked(n);
   cc.marking = 1;
-  cc.roots_done = 0;
+  gc_root_jobs_reset();
   atomic_store_explicit(&scan_work_bytes, 0, memory_order_relaxed);
+  atomic_store_explicit(&bg_credit_work, 0, memory_order_relaxed);
   cc.mark_start_ns = mono_ns();
   memset(cc.cpu_ns, 0, sizeof cc.cpu_ns);
   pthread_cond_broadcast(&cc.work_cv);
@@ -405,9 +553,13 @@ static void mark_termination(gc_work_t *w) {
   gc_for_each_local(term_local, &ctx);
   pthread_mutex_lock(&departed_lock);
   gc_work_flush(&orphan_work);
-  uint64_t before = w->res.heap_scan_bytes;
+  uint64_t before = w->res.heap_scan_bytes, b;
+  while (gc_scan_root_job(w, &b)) { /* blocks no marker took (a test's forced end) */
+  }
+  if (gc_roots_changed()) gc_scan_roots(w); /* a range came or went while marking */
   gc_drain(w, 0);
   c.markterm_scan_bytes = w->res.heap_scan_bytes - before;
+  add_result(&c.mark, &w->res); /* a mutator's own work, or the worker's */
   if (gc_work_overflowed(w)) span_fatal("span-gc: the mark stack cannot grow", NULL);
   add_cycle(&c, &departed);
   memset(&departed, 0, sizeof departed);
@@ -428,6 +580,7 @@ static void mark_termination(gc_work_t *w) {
   cc.force_end = 0;
   cc.cycles_ended++;
   pthread_cond_broadcast(&cc.end_cv);
+  pthread_cond_broadcast(&cc.assist_cv);
   pthread_mutex_unlock(&cc.lock);
   gc_start_world();
 }
@@ -458,10 +611,19 @@ void gc_conc_hold_workers(int hold) {
   pthread_mutex_unlock(&cc.lock);
 }
 
+void gc_conc_workers_off(int off) {
+  pthread_mutex_lock(&cc.lock);
+  cc.workers_off = off;
+  pthread_cond_broadcast(&cc.work_cv);
+  pthread_mutex_unlock(&cc.lock);
+}
+
 void gc_conc_drain_here(void) {
   gc_local_t *l = gc_tls_local;
   if (!l) return;
-  if (claim_roots()) gc_scan_roots(&l->work);
+  uint64_t b;
+  while (gc_scan_root_job(&l->work, &b)) {
+  }
   gc_drain(&l->work, 0);
 }
 

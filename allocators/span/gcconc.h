@@ -4,6 +4,7 @@
 #define SPAN_GCCONC_H
 
 #include "gcmark.h"
+#include "gcstw.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -26,7 +27,10 @@ typedef struct gc_local {
   uint64_t wb_skipped;    /* pointers not buffered: their object was marked already */
   uint64_t black_bytes;   /* bytes allocated black */
   uint64_t assist_ns, assist_bytes;
-  int64_t assist_debt_bytes; /* allocation not yet paid for with scan work */
+  uint64_t assist_parks; /* times its assists waited for work or credit */
+  /* Go's gcAssistBytes: allocation paid for in advance (positive) or not
+   * yet paid for with scan work (negative); zero at each mark's start */
+  int64_t assist_credit_bytes;
 } gc_local_t;
 
 /* Counters of one cycle, summed over threads and workers. */
@@ -34,6 +38,7 @@ typedef struct gc_conc_cycle {
   gc_mark_result_t mark;
   uint64_t barrier_calls, wb_entries, wb_skipped, black_bytes;
   uint64_t assist_ns, assist_scan_bytes, background_ns;
+  uint64_t assist_parks;
   uint64_t markterm_scan_bytes; /* pointer slots read with the world stopped */
 } gc_conc_cycle_t;
 
@@ -56,9 +61,24 @@ void gc_conc_barrier(void **slot, void *value);
 int64_t gc_thread_cpu_ns(void);
 /* Heap scan work done so far this cycle (bytes of pointer slots). */
 uint64_t gc_conc_scan_work(void);
-/* Allocation while marking charged `bytes` to heapLive: assist. The CPU
- * time it took. */
-int64_t gc_conc_assist(uint64_t bytes, double work_per_byte);
+/* The pacer's assist ratio while marking (revise, gc.c), and whether
+ * assists are off (the CPU limiter is limiting). */
+void gc_conc_set_assist_ratio(double work_per_byte, double bytes_per_work, int off);
+/* gcAssistAlloc: the calling thread's allocation credit went negative;
+ * pays with scan work (stolen from the workers' credit, or done here),
+ * ends the mark when no work is left anywhere, or parks until the workers
+ * make credit or the mark ends. Called with no lock held. */
+void gc_conc_assist_alloc(void);
+/* Every allocation while marking is charged to its thread's credit
+ * before it is made (Go's deductAssistCredit). */
+static inline void gc_conc_charge_alloc(uint64_t bytes) {
+  gc_local_t *l = gc_tls_local;
+  if (!l) return;
+  l->assist_credit_bytes -= (int64_t)bytes;
+  if (l->assist_credit_bytes < 0) gc_conc_assist_alloc();
+}
+/* Defined in gc.c: an assist took ns of CPU time (the CPU limiter's). */
+void gc_note_assist_ns(int64_t ns);
 /* Blocks the calling mutator until the cycle that is marking now (if
  * any) has ended. */
 void gc_conc_wait_cycle_end(void);
@@ -68,6 +88,9 @@ void gc_conc_wait_cycle_end(void);
  * scan their own stacks), and wait for that; disable a half of the
  * barrier (sabotage checks). */
 void gc_conc_hold_workers(int hold);
+/* Test hook: the workers do nothing at all; the assists mark and end the
+ * marks alone. */
+void gc_conc_workers_off(int off);
 void gc_conc_drain_here(void);
 void gc_conc_finish_mark(void);
 void gc_conc_barrier_halves(int deletion, int insertion);

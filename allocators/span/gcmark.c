@@ -67,6 +67,7 @@ typedef struct root_range {
 static pthread_mutex_t roots_lock = PTHREAD_MUTEX_INITIALIZER;
 static root_range_t *roots;
 static size_t nroots, roots_cap;
+static uint64_t roots_version; /* changes with every add or remove (roots_lock) */
 
 int gc_roots_add(void *start, size_t bytes) {
   pthread_mutex_lock(&roots_lock);
@@ -81,6 +82,7 @@ int gc_roots_add(void *start, size_t bytes) {
     roots_cap = cap;
   }
   roots[nroots++] = (root_range_t){(uintptr_t)start, (uintptr_t)start + bytes};
+  roots_version++;
   pthread_mutex_unlock(&roots_lock);
   return 0;
 }
@@ -90,6 +92,7 @@ void gc_roots_remove(void *start, size_t bytes) {
   for (size_t i = nroots; i-- > 0;) {
     if (roots[i].lo == (uintptr_t)start && roots[i].hi == (uintptr_t)start + bytes) {
       roots[i] = roots[--nroots];
+      roots_version++;
       break;
     }
   }
@@ -313,6 +316,67 @@ void gc_scan_roots(gc_work_t *w) {
     scan_words_x(w, roots[i].lo, roots[i].hi, 1);
   }
   pthread_mutex_unlock(&roots_lock);
+}
+
+/* ---- concurrent marking: root jobs (Go's markroot) ----------------------------
+ * The root ranges are cut into blocks of ROOT_BLOCK_BYTES (Go's
+ * rootBlockBytes), each a job that any marker claims by taking the next
+ * index, so that a worker and the assists share the roots as they share the
+ * grey objects: an assist whose allocation needs scan work can take a root
+ * block that no worker has reached. The jobs are counted at the start of a
+ * mark; if the ranges change during it (a range added or removed), mark
+ * termination scans every range again with the world stopped. */
+#define ROOT_BLOCK_BYTES ((uintptr_t)256 << 10)
+
+static struct {
+  _Atomic uint64_t next, count; /* next job to claim, jobs this mark */
+  uint64_t version;             /* roots_version when they were counted */
+} rj;
+
+void gc_root_jobs_reset(void) {
+  pthread_mutex_lock(&roots_lock);
+  uint64_t n = 0;
+  for (size_t i = 0; i < nroots; i++)
+    n += (roots[i].hi - roots[i].lo + ROOT_BLOCK_BYTES - 1) / ROOT_BLOCK_BYTES;
+  rj.version = roots_version;
+  atomic_store_explicit(&rj.count, n, memory_order_relaxed);
+  atomic_store_explicit(&rj.next, 0, memory_order_relaxed);
+  pthread_mutex_unlock(&roots_lock);
+}
+
+int gc_root_jobs_left(void) {
+  return atomic_load_explicit(&rj.next, memory_order_relaxed) <
+         atomic_load_explicit(&rj.count, memory_order_relaxed);
+}
+
+int gc_scan_root_job(gc_work_t *w, uint64_t *bytes) {
+  *bytes = 0;
+  if (!gc_root_jobs_left()) return 0;
+  uint64_t k = atomic_fetch_add_explicit(&rj.next, 1, memory_order_relaxed);
+  if (k >= atomic_load_explicit(&rj.count, memory_order_relaxed)) return 0;
+  pthread_mutex_lock(&roots_lock);
+  for (size_t i = 0; i < nroots && rj.version == roots_version; i++) {
+    uintptr_t blocks = (roots[i].hi - roots[i].lo + ROOT_BLOCK_BYTES - 1) / ROOT_BLOCK_BYTES;
+    if (k >= blocks) {
+      k -= blocks;
+      continue;
+    }
+    uintptr_t lo = roots[i].lo + (uintptr_t)k * ROOT_BLOCK_BYTES;
+    uintptr_t hi = roots[i].hi - lo > ROOT_BLOCK_BYTES ? lo + ROOT_BLOCK_BYTES : roots[i].hi;
+    w->res.globals_scan_bytes += hi - lo;
+    scan_words_x(w, lo, hi, 1);
+    *bytes = hi - lo;
+    break;
+  }
+  pthread_mutex_unlock(&roots_lock);
+  return 1;
+}
+
+int gc_roots_changed(void) {
+  pthread_mutex_lock(&roots_lock);
+  int changed = rj.version != roots_version;
+  pthread_mutex_unlock(&roots_lock);
+  return changed;
 }
 
 uint64_t gc_drain(gc_work_t *w, uint64_t budget_bytes) {

@@ -53,6 +53,14 @@ uint64_t gc_mark_new(struct span *s, uint32_t idx);
 void gc_scan_range(gc_work_t *w, uintptr_t lo, uintptr_t hi);
 /* Every root range, conservatively. */
 void gc_scan_roots(gc_work_t *w);
+/* Root jobs (blocks of the root ranges, Go's markroot jobs): counted at
+ * the start of a mark (world stopped); a marker claims and scans the next
+ * one: 1 with the bytes it read, 0 when none was left. */
+void gc_root_jobs_reset(void);
+int gc_scan_root_job(gc_work_t *w, uint64_t *bytes);
+int gc_root_jobs_left(void);
+/* A range was added or removed since the jobs were counted. */
+int gc_roots_changed(void);
 /* Scans grey objects, the marker's own and then the shared queue's, until
  * both are empty or budget_bytes of pointer slots were read (0: no
  * budget); the bytes read. */

@@ -2,9 +2,10 @@
  * is "unswept" until its mark bits become its allocation bits.
  *
  * At mark termination every small span on a central partial or full list
- * moves to that class's unswept list (central_gc_unsweep_all) and every
- * large span to the unswept large list; thread caches hold none (they were
- * released when the world stopped). From then on a span is swept, at most
+ * becomes unswept at once (central_gc_unsweep_all: the swept and unswept
+ * pairs of lists trade places, Go's sweepgen += 2) and the large spans'
+ * list becomes the unswept large list, also in one step; thread caches
+ * hold none (they were released when the world stopped). From then on a span is swept, at most
  * once, by whoever gets to it first:
  *   - a thread cache that needs a span of a class sweeps unswept spans of
  *     that class until one has a free slot, before it grows the heap (Go's
@@ -175,6 +176,10 @@ void gc_finish_sweep(void) {
 void gc_unsweep_all(void) {
   central_gc_unsweep_all();
   pthread_mutex_lock(&large_lock);
+  if (!large_unswept) { /* always, the sweep having finished: one step */
+    large_unswept = large_swept;
+    large_swept = NULL;
+  }
   while (large_swept) {
     span_t *s = large_swept;
     large_unlink(&large_swept, s);

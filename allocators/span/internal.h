@@ -41,7 +41,7 @@
 struct mcache;
 
 enum { SPAN_SMALL = 1, SPAN_LARGE = 2, SPAN_TINY = 4 };
-enum { LIST_NONE = 0, LIST_PARTIAL = 1, LIST_FULL = 2, LIST_EMPTY = 3, LIST_UNSWEPT = 4 };
+enum { LIST_NONE = 0, LIST_PARTIAL = 1, LIST_FULL = 2, LIST_EMPTY = 3 };
 
 typedef struct span {
   /* The owner's fast path (Go's nextFreeFast) reads these. */
@@ -58,7 +58,7 @@ typedef struct span {
   _Atomic uint32_t alloc_count;
   uint16_t spc; /* span class (SPAN_TINY_SPC for tiny blocks) */
   uint8_t kind; /* SPAN_SMALL, SPAN_LARGE; SPAN_SMALL | SPAN_TINY for tiny blocks */
-  uint8_t list; /* LIST_*: where it is while not cached (central lock) */
+  uint8_t list; /* LIST_*: where it is while not cached (central lock; central.c adds a bit) */
   uint32_t npages;
   uint32_t nwords;                /* words of each bitmap */
   uint8_t needzero;               /* some page was in use before: contents not known zero */

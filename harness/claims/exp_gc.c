@@ -205,8 +205,8 @@ int hl_decide_c15(const hl_claim_input_t *in, hl_claim_result_t *r) {
            mark_wall.median / 1000, mark_cpu.median / 1000, whole.median / 1000);
   snprintf(r->condition, sizeof r->condition,
            "the claim is about Go 1.22's runtime, and Debian's Go is 1.19; span-gc's concurrent "
-           "model flips every span at mark termination (Go's flip is constant-time), so its "
-           "figure does not stand for Go's");
+           "model ends each mark on one thread (barrier buffers, stacks still grey, the last "
+           "drain) and is not Go, so its figure does not stand for Go's");
   hl_claim_confidence_reps(in, r, "per cycle, every repetition; span-gc's two modes");
   return 0;
 }
