@@ -242,6 +242,15 @@ span_t *central_swap_span(span_t *old, struct mcache *c);
  * before the frees were published; a span released meanwhile, or cached
  * by a thread again, is left alone. */
 void central_remote_freed(span_t *s, uint16_t spc, uint32_t gen);
+/* Transfer lists (central.c): objects of span class spc (2 .. SPAN_CLASSES
+ * - 1) freed by a thread that does not allocate the class, linked through
+ * their first word, for one that does. put hands over the first of
+ * obj[0..n), n > 0, as many as keep the list at `limit` objects or under,
+ * and returns how many; take returns the whole list or NULL, and the taker
+ * reports with taken how many objects it found. */
+uint32_t central_transfer_put(uint16_t spc, void *const *obj, uint32_t n, uint32_t limit);
+void *central_transfer_take(uint16_t spc);
+void central_transfer_taken(uint16_t spc, uint32_t n);
 /* Folds remote frees into the alloc bits; returns the live object count. */
 uint32_t span_sweep(span_t *s);
 /* Set at initialisation: the CPU has popcnt (the sweep's bit counts use it
@@ -260,15 +269,17 @@ void central_unlock_all(void);
  * pushed + nfree and its allocations nmalloc + (out - flushed), exact when
  * read while the owner is not between the two stores of a slow path
  * (span_read_stats at quiescence). nmalloc and nfree count what went past
- * the cache (spans, large objects, tiny blocks, frees without a cache).
- * cap grows while the class overflows, up to max (see mcache.c). Written
+ * the cache (spans, large objects, tiny blocks, frees without a cache);
+ * objects a cache takes from a transfer list are pushed and taken off
+ * nfree (their frees were counted where they were first freed; modulo
+ * 2^64). cap grows while the class overflows, up to max (see mcache.c). Written
  * by the owner only, read by span_read_stats: relaxed atomics. One cache
  * line per class. */
 typedef struct freecache {
   _Atomic uint64_t pushed, out;
   void **obj; /* max slots */
   uint16_t cap, max;
-  uint32_t pops_at_flush; /* low bits of out - flushed at the last flush */
+  uint32_t mallocs_at_flush; /* low bits of the class's allocations at the last flush */
   _Atomic uint64_t nmalloc, nfree, flushed;
   uint64_t gc_seen; /* activity (all four counters) at the idle collector's last visit */
 } freecache_t;
@@ -319,6 +330,9 @@ static inline mcache_t *mcache_peek(void) {
   return span_tls_cache;
 }
 void *mcache_alloc_slow(mcache_t *c, uint16_t spc);
+/* The class's free cache and span are dry: the class's transfer list into
+ * the free cache, one of its objects returned (NULL: the list was empty). */
+void *mcache_alloc_transfer(mcache_t *c, uint16_t spc);
 /* Frees all but the newest `keep` objects of a free cache to the spans. */
 void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep);
 /* A free found the class's free cache full: grows it, or flushes its older
@@ -327,6 +341,7 @@ void mcache_free_overflow(mcache_t *c, uint16_t spc, void *p);
 #define SPAN_FC_OBJECTS 64u              /* per span class, at first */
 #define SPAN_FC_MAX_OBJECTS 2048u        /* per span class, at most */
 #define SPAN_FC_CLASS_BYTES (256u << 10) /* per span class, at most */
+#define SPAN_TRANSFER_CLASS_BYTES (64u << 10) /* on a class's transfer list, at most */
 /* Set by a thread's cache destructor: frees after it (other destructors,
  * libc's own thread cleanup) make no new cache, which nothing would give
  * back. */
@@ -402,7 +417,8 @@ void span_fatal(const char *what, const void *p) __attribute__((noreturn));
  * over the goal (or wake the thread that does). */
 void scavenger_note_free(const heap_stats_t *h);
 uint64_t scavenger_excess_pages(const heap_stats_t *h);
-/* Gives the empty spans the central lists keep back to the heap. */
+/* Frees the transfer lists' objects into their spans, then gives the empty
+ * spans the central lists keep back to the heap. */
 void central_release_empty(void);
 void scavenger_after_fork_child(void);
 uint64_t scavenger_released_bytes(void);

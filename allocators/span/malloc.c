@@ -117,7 +117,8 @@ static void *alloc_class(mcache_t *c, unsigned cls, int noscan) {
   uint16_t spc = (uint16_t)(cls << 1 | (unsigned)noscan);
   void *p = class_fast(c, spc);
   if (unlikely(!p)) {
-    p = mcache_alloc_slow(c, spc);
+    p = mcache_alloc_transfer(c, spc);
+    if (!p) p = mcache_alloc_slow(c, spc);
     if (likely(p != NULL)) stat_add(&c->fc[spc].nmalloc, 1);
   }
   return p;

@@ -176,6 +176,39 @@ void *mcache_alloc_slow(mcache_t *c, uint16_t spc) {
   return next_slot(s);
 }
 
+/* A class's free cache and span are dry: takes the class's transfer list
+ * into the (empty) free cache and returns one of its objects, or NULL.
+ * Each object on the list was counted as freed by the thread that freed it
+ * first; the ones that go into the cache are pushed, and so are taken off
+ * nfree again (nfree counts modulo 2^64, so the sums stay exact). */
+void *mcache_alloc_transfer(mcache_t *c, uint16_t spc) {
+  void *p = central_transfer_take(spc);
+  if (!p) return NULL;
+  freecache_t *f = &c->fc[spc];
+  uint64_t out = fc_load(&f->out), in = fc_load(&f->pushed);
+  uint32_t room = (uint32_t)(f->max - (in - out)), n = 0;
+  void *got = p;
+  p = *(void **)p;
+  for (; p && n < room; n++) {
+    f->obj[in - out + n] = p;
+    p = *(void **)p;
+  }
+  uint32_t rest = 0;
+  while (unlikely(p != NULL)) { /* more than the cache holds: not with an empty one */
+    void *next = *(void **)p;
+    span_free_objects(pagemap_get(p), &p, 1, NULL);
+    p = next;
+    rest++;
+  }
+  central_transfer_taken(spc, 1 + n + rest);
+  if (n) {
+    if (in - out + n > f->cap) f->cap = (uint16_t)(in - out + n);
+    atomic_store_explicit(&f->pushed, in + n, memory_order_relaxed);
+    stat_add(&f->nfree, (uint64_t)0 - n);
+  }
+  return got;
+}
+
 /* Collector, world stopped: every cache gives back its spans and its tiny
  * block (Go's mcache.releaseAll); central_uncache_span takes the unused
  * slots of each span off the heap's live bytes again. Free caches are
@@ -216,19 +249,59 @@ void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep) {
   stat_add(&f->out, drop);
 }
 
-/* At the bound, a full class keeps its newer half for the allocations to
- * come, unless none came since the last flush (a thread that only frees
- * this class): then all of it goes, in longer runs per span and with
- * nothing to move down. */
+/* Objects a class's transfer list holds at most: SPAN_TRANSFER_CLASS_BYTES
+ * of them, within the free cache's bound (a taker's cache holds a list
+ * whole). */
+static uint32_t transfer_limit(const freecache_t *f, uint16_t spc) {
+  uint32_t n = SPAN_TRANSFER_CLASS_BYTES / span_class_bytes[spc >> 1];
+  return n < f->max ? n : f->max;
+}
+
+/* A full free cache of a class this thread has not allocated since its
+ * last flush (a consumer's) goes to the class's transfer list (central.c),
+ * oldest objects first, as many as the list has room for, for a thread
+ * that allocates the class. Not when the newest object's span is cached
+ * by this thread (its own allocations take those back from the span).
+ * What the list had no room for (no thread takes them as fast) stays
+ * while the capacity may still grow; at the bound it goes into the spans.
+ * Returns 1 when the cache has room again, 0 when it must grow or flush
+ * (as a class that is not only freed). Objects on a list keep their spans
+ * allocated until a thread takes them, hence the list's small limit. */
+static int free_to_transfer(mcache_t *c, uint16_t spc, uint32_t mallocs) {
+  freecache_t *f = &c->fc[spc];
+  uint32_t n = (uint32_t)fc_count(f);
+  if (mallocs != f->mallocs_at_flush ||
+      atomic_load_explicit(&pagemap_get(f->obj[n - 1])->owner, memory_order_relaxed) == c)
+    return 0;
+  uint32_t k = central_transfer_put(spc, f->obj, n, transfer_limit(f, spc));
+  if (k) {
+    memmove(f->obj, f->obj + k, sizeof(void *) * (n - k));
+    stat_add(&f->flushed, k);
+    stat_add(&f->out, k);
+  }
+  if (k == n) return 1;
+  if (f->cap < f->max) return 0;
+  mcache_flush(c, spc, 0);
+  return 1;
+}
+
+/* A full class goes to its transfer list (above), or its capacity grows,
+ * or at the bound it keeps its newer half for the allocations to come,
+ * unless none came since the last flush (a thread that only frees this
+ * class): then all of it goes into the spans, in longer runs per span and
+ * with nothing to move down. */
 void mcache_free_overflow(mcache_t *c, uint16_t spc, void *p) {
   freecache_t *f = &c->fc[spc];
   if (fc_count(f) >= f->cap) {
-    if (f->cap < f->max) {
+    uint32_t mallocs = (uint32_t)fc_mallocs(f);
+    if (free_to_transfer(c, spc, mallocs)) {
+      f->mallocs_at_flush = mallocs;
+      mcache_gc_tick(c);
+    } else if (f->cap < f->max) {
       f->cap = f->cap * 2u < f->max ? (uint16_t)(f->cap * 2u) : f->max;
     } else {
-      uint32_t pops = (uint32_t)(fc_load(&f->out) - fc_load(&f->flushed));
-      mcache_flush(c, spc, pops == f->pops_at_flush ? 0 : f->cap / 2u);
-      f->pops_at_flush = pops;
+      mcache_flush(c, spc, mallocs == f->mallocs_at_flush ? 0 : f->cap / 2u);
+      f->mallocs_at_flush = mallocs;
       mcache_gc_tick(c);
     }
   }
