@@ -279,7 +279,7 @@ typedef struct freecache {
   _Atomic uint64_t pushed, out;
   void **obj; /* max slots */
   uint16_t cap, max;
-  uint32_t mallocs_at_flush; /* low bits of the class's allocations at the last flush */
+  uint32_t pops_at_flush; /* low bits of out - flushed at the last flush */
   _Atomic uint64_t nmalloc, nfree, flushed;
   uint64_t gc_seen; /* activity (all four counters) at the idle collector's last visit */
 } freecache_t;
