@@ -222,73 +222,7 @@ void central_remote_freed(span_t *s, uint16_t spc, uint32_t gen) {
   if (release) heap_free_span(s);
 }
 
-/* Transfer lists (tcmalloc's transfer cache, beside Go's mcentral): per
- * span class, objects that a thread which only frees the class (a
- * consumer) flushed from its free cache as they are, linked through their
- * first word, for the next thread that allocates the class (a producer)
- * to take into its free cache whole. A cross-thread free then costs the
- * consumer a store per object and one CAS per batch, and the producer
- * allocates those objects from its free cache instead of from span bitmaps
- * that the consumer's frees would otherwise have to mark and its sweep to
- * fold. Objects on a list stay allocated in their spans, as in a free
- * cache, and count as freed.
- *
- * A Treiber stack whose only pop takes the whole list (an exchange), so it
- * has no ABA problem. `count` is raised before a batch is linked in and
- * lowered by what a taker found, so the objects on the list never exceed
- * the limit a putter reserved against (SPAN_TRANSFER_CLASS_BYTES of
- * objects, within the free cache's bound: a taker's empty free cache holds
- * any list whole). */
-typedef struct transfer {
-  _Atomic(void *) head;
-  _Atomic uint32_t count; /* objects on the list or being linked in */
-} __attribute__((aligned(64))) transfer_t;
-
-static transfer_t transfers[SPAN_CLASSES];
-
-uint32_t central_transfer_put(uint16_t spc, void *const *obj, uint32_t n, uint32_t limit) {
-  transfer_t *t = &transfers[spc];
-  uint32_t have = atomic_load_explicit(&t->count, memory_order_relaxed), room;
-  do {
-    if (have >= limit) return 0;
-    room = limit - have < n ? limit - have : n;
-  } while (!atomic_compare_exchange_weak_explicit(&t->count, &have, have + room,
-                                                  memory_order_relaxed, memory_order_relaxed));
-  n = room;
-  for (uint32_t i = 0; i + 1 < n; i++)
-    *(void **)obj[i] = obj[i + 1];
-  void *old = atomic_load_explicit(&t->head, memory_order_relaxed);
-  do {
-    *(void **)obj[n - 1] = old;
-  } while (!atomic_compare_exchange_weak_explicit(&t->head, &old, obj[0], memory_order_release,
-                                                  memory_order_relaxed));
-  return n;
-}
-
-void *central_transfer_take(uint16_t spc) {
-  transfer_t *t = &transfers[spc];
-  if (!atomic_load_explicit(&t->head, memory_order_relaxed)) return NULL;
-  return atomic_exchange_explicit(&t->head, NULL, memory_order_acquire);
-}
-
-void central_transfer_taken(uint16_t spc, uint32_t n) {
-  atomic_fetch_sub_explicit(&transfers[spc].count, n, memory_order_relaxed);
-}
-
-/* Frees everything on the transfer lists into the spans. */
-static void transfer_drain(void) {
-  for (uint16_t spc = 2; spc < SPAN_CLASSES; spc++) {
-    uint32_t n = 0;
-    for (void *p = central_transfer_take(spc), *next; p; p = next, n++) {
-      next = *(void **)p;
-      span_free_objects(pagemap_get(p), &p, 1, NULL);
-    }
-    if (n) central_transfer_taken(spc, n);
-  }
-}
-
 void central_release_empty(void) {
-  transfer_drain();
   for (unsigned i = 0; i < SPAN_ALL_SPCS; i++) {
     central_t *ce = &centrals[i];
     for (;;) {

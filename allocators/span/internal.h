@@ -242,15 +242,6 @@ span_t *central_swap_span(span_t *old, struct mcache *c);
  * before the frees were published; a span released meanwhile, or cached
  * by a thread again, is left alone. */
 void central_remote_freed(span_t *s, uint16_t spc, uint32_t gen);
-/* Transfer lists (central.c): objects of span class spc (2 .. SPAN_CLASSES
- * - 1) freed by a thread that does not allocate the class, linked through
- * their first word, for one that does. put hands over the first of
- * obj[0..n), n > 0, as many as keep the list at `limit` objects or under,
- * and returns how many; take returns the whole list or NULL, and the taker
- * reports with taken how many objects it found. */
-uint32_t central_transfer_put(uint16_t spc, void *const *obj, uint32_t n, uint32_t limit);
-void *central_transfer_take(uint16_t spc);
-void central_transfer_taken(uint16_t spc, uint32_t n);
 /* Folds remote frees into the alloc bits; returns the live object count. */
 uint32_t span_sweep(span_t *s);
 /* Set at initialisation: the CPU has popcnt (the sweep's bit counts use it
@@ -258,6 +249,19 @@ uint32_t span_sweep(span_t *s);
 extern int span_have_popcnt;
 void central_lock_all(void);
 void central_unlock_all(void);
+
+/* ---- transfer caches (transfer.c) ---------------------------------------- */
+/* Objects of span class spc (2 .. SPAN_CLASSES - 1) freed by a thread that
+ * does not allocate the class, for one that does. put copies the first of
+ * obj[0 .. n) in, as many as the class's transfer cache has room for, and
+ * returns how many; take copies up to `room` of the newest out to dst and
+ * returns how many (0 at once, without the lock, when it looks empty). */
+uint32_t transfer_put(uint16_t spc, void *const *obj, uint32_t n);
+uint32_t transfer_take(uint16_t spc, void **dst, uint32_t room);
+/* Frees everything in the transfer caches into the spans (span_scavenge_all). */
+void transfer_drain(void);
+void transfer_lock_all(void);
+void transfer_unlock_all(void);
 
 /* ---- per-thread caches (mcache.c) ---------------------------------------- */
 /* Per span class in a cache: freed small objects kept for reuse, last in
@@ -270,7 +274,7 @@ void central_unlock_all(void);
  * read while the owner is not between the two stores of a slow path
  * (span_read_stats at quiescence). nmalloc and nfree count what went past
  * the cache (spans, large objects, tiny blocks, frees without a cache);
- * objects a cache takes from a transfer list are pushed and taken off
+ * objects a cache takes from a transfer cache are pushed and taken off
  * nfree (their frees were counted where they were first freed; modulo
  * 2^64). cap grows while the class overflows, up to max (see mcache.c). Written
  * by the owner only, read by span_read_stats: relaxed atomics. One cache
@@ -330,8 +334,8 @@ static inline mcache_t *mcache_peek(void) {
   return span_tls_cache;
 }
 void *mcache_alloc_slow(mcache_t *c, uint16_t spc);
-/* The class's free cache and span are dry: the class's transfer list into
- * the free cache, one of its objects returned (NULL: the list was empty). */
+/* The class's free cache and span are dry: the class's transfer cache into
+ * the free cache, one of its objects returned (NULL: it was empty). */
 void *mcache_alloc_transfer(mcache_t *c, uint16_t spc);
 /* Frees all but the newest `keep` objects of a free cache to the spans. */
 void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep);
@@ -339,9 +343,9 @@ void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep);
  * half; then p goes in. p is the start of an object of a small span. */
 void mcache_free_overflow(mcache_t *c, uint16_t spc, void *p);
 #define SPAN_FC_OBJECTS 64u              /* per span class, at first */
-#define SPAN_FC_MAX_OBJECTS 2048u        /* per span class, at most */
+#define SPAN_FC_MAX_OBJECTS 8192u        /* per span class, at most */
 #define SPAN_FC_CLASS_BYTES (256u << 10) /* per span class, at most */
-#define SPAN_TRANSFER_CLASS_BYTES (64u << 10) /* on a class's transfer list, at most */
+#define SPAN_TRANSFER_CLASS_BYTES (64u << 10) /* in a class's transfer cache, at most */
 /* Set by a thread's cache destructor: frees after it (other destructors,
  * libc's own thread cleanup) make no new cache, which nothing would give
  * back. */
@@ -417,8 +421,7 @@ void span_fatal(const char *what, const void *p) __attribute__((noreturn));
  * over the goal (or wake the thread that does). */
 void scavenger_note_free(const heap_stats_t *h);
 uint64_t scavenger_excess_pages(const heap_stats_t *h);
-/* Frees the transfer lists' objects into their spans, then gives the empty
- * spans the central lists keep back to the heap. */
+/* Gives the empty spans the central lists keep back to the heap. */
 void central_release_empty(void);
 void scavenger_after_fork_child(void);
 uint64_t scavenger_released_bytes(void);

@@ -47,6 +47,7 @@ const char *span_version(void) {
 static void fork_prepare(void) {
   mcache_lock_all();
   central_lock_all();
+  transfer_lock_all();
   pthread_mutex_lock(&span_heap_lock);
   meta_lock_all();
 }
@@ -54,6 +55,7 @@ static void fork_prepare(void) {
 static void fork_parent(void) {
   meta_unlock_all();
   pthread_mutex_unlock(&span_heap_lock);
+  transfer_unlock_all();
   central_unlock_all();
   mcache_unlock_all();
 }

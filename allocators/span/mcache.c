@@ -176,33 +176,20 @@ void *mcache_alloc_slow(mcache_t *c, uint16_t spc) {
   return next_slot(s);
 }
 
-/* A class's free cache and span are dry: takes the class's transfer list
- * into the (empty) free cache and returns one of its objects, or NULL.
- * Each object on the list was counted as freed by the thread that freed it
- * first; the ones that go into the cache are pushed, and so are taken off
- * nfree again (nfree counts modulo 2^64, so the sums stay exact). */
+/* A class's free cache and span are dry: takes the newest objects of the
+ * class's transfer cache into the (empty) free cache and returns the
+ * newest of them, or NULL. Each object there was counted as freed by the
+ * thread that freed it first; the ones that go into the cache are pushed,
+ * and so are taken off nfree again (nfree counts modulo 2^64, so the sums
+ * stay exact). */
 void *mcache_alloc_transfer(mcache_t *c, uint16_t spc) {
-  void *p = central_transfer_take(spc);
-  if (!p) return NULL;
   freecache_t *f = &c->fc[spc];
-  uint64_t out = fc_load(&f->out), in = fc_load(&f->pushed);
-  uint32_t room = (uint32_t)(f->max - (in - out)), n = 0;
-  void *got = p;
-  p = *(void **)p;
-  for (; p && n < room; n++) {
-    f->obj[in - out + n] = p;
-    p = *(void **)p;
-  }
-  uint32_t rest = 0;
-  while (unlikely(p != NULL)) { /* more than the cache holds: not with an empty one */
-    void *next = *(void **)p;
-    span_free_objects(pagemap_get(p), &p, 1, NULL);
-    p = next;
-    rest++;
-  }
-  central_transfer_taken(spc, 1 + n + rest);
-  if (n) {
-    if (in - out + n > f->cap) f->cap = (uint16_t)(in - out + n);
+  uint64_t in = fc_load(&f->pushed), have = in - fc_load(&f->out);
+  uint32_t n = transfer_take(spc, f->obj + have, (uint32_t)(f->max - have));
+  if (n == 0) return NULL;
+  void *got = f->obj[have + n - 1];
+  if (--n) {
+    if (have + n > f->cap) f->cap = (uint16_t)(have + n);
     atomic_store_explicit(&f->pushed, in + n, memory_order_relaxed);
     stat_add(&f->nfree, (uint64_t)0 - n);
   }
@@ -249,37 +236,30 @@ void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep) {
   stat_add(&f->out, drop);
 }
 
-/* Objects a class's transfer list holds at most: SPAN_TRANSFER_CLASS_BYTES
- * of them, within the free cache's bound (a taker's cache holds a list
- * whole). */
-static uint32_t transfer_limit(const freecache_t *f, uint16_t spc) {
-  uint32_t n = SPAN_TRANSFER_CLASS_BYTES / span_class_bytes[spc >> 1];
-  return n < f->max ? n : f->max;
-}
-
-/* A full free cache of a class this thread has not allocated since its
- * last flush (a consumer's) goes to the class's transfer list (central.c),
- * oldest objects first, as many as the list has room for, for a thread
- * that allocates the class. Only when the newest object's span is cached
- * by another thread: that thread allocates the class now and will take
- * the list soon. A thread that merely moved on from a class (a sweep over
- * sizes, one thread) has its own span or none there, and its objects go
- * into their spans as before: on a list no one takes they would pin up to
- * SPAN_TRANSFER_CLASS_BYTES of every class it left (1.5 MiB of peak RSS
- * on sizeclass-sweep). What the list had no room for (no thread takes
- * them as fast) stays
- * while the capacity may still grow; at the bound it goes into the spans.
- * Returns 1 when the cache has room again, 0 when it must grow or flush
- * (as a class that is not only freed). Objects on a list keep their spans
- * allocated until a thread takes them, hence the list's small limit. */
+/* A full free cache of a class this thread has not allocated from since
+ * its last flush (a consumer's) goes to the class's transfer cache
+ * (transfer.c), oldest objects first, as many as it has room for, for a
+ * thread that allocates the class. Only when the newest object's span is
+ * cached by another thread (which allocates the class now and will take
+ * the objects soon), or by none while this thread has no span of the class
+ * either (a consumer whose producer has moved to a newer span and hands
+ * out objects it took back). A thread that merely moved on from a class (a
+ * sweep over sizes, one thread) still has its span of the class, and its
+ * objects go into their spans as before: in a transfer cache that no one
+ * takes from they would pin up to SPAN_TRANSFER_CLASS_BYTES of every class
+ * it left (1.5 MiB more peak RSS on sizeclass-sweep). What the transfer
+ * cache had no room for (no thread takes them as fast) stays while the
+ * capacity may still grow; at the bound it goes into the spans. Returns 1
+ * when the cache has room again, 0 when it must grow or flush (as a class
+ * that is not only freed). */
 static int free_to_transfer(mcache_t *c, uint16_t spc, uint32_t pops) {
   freecache_t *f = &c->fc[spc];
   uint32_t n = (uint32_t)fc_count(f);
   if (pops != f->pops_at_flush) return 0;
   const mcache_t *owner =
       atomic_load_explicit(&pagemap_get(f->obj[n - 1])->owner, memory_order_relaxed);
-  if (owner == NULL || owner == c) return 0;
-  uint32_t k = central_transfer_put(spc, f->obj, n, transfer_limit(f, spc));
+  if (owner == c || (owner == NULL && c->alloc[spc] != &span_empty)) return 0;
+  uint32_t k = transfer_put(spc, f->obj, n);
   if (k) {
     memmove(f->obj, f->obj + k, sizeof(void *) * (n - k));
     stat_add(&f->flushed, k);
@@ -291,7 +271,7 @@ static int free_to_transfer(mcache_t *c, uint16_t spc, uint32_t pops) {
   return 1;
 }
 
-/* A full class goes to its transfer list (above), or its capacity grows,
+/* A full class goes to its transfer cache (above), or its capacity grows,
  * or at the bound it keeps its newer half for the allocations to come,
  * unless none came since the last flush (a thread that only frees this
  * class): then all of it goes into the spans, in longer runs per span and
