@@ -24,17 +24,19 @@
  *
  * Its capacity adapts, as tcmalloc's per-class lists do: a class starts at
  * 64 objects, and each time a free finds it full while it is below its
- * bound, the capacity doubles instead of flushing. The bound is 2048
- * objects and at most 256 KiB of objects a class (at least 4 objects), so a
- * program that frees batches of a thousand objects stops flushing after a
- * few rounds, and one that frees one object at a time never grows it. At
+ * bound, the capacity doubles instead of flushing. The bound is 8192
+ * objects (tcmalloc's longest per-class list) and at most 256 KiB of
+ * objects a class (at least 4 objects), so a program that frees batches of
+ * a few thousand objects stops flushing after a few rounds, and one that
+ * frees one object at a time never grows it. At
  * the bound, a full class frees its older half into the spans, grouped by
  * span: the objects of one span in a row go in with one atomic per bitmap
  * word and one count update (span_free_objects). The idle collector
  * (mcache_gc_tick) empties the caches of classes the thread no longer uses
  * and sets their capacity back to 64. A thread that only frees (a
  * consumer) gets a cache at its first free, so that its cross-thread frees
- * are batched the same way.
+ * are batched the same way, and hands its full caches to the producer
+ * through the class's transfer cache (free_to_transfer below).
  *
  * A thread's cache is created at its first allocation and released (free
  * caches flushed, every span given back, statistics folded into the totals)
