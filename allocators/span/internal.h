@@ -250,6 +250,19 @@ extern int span_have_popcnt;
 void central_lock_all(void);
 void central_unlock_all(void);
 
+/* ---- transfer caches (transfer.c) ---------------------------------------- */
+/* Objects of span class spc (2 .. SPAN_CLASSES - 1) freed by a thread that
+ * does not allocate the class, for one that does. put copies the first of
+ * obj[0 .. n) in, as many as the class's transfer cache has room for, and
+ * returns how many; take copies up to `room` of the newest out to dst and
+ * returns how many (0 at once, without the lock, when it looks empty). */
+uint32_t transfer_put(uint16_t spc, void *const *obj, uint32_t n);
+uint32_t transfer_take(uint16_t spc, void **dst, uint32_t room);
+/* Frees everything in the transfer caches into the spans (span_scavenge_all). */
+void transfer_drain(void);
+void transfer_lock_all(void);
+void transfer_unlock_all(void);
+
 /* ---- per-thread caches (mcache.c) ---------------------------------------- */
 /* Per span class in a cache: freed small objects kept for reuse, last in
  * first out (see mcache.c), and the class's statistics. The cache holds
@@ -260,8 +273,10 @@ void central_unlock_all(void);
  * pushed + nfree and its allocations nmalloc + (out - flushed), exact when
  * read while the owner is not between the two stores of a slow path
  * (span_read_stats at quiescence). nmalloc and nfree count what went past
- * the cache (spans, large objects, tiny blocks, frees without a cache).
- * cap grows while the class overflows, up to max (see mcache.c). Written
+ * the cache (spans, large objects, tiny blocks, frees without a cache);
+ * objects a cache takes from a transfer cache are pushed and taken off
+ * nfree (their frees were counted where they were first freed; modulo
+ * 2^64). cap grows while the class overflows, up to max (see mcache.c). Written
  * by the owner only, read by span_read_stats: relaxed atomics. One cache
  * line per class. */
 typedef struct freecache {
@@ -319,14 +334,18 @@ static inline mcache_t *mcache_peek(void) {
   return span_tls_cache;
 }
 void *mcache_alloc_slow(mcache_t *c, uint16_t spc);
+/* The class's free cache and span are dry: the class's transfer cache into
+ * the free cache, one of its objects returned (NULL: it was empty). */
+void *mcache_alloc_transfer(mcache_t *c, uint16_t spc);
 /* Frees all but the newest `keep` objects of a free cache to the spans. */
 void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep);
 /* A free found the class's free cache full: grows it, or flushes its older
  * half; then p goes in. p is the start of an object of a small span. */
 void mcache_free_overflow(mcache_t *c, uint16_t spc, void *p);
 #define SPAN_FC_OBJECTS 64u              /* per span class, at first */
-#define SPAN_FC_MAX_OBJECTS 2048u        /* per span class, at most */
+#define SPAN_FC_MAX_OBJECTS 8192u        /* per span class, at most */
 #define SPAN_FC_CLASS_BYTES (256u << 10) /* per span class, at most */
+#define SPAN_TRANSFER_CLASS_BYTES (64u << 10) /* in a class's transfer cache, at most */
 /* Set by a thread's cache destructor: frees after it (other destructors,
  * libc's own thread cleanup) make no new cache, which nothing would give
  * back. */

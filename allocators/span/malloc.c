@@ -47,6 +47,7 @@ const char *span_version(void) {
 static void fork_prepare(void) {
   mcache_lock_all();
   central_lock_all();
+  transfer_lock_all();
   pthread_mutex_lock(&span_heap_lock);
   meta_lock_all();
 }
@@ -54,6 +55,7 @@ static void fork_prepare(void) {
 static void fork_parent(void) {
   meta_unlock_all();
   pthread_mutex_unlock(&span_heap_lock);
+  transfer_unlock_all();
   central_unlock_all();
   mcache_unlock_all();
 }
@@ -117,7 +119,8 @@ static void *alloc_class(mcache_t *c, unsigned cls, int noscan) {
   uint16_t spc = (uint16_t)(cls << 1 | (unsigned)noscan);
   void *p = class_fast(c, spc);
   if (unlikely(!p)) {
-    p = mcache_alloc_slow(c, spc);
+    p = mcache_alloc_transfer(c, spc);
+    if (!p) p = mcache_alloc_slow(c, spc);
     if (likely(p != NULL)) stat_add(&c->fc[spc].nmalloc, 1);
   }
   return p;

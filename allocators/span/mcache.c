@@ -24,17 +24,19 @@
  *
  * Its capacity adapts, as tcmalloc's per-class lists do: a class starts at
  * 64 objects, and each time a free finds it full while it is below its
- * bound, the capacity doubles instead of flushing. The bound is 2048
- * objects and at most 256 KiB of objects a class (at least 4 objects), so a
- * program that frees batches of a thousand objects stops flushing after a
- * few rounds, and one that frees one object at a time never grows it. At
+ * bound, the capacity doubles instead of flushing. The bound is 8192
+ * objects (tcmalloc's longest per-class list) and at most 256 KiB of
+ * objects a class (at least 4 objects), so a program that frees batches of
+ * a few thousand objects stops flushing after a few rounds, and one that
+ * frees one object at a time never grows it. At
  * the bound, a full class frees its older half into the spans, grouped by
  * span: the objects of one span in a row go in with one atomic per bitmap
  * word and one count update (span_free_objects). The idle collector
  * (mcache_gc_tick) empties the caches of classes the thread no longer uses
  * and sets their capacity back to 64. A thread that only frees (a
  * consumer) gets a cache at its first free, so that its cross-thread frees
- * are batched the same way.
+ * are batched the same way, and hands its full caches to the producer
+ * through the class's transfer cache (free_to_transfer below).
  *
  * A thread's cache is created at its first allocation and released (free
  * caches flushed, every span given back, statistics folded into the totals)
@@ -176,6 +178,26 @@ void *mcache_alloc_slow(mcache_t *c, uint16_t spc) {
   return next_slot(s);
 }
 
+/* A class's free cache and span are dry: takes the newest objects of the
+ * class's transfer cache into the (empty) free cache and returns the
+ * newest of them, or NULL. Each object there was counted as freed by the
+ * thread that freed it first; the ones that go into the cache are pushed,
+ * and so are taken off nfree again (nfree counts modulo 2^64, so the sums
+ * stay exact). */
+void *mcache_alloc_transfer(mcache_t *c, uint16_t spc) {
+  freecache_t *f = &c->fc[spc];
+  uint64_t in = fc_load(&f->pushed), have = in - fc_load(&f->out);
+  uint32_t n = transfer_take(spc, f->obj + have, (uint32_t)(f->max - have));
+  if (n == 0) return NULL;
+  void *got = f->obj[have + n - 1];
+  if (--n) {
+    if (have + n > f->cap) f->cap = (uint16_t)(have + n);
+    atomic_store_explicit(&f->pushed, in + n, memory_order_relaxed);
+    stat_add(&f->nfree, (uint64_t)0 - n);
+  }
+  return got;
+}
+
 /* Collector, world stopped: every cache gives back its spans and its tiny
  * block (Go's mcache.releaseAll); central_uncache_span takes the unused
  * slots of each span off the heap's live bytes again. Free caches are
@@ -216,17 +238,56 @@ void mcache_flush(mcache_t *c, uint16_t spc, uint32_t keep) {
   stat_add(&f->out, drop);
 }
 
-/* At the bound, a full class keeps its newer half for the allocations to
- * come, unless none came since the last flush (a thread that only frees
- * this class): then all of it goes, in longer runs per span and with
- * nothing to move down. */
+/* A full free cache of a class this thread has not allocated from since
+ * its last flush (a consumer's) goes to the class's transfer cache
+ * (transfer.c), oldest objects first, as many as it has room for, for a
+ * thread that allocates the class. Only when the newest object's span is
+ * cached by another thread (which allocates the class now and will take
+ * the objects soon), or by none while this thread has no span of the class
+ * either (a consumer whose producer has moved to a newer span and hands
+ * out objects it took back). A thread that merely moved on from a class (a
+ * sweep over sizes, one thread) still has its span of the class, and its
+ * objects go into their spans as before: in a transfer cache that no one
+ * takes from they would pin up to SPAN_TRANSFER_CLASS_BYTES of every class
+ * it left (1.5 MiB more peak RSS on sizeclass-sweep). What the transfer
+ * cache had no room for (no thread takes them as fast) stays while the
+ * capacity may still grow; at the bound it goes into the spans. Returns 1
+ * when the cache has room again, 0 when it must grow or flush (as a class
+ * that is not only freed). */
+static int free_to_transfer(mcache_t *c, uint16_t spc, uint32_t pops) {
+  freecache_t *f = &c->fc[spc];
+  uint32_t n = (uint32_t)fc_count(f);
+  if (pops != f->pops_at_flush) return 0;
+  const mcache_t *owner =
+      atomic_load_explicit(&pagemap_get(f->obj[n - 1])->owner, memory_order_relaxed);
+  if (owner == c || (owner == NULL && c->alloc[spc] != &span_empty)) return 0;
+  uint32_t k = transfer_put(spc, f->obj, n);
+  if (k) {
+    memmove(f->obj, f->obj + k, sizeof(void *) * (n - k));
+    stat_add(&f->flushed, k);
+    stat_add(&f->out, k);
+  }
+  if (k == n) return 1;
+  if (f->cap < f->max) return 0;
+  mcache_flush(c, spc, 0);
+  return 1;
+}
+
+/* A full class goes to its transfer cache (above), or its capacity grows,
+ * or at the bound it keeps its newer half for the allocations to come,
+ * unless none came since the last flush (a thread that only frees this
+ * class): then all of it goes into the spans, in longer runs per span and
+ * with nothing to move down. */
 void mcache_free_overflow(mcache_t *c, uint16_t spc, void *p) {
   freecache_t *f = &c->fc[spc];
   if (fc_count(f) >= f->cap) {
-    if (f->cap < f->max) {
+    uint32_t pops = (uint32_t)(fc_load(&f->out) - fc_load(&f->flushed));
+    if (free_to_transfer(c, spc, pops)) {
+      f->pops_at_flush = pops;
+      mcache_gc_tick(c);
+    } else if (f->cap < f->max) {
       f->cap = f->cap * 2u < f->max ? (uint16_t)(f->cap * 2u) : f->max;
     } else {
-      uint32_t pops = (uint32_t)(fc_load(&f->out) - fc_load(&f->flushed));
       mcache_flush(c, spc, pops == f->pops_at_flush ? 0 : f->cap / 2u);
       f->pops_at_flush = pops;
       mcache_gc_tick(c);

@@ -128,6 +128,7 @@ uint64_t span_scavenge_all(void) {
   span_ensure_init();
   mcache_t *c = mcache_peek(); /* other threads keep theirs: at most 512 KiB each */
   if (c) heap_flush_page_cache(&c->pcache);
+  transfer_drain();
   central_release_empty();
   return scavenge(UINT64_MAX, 0) * SPAN_PAGE_BYTES;
 }
