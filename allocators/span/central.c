@@ -125,17 +125,26 @@ static void reset_cursor(span_t *s) {
   s->alloc_cache = ~s->alloc_bits[0];
 }
 
-/* Under the central lock: a partial (or kept empty) span, swept, owned by
- * c; NULL when the list has none. */
+/* Under the central lock: a partial (or kept empty) span with a free slot,
+ * swept, owned by c; NULL when the lists have none. A partial span may have
+ * no free slot once swept: the late move of central_remote_freed (below)
+ * can file a span whose remote frees are counted but not yet published.
+ * Such a span goes to the full list, for those frees to bring back, and
+ * the next one is tried (Go's cacheSpan checks its spans the same way). */
 static span_t *take_locked(central_t *ce, mcache_t *c) {
   unsigned pair = swept_pair();
-  span_t *s = ce->partial[pair] ? ce->partial[pair] : ce->empty;
-  if (!s) return NULL;
-  list_remove(ce, s);
-  span_sweep(s);
-  reset_cursor(s);
-  atomic_store_explicit(&s->owner, c, memory_order_relaxed);
-  return s;
+  for (;;) {
+    span_t *s = ce->partial[pair] ? ce->partial[pair] : ce->empty;
+    if (!s) return NULL;
+    list_remove(ce, s);
+    if (span_sweep(s) == s->nelems) {
+      push_pair(ce, s, pair, 1);
+      continue;
+    }
+    reset_cursor(s);
+    atomic_store_explicit(&s->owner, c, memory_order_relaxed);
+    return s;
+  }
 }
 
 static span_t *grow(uint16_t spc, mcache_t *c) {
@@ -231,7 +240,13 @@ span_t *central_swap_span(span_t *old, mcache_t *c) {
 
 /* A full span's first remote free moves it to the partial list without a
  * sweep: its remote count stays above zero, so the frees after it take no
- * lock until the span may be empty (or a cache takes it and sweeps). */
+ * lock until the span may be empty (or a cache takes it and sweeps).
+ *
+ * The call comes after the free published its bit, and by then another
+ * thread may have taken the span, swept the bit in, filled the span and
+ * given it back full: the span is on the full list again with nothing to
+ * sweep (remote count zero), and moving it would put a span without a free
+ * slot where refills look. So only a span with remote frees pending moves. */
 void central_remote_freed(span_t *s, uint16_t spc, uint32_t gen) {
   central_t *ce = &centrals[spc];
   pthread_mutex_lock(&ce->lock);
@@ -244,7 +259,7 @@ void central_remote_freed(span_t *s, uint16_t spc, uint32_t gen) {
     if (pending > 0 && (uint32_t)pending >= count) {
       list_remove(ce, s);
       release = file_span(ce, s, span_sweep(s));
-    } else if (kind == LIST_FULL) {
+    } else if (kind == LIST_FULL && pending > 0) {
       unsigned pair = s->list & LIST_PAIR1 ? 1 : 0;
       list_remove(ce, s);
       push_pair(ce, s, pair, 0);
