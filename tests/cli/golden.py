@@ -18,8 +18,10 @@ EXACT = ('allocs', 'alloc_bytes', 'frees', 'free_bytes', 'stack_allocs', 'stack_
 IDENTITY = ('name', 'run_name', 'run_type', 'outcome', 'workload', 'backend', 'params', 'gogc',
             'memlimit', 'escape', 'knobs_not_applicable', 'threads', 'repetitions',
             'aggregate_name')
-# keys whose presence depends on the machine rather than on heaplab
-VOLATILE = re.compile(r'^(counter\.|cpus_)')
+# keys whose presence depends on the machine rather than on heaplab: the
+# counters, the CPUs a run used, and a killed worker's own samples (there
+# when it reported one before the kill, which on a loaded machine it may not)
+VOLATILE = re.compile(r'^(counter\.|cpus_|samples$)')
 
 
 def mask(line):
