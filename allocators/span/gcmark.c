@@ -21,6 +21,7 @@
  * The mark stack holds (object, pointer slots) pairs and grows by mremap;
  * marking is depth first, so a long list needs one entry at a time. */
 #include "gcmark.h"
+#include "gcrace.h"
 #include "gcstw.h"
 
 #include "internal.h"
@@ -57,6 +58,7 @@
 #ifndef NO_TSAN
 #define NO_TSAN
 #endif
+
 
 /* ---- root ranges ------------------------------------------------------------- */
 
@@ -176,15 +178,18 @@ static inline __attribute__((always_inline)) int mark_word_x(gc_work_t *m, uintp
  * mutator stores without the barrier (frame areas it clears, stack
  * objects it fills): a conservative scan may see either value of a word
  * being written, as Boehm's collector does, and ThreadSanitizer is told
- * so. */
+ * so. racy: a stack, or a concurrent scan of a root range, which drd
+ * is told about in the same way when running under it (gcrace.h). */
 NO_ASAN NO_TSAN static void scan_words_x(gc_work_t *m, uintptr_t lo, uintptr_t hi,
-                                          const int conc) {
+                                          const int conc, const int racy) {
   lo = (lo + sizeof(void *) - 1) & ~(uintptr_t)(sizeof(void *) - 1);
 #ifdef HAVE_VALGRIND
   if (hi > lo) VALGRIND_MAKE_MEM_DEFINED(lo, hi - lo);
 #endif
+  const int annotate = racy && gc_race_annotate;
   for (uintptr_t p = lo; p + sizeof(void *) <= hi; p += sizeof(void *)) {
-    uintptr_t v = *(const volatile uintptr_t *)p;
+    uintptr_t v = annotate ? gc_race_load((const uintptr_t *)p, 1)
+                           : gc_race_load((const uintptr_t *)p, 0);
     if (v) mark_word_x(m, v, conc);
   }
 }
@@ -206,7 +211,7 @@ static void drain(gc_work_t *m) {
 static void scan_stack(uintptr_t lo, uintptr_t hi, void *arg) {
   gc_work_t *m = arg;
   m->res.stack_scan_bytes += hi - lo;
-  scan_words_x(m, lo, hi, 0);
+  scan_words_x(m, lo, hi, 0, 1);
   drain(m);
 }
 
@@ -215,7 +220,7 @@ int gc_mark(gc_mark_result_t *res) {
   pthread_mutex_lock(&roots_lock);
   for (size_t i = 0; i < nroots; i++) {
     m.res.globals_scan_bytes += roots[i].hi - roots[i].lo;
-    scan_words_x(&m, roots[i].lo, roots[i].hi, 0);
+    scan_words_x(&m, roots[i].lo, roots[i].hi, 0, 0);
     drain(&m);
   }
   pthread_mutex_unlock(&roots_lock);
@@ -238,6 +243,16 @@ static struct {
   _Atomic size_t len; /* read without the lock as a hint */
   int overflow;
 } gq = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+int gc_race_annotate;
+
+void gc_race_init(void) {
+#ifdef GC_RACE_HAVE_DRD
+  gc_race_annotate = RUNNING_ON_VALGRIND != 0;
+#endif
+  GC_RACE_HINT(gq.len);
+  GC_RACE_HINT(span_gc_poll);
+}
 
 #define TAKE_ITEMS 256u
 #define DONATE_ABOVE 64u
@@ -306,14 +321,14 @@ int gc_shade(gc_work_t *w, uintptr_t v) {
 
 void gc_scan_range(gc_work_t *w, uintptr_t lo, uintptr_t hi) {
   w->res.stack_scan_bytes += hi > lo ? hi - lo : 0;
-  scan_words_x(w, lo, hi, 1);
+  scan_words_x(w, lo, hi, 1, 1);
 }
 
 void gc_scan_roots(gc_work_t *w) {
   pthread_mutex_lock(&roots_lock);
   for (size_t i = 0; i < nroots; i++) {
     w->res.globals_scan_bytes += roots[i].hi - roots[i].lo;
-    scan_words_x(w, roots[i].lo, roots[i].hi, 1);
+    scan_words_x(w, roots[i].lo, roots[i].hi, 1, 1);
   }
   pthread_mutex_unlock(&roots_lock);
 }
@@ -364,7 +379,7 @@ int gc_scan_root_job(gc_work_t *w, uint64_t *bytes) {
     uintptr_t lo = roots[i].lo + (uintptr_t)k * ROOT_BLOCK_BYTES;
     uintptr_t hi = roots[i].hi - lo > ROOT_BLOCK_BYTES ? lo + ROOT_BLOCK_BYTES : roots[i].hi;
     w->res.globals_scan_bytes += hi - lo;
-    scan_words_x(w, lo, hi, 1);
+    scan_words_x(w, lo, hi, 1, 1);
     *bytes = hi - lo;
     break;
   }

@@ -1,0 +1,117 @@
+/* What the collector tells valgrind's race detector (drd) about the races
+ * it makes on purpose. ci/test runs the collector's tests under drd (meson
+ * test --setup drd --suite drd), beside ThreadSanitizer.
+ *
+ * drd orders threads only by what it can see: locks, condition variables,
+ * thread creation and joins. It does not know C11 atomics: a relaxed
+ * __atomic_load_n or __atomic_store_n is a plain mov to it, so two of them
+ * on one word from two threads, unordered by a lock, are a conflict. (An
+ * atomic read-modify-write - the mark bits' OR, a large span's exchange, a
+ * counter's add - is a lock-prefixed instruction, which drd counts as a
+ * load: those conflict only with plain stores.) ThreadSanitizer models the
+ * atomics exactly and checks every one of these accesses (ci/test: --setup
+ * tsan --suite collector); drd is told about them here, each access
+ * separately, and nothing else:
+ *
+ *   the barrier's store   gc_conc_barrier stores into a pointer slot of an
+ *                         object that a marker may be scanning (gc_drain
+ *                         loads the slot): Go's hybrid barrier, made for
+ *                         exactly this. The store is left unrecorded, so
+ *                         drd checks the markers' loads against every
+ *                         other store into heap objects: a store that
+ *                         bypasses the barrier while marking is still a
+ *                         conflict (tests/unit/drd_canary.sh shows drd
+ *                         reporting one).
+ *   conservative scans    a concurrent scan of a root range reads words the
+ *                         mutator stores without the barrier (its frame
+ *                         areas, gcconc.c), and a stack scan reads the
+ *                         thread's whole stack as pthread gives it, which
+ *                         for a stack the program supplied holds glibc's
+ *                         thread descriptor, written by the thread that
+ *                         created it; a conservative scan may see either
+ *                         value of such a word (gcmark.c, where
+ *                         ThreadSanitizer is told the same for every word
+ *                         scan). Those loads are unrecorded. The
+ *                         stop-the-world scan of the root ranges is not.
+ *   hint words            _Atomic variables stored with relaxed atomics and
+ *                         read without the lock their writers hold, as a
+ *                         hint or a pacing figure that a stale value only
+ *                         delays: span_gc_poll (gcstw.c: acted on under
+ *                         world_lock), the shared grey queue's length
+ *                         (gcmark.c: taken under its lock), the trigger
+ *                         and the memory-limit refresh count (gc.c:
+ *                         retested under the pacer's lock), the assist
+ *                         ratios and their switch (gcconc.c), the sweep
+ *                         cursor and pacing (gcsweep.c: a span is claimed
+ *                         under its central lock). Every access to an
+ *                         _Atomic variable is atomic, so none is left for
+ *                         drd to find there; each is declared benign once,
+ *                         by its own bytes, with GC_RACE_HINT.
+ *
+ * Everything else stays checked: the object memory against plain stores,
+ * the span structs, the allocation and mark bits against the sweepers, the
+ * mark queues, the per-thread buffers, the locks.
+ *
+ * Cost: none unless running under valgrind. span_gc_enable sets
+ * gc_race_annotate once (RUNNING_ON_VALGRIND); the scan loops test it once
+ * per call and run a copy with the annotations compiled in or out; the
+ * barrier's slow path (marking only) tests it per store. Without
+ * valgrind's headers the annotations are empty, and a drd run reports
+ * these races. */
+#ifndef SPAN_GCRACE_H
+#define SPAN_GCRACE_H
+
+#include <stdint.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/drd.h>)
+#include <valgrind/drd.h>
+#define GC_RACE_HAVE_DRD 1
+#endif
+#endif
+
+/* Nonzero when the process runs under valgrind (set by gc_race_init,
+ * which also declares gcmark.c's and gcstw.c's hint words). */
+extern int gc_race_annotate;
+void gc_race_init(void);
+
+/* Declares the _Atomic hint variable v benign, after gc_race_init. */
+#ifdef GC_RACE_HAVE_DRD
+#define GC_RACE_HINT(v)                                                                            \
+  do {                                                                                             \
+    if (gc_race_annotate) ANNOTATE_BENIGN_RACE_SIZED(&(v), sizeof(v), #v);                         \
+  } while (0)
+#else
+#define GC_RACE_HINT(v) ((void)0)
+#endif
+
+/* A load drd is not to record: annotate is a constant at each call. */
+static inline __attribute__((always_inline)) uintptr_t gc_race_load(const uintptr_t *p,
+                                                                    const int annotate) {
+#ifdef GC_RACE_HAVE_DRD
+  if (annotate) {
+    ANNOTATE_IGNORE_READS_BEGIN();
+    uintptr_t v = *(const volatile uintptr_t *)p;
+    ANNOTATE_IGNORE_READS_END();
+    return v;
+  }
+#else
+  (void)annotate;
+#endif
+  return *(const volatile uintptr_t *)p;
+}
+
+/* The write barrier's store into a pointer slot (relaxed atomic). */
+static inline void gc_race_barrier_store(void **slot, void *value) {
+#ifdef GC_RACE_HAVE_DRD
+  if (__builtin_expect(gc_race_annotate, 0)) {
+    ANNOTATE_IGNORE_WRITES_BEGIN();
+    __atomic_store_n(slot, value, __ATOMIC_RELAXED);
+    ANNOTATE_IGNORE_WRITES_END();
+    return;
+  }
+#endif
+  __atomic_store_n(slot, value, __ATOMIC_RELAXED);
+}
+
+#endif
