@@ -481,6 +481,7 @@ int span_gc_enable(const span_gc_config_t *cfg) {
   GC_RACE_HINT(g.trigger_bytes);
   GC_RACE_HINT(g.charges);
   gc_sweep_race_init();
+  scavenger_race_init();
   if (g.concurrent) gc_conc_init(g.procs);
   span_gc_mode = 1;
   retrigger_locked();

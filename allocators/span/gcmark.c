@@ -130,7 +130,17 @@ static void push(gc_work_t *m, void *const *obj, uint32_t n) {
  * conc (a constant at each call): other threads mark, allocate black and
  * store pointers meanwhile, so mark bits are set with one atomic OR (the
  * thread whose OR set the bit owns the object) and words are read with
- * relaxed atomic loads; stop-the-world marking uses plain accesses. */
+ * relaxed atomic loads; stop-the-world marking uses plain accesses. conc
+ * 2 (CONC_DRD): concurrent, under valgrind, where drd is not to record
+ * the load of the allocation bits, which the owning thread's allocation
+ * sets beside it (gcrace.h). */
+enum { CONC_DRD = 2 };
+
+/* The concurrent mode of a scan: CONC_DRD under valgrind. */
+static inline int conc_mode(void) {
+  return unlikely(gc_race_annotate) ? CONC_DRD : 1;
+}
+
 static inline __attribute__((always_inline)) int mark_word_x(gc_work_t *m, uintptr_t v,
                                                              const int conc) {
   if (v < 4096 || !arena_lookup(v)) return 0;
@@ -155,7 +165,7 @@ static inline __attribute__((always_inline)) int mark_word_x(gc_work_t *m, uintp
   uint64_t bit = (uint64_t)1 << (idx & 63);
   uint32_t w = idx >> 6;
   if (conc) {
-    if (!(__atomic_load_n(&s->alloc_bits[w], __ATOMIC_RELAXED) & bit) ||
+    if (!(gc_race_load_bits(&s->alloc_bits[w], conc == CONC_DRD) & bit) ||
         (__atomic_load_n(&s->mark_bits[w], __ATOMIC_RELAXED) & bit) ||
         (__atomic_fetch_or(&s->mark_bits[w], bit, __ATOMIC_RELAXED) & bit))
       return 0;
@@ -316,19 +326,20 @@ void gc_work_release(gc_work_t *w) {
 }
 
 int gc_shade(gc_work_t *w, uintptr_t v) {
-  return v ? mark_word_x(w, v, 1) : 0;
+  if (!v) return 0;
+  return unlikely(gc_race_annotate) ? mark_word_x(w, v, CONC_DRD) : mark_word_x(w, v, 1);
 }
 
 void gc_scan_range(gc_work_t *w, uintptr_t lo, uintptr_t hi) {
   w->res.stack_scan_bytes += hi > lo ? hi - lo : 0;
-  scan_words_x(w, lo, hi, 1, 1);
+  scan_words_x(w, lo, hi, conc_mode(), 1);
 }
 
 void gc_scan_roots(gc_work_t *w) {
   pthread_mutex_lock(&roots_lock);
   for (size_t i = 0; i < nroots; i++) {
     w->res.globals_scan_bytes += roots[i].hi - roots[i].lo;
-    scan_words_x(w, roots[i].lo, roots[i].hi, 1, 1);
+    scan_words_x(w, roots[i].lo, roots[i].hi, conc_mode(), 1);
   }
   pthread_mutex_unlock(&roots_lock);
 }
@@ -379,7 +390,7 @@ int gc_scan_root_job(gc_work_t *w, uint64_t *bytes) {
     uintptr_t lo = roots[i].lo + (uintptr_t)k * ROOT_BLOCK_BYTES;
     uintptr_t hi = roots[i].hi - lo > ROOT_BLOCK_BYTES ? lo + ROOT_BLOCK_BYTES : roots[i].hi;
     w->res.globals_scan_bytes += hi - lo;
-    scan_words_x(w, lo, hi, 1, 1);
+    scan_words_x(w, lo, hi, conc_mode(), 1);
     *bytes = hi - lo;
     break;
   }
@@ -394,11 +405,13 @@ int gc_roots_changed(void) {
   return changed;
 }
 
-uint64_t gc_drain(gc_work_t *w, uint64_t budget_bytes) {
+static inline __attribute__((always_inline)) uint64_t drain_x(gc_work_t *w,
+                                                               uint64_t budget_bytes,
+                                                               const int conc) {
   uint64_t start = w->res.heap_scan_bytes;
   for (;;) {
     while (w->len) {
-      scan_item_x(w, w->stack[--w->len], 1);
+      scan_item_x(w, w->stack[--w->len], conc);
       uint64_t done = w->res.heap_scan_bytes - start;
       if (budget_bytes && done >= budget_bytes) return done;
       if (w->len > DONATE_ABOVE && !atomic_load_explicit(&gq.len, memory_order_relaxed)) {
@@ -410,6 +423,13 @@ uint64_t gc_drain(gc_work_t *w, uint64_t budget_bytes) {
     }
     if (!gq_take(w)) return w->res.heap_scan_bytes - start;
   }
+}
+
+/* The scan loop compiled twice: the copy for valgrind is chosen once per
+ * call, the other has no annotation in it. */
+uint64_t gc_drain(gc_work_t *w, uint64_t budget_bytes) {
+  return unlikely(gc_race_annotate) ? drain_x(w, budget_bytes, CONC_DRD)
+                                    : drain_x(w, budget_bytes, 1);
 }
 
 int gc_mark_state(uintptr_t v) {

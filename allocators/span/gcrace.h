@@ -22,6 +22,14 @@
  *                         bypasses the barrier while marking is still a
  *                         conflict (tests/unit/drd_canary.sh shows drd
  *                         reporting one).
+ *   allocation bits       a concurrent marker tests an object's allocation
+ *                         bit (gcmark.c) in the word where the span's owner
+ *                         sets the bit of the object it allocates (the
+ *                         allocation fast path, span_next_fast: a plain OR,
+ *                         an atomic one in ThreadSanitizer builds). The
+ *                         marker's load is unrecorded; its mark-bit OR,
+ *                         which drd counts as a load, still conflicts with
+ *                         a sweeper's plain stores of the mark bits.
  *   conservative scans    a concurrent scan of a root range reads words the
  *                         mutator stores without the barrier (its frame
  *                         areas, gcconc.c), and a stack scan reads the
@@ -43,7 +51,8 @@
  *                         retested under the pacer's lock), the assist
  *                         ratios and their switch (gcconc.c), the sweep
  *                         cursor and pacing (gcsweep.c: a span is claimed
- *                         under its central lock). Every access to an
+ *                         under its central lock), the scavenger's goal
+ *                         (scavenger.c). Every access to an
  *                         _Atomic variable is atomic, so none is left for
  *                         drd to find there; each is declared benign once,
  *                         by its own bytes, with GC_RACE_HINT.
@@ -53,9 +62,10 @@
  * mark queues, the per-thread buffers, the locks.
  *
  * Cost: none unless running under valgrind. span_gc_enable sets
- * gc_race_annotate once (RUNNING_ON_VALGRIND); the scan loops test it once
- * per call and run a copy with the annotations compiled in or out; the
- * barrier's slow path (marking only) tests it per store. Without
+ * gc_race_annotate once (RUNNING_ON_VALGRIND); the heap scan (gc_drain)
+ * tests it once per call and runs a copy with the annotations compiled in
+ * or out; the shading of one pointer, the root and stack scans and the
+ * barrier's slow path (marking only) test it per call. Without
  * valgrind's headers the annotations are empty, and a drd run reports
  * these races. */
 #ifndef SPAN_GCRACE_H
@@ -99,6 +109,23 @@ static inline __attribute__((always_inline)) uintptr_t gc_race_load(const uintpt
   (void)annotate;
 #endif
   return *(const volatile uintptr_t *)p;
+}
+
+/* A relaxed atomic load of a bitmap word, unrecorded when annotate (a
+ * constant at each call). */
+static inline __attribute__((always_inline)) uint64_t gc_race_load_bits(const uint64_t *p,
+                                                                        const int annotate) {
+#ifdef GC_RACE_HAVE_DRD
+  if (annotate) {
+    ANNOTATE_IGNORE_READS_BEGIN();
+    uint64_t v = __atomic_load_n(p, __ATOMIC_RELAXED);
+    ANNOTATE_IGNORE_READS_END();
+    return v;
+  }
+#else
+  (void)annotate;
+#endif
+  return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
 /* The write barrier's store into a pointer slot (relaxed atomic). */
