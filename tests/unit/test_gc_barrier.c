@@ -87,26 +87,35 @@ static void *deleter(void *arg) {
   return NULL;
 }
 
-/* 1 when X survived the cycle. */
-static int deletion_case(void) {
+/* A grey object A -> X, a thread `fn` that acts on it while the mark
+ * runs (between *flag 2 and 3), A scanned after that: 1 when X survived
+ * the cycle. */
+static int grey_case(void *(*fn)(void *), _Atomic int *flag) {
   void **a = span_gc_alloc(64, 1);
   a[0] = NULL;
   span_gc_write_barrier(&roots[1], a);
   run_thread(make_x, &a[0]); /* A -> X */
-  atomic_store(&step, 0);
+  atomic_store(flag, 0);
   pthread_t t;
-  CHECK_INT(pthread_create(&t, NULL, deleter, NULL), 0);
-  wait_step(1);
+  CHECK_INT(pthread_create(&t, NULL, fn, NULL), 0);
+  while (atomic_load(flag) < 1)
+    sched_yield();
   CHECK_INT(span_gc_test_start_mark(), 0);
-  atomic_store(&step, 2);
-  wait_step(3);
-  span_gc_test_drain(); /* A is scanned now: its slot is empty */
+  atomic_store(flag, 2);
+  while (atomic_load(flag) < 3)
+    sched_yield();
+  span_gc_test_drain(); /* A is scanned now */
   span_gc_test_finish_mark();
   int live = span_gc_test_object_live((void *)(atomic_load(&x_masked) ^ MASK));
-  atomic_store(&step, 4);
+  atomic_store(flag, 4);
   pthread_join(t, NULL);
   span_gc_write_barrier(&roots[1], NULL);
   return live;
+}
+
+/* A black thread takes X from A and clears A's slot. */
+static int deletion_case(void) {
+  return grey_case(deleter, &step);
 }
 
 /* ---- insertion ------------------------------------------------------------- */
@@ -183,25 +192,10 @@ static void *unbarriered_store(void *arg) {
   return NULL;
 }
 
+/* The drain of A is the load drd must report. */
 static int unbarriered_case(void) {
   DRD_IGNORE_VAR(turn);
-  void **a = span_gc_alloc(64, 1);
-  a[0] = NULL;
-  span_gc_write_barrier(&roots[1], a);
-  run_thread(make_x, &a[0]); /* A -> X */
-  pthread_t t;
-  CHECK_INT(pthread_create(&t, NULL, unbarriered_store, NULL), 0);
-  wait_turn(1);
-  CHECK_INT(span_gc_test_start_mark(), 0);
-  atomic_store(&turn, 2);
-  wait_turn(3);
-  span_gc_test_drain(); /* scans A: the load drd must report */
-  span_gc_test_finish_mark();
-  int live = span_gc_test_object_live((void *)(atomic_load(&x_masked) ^ MASK));
-  atomic_store(&turn, 4);
-  pthread_join(t, NULL);
-  span_gc_write_barrier(&roots[1], NULL);
-  return live;
+  return grey_case(unbarriered_store, &turn);
 }
 
 int main(int argc, char **argv) {
