@@ -9,9 +9,9 @@
  * atomic read-modify-write - the mark bits' OR, a large span's exchange, a
  * counter's add - is a lock-prefixed instruction, which drd counts as a
  * load: those conflict only with plain stores.) ThreadSanitizer models the
- * atomics exactly and checks every one of these accesses (ci/test: --setup
- * tsan --suite collector); drd is told about them here, each access
- * separately, and nothing else:
+ * atomics exactly and checks these accesses, all but the conservative
+ * scans below (ci/test: --setup tsan --suite collector); drd is told about
+ * them here, each access or variable by itself, and nothing else:
  *
  *   the barrier's store   gc_conc_barrier stores into a pointer slot of an
  *                         object that a marker may be scanning (gc_drain
@@ -58,8 +58,8 @@
  *                         by its own bytes, with GC_RACE_HINT.
  *
  * Everything else stays checked: the object memory against plain stores,
- * the span structs, the allocation and mark bits against the sweepers, the
- * mark queues, the per-thread buffers, the locks.
+ * the span structs, the mark bits against the sweepers, every store of the
+ * allocation bits, the mark queues, the per-thread buffers, the locks.
  *
  * Cost: none unless running under valgrind. span_gc_enable sets
  * gc_race_annotate once (RUNNING_ON_VALGRIND); the heap scan (gc_drain)
