@@ -264,6 +264,30 @@ void gc_race_init(void) {
   GC_RACE_HINT(span_gc_poll);
 }
 
+void gc_race_record_loads(int on) {
+#ifdef GC_RACE_HAVE_DRD
+  if (on) {
+    ANNOTATE_IGNORE_READS_END();
+  } else {
+    ANNOTATE_IGNORE_READS_BEGIN();
+  }
+#else
+  (void)on;
+#endif
+}
+
+void gc_race_record_stores(int on) {
+#ifdef GC_RACE_HAVE_DRD
+  if (on) {
+    ANNOTATE_IGNORE_WRITES_END();
+  } else {
+    ANNOTATE_IGNORE_WRITES_BEGIN();
+  }
+#else
+  (void)on;
+#endif
+}
+
 #define TAKE_ITEMS 256u
 #define DONATE_ABOVE 64u
 

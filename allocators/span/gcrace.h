@@ -95,19 +95,22 @@ void gc_race_init(void);
 #define GC_RACE_HINT(v) ((void)0)
 #endif
 
+/* drd records the calling thread's loads (stores) from now on, or not.
+ * Out of line: a client request's scoped locals, inlined into a function
+ * that AddressSanitizer leaves uninstrumented (gcmark.c's word scan), left
+ * their use-after-scope poison on the stack. */
+void gc_race_record_loads(int on);
+void gc_race_record_stores(int on);
+
 /* A load drd is not to record: annotate is a constant at each call. */
 static inline __attribute__((always_inline)) uintptr_t gc_race_load(const uintptr_t *p,
                                                                     const int annotate) {
-#ifdef GC_RACE_HAVE_DRD
   if (annotate) {
-    ANNOTATE_IGNORE_READS_BEGIN();
+    gc_race_record_loads(0);
     uintptr_t v = *(const volatile uintptr_t *)p;
-    ANNOTATE_IGNORE_READS_END();
+    gc_race_record_loads(1);
     return v;
   }
-#else
-  (void)annotate;
-#endif
   return *(const volatile uintptr_t *)p;
 }
 
@@ -115,29 +118,23 @@ static inline __attribute__((always_inline)) uintptr_t gc_race_load(const uintpt
  * constant at each call). */
 static inline __attribute__((always_inline)) uint64_t gc_race_load_bits(const uint64_t *p,
                                                                         const int annotate) {
-#ifdef GC_RACE_HAVE_DRD
   if (annotate) {
-    ANNOTATE_IGNORE_READS_BEGIN();
+    gc_race_record_loads(0);
     uint64_t v = __atomic_load_n(p, __ATOMIC_RELAXED);
-    ANNOTATE_IGNORE_READS_END();
+    gc_race_record_loads(1);
     return v;
   }
-#else
-  (void)annotate;
-#endif
   return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
 /* The write barrier's store into a pointer slot (relaxed atomic). */
 static inline void gc_race_barrier_store(void **slot, void *value) {
-#ifdef GC_RACE_HAVE_DRD
   if (__builtin_expect(gc_race_annotate, 0)) {
-    ANNOTATE_IGNORE_WRITES_BEGIN();
+    gc_race_record_stores(0);
     __atomic_store_n(slot, value, __ATOMIC_RELAXED);
-    ANNOTATE_IGNORE_WRITES_END();
+    gc_race_record_stores(1);
     return;
   }
-#endif
   __atomic_store_n(slot, value, __ATOMIC_RELAXED);
 }
 
