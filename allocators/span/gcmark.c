@@ -264,26 +264,15 @@ void gc_race_init(void) {
   GC_RACE_HINT(span_gc_poll);
 }
 
-void gc_race_record_loads(int on) {
+void gc_race_record(int stores, int on) {
 #ifdef GC_RACE_HAVE_DRD
-  if (on) {
-    ANNOTATE_IGNORE_READS_END();
+  if (stores) {
+    VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_RECORD_STORES, on, 0, 0, 0, 0);
   } else {
-    ANNOTATE_IGNORE_READS_BEGIN();
+    VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_RECORD_LOADS, on, 0, 0, 0, 0);
   }
 #else
-  (void)on;
-#endif
-}
-
-void gc_race_record_stores(int on) {
-#ifdef GC_RACE_HAVE_DRD
-  if (on) {
-    ANNOTATE_IGNORE_WRITES_END();
-  } else {
-    ANNOTATE_IGNORE_WRITES_BEGIN();
-  }
-#else
+  (void)stores;
   (void)on;
 #endif
 }

@@ -95,20 +95,20 @@ void gc_race_init(void);
 #define GC_RACE_HINT(v) ((void)0)
 #endif
 
-/* drd records the calling thread's loads (stores) from now on, or not.
+/* drd records the calling thread's stores (or loads) from now on, or not
+ * (drd.h's ANNOTATE_IGNORE_WRITES_BEGIN/END, ANNOTATE_IGNORE_READS_...).
  * Out of line: a client request's scoped locals, inlined into a function
  * that AddressSanitizer leaves uninstrumented (gcmark.c's word scan), left
  * their use-after-scope poison on the stack. */
-void gc_race_record_loads(int on);
-void gc_race_record_stores(int on);
+void gc_race_record(int stores, int on);
 
 /* A load drd is not to record: annotate is a constant at each call. */
 static inline __attribute__((always_inline)) uintptr_t gc_race_load(const uintptr_t *p,
                                                                     const int annotate) {
   if (annotate) {
-    gc_race_record_loads(0);
+    gc_race_record(0, 0);
     uintptr_t v = *(const volatile uintptr_t *)p;
-    gc_race_record_loads(1);
+    gc_race_record(0, 1);
     return v;
   }
   return *(const volatile uintptr_t *)p;
@@ -119,9 +119,9 @@ static inline __attribute__((always_inline)) uintptr_t gc_race_load(const uintpt
 static inline __attribute__((always_inline)) uint64_t gc_race_load_bits(const uint64_t *p,
                                                                         const int annotate) {
   if (annotate) {
-    gc_race_record_loads(0);
+    gc_race_record(0, 0);
     uint64_t v = __atomic_load_n(p, __ATOMIC_RELAXED);
-    gc_race_record_loads(1);
+    gc_race_record(0, 1);
     return v;
   }
   return __atomic_load_n(p, __ATOMIC_RELAXED);
@@ -130,9 +130,9 @@ static inline __attribute__((always_inline)) uint64_t gc_race_load_bits(const ui
 /* The write barrier's store into a pointer slot (relaxed atomic). */
 static inline void gc_race_barrier_store(void **slot, void *value) {
   if (__builtin_expect(gc_race_annotate, 0)) {
-    gc_race_record_stores(0);
+    gc_race_record(1, 0);
     __atomic_store_n(slot, value, __ATOMIC_RELAXED);
-    gc_race_record_stores(1);
+    gc_race_record(1, 1);
     return;
   }
   __atomic_store_n(slot, value, __ATOMIC_RELAXED);
