@@ -18,8 +18,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <sys/personality.h>
-#include <valgrind/valgrind.h>
 #include <unistd.h>
 
 #define MAX_PTRS 6
@@ -569,24 +567,7 @@ static void test_threads(void) {
   free(keep);
 }
 
-/* The exact counts of check_exact() need one address layout. Stacks are
- * scanned conservatively, and in an unoptimised (ASan) build some stack
- * word aliases a dead object in some randomised layouts: measured, 4 of 36
- * ASan runs of `test_gc stw` kept 1 to 3 objects too many, 0 of 12 with
- * randomisation off. So the test re-executes itself once without address
- * randomisation (where the kernel allows it; valgrind lays a process out
- * the same way every time already) and the counts are the same in every
- * run; which word it is remains to be found. */
-static void fix_address_layout(char **argv) {
-  if (RUNNING_ON_VALGRIND) return;
-  int pers = personality(0xffffffff);
-  if (pers == -1 || (pers & ADDR_NO_RANDOMIZE)) return;
-  if (personality((unsigned long)pers | ADDR_NO_RANDOMIZE) == -1) return;
-  execv("/proc/self/exe", argv);
-}
-
 int main(int argc, char **argv) {
-  fix_address_layout(argv);
   /* stw or concurrent (default): one collected heap per process */
   int concurrent = !(argc > 1 && !strcmp(argv[1], "stw"));
   span_gc_config_t cfg = {.gc_percent = 25,
