@@ -44,6 +44,7 @@
 #include "gcconc.h"
 #include "gcmark.h"
 #include "gclimit.h"
+#include "gcrace.h"
 #include "gcstw.h"
 #include "gcsweep.h"
 #include "internal.h"
@@ -476,6 +477,11 @@ int span_gc_enable(const span_gc_config_t *cfg) {
   g.on_cycle = cfg->on_cycle;
   g.on_cycle_ctx = cfg->on_cycle_ctx;
   g.concurrent = cfg->concurrent;
+  gc_race_init();
+  GC_RACE_HINT(g.trigger_bytes);
+  GC_RACE_HINT(g.charges);
+  gc_sweep_race_init();
+  scavenger_race_init();
   if (g.concurrent) gc_conc_init(g.procs);
   span_gc_mode = 1;
   retrigger_locked();

@@ -47,6 +47,7 @@
  * (hl_frame_leave), so a pointer that leaves them is shaded. */
 #include "gcconc.h"
 
+#include "gcrace.h"
 #include "gcstw.h"
 #include "internal.h"
 
@@ -202,7 +203,7 @@ void gc_conc_barrier(void **slot, void *value) {
     gc_shade(&orphan_work, (uintptr_t)value);
     gc_work_flush(&orphan_work);
     departed.barrier_calls++;
-    __atomic_store_n(slot, value, __ATOMIC_RELAXED);
+    gc_race_barrier_store(slot, value);
     pthread_mutex_unlock(&departed_lock);
     return;
   }
@@ -211,7 +212,7 @@ void gc_conc_barrier(void **slot, void *value) {
   if (atomic_load_explicit(&l->stack_grey, memory_order_relaxed) &&
       atomic_load_explicit(&insertion_on, memory_order_relaxed))
     wb_record(l, (uintptr_t)value);
-  __atomic_store_n(slot, value, __ATOMIC_RELAXED);
+  gc_race_barrier_store(slot, value);
 }
 
 void gc_conc_barrier_halves(int deletion, int insertion) {
@@ -487,6 +488,9 @@ static void *worker_main(void *arg) {
 }
 
 int gc_conc_init(unsigned procs) {
+  GC_RACE_HINT(assist_work_per_byte);
+  GC_RACE_HINT(assist_bytes_per_work);
+  GC_RACE_HINT(assists_off);
   pthread_mutex_lock(&cc.lock);
   cc.procs = procs;
   pthread_mutex_unlock(&cc.lock);

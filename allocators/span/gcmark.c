@@ -21,6 +21,7 @@
  * The mark stack holds (object, pointer slots) pairs and grows by mremap;
  * marking is depth first, so a long list needs one entry at a time. */
 #include "gcmark.h"
+#include "gcrace.h"
 #include "gcstw.h"
 
 #include "internal.h"
@@ -57,6 +58,7 @@
 #ifndef NO_TSAN
 #define NO_TSAN
 #endif
+
 
 /* ---- root ranges ------------------------------------------------------------- */
 
@@ -128,7 +130,17 @@ static void push(gc_work_t *m, void *const *obj, uint32_t n) {
  * conc (a constant at each call): other threads mark, allocate black and
  * store pointers meanwhile, so mark bits are set with one atomic OR (the
  * thread whose OR set the bit owns the object) and words are read with
- * relaxed atomic loads; stop-the-world marking uses plain accesses. */
+ * relaxed atomic loads; stop-the-world marking uses plain accesses. conc
+ * 2 (CONC_DRD): concurrent, under valgrind, where drd is not to record
+ * the load of the allocation bits, which the owning thread's allocation
+ * sets beside it (gcrace.h). */
+enum { CONC_DRD = 2 };
+
+/* The concurrent mode of a scan: CONC_DRD under valgrind. */
+static inline int conc_mode(void) {
+  return unlikely(gc_race_annotate) ? CONC_DRD : 1;
+}
+
 static inline __attribute__((always_inline)) int mark_word_x(gc_work_t *m, uintptr_t v,
                                                              const int conc) {
   if (v < 4096 || !arena_lookup(v)) return 0;
@@ -153,7 +165,7 @@ static inline __attribute__((always_inline)) int mark_word_x(gc_work_t *m, uintp
   uint64_t bit = (uint64_t)1 << (idx & 63);
   uint32_t w = idx >> 6;
   if (conc) {
-    if (!(__atomic_load_n(&s->alloc_bits[w], __ATOMIC_RELAXED) & bit) ||
+    if (!(gc_race_load_bits(&s->alloc_bits[w], conc == CONC_DRD) & bit) ||
         (__atomic_load_n(&s->mark_bits[w], __ATOMIC_RELAXED) & bit) ||
         (__atomic_fetch_or(&s->mark_bits[w], bit, __ATOMIC_RELAXED) & bit))
       return 0;
@@ -176,15 +188,18 @@ static inline __attribute__((always_inline)) int mark_word_x(gc_work_t *m, uintp
  * mutator stores without the barrier (frame areas it clears, stack
  * objects it fills): a conservative scan may see either value of a word
  * being written, as Boehm's collector does, and ThreadSanitizer is told
- * so. */
+ * so. racy: a stack, or a concurrent scan of a root range, which drd
+ * is told about in the same way when running under it (gcrace.h). */
 NO_ASAN NO_TSAN static void scan_words_x(gc_work_t *m, uintptr_t lo, uintptr_t hi,
-                                          const int conc) {
+                                          const int conc, const int racy) {
   lo = (lo + sizeof(void *) - 1) & ~(uintptr_t)(sizeof(void *) - 1);
 #ifdef HAVE_VALGRIND
   if (hi > lo) VALGRIND_MAKE_MEM_DEFINED(lo, hi - lo);
 #endif
+  const int annotate = racy && gc_race_annotate;
   for (uintptr_t p = lo; p + sizeof(void *) <= hi; p += sizeof(void *)) {
-    uintptr_t v = *(const volatile uintptr_t *)p;
+    uintptr_t v = annotate ? gc_race_load((const uintptr_t *)p, 1)
+                           : gc_race_load((const uintptr_t *)p, 0);
     if (v) mark_word_x(m, v, conc);
   }
 }
@@ -206,7 +221,7 @@ static void drain(gc_work_t *m) {
 static void scan_stack(uintptr_t lo, uintptr_t hi, void *arg) {
   gc_work_t *m = arg;
   m->res.stack_scan_bytes += hi - lo;
-  scan_words_x(m, lo, hi, 0);
+  scan_words_x(m, lo, hi, 0, 1);
   drain(m);
 }
 
@@ -215,7 +230,7 @@ int gc_mark(gc_mark_result_t *res) {
   pthread_mutex_lock(&roots_lock);
   for (size_t i = 0; i < nroots; i++) {
     m.res.globals_scan_bytes += roots[i].hi - roots[i].lo;
-    scan_words_x(&m, roots[i].lo, roots[i].hi, 0);
+    scan_words_x(&m, roots[i].lo, roots[i].hi, 0, 0);
     drain(&m);
   }
   pthread_mutex_unlock(&roots_lock);
@@ -238,6 +253,29 @@ static struct {
   _Atomic size_t len; /* read without the lock as a hint */
   int overflow;
 } gq = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+int gc_race_annotate;
+
+void gc_race_init(void) {
+#ifdef GC_RACE_HAVE_DRD
+  gc_race_annotate = RUNNING_ON_VALGRIND != 0;
+#endif
+  GC_RACE_HINT(gq.len);
+  GC_RACE_HINT(span_gc_poll);
+}
+
+void gc_race_record(int stores, int on) {
+#ifdef GC_RACE_HAVE_DRD
+  if (stores) {
+    VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_RECORD_STORES, on, 0, 0, 0, 0);
+  } else {
+    VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_RECORD_LOADS, on, 0, 0, 0, 0);
+  }
+#else
+  (void)stores;
+  (void)on;
+#endif
+}
 
 #define TAKE_ITEMS 256u
 #define DONATE_ABOVE 64u
@@ -301,19 +339,20 @@ void gc_work_release(gc_work_t *w) {
 }
 
 int gc_shade(gc_work_t *w, uintptr_t v) {
-  return v ? mark_word_x(w, v, 1) : 0;
+  if (!v) return 0;
+  return unlikely(gc_race_annotate) ? mark_word_x(w, v, CONC_DRD) : mark_word_x(w, v, 1);
 }
 
 void gc_scan_range(gc_work_t *w, uintptr_t lo, uintptr_t hi) {
   w->res.stack_scan_bytes += hi > lo ? hi - lo : 0;
-  scan_words_x(w, lo, hi, 1);
+  scan_words_x(w, lo, hi, conc_mode(), 1);
 }
 
 void gc_scan_roots(gc_work_t *w) {
   pthread_mutex_lock(&roots_lock);
   for (size_t i = 0; i < nroots; i++) {
     w->res.globals_scan_bytes += roots[i].hi - roots[i].lo;
-    scan_words_x(w, roots[i].lo, roots[i].hi, 1);
+    scan_words_x(w, roots[i].lo, roots[i].hi, conc_mode(), 1);
   }
   pthread_mutex_unlock(&roots_lock);
 }
@@ -364,7 +403,7 @@ int gc_scan_root_job(gc_work_t *w, uint64_t *bytes) {
     uintptr_t lo = roots[i].lo + (uintptr_t)k * ROOT_BLOCK_BYTES;
     uintptr_t hi = roots[i].hi - lo > ROOT_BLOCK_BYTES ? lo + ROOT_BLOCK_BYTES : roots[i].hi;
     w->res.globals_scan_bytes += hi - lo;
-    scan_words_x(w, lo, hi, 1);
+    scan_words_x(w, lo, hi, conc_mode(), 1);
     *bytes = hi - lo;
     break;
   }
@@ -379,11 +418,13 @@ int gc_roots_changed(void) {
   return changed;
 }
 
-uint64_t gc_drain(gc_work_t *w, uint64_t budget_bytes) {
+static inline __attribute__((always_inline)) uint64_t drain_x(gc_work_t *w,
+                                                               uint64_t budget_bytes,
+                                                               const int conc) {
   uint64_t start = w->res.heap_scan_bytes;
   for (;;) {
     while (w->len) {
-      scan_item_x(w, w->stack[--w->len], 1);
+      scan_item_x(w, w->stack[--w->len], conc);
       uint64_t done = w->res.heap_scan_bytes - start;
       if (budget_bytes && done >= budget_bytes) return done;
       if (w->len > DONATE_ABOVE && !atomic_load_explicit(&gq.len, memory_order_relaxed)) {
@@ -395,6 +436,13 @@ uint64_t gc_drain(gc_work_t *w, uint64_t budget_bytes) {
     }
     if (!gq_take(w)) return w->res.heap_scan_bytes - start;
   }
+}
+
+/* The scan loop compiled twice: the copy for valgrind is chosen once per
+ * call, the other has no annotation in it. */
+uint64_t gc_drain(gc_work_t *w, uint64_t budget_bytes) {
+  return unlikely(gc_race_annotate) ? drain_x(w, budget_bytes, CONC_DRD)
+                                    : drain_x(w, budget_bytes, 1);
 }
 
 int gc_mark_state(uintptr_t v) {

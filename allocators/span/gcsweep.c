@@ -30,6 +30,7 @@
  * way are counted per size class, as Go's sweeper counts frees. */
 #include "gcsweep.h"
 
+#include "gcrace.h"
 #include "internal.h"
 
 #include <math.h>
@@ -152,6 +153,12 @@ static struct {
   uint64_t heap_live_basis_bytes;   /* heapLive when the pacing was set */
   uint64_t pages_swept_basis;       /* pages_swept then */
 } sw = {.cursor = SPAN_ALL_SPCS + 1};
+
+void gc_sweep_race_init(void) {
+  GC_RACE_HINT(sw.cursor);
+  GC_RACE_HINT(sw.pages_swept);
+  GC_RACE_HINT(sw.pages_per_byte);
+}
 
 uint32_t gc_sweep_one(void) {
   for (;;) {

@@ -18,6 +18,8 @@ void gc_finish_sweep(void);
 void gc_bgsweep_wake(void);
 void gc_finish_sweep_all(void);
 int gc_sweep_done(void);
+/* Declares the sweep's hint words to drd (gcrace.h); at span_gc_enable. */
+void gc_sweep_race_init(void);
 /* Sets the proportional sweep for the heap to grow from heap_live to
  * trigger (Go's gcPaceSweeper). */
 void gc_sweep_pace(uint64_t heap_live_bytes, uint64_t trigger_bytes, uint64_t pages_in_use);

@@ -459,6 +459,8 @@ void mcache_gc_release_all(void);
  * many pages retained (in use + free, not released); 0: the allocator's
  * own rule. */
 void scavenger_set_retain_goal(uint64_t pages);
+/* Declares that goal to drd as a hint word (gcrace.h); at span_gc_enable. */
+void scavenger_race_init(void);
 /* Releases up to `pages` free pages now, on the calling thread; returns
  * how many (Go's allocation-time scavenging under a memory limit). */
 uint64_t scavenger_release_now(uint64_t pages);

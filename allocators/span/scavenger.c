@@ -19,6 +19,7 @@
  *   off         nothing is released except by span_scavenge_all()
  * The background thread starts only when there is work, blocks every
  * signal, and is restarted on demand in a child after fork(). */
+#include "gcrace.h"
 #include "internal.h"
 
 #include <errno.h>
@@ -67,6 +68,10 @@ uint64_t scavenger_released_bytes(void) {
  * gcPercentGoal and memory-limit goal of gcPaceScavenger), in pages of
  * retained memory; 0 until then. */
 static _Atomic uint64_t gc_retain_goal_pages;
+
+void scavenger_race_init(void) {
+  GC_RACE_HINT(gc_retain_goal_pages);
+}
 
 void scavenger_set_retain_goal(uint64_t pages) {
   atomic_store_explicit(&gc_retain_goal_pages, pages, memory_order_relaxed);
