@@ -59,7 +59,6 @@
 #define NO_TSAN
 #endif
 
-
 /* ---- root ranges ------------------------------------------------------------- */
 
 typedef struct root_range {
