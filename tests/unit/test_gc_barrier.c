@@ -39,9 +39,13 @@ static void **roots; /* [0] the black object B, [1] the grey object A */
 static _Atomic uintptr_t x_masked;
 static _Atomic int step;
 
-static void wait_step(int want) {
-  while (atomic_load(&step) < want)
+static void wait_for(_Atomic int *flag, int want) {
+  while (atomic_load(flag) < want)
     sched_yield();
+}
+
+static void wait_step(int want) {
+  wait_for(&step, want);
 }
 
 /* Makes X (64 bytes, no pointers) on a thread that then ends, so no live
@@ -98,12 +102,10 @@ static int grey_case(void *(*fn)(void *), _Atomic int *flag) {
   atomic_store(flag, 0);
   pthread_t t;
   CHECK_INT(pthread_create(&t, NULL, fn, NULL), 0);
-  while (atomic_load(flag) < 1)
-    sched_yield();
+  wait_for(flag, 1);
   CHECK_INT(span_gc_test_start_mark(), 0);
   atomic_store(flag, 2);
-  while (atomic_load(flag) < 3)
-    sched_yield();
+  wait_for(flag, 3);
   span_gc_test_drain(); /* A is scanned now */
   span_gc_test_finish_mark();
   int live = span_gc_test_object_live((void *)(atomic_load(&x_masked) ^ MASK));
@@ -169,8 +171,7 @@ static int insertion_case(void) {
 static _Atomic int turn;
 
 static void wait_turn(int want) {
-  while (atomic_load(&turn) < want)
-    sched_yield();
+  wait_for(&turn, want);
 }
 
 static void *unbarriered_store(void *arg) {
