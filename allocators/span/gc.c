@@ -478,6 +478,7 @@ int span_gc_enable(const span_gc_config_t *cfg) {
   g.on_cycle_ctx = cfg->on_cycle_ctx;
   g.concurrent = cfg->concurrent;
   gc_race_init();
+  gc_mark_race_init();
   GC_RACE_HINT(g.trigger_bytes);
   GC_RACE_HINT(g.charges);
   gc_sweep_race_init();

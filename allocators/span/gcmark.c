@@ -253,27 +253,9 @@ static struct {
   int overflow;
 } gq = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-int gc_race_annotate;
-
-void gc_race_init(void) {
-#ifdef GC_RACE_HAVE_DRD
-  gc_race_annotate = RUNNING_ON_VALGRIND != 0;
-#endif
+void gc_mark_race_init(void) {
   GC_RACE_HINT(gq.len);
   GC_RACE_HINT(span_gc_poll);
-}
-
-void gc_race_record(int stores, int on) {
-#ifdef GC_RACE_HAVE_DRD
-  if (stores) {
-    VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_RECORD_STORES, on, 0, 0, 0, 0);
-  } else {
-    VALGRIND_DO_CLIENT_REQUEST_STMT(VG_USERREQ__DRD_RECORD_LOADS, on, 0, 0, 0, 0);
-  }
-#else
-  (void)stores;
-  (void)on;
-#endif
 }
 
 #define TAKE_ITEMS 256u

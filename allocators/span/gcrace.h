@@ -80,10 +80,12 @@
 #endif
 #endif
 
-/* Nonzero when the process runs under valgrind (set by gc_race_init,
- * which also declares gcmark.c's and gcstw.c's hint words). */
+/* Nonzero when the process runs under valgrind (set by gc_race_init, the
+ * first thing span_gc_enable does; gcrace.c). */
 extern int gc_race_annotate;
 void gc_race_init(void);
+/* Declares the mark queue's and the safepoint's hint words (gcmark.c). */
+void gc_mark_race_init(void);
 
 /* Declares the _Atomic hint variable v benign, after gc_race_init. */
 #ifdef GC_RACE_HAVE_DRD
