@@ -258,6 +258,8 @@ void central_unlock_all(void);
  * returns how many (0 at once, without the lock, when it looks empty). */
 uint32_t transfer_put(uint16_t spc, void *const *obj, uint32_t n);
 uint32_t transfer_take(uint16_t spc, void **dst, uint32_t room);
+/* Objects in the class's transfer cache now (racy: a hint). */
+uint32_t transfer_peek(uint16_t spc);
 /* Frees everything in the transfer caches into the spans (span_scavenge_all). */
 void transfer_drain(void);
 void transfer_lock_all(void);
@@ -276,7 +278,9 @@ void transfer_unlock_all(void);
  * the cache (spans, large objects, tiny blocks, frees without a cache);
  * objects a cache takes from a transfer cache are pushed and taken off
  * nfree (their frees were counted where they were first freed; modulo
- * 2^64). cap grows while the class overflows, up to max (see mcache.c). Written
+ * 2^64). cap grows while the class overflows, up to max, and obj moves from
+ * the class's packed slots to its grown ones when cap passes
+ * SPAN_FC_OBJECTS (see mcache.c). Written
  * by the owner only, read by span_read_stats: relaxed atomics. One cache
  * line per class. */
 typedef struct freecache {
@@ -310,6 +314,11 @@ typedef struct mcache {
   pagecache_t pcache;            /* pages for new small spans (heap.c) */
   span_t *spare;                 /* structures of freed small spans (heap.c) */
   uint32_t nspare;
+  /* each class's slots: packed (at most SPAN_FC_OBJECTS, beside the other
+   * classes') and grown (max, its own pages; NULL when max fits packed);
+   * fc[spc].obj is one of the two (see mcache.c) */
+  void **fc_packed[SPAN_CLASSES], **fc_grown[SPAN_CLASSES];
+  uint64_t grown_bytes; /* sum over classes of (cap - first cap) * object bytes */
   /* tiny allocator (Go's mcache.tiny / tinyoffset) */
   uintptr_t tiny;
   uint32_t tiny_offset;
@@ -345,6 +354,7 @@ void mcache_free_overflow(mcache_t *c, uint16_t spc, void *p);
 #define SPAN_FC_OBJECTS 64u              /* per span class, at first */
 #define SPAN_FC_MAX_OBJECTS 8192u        /* per span class, at most */
 #define SPAN_FC_CLASS_BYTES (256u << 10) /* per span class, at most */
+#define SPAN_FC_GROWN_BYTES (256u << 10) /* capacity grown past the first, all classes */
 #define SPAN_TRANSFER_CLASS_BYTES (64u << 10) /* in a class's transfer cache, at most */
 /* Set by a thread's cache destructor: frees after it (other destructors,
  * libc's own thread cleanup) make no new cache, which nothing would give
