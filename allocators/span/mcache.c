@@ -32,9 +32,10 @@
  * grow past their first capacity is bounded too, by SPAN_FC_GROWN_BYTES
  * (256 KiB), as tcmalloc bounds a thread cache's total: objects held in
  * one class's cache are memory the other classes cannot use, and without
- * it a thread that frees batches of many sizes held up to 256 KiB a class
- * (mimalloc-bench's mstress: 0.9 MiB grown per thread, +7% peak RSS;
- * espresso +6%). A class that meets the budget grows by what is left of
+ * it a thread that frees batches of many sizes could hold up to 256 KiB
+ * of every class, tens of MiB (mimalloc-bench's mstress grew 0.9 MiB a
+ * thread; cfrac's and larson's peak RSS were 2-3% above what they are
+ * with it). A class that meets the budget grows by what is left of
  * it, then flushes as at its bound; the budget comes back when the idle
  * collector shrinks a class. At
  * the bound, a full class frees its older half into the spans, grouped by
@@ -92,7 +93,8 @@ static uint16_t fc_initial(const freecache_t *f) {
  * never grows costs the pages of 64 slots a class, as before the capacity
  * adapted; with each class's 8192-slot array reserved up front and used
  * from the start, the first free of every class touched a page of its own
- * (about 1.1 MiB resident more a thread measured on glibc-thread). */
+ * (1.1 MiB more metadata a thread on mimalloc-bench's glibc-thread, 4 KiB
+ * of it resident for each class the thread freed). */
 static size_t fc_packed_slots(void) {
   size_t n = 0;
   for (unsigned spc = 2; spc < SPAN_CLASSES; spc++)
