@@ -95,23 +95,20 @@ static uint16_t fc_initial(const freecache_t *f) {
  * from the start, the first free of every class touched a page of its own
  * (1.1 MiB more metadata a thread on mimalloc-bench's glibc-thread, 4 KiB
  * of it resident for each class the thread freed). */
-static size_t fc_packed_slots(void) {
-  size_t n = 0;
-  for (unsigned spc = 2; spc < SPAN_CLASSES; spc++)
-    n += fc_max(spc >> 1) < SPAN_FC_OBJECTS ? fc_max(spc >> 1) : SPAN_FC_OBJECTS;
-  return n;
-}
-static size_t fc_grown_slots(void) {
-  size_t n = 0;
-  for (unsigned spc = 2; spc < SPAN_CLASSES; spc++)
-    n += fc_max(spc >> 1) > SPAN_FC_OBJECTS ? fc_max(spc >> 1) : 0;
-  return n;
-}
-#define FC_PAGE_SLOTS (4096u / sizeof(void *))
-static size_t fc_cache_bytes(void) {
-  size_t head = (sizeof(mcache_t) + sizeof(void *) - 1) / sizeof(void *);
-  size_t packed = (head + fc_packed_slots() + FC_PAGE_SLOTS - 1) / FC_PAGE_SLOTS * FC_PAGE_SLOTS;
-  return sizeof(void *) * (packed + fc_grown_slots());
+#define FC_OS_PAGE_BYTES 4096u
+/* A cache's size in bytes, and where its grown slots start (in slots from
+ * the cache's start): the header, every class's first slots, rounded up to
+ * a page, then the grown slots of the classes whose bound is larger. */
+static size_t fc_layout(size_t *grown_at) {
+  size_t packed = (sizeof(mcache_t) + sizeof(void *) - 1) / sizeof(void *), grown = 0;
+  for (unsigned spc = 2; spc < SPAN_CLASSES; spc++) {
+    uint16_t max = fc_max(spc >> 1);
+    packed += max < SPAN_FC_OBJECTS ? max : SPAN_FC_OBJECTS;
+    grown += max > SPAN_FC_OBJECTS ? max : 0;
+  }
+  const size_t page_slots = FC_OS_PAGE_BYTES / sizeof(void *);
+  *grown_at = (packed + page_slots - 1) / page_slots * page_slots;
+  return sizeof(void *) * (*grown_at + grown);
 }
 
 /* The class's objects move to its grown slots (it has some). */
@@ -150,8 +147,9 @@ static void fc_shrink(mcache_t *c, uint16_t spc) {
   f->cap = fc_initial(f);
   if (f->obj != c->fc_packed[spc]) {
     f->obj = c->fc_packed[spc];
-    uintptr_t lo = ((uintptr_t)c->fc_grown[spc] + 4095) & ~(uintptr_t)4095;
-    uintptr_t hi = ((uintptr_t)(c->fc_grown[spc] + f->max)) & ~(uintptr_t)4095;
+    const uintptr_t mask = FC_OS_PAGE_BYTES - 1;
+    uintptr_t lo = ((uintptr_t)c->fc_grown[spc] + mask) & ~mask;
+    uintptr_t hi = (uintptr_t)(c->fc_grown[spc] + f->max) & ~mask;
     if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
   }
 }
@@ -173,15 +171,16 @@ mcache_t *mcache_create(void) {
   mcache_t *c = free_caches;
   if (c) free_caches = c->next_live;
   pthread_mutex_unlock(&caches_lock);
+  size_t grown_at, bytes = fc_layout(&grown_at);
   if (!c) {
-    c = meta_alloc(fc_cache_bytes());
+    c = meta_alloc(bytes);
     if (!c) return NULL;
   }
   memset(c, 0, sizeof *c);
   for (unsigned i = 0; i < SPAN_ALL_SPCS; i++)
     c->alloc[i] = &span_empty;
-  void **base = (void **)c, **packed = base + (sizeof *c + sizeof(void *) - 1) / sizeof(void *);
-  void **grown = base + (fc_cache_bytes() / sizeof(void *) - fc_grown_slots());
+  void **packed = (void **)c + (sizeof *c + sizeof(void *) - 1) / sizeof(void *);
+  void **grown = (void **)c + grown_at;
   for (unsigned spc = 2; spc < SPAN_CLASSES; spc++) { /* not large (0, 1) or tiny */
     freecache_t *f = &c->fc[spc];
     f->max = fc_max(spc >> 1);
