@@ -187,7 +187,7 @@ static uintptr_t pcache_refill(pagecache_t *pc, uint32_t npages, uint32_t *scav)
 /* ---- spans ------------------------------------------------------------------- */
 
 span_t *heap_alloc_span(uint32_t npages, uint16_t spc, uint32_t align_pages) {
-  mcache_t *c = span_tls_cache;
+  mcache_t *c = mcache_peek();
   uint32_t scav = 0;
   if (c && align_pages <= 1 && npages < SPAN_PCACHE_PAGES / 4) {
     uintptr_t base = pcache_take(&c->pcache, npages, &scav);
@@ -227,7 +227,7 @@ void heap_free_span(span_t *s) {
   pagemap_set(s->base, s->npages, NULL, PAGE_FREE);
   uintptr_t base = s->base;
   uint32_t npages = s->npages;
-  mcache_t *c = span_tls_cache;
+  mcache_t *c = mcache_peek();
   int cached = c && pcache_holds(&c->pcache, s);
   if (c && s->kind == SPAN_SMALL && c->nspare < SPAN_SPARES) {
     s->next = c->spare;

@@ -330,17 +330,23 @@ typedef struct mcache {
 } mcache_t;
 
 extern span_t span_empty; /* the span every cache slot starts at: never has a free slot */
+/* A thread's cache before it has one (and after its destructor ran): every
+ * free cache empty with capacity 0, every span slot span_empty, never
+ * written. So the fast paths need no test for "no cache yet": they miss
+ * on it as on an empty class, and their slow paths make the cache. */
+extern mcache_t span_no_cache;
 extern __thread mcache_t *span_tls_cache __attribute__((tls_model("initial-exec")));
 
 mcache_t *mcache_create(void);
 /* This thread's cache, created on first use (NULL when memory is out). */
 static inline mcache_t *mcache_get(void) {
   mcache_t *c = span_tls_cache;
-  return likely(c != NULL) ? c : mcache_create();
+  return likely(c != &span_no_cache) ? c : mcache_create();
 }
 /* The cache of this thread, or NULL if it has none yet (never creates). */
 static inline mcache_t *mcache_peek(void) {
-  return span_tls_cache;
+  mcache_t *c = span_tls_cache;
+  return c != &span_no_cache ? c : NULL;
 }
 void *mcache_alloc_slow(mcache_t *c, uint16_t spc);
 /* The class's free cache and span are dry: the class's transfer cache into
@@ -354,6 +360,8 @@ void mcache_free_overflow(mcache_t *c, uint16_t spc, void *p);
 #define SPAN_FC_OBJECTS 64u              /* per span class, at first */
 #define SPAN_FC_MAX_OBJECTS 8192u        /* per span class, at most */
 #define SPAN_FC_CLASS_BYTES (256u << 10) /* per span class, at most */
+#define SPAN_FC_BIG_OBJECT_BYTES 1024u   /* and for objects this big and up, */
+#define SPAN_FC_BIG_CLASS_BYTES (64u << 10) /* at most this much a class */
 #define SPAN_FC_GROWN_BYTES (256u << 10) /* capacity grown past the first, all classes */
 #define SPAN_TRANSFER_CLASS_BYTES (64u << 10) /* in a class's transfer cache, at most */
 /* Set by a thread's cache destructor: frees after it (other destructors,

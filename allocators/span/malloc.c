@@ -163,9 +163,8 @@ static __attribute__((noinline)) void *malloc_slow(size_t bytes) {
 
 /* One table lookup gives the span class; the free cache, then the span. */
 void *span_malloc(size_t bytes) {
-  mcache_t *c = span_tls_cache;
-  if (likely(bytes - 1 < SPAN_MAX_SMALL_BYTES && c != NULL)) {
-    void *p = class_fast(c, span_malloc_spc(bytes));
+  if (likely(bytes - 1 < SPAN_MAX_SMALL_BYTES)) {
+    void *p = class_fast(span_tls_cache, span_malloc_spc(bytes));
     if (likely(p != NULL)) return p;
   }
   return malloc_slow(bytes);
@@ -189,11 +188,9 @@ static __attribute__((noinline)) void *typed_slow(size_t bytes, unsigned nptrs) 
 /* Inline, with no frame: a small object that is not tiny, from this
  * thread's free cache or span. */
 void *span_alloc_typed(size_t bytes, unsigned nptrs) {
-  mcache_t *c = span_tls_cache;
   if (likely(bytes - SPAN_TINY_BYTES <= SPAN_MAX_SMALL_BYTES - SPAN_TINY_BYTES ||
-             (nptrs != 0 && bytes - 1 < SPAN_TINY_BYTES - 1)) &&
-      likely(c != NULL)) {
-    void *p = class_fast(c, span_size_class(bytes) << 1 | (nptrs == 0));
+             (nptrs != 0 && bytes - 1 < SPAN_TINY_BYTES - 1))) {
+    void *p = class_fast(span_tls_cache, span_size_class(bytes) << 1 | (nptrs == 0));
     if (likely(p != NULL)) return p;
   }
   return typed_slow(bytes, nptrs);
@@ -319,10 +316,15 @@ static __attribute__((noinline)) void free_slow(void *p, span_t *s) {
  * whether p is the start of an object is checked when the cache flushes
  * it. */
 void span_free(void *p) {
-  uintptr_t spc = pagemap_spc(p); /* PAGE_FREE for NULL */
-  mcache_t *c = span_tls_cache;
-  if (likely(spc - 2 < SPAN_CLASSES - 2 && c != NULL)) {
-    freecache_t *f = c->fc + spc;
+  block_map_t *m = block_map_of(p); /* NULL for NULL */
+  if (likely(m != NULL)) {
+    /* Every page map byte (PAGE_FREE, PAGE_LARGE, a small or the tiny
+     * span class) indexes fc[]. The entries that are no free cache (large,
+     * tiny, free pages) have capacity 0, as has every entry of
+     * span_no_cache (a thread without a cache): one compare sends all of
+     * those to the slow path. */
+    freecache_t *f = span_tls_cache->fc + atomic_load_explicit(&m->spc[block_page(p)],
+                                                               memory_order_relaxed);
     uint64_t in = fc_load(&f->pushed), n = in - fc_load(&f->out);
     if (likely(n < f->cap)) {
       f->obj[n] = p;

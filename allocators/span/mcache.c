@@ -28,7 +28,18 @@
  * objects (tcmalloc's longest per-class list) and at most 256 KiB of
  * objects a class (at least 4 objects), so a program that frees batches of
  * a few thousand objects stops flushing after a few rounds, and one that
- * frees one object at a time never grows it. What all classes of a cache
+ * frees one object at a time never grows it. Objects of 1 KiB and up are
+ * held to 64 KiB a class (SPAN_FC_BIG_CLASS_BYTES: 64 objects of 1 KiB,
+ * 16 of 4 KiB, at least 4), which is their first capacity, so they never
+ * grow: a span of them holds few objects (8 of 1 KiB, 5 of 6528 bytes in
+ * 4 pages), so each cached one keeps a larger share of its span's pages
+ * from going back, and a malloc/free pair costs little beside touching
+ * the object. Held to 256 KiB, they were most of what the main thread of
+ * mimalloc-bench's mstress kept in its cache (up to 1 MiB), and the spans
+ * they kept fragmented the page heap: mstress's peak RSS went from +8.9%
+ * over the free cache of 64 objects a class (8399822) to +5.5% (100-120
+ * runs a build, interleaved; jemalloc's tcache keeps 20 objects of a large
+ * class for the same reason). What all classes of a cache
  * grow past their first capacity is bounded too, by SPAN_FC_GROWN_BYTES
  * (256 KiB), as tcmalloc bounds a thread cache's total: objects held in
  * one class's cache are memory the other classes cannot use, and without
@@ -59,7 +70,8 @@
 
 span_t span_empty; /* nelems 0, alloc_cache 0: every fast path misses */
 
-__thread mcache_t *span_tls_cache __attribute__((tls_model("initial-exec")));
+mcache_t span_no_cache = {.alloc = {[0 ... SPAN_ALL_SPCS - 1] = &span_empty}};
+__thread mcache_t *span_tls_cache __attribute__((tls_model("initial-exec"))) = &span_no_cache;
 static pthread_key_t cache_key;
 static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
 static mcache_t *live_caches, *free_caches;
@@ -73,10 +85,11 @@ static void cache_destructor(void *arg);
 __thread int span_tls_exited __attribute__((tls_model("initial-exec")));
 
 /* Most objects a free cache keeps for class cls: SPAN_FC_MAX_OBJECTS, fewer
- * for large objects, so that no class holds more than SPAN_FC_CLASS_BYTES
- * (at least 4). */
+ * for large objects, so that no class holds more than SPAN_FC_CLASS_BYTES,
+ * or SPAN_FC_BIG_CLASS_BYTES for objects of 1 KiB and up (at least 4). */
 static uint16_t fc_max(unsigned cls) {
-  uint32_t n = SPAN_FC_CLASS_BYTES / span_class_bytes[cls];
+  uint32_t size = span_class_bytes[cls];
+  uint32_t n = (size >= SPAN_FC_BIG_OBJECT_BYTES ? SPAN_FC_BIG_CLASS_BYTES : SPAN_FC_CLASS_BYTES) / size;
   return (uint16_t)(n > SPAN_FC_MAX_OBJECTS ? SPAN_FC_MAX_OBJECTS : n < 4 ? 4 : n);
 }
 
@@ -451,7 +464,7 @@ void mcache_release(mcache_t *c) {
  * makes a new cache, and glibc calls this again for it. */
 static void cache_destructor(void *arg) {
   mcache_t *c = arg;
-  span_tls_cache = NULL;
+  span_tls_cache = &span_no_cache;
   span_tls_exited = 1;
   mcache_release(c);
 }

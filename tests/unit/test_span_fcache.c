@@ -11,17 +11,23 @@
  *    back to the system (mincore: not resident).
  * 3. The growth of all classes together stays within the cache's budget
  *    (SPAN_FC_GROWN_BYTES): a class that reaches it grows only by what is
- *    left, then flushes instead.
+ *    left, then flushes instead. Classes of objects of 1 KiB and up hold
+ *    at most SPAN_FC_BIG_CLASS_BYTES and never grow past their first
+ *    capacity.
  * 4. A consumer's batch in the transfer cache goes whole into an empty free
- *    cache, through the grown slots. */
+ *    cache, through the grown slots.
+ * 5. A thread without a cache points at span_no_cache, whose free caches
+ *    have capacity 0: its first free misses there, makes its cache and
+ *    goes in; span_no_cache stays untouched. */
 #include "internal.h"
 #include "span.h"
 #include "th.h"
 
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-enum { SMALL = 32, MID = 1024, BIG = 2048, BATCH = 1000 };
+enum { SMALL = 32, MID = 256, BIG = 512, LARGE = 1024, BATCH = 1024 };
 
 static freecache_t *fc_of(mcache_t *c, size_t bytes, uint16_t *spc) {
   *spc = (uint16_t)span_malloc_spc(bytes);
@@ -63,6 +69,28 @@ static void idle_until_shrunk(mcache_t *c, uint16_t spc) {
 
 static void *obj[BATCH];
 
+/* A thread that frees before it ever allocates (a consumer). */
+static void *free_first(void *p) {
+  CHECK(span_tls_cache == &span_no_cache);
+  CHECK(mcache_peek() == NULL);
+  span_free(p); /* misses on span_no_cache: the slow path makes the cache */
+  mcache_t *c = mcache_peek();
+  CHECK(c != NULL && c != &span_no_cache);
+  uint16_t spc;
+  if (c) CHECK_U64(fc_count(fc_of(c, SMALL, &spc)), 1);
+  return NULL;
+}
+
+/* span_no_cache as it was built: nothing cached, nothing counted. */
+static void check_no_cache_untouched(void) {
+  for (unsigned spc = 0; spc < SPAN_ALL_SPCS; spc++) {
+    const freecache_t *f = &span_no_cache.fc[spc];
+    CHECK(f->cap == 0 && fc_load(&f->pushed) == 0 && fc_load(&f->out) == 0);
+    CHECK(fc_load(&f->nmalloc) == 0 && fc_load(&f->nfree) == 0);
+    CHECK(span_no_cache.alloc[spc] == &span_empty);
+  }
+}
+
 int main(void) {
   void *first = span_malloc(SMALL);
   CHECK(first != NULL);
@@ -77,15 +105,15 @@ int main(void) {
   CHECK_U64(c->grown_bytes, 0);
 
   /* 1. a batch grows the class: 64 -> 128 -> 256 -> 512 -> 1024, no flush */
-  CHECK(alloc_free(obj, BATCH, SMALL));
+  CHECK(alloc_free(obj, 1000, SMALL));
   CHECK_INT(fs->cap, 1024);
   CHECK(fs->obj == c->fc_grown[small]);
-  CHECK_U64(fc_count(fs), BATCH); /* every object of the batch is cached */
+  CHECK_U64(fc_count(fs), 1000); /* every object of the batch is cached */
   CHECK_U64(fc_load(&fs->flushed), 0);
   CHECK_U64(c->grown_bytes, (uint64_t)(1024 - SPAN_FC_OBJECTS) * SMALL);
-  for (unsigned i = BATCH; i-- > 0;) /* newest first */
+  for (unsigned i = 1000; i-- > 0;) /* newest first */
     CHECK(span_malloc(SMALL) == obj[i]);
-  for (unsigned i = 0; i < BATCH; i++)
+  for (unsigned i = 0; i < 1000; i++)
     span_free(obj[i]);
 
   /* 2. idle: back to the packed slots, the budget and the pages returned */
@@ -96,20 +124,21 @@ int main(void) {
   CHECK_U64(fc_count(fs), 0);
   CHECK_INT(resident_pages(grown, sizeof(void *) * fs->max), 0);
 
-  /* 3. the budget: MID takes (256 - 64) x 1 KiB, BIG what is left of it.
-   * Both are allocated before either is freed: the refills of one visit
-   * the other, and a class idle for two visits would give its growth back. */
-  CHECK_INT(fm->max, 256);
-  CHECK_INT(fb->max, 128);
+  /* 3. the budget: MID takes (1024 - 64) x 256 bytes, BIG what is left of
+   * it. Both are allocated before either is freed: the refills of one
+   * visit the other, and a class idle for two visits would give its growth
+   * back. */
+  CHECK_INT(fm->max, 1024);
+  CHECK_INT(fb->max, 512);
   static void *objb[128];
-  for (unsigned i = 0; i < 256; i++)
+  for (unsigned i = 0; i < 1024; i++)
     CHECK((obj[i] = span_malloc(MID)) != NULL);
   for (unsigned i = 0; i < 128; i++)
     CHECK((objb[i] = span_malloc(BIG)) != NULL);
-  for (unsigned i = 0; i < 256; i++)
+  for (unsigned i = 0; i < 1024; i++)
     span_free(obj[i]);
-  CHECK_INT(fm->cap, 256);
-  CHECK_U64(c->grown_bytes, 192 * MID);
+  CHECK_INT(fm->cap, 1024);
+  CHECK_U64(c->grown_bytes, (1024 - SPAN_FC_OBJECTS) * MID);
   const uint64_t left = SPAN_FC_GROWN_BYTES - c->grown_bytes;
   CHECK(left >= BIG);
   for (unsigned i = 0; i < 128; i++)
@@ -121,6 +150,22 @@ int main(void) {
   CHECK(fc_load(&fb->flushed) > 0); /* at the budget it flushed instead */
   idle_until_shrunk(c, mid);
   CHECK_INT(fb->cap, SPAN_FC_OBJECTS);
+  CHECK_U64(c->grown_bytes, 0);
+
+  /* objects of 1 KiB and up: at most 64 KiB a class, no growth */
+  uint16_t large;
+  freecache_t *fl = fc_of(c, LARGE, &large);
+  CHECK_INT(fl->max, SPAN_FC_BIG_CLASS_BYTES / LARGE);
+  CHECK_INT(fc_of(c, 4096, &large)->max, SPAN_FC_BIG_CLASS_BYTES / 4096);
+  CHECK_INT(fc_of(c, 32768, &large)->max, 4);
+  CHECK_INT(fc_of(c, 896, &large)->max, SPAN_FC_CLASS_BYTES / 896); /* below 1 KiB */
+  for (unsigned i = 0; i < 200; i++)
+    CHECK((obj[i] = span_malloc(LARGE)) != NULL);
+  for (unsigned i = 0; i < 200; i++)
+    span_free(obj[i]);
+  CHECK_INT(fl->cap, fl->max);
+  CHECK(fc_count(fl) <= fl->max);
+  CHECK(fc_load(&fl->flushed) > 0);
   CHECK_U64(c->grown_bytes, 0);
 
   /* 4. a transfer cache's batch, bigger than the packed slots, taken whole */
@@ -136,5 +181,12 @@ int main(void) {
     CHECK(span_malloc(SMALL) == obj[i]);
   for (unsigned i = 0; i < 500; i++)
     span_free(obj[i]);
+
+  /* 5. a thread's first free, before any allocation */
+  void *p = span_malloc(SMALL);
+  pthread_t t;
+  CHECK_INT(pthread_create(&t, NULL, free_first, p), 0);
+  CHECK_INT(pthread_join(t, NULL), 0);
+  check_no_cache_untouched();
   return th_done("test_span_fcache");
 }
