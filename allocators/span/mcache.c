@@ -37,8 +37,8 @@
  * the object. Held to 256 KiB, they were most of what the main thread of
  * mimalloc-bench's mstress kept in its cache (up to 1 MiB), and the spans
  * they kept fragmented the page heap: mstress's peak RSS went from +8.9%
- * over the free cache of 64 objects a class (8399822) to +5.5% (100-120
- * runs a build, interleaved; jemalloc's tcache keeps 20 objects of a large
+ * over the free cache of 64 objects a class (8399822) to +5.8% (150 runs
+ * a build, interleaved; jemalloc's tcache keeps 20 objects of a large
  * class for the same reason). What all classes of a cache
  * grow past their first capacity is bounded too, by SPAN_FC_GROWN_BYTES
  * (256 KiB), as tcmalloc bounds a thread cache's total: objects held in
@@ -194,7 +194,9 @@ mcache_t *mcache_create(void) {
     c->alloc[i] = &span_empty;
   void **packed = (void **)c + (sizeof *c + sizeof(void *) - 1) / sizeof(void *);
   void **grown = (void **)c + grown_at;
-  for (unsigned spc = 2; spc < SPAN_CLASSES; spc++) { /* not large (0, 1) or tiny */
+  /* not large (0, 1) or tiny: their capacity stays 0, which free()'s fast
+   * path counts on to send them to its slow path */
+  for (unsigned spc = 2; spc < SPAN_CLASSES; spc++) {
     freecache_t *f = &c->fc[spc];
     f->max = fc_max(spc >> 1);
     f->cap = fc_initial(f);
