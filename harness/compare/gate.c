@@ -1,12 +1,12 @@
-/* `heaplab gate` (gate.h): options, running binaries, and the exit status.
+/* `heaplab gate` (gate.h): the sides, the looks, the report and the exit
+ * status.
  *
  * A side given as a binary is measured by that binary's own `run` command
- * (`BIN run --reps 1 ... -o FILE`, one call per round), so two builds
- * compare even when their worker protocols differ; each of its cells'
- * repetitions is already its own worker process. Rounds alternate the
- * order, A B then B A, so neither side always runs first after the other.
- * The rows of all rounds of a side are merged into one results document
- * (repetition_index = round) and handed to the decision.
+ * (`BIN run --reps 1 ... -o FILE`, gate_rounds.c: cell by cell, or a
+ * side's suite a call), so two builds compare even when their worker
+ * protocols differ; each of its cells' repetitions is already its own
+ * worker process. The rows of all rounds of a side are merged into one
+ * results document (repetition_index = round) and handed to the decision.
  *
  * Two backends (--base-backend, --new-backend): the same cells, each side
  * run with its own -b (by this heaplab unless --base/--new name another),
@@ -16,8 +16,8 @@
 #include "gate.h"
 
 #include "gate_cmd.h"
+#include "gate_rounds.h"
 
-#include "child.h"
 #include "gate_looks.h"
 #include "error.h"
 #include "interrupt.h"
@@ -36,13 +36,6 @@
 #include <unistd.h>
 
 
-typedef struct gate_side {
-  hl_gate_source_t src;
-  const char *role; /* "base" or "new" */
-  char exe[PATH_MAX];
-  json_t *doc;        /* results: loaded, or merged from the rounds */
-  hl_results_t view; /* of doc, as of the last look */
-} gate_side_t;
 
 /* ---- sides ----------------------------------------------------------------- */
 
@@ -99,115 +92,6 @@ static int classify(gate_side_t *s, const char *path, const char *role) {
   return 0;
 }
 
-/* Appends the iteration rows of one round to the side's merged document. */
-static int merge_round(gate_side_t *s, json_t *round_doc, unsigned round, unsigned rounds) {
-  if (!s->doc) {
-    s->doc =
-        json_pack("{s:O, s:[]}", "context", json_object_get(round_doc, "context"), "benchmarks");
-    if (!s->doc) return HL_ENOMEM;
-    s->src.revision =
-        json_string_value(json_object_get(json_object_get(s->doc, "context"), "heaplab_revision"));
-  }
-  json_t *out = json_object_get(s->doc, "benchmarks");
-  hl_results_t v;
-  if (hl_results_view(round_doc, &v) != 0) return HL_ENOMEM;
-  for (size_t i = 0; i < v.n; i++) {
-    if (v.row[i].run_type != HL_RUN_ITERATION) continue;
-    json_t *e = (json_t *)v.row[i].json; /* round_doc is ours to change */
-    json_object_set_new(e, "repetition_index", json_integer(round));
-    json_object_set_new(e, "repetitions", json_integer(rounds));
-    json_array_append(out, e);
-  }
-  hl_results_view_free(&v);
-  return 0;
-}
-
-static int run_round(const gate_opts_t *o, gate_side_t *s, const char *dir, unsigned round) {
-  char out[PATH_MAX + 64];
-  snprintf(out, sizeof out, "%s/%s-%u.json", dir, s->role, round);
-  char *argv[MAX_RUN_ARGS + 20];
-  size_t n = 0;
-  argv[n++] = s->exe;
-  argv[n++] = (char *)"run";
-  for (size_t i = 0; i < o->nrun_args; i++)
-    argv[n++] = o->run_args[i];
-  const char *x = !strcmp(s->role, "base") ? o->base_x : o->new_x;
-  if (x) {
-    argv[n++] = (char *)"-x";
-    argv[n++] = (char *)x;
-  }
-  if (x && o->program_name[0]) {
-    argv[n++] = (char *)"--name";
-    argv[n++] = (char *)o->program_name;
-  }
-  if (s->src.backend) {
-    argv[n++] = (char *)"-b";
-    argv[n++] = (char *)(!strcmp(s->role, "base") ? o->base_backend : o->new_backend);
-  }
-  argv[n++] = (char *)"--reps=1";
-  argv[n++] = o->pmu ? (char *)"--counters=perf::INSTRUCTIONS,perf::CYCLES"
-                     : (char *)"--counters=none";
-  argv[n++] = (char *)"-o";
-  argv[n++] = out;
-  argv[n] = NULL;
-  hl_spawn_config_t cfg = {.argv = argv, .timeout_s = 0, .interrupted = &hl_interrupted};
-  hl_child_result_t res;
-  if (hl_child_run(&cfg, &res) != 0) {
-    hl_msg("gate", "cannot start %s", s->exe);
-    return HL_ECHILD;
-  }
-  int status = res.exit_status;
-  if (status != 0 && status != 1) {
-    char *tail = res.stderr_tail;
-    size_t len = strlen(tail);
-    while (len && tail[len - 1] == '\n')
-      tail[--len] = '\0';
-    char *last = strrchr(tail, '\n');
-    hl_msg("gate", "%s run failed (%s): %s", s->src.path,
-           res.signal ? "killed by a signal" : "exit status != 0/1", last ? last + 1 : tail);
-    hl_child_result_free(&res);
-    return hl_interrupted ? HL_EINVAL : HL_ECHILD;
-  }
-  hl_child_result_free(&res);
-  json_t *doc;
-  char why[1024];
-  if (hl_results_load(out, &doc, why, sizeof why) != 0) {
-    hl_msg("gate", "%s run wrote no results: %s", s->src.path, why);
-    return HL_ECHILD;
-  }
-  int rc = merge_round(s, doc, round, o->max_rounds);
-  json_decref(doc);
-  remove(out);
-  return rc;
-}
-
-/* Rounds [from, to) of the binary sides. */
-static int run_sides(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_, unsigned from,
-                     unsigned to) {
-  char dir[] = "/tmp/heaplab-gate.XXXXXX";
-  if (!mkdtemp(dir)) {
-    hl_msg("gate", "cannot create a temporary directory: %s", strerror(errno));
-    return HL_EIO;
-  }
-  int tty = isatty(STDERR_FILENO), rc = 0;
-  for (unsigned k = from; k < to && rc == 0 && !hl_interrupted; k++) {
-    gate_side_t *order[2] = {k % 2 ? new_ : base, k % 2 ? base : new_};
-    for (int j = 0; j < 2 && rc == 0; j++) {
-      if (!order[j] || !order[j]->src.is_binary) continue;
-      if (tty) fprintf(stderr, "\r\033[Kround %u (at most %u): %s", k + 1, o->max_rounds,
-                       order[j]->role);
-      rc = run_round(o, order[j], dir, k);
-    }
-  }
-  if (tty) fprintf(stderr, "\r\033[K");
-  rmdir(dir);
-  if (hl_interrupted) {
-    hl_msg("gate", "interrupted");
-    return HL_EINVAL;
-  }
-  return rc;
-}
-
 static int save_side(const gate_side_t *s, const char *dir, const char *file) {
   if (!s || !s->doc) return 0;
   char path[PATH_MAX], why[1024];
@@ -232,14 +116,8 @@ static int save_baseline(const gate_opts_t *o, const gate_side_t *s) {
   return HL_EXIT_OK;
 }
 
-typedef struct sides {
-  const gate_opts_t *o;
-  gate_side_t *base, *new_;
-} sides_t;
-
-static int run_rounds_cb(void *ctx, unsigned from, unsigned to) {
-  sides_t *s = ctx;
-  return run_sides(s->o, s->base, s->new_, from, to);
+static int run_rounds_cb(void *ctx, unsigned from, unsigned to, const hl_seq_t *seq) {
+  return hl_gate_run_sides(ctx, from, to, seq);
 }
 
 /* The views of both sides' documents so far (rebuilt at each look: the
@@ -260,7 +138,7 @@ static int views_cb(void *ctx, const hl_results_t **base, const hl_results_t **n
 static int take_looks(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_,
                       hl_gate_set_t *set, hl_gate_tally_t *tally, hl_seq_t *seq,
                       unsigned *rounds) {
-  sides_t ctx = {o, base, new_};
+  sides_t ctx = {o, base, new_, {0}};
   int binary = base->src.is_binary || new_->src.is_binary;
   hl_gate_looks_t l = {.plan = {o->rounds, o->max_rounds, o->looks},
                        .budget_s = o->budget_s,
@@ -271,6 +149,7 @@ static int take_looks(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_
   if (!binary) l.plan = (hl_seq_plan_t){1, 1, 1};
   char why[1024];
   int rc = hl_gate_run_looks(&l, &o->decide, set, tally, seq, rounds, why, sizeof why);
+  hl_gate_cells_free(&ctx.cells);
   if (rc == HL_ECHILD || hl_interrupted) return rc ? rc : HL_EINVAL;
   if (rc) hl_msg("gate", "%s", why);
   if (!binary) *rounds = 0;
@@ -366,9 +245,10 @@ int hl_gate_main(int argc, char **argv) {
   hl_interrupt_install();
   if (o.save_baseline) {
     o.rounds = 1;
-    if (run_sides(&o, NULL, &new_, 0, 1) != 0) goto done;
+    sides_t one = {&o, NULL, &new_, {0}};
+    if (hl_gate_run_sides(&one, 0, 1, NULL) != 0) goto done;
   } else if (base.src.is_binary && new_.src.is_binary && !o.test_given) {
-    o.decide.test = HL_GATE_TEST_BOTH; /* the rounds pair them */
+    o.decide.tests = HL_GATE_TESTS_PAIRS; /* the rounds pair them */
   }
   if (o.save_baseline && o.save_runs && save_side(&new_, o.save_runs, "new.json")) goto done;
   exit_code = o.save_baseline ? save_baseline(&o, &new_) : decide_and_report(&o, &base, &new_);

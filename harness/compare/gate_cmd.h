@@ -18,6 +18,7 @@ typedef struct gate_opts {
   double budget_s;
   int test_given, rounds_given, instructions; /* --measure instructions forwarded */
   int pmu; /* --pmu: rounds count perf::INSTRUCTIONS and perf::CYCLES */
+  int interleave_suite; /* --interleave suite: a round runs each side's suite whole */
   char *run_args[MAX_RUN_ARGS]; /* every run option given, forwarded to `BIN run` */
   size_t nrun_args;
   char run_arg_text[MAX_RUN_ARGS][96]; /* "--name" of each forwarded option */

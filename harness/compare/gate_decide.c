@@ -79,7 +79,7 @@ void hl_gate_opts_default(hl_gate_opts_t *o) {
   o->mem_min_threshold = 0.02;
   o->mem_min_bytes = 256 * 1024;
   o->allow_missing = 0;
-  o->test = HL_GATE_TEST_UTEST;
+  o->tests = HL_GATE_TESTS(HL_GATE_TEST_UTEST);
   o->looks = 1;
   o->look_share = 1;
   /* A cell's count is not always one number: pool-reuse on glibc counts
@@ -389,16 +389,14 @@ int hl_gate_exit_status(const hl_gate_tally_t *t) {
 
 void hl_gate_verdict_line(const hl_gate_tally_t *t, const hl_gate_opts_t *o, char *buf,
                           size_t len) {
-  char thr[160];
+  char thr[320], words[128];
   if (o->threshold >= 0)
     snprintf(thr, sizeof thr, "threshold %.1f%%", 100 * o->threshold);
   else
     snprintf(thr, sizeof thr, "threshold from noise, at least %.1f%%", 100 * o->min_threshold);
-  if (o->test != HL_GATE_TEST_UTEST || o->looks > 1)
-    snprintf(thr + strlen(thr), sizeof thr - strlen(thr), "; %s",
-             o->test == HL_GATE_TEST_PAIRED ? "paired signed-rank test"
-             : o->test == HL_GATE_TEST_BOTH ? "U and paired signed-rank tests, each at alpha/2"
-                                            : "U test");
+  hl_gate_tests_words(o->tests, words, sizeof words);
+  if (o->tests != HL_GATE_TESTS(HL_GATE_TEST_UTEST) || o->looks > 1)
+    snprintf(thr + strlen(thr), sizeof thr - strlen(thr), "; %s", words);
   if (o->looks > 1)
     snprintf(thr + strlen(thr), sizeof thr - strlen(thr), ", alpha split over %u looks by their rounds", o->looks);
   if (t->instr_tested)

@@ -145,24 +145,43 @@ typedef enum {
   HL_GM_NOT_EXACT, /* varies within a side: reported, not gated */
 } hl_gate_metric_verdict_t;
 
-/* The two timing tests (gate_timing.c): the Mann-Whitney U test of the two
- * sides' samples, and Wilcoxon's signed-rank test of the per-round ratios
- * (paired.h). Both are computed whenever they can be; opts.test says which
- * one decides, or BOTH: either may find the change, each at alpha / 2. */
+/* The timing tests (gate_timing.c): the Mann-Whitney U test of the two
+ * sides' samples, and two tests of the per-round ratios (paired.h):
+ * Wilcoxon's signed-rank test and the biweight sign-flip test. All are
+ * computed whenever they can be; opts.tests says which decide: either may
+ * find the change, each at alpha / the number deciding. */
 typedef enum {
   HL_GATE_TEST_UTEST = 0,
   HL_GATE_TEST_PAIRED,
-  HL_GATE_NTESTS,                     /* the tests with figures of their own */
-  HL_GATE_TEST_BOTH = HL_GATE_NTESTS, /* a choice of opts.test, not a test */
+  HL_GATE_TEST_BIWEIGHT,
+  HL_GATE_NTESTS,
 } hl_gate_test_t;
 
-const char *hl_gate_test_name(hl_gate_test_t t); /* "utest", "paired", "both" */
+#define HL_GATE_TESTS(t) (1u << (t))
+/* --test both: the U and the signed-rank test */
+#define HL_GATE_TESTS_BOTH (HL_GATE_TESTS(HL_GATE_TEST_UTEST) | HL_GATE_TESTS(HL_GATE_TEST_PAIRED))
+/* the two paired tests: the default with two binaries */
+#define HL_GATE_TESTS_PAIRS \
+  (HL_GATE_TESTS(HL_GATE_TEST_PAIRED) | HL_GATE_TESTS(HL_GATE_TEST_BIWEIGHT))
+
+const char *hl_gate_test_name(hl_gate_test_t t); /* "utest", "paired", "biweight" */
+/* The tests of a mask, "+"-joined ("paired+biweight"). */
+void hl_gate_tests_text(unsigned tests, char *buf, size_t len);
+/* The same for people: "paired signed-rank and biweight sign-flip tests,
+ * each at alpha/2". */
+void hl_gate_tests_words(unsigned tests, char *buf, size_t len);
+/* "utest", "paired", "biweight", "both" (utest,paired), "pairs"
+ * (paired,biweight), or a comma-separated list of them: the mask, or 0 for
+ * anything else. */
+unsigned hl_gate_tests_parse(const char *text);
 
 typedef struct hl_gate_test_figures {
   int tested;
   size_t n;         /* samples a side (utest: the smaller side), or pairs */
-  double change;    /* utest: of the medians; paired: exp(median log ratio) - 1 */
-  double noise;     /* utest: pooled robust CV; paired: robust sd of the log ratios */
+  double change;    /* utest: of the medians; paired: exp(median log ratio) - 1;
+                       biweight: exp(its M-estimate) - 1 */
+  double noise;     /* utest: pooled robust CV; paired: robust sd of the log ratios;
+                       biweight: its standard error x sqrt(n) */
   double threshold; /* slowdown that counts, as a fraction */
   double upper;     /* upper confidence bound of the change (noise_z standard errors) */
   double p_value, p_holm;
@@ -263,7 +282,8 @@ typedef struct hl_gate_opts {
   double mem_min_threshold; /* floor of the derived one, fraction of the base (default 0.02) */
   double mem_min_bytes;     /* and in bytes (default 256 KiB) */
   int allow_missing;        /* base benchmarks missing from the new side do not fail */
-  hl_gate_test_t test;      /* the test that decides timings (default utest) */
+  unsigned tests;           /* the tests that decide timings, HL_GATE_TESTS() bits
+                             * (default utest) */
   unsigned looks;           /* sequential looks the alpha is split over (default 1) */
   double look_share;        /* the share of alpha this look's Holm family is tested at
                              * (hl_seq_look_share; default 1: one look) */

@@ -364,7 +364,9 @@ static json_t *options_json(const hl_gate_opts_t *o, unsigned rounds) {
                 100 * o->min_threshold, "noise_z", o->noise_z, "tolerance_pct", 100 * o->tolerance,
                 "mem_min_threshold_pct", 100 * o->mem_min_threshold, "mem_min_bytes",
                 o->mem_min_bytes, "allow_missing", o->allow_missing, "rounds", (int)rounds);
-  if (x) json_object_set_new(x, "test", json_string(hl_gate_test_name(o->test)));
+  char tests[64];
+  hl_gate_tests_text(o->tests, tests, sizeof tests);
+  if (x) json_object_set_new(x, "test", json_string(tests));
   if (x) json_object_set_new(x, "looks", json_integer(o->looks));
   if (x) json_object_set_new(x, "instr_tolerance_pct", json_real(100 * o->instr_tolerance));
   if (x && o->threshold >= 0)

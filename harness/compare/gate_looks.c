@@ -32,7 +32,7 @@ int hl_gate_run_looks(const hl_gate_looks_t *l, const hl_gate_opts_t *o, hl_gate
   for (unsigned k = 0; k < l->plan.looks; k++) {
     unsigned target = hl_seq_look_rounds(&l->plan, k);
     if (k > 0 && !within_budget(l, now_s() - start, done, target)) break;
-    if (l->run_rounds && target > done && (rc = l->run_rounds(l->ctx, done, target)) != 0)
+    if (l->run_rounds && target > done && (rc = l->run_rounds(l->ctx, done, target, seq)) != 0)
       return rc;
     done = target;
     const hl_results_t *a, *c;

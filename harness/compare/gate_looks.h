@@ -11,8 +11,9 @@
 typedef struct hl_gate_looks {
   hl_seq_plan_t plan;
   double budget_s; /* 0: none */
-  /* runs rounds [from, to) of every binary side; 0 or HL_E* */
-  int (*run_rounds)(void *ctx, unsigned from, unsigned to);
+  /* runs rounds [from, to) of every binary side, seq the looks so far
+   * (which benchmarks are still open); 0 or HL_E* */
+  int (*run_rounds)(void *ctx, unsigned from, unsigned to, const hl_seq_t *seq);
   /* the views of the two sides' documents so far (valid until the next
    * call); 0 or HL_ENOMEM */
   int (*views)(void *ctx, const hl_results_t **base, const hl_results_t **new_);

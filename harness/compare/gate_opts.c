@@ -21,10 +21,12 @@ static void usage_head(FILE *out) {
       "       heaplab gate --base-backend B --new-backend B -x 'CMD ARGS'|-w LIST ...\n"
       "       heaplab gate --new BIN -w LIST -b LIST ... --save-baseline FILE.json\n\n"
       "Decides whether NEW regressed against BASE. A side given as a heaplab binary is\n"
-      "measured here: rounds of `BIN run --reps 1` with the run options below, the two\n"
-      "sides interleaved (A B, B A, A B, ...), every repetition of every cell in its own\n"
-      "process. A side given as a results file (heaplab run -o, or a committed baseline)\n"
-      "is read as it is.\n\n"
+      "measured here: rounds of `BIN run --reps 1` with the run options below, every\n"
+      "repetition of every cell in its own process. With two binaries a round runs cell\n"
+      "by cell, each cell's base and new back to back (A B, B A, ...), so the pair's ratio\n"
+      "cancels what the machine did to both; after a look, only cells still undecided\n"
+      "run. A side given as a results file (heaplab run -o, or a committed baseline) is\n"
+      "read as it is.\n\n"
       "--base-backend and --new-backend gate a switch of allocator or collector: the same\n"
       "cells (-x or -w, no -b) on each side, the base under one backend, the new under the\n"
       "other, both run by this heaplab (or --base BIN, --new BIN; a results file gives\n"
@@ -38,20 +40,23 @@ static void usage_head(FILE *out) {
       "    num_gc must be equal (or within --tolerance) in every repetition. A metric that\n"
       "    differs between the base's repetitions is reported, not gated. One present on\n"
       "    one side only makes the benchmark 'not comparable'.\n"
-      "  - CPU time, two binaries: a Mann-Whitney U test of the two sides' repetitions\n"
-      "    and Wilcoxon's signed-rank test of the per-round ratios new/base (each round\n"
-      "    runs A and B back to back), each at alpha/2: the U test has the more power on\n"
-      "    a loaded machine, the paired one under slow drift; results files: the U test\n"
-      "    (--test chooses; both tests' figures are in --json). p-values are\n"
+      "  - CPU time, two binaries: two tests of the per-round ratios new/base (each\n"
+      "    round runs A and B back to back), each at alpha/2, either may find the\n"
+      "    change: Wilcoxon's signed-rank test (the change: the median ratio), and a\n"
+      "    sign-flip test of Tukey's biweight score (the change: its M-estimate), which\n"
+      "    keeps its power when the machine's speed jumps between the two runs of some\n"
+      "    rounds; results files: a Mann-Whitney U test of the two sides' repetitions\n"
+      "    (--test chooses; every test's figures are in --json). p-values are\n"
       "    Holm-adjusted over all benchmarks; a regression needs p_holm < alpha AND a\n"
       "    slowdown above the threshold, max(--min-threshold, 2 x the standard error of\n"
-      "    the change from the run's own spread (1.4826 x MAD)); --threshold fixes it.\n"
+      "    the change from the run's own spread); --threshold fixes it.\n"
       "  - Adaptive rounds: --rounds K is the minimum. A benchmark whose change could\n"
       "    still be a slowdown that counts (its upper bound, change + 2 standard errors,\n"
       "    reaches --min-threshold, or --threshold) gets more rounds, up to --max-rounds\n"
-      "    (5 K), looked at --looks times (3) with alpha split over the looks in\n"
-      "    proportion to their rounds (10/90, 30/90, 50/90 of it for 10..50), within\n"
-      "    --budget SEC. The verdict line says how many rounds each benchmark needed.\n"
+      "    (10 K), looked at --looks times (3) with alpha split over the looks in\n"
+      "    proportion to their rounds (20/330, 110/330, 200/330 of it for 20..200),\n"
+      "    within --budget SEC. The verdict line says how many rounds each benchmark\n"
+      "    needed.\n"
       "  - --measure instructions: each worker under valgrind's callgrind, counting the\n"
       "    timed loop's instructions (not time): instructions_per_iter may grow by no\n"
       "    more than 1%% plus the base's own spread; no timing or peak is gated.\n"
@@ -77,6 +82,16 @@ static void usage_tail(FILE *out) {
 /* ---- options ------------------------------------------------------------- */
 
 #define MAX_ROUNDS 1000
+/* --rounds by default: the paired tests count sign patterns, so 10 rounds
+ * give p >= 2 / 2^10 at best, above the first look's share of alpha; 20
+ * give 2 / 2^20, and a large change on a quiet machine is decided there. */
+#define DEFAULT_ROUNDS 20
+/* --max-rounds by default: 10 x --rounds. On the noisy day of the README's
+ * gate section a 5% slowdown needed about 200 rounds (the two paired tests,
+ * resampled), and a round then runs only the cells still undecided (about
+ * 0.25 s for two cells here), so the most a noisy day costs is about a
+ * minute per undecided cell. */
+#define MAX_ROUNDS_PER_MIN 10
 
 static int parse_pct(const char *source, const char *v, double max, double *out) {
   char *end, why[80];
@@ -113,6 +128,7 @@ enum {
   O_INSTR_TOLERANCE,
   O_BASE_BACKEND,
   O_NEW_BACKEND,
+  O_INTERLEAVE,
 };
 
 static int parse_count(const char *source, const char *v, unsigned max, unsigned *out) {
@@ -140,10 +156,10 @@ static int apply_rounds(gate_opts_t *o, int id, const char *v, const char *sourc
     return 0;
   default:
     o->test_given = 1;
-    if (!strcmp(v, "paired")) o->decide.test = HL_GATE_TEST_PAIRED;
-    else if (!strcmp(v, "utest")) o->decide.test = HL_GATE_TEST_UTEST;
-    else if (!strcmp(v, "both")) o->decide.test = HL_GATE_TEST_BOTH;
-    else return hl_opts_bad(source, v, "expected both, paired or utest");
+    if (!(o->decide.tests = hl_gate_tests_parse(v)))
+      return hl_opts_bad(source, v,
+                         "expected utest, paired, biweight, both (utest,paired), pairs "
+                         "(paired,biweight) or a comma-separated list of them");
     return 0;
   }
 }
@@ -164,6 +180,12 @@ static int apply(void *ctx, const hl_opt_t *opt, const char *v, const char *sour
   case O_NEW_BACKEND: o->new_backend = v; return 0;
   case O_ALLOW_MISSING: o->decide.allow_missing = 1; return 0;
   case O_PMU: o->pmu = 1; return 0;
+  case O_INTERLEAVE:
+    if (!strcmp(v, "cell") || !strcmp(v, "suite")) {
+      o->interleave_suite = !strcmp(v, "suite");
+      return 0;
+    }
+    return hl_opts_bad(source, v, "expected cell or suite");
   case O_INSTR_TOLERANCE: return parse_pct(source, v, 100, &o->decide.instr_tolerance);
   case O_ROUNDS:
   case O_MAX_ROUNDS:
@@ -186,20 +208,25 @@ static const hl_opt_t gate_opts[] = {
     {"base", 0, "BIN|FILE", "the reference side", NULL, 0, apply, O_BASE},
     {"new", 0, "BIN|FILE", "the side under test", NULL, 0, apply, O_NEW},
     {"rounds", 0, "K",
-     "rounds per binary side at least (default 10; 2 with --measure instructions)", NULL, 0, apply,
+     "rounds per binary side at least (default 20; 2 with --measure instructions)", NULL, 0, apply,
      O_ROUNDS},
     {"max-rounds", 0, "K",
-     "rounds at most, for benchmarks still undecided (default 5 x --rounds)",
+     "rounds at most, for benchmarks still undecided (default 10 x --rounds)",
      NULL, 0, apply, O_MAX_ROUNDS},
     {"looks", 0, "N",
      "looks at the data from --rounds to --max-rounds; alpha is split over them by their rounds (default 3)",
      NULL, 0, apply, O_LOOKS},
     {"budget", 0, "SEC", "start no look whose rounds would end after SEC seconds", NULL, 0, apply,
      O_BUDGET},
-    {"test", 0, "both|utest|paired",
-     "timing test: both (default with two binaries: either may find a change, each at alpha/2), "
-     "Mann-Whitney U of the two sides (default with a results file), or signed-rank of the "
-     "per-round ratios",
+    {"interleave", 0, "cell|suite",
+     "how a round of two binaries runs: cell by cell, base and new of each cell back to back "
+     "(default), or each side's whole suite in turn",
+     NULL, 0, apply, O_INTERLEAVE},
+    {"test", 0, "LIST",
+     "timing tests that decide, each at alpha / their number, comma-separated: paired (signed-"
+     "rank of the per-round ratios), biweight (sign-flip test of their biweight score), utest "
+     "(Mann-Whitney U of the two sides); pairs = paired,biweight (default with two binaries), "
+     "both = utest,paired; utest is the default with a results file",
      NULL, 0, apply, O_TEST},
     {"pmu", 0, NULL,
      "count perf::INSTRUCTIONS and perf::CYCLES (libpfm4) where the machine has a PMU: "
@@ -251,6 +278,11 @@ static int forward_run_options(gate_opts_t *o, const hl_opt_group_t *run) {
     const hl_opt_t *opt = run->given[i].opt;
     if (o->base_backend && !strcmp(opt->name, "backends")) {
       hl_msg("gate", "--base-backend and --new-backend replace -b");
+      return HL_EINVAL;
+    }
+    if (!strcmp(opt->name, "shard") || !strcmp(opt->name, "shard-from-env")) {
+      hl_msg("gate", "--%s: the gate runs the plan's cells itself; choose them with -w, -b, -p",
+             opt->name);
       return HL_EINVAL;
     }
     if (!strcmp(opt->name, "reps") || !strcmp(opt->name, "counters") ||
@@ -341,7 +373,7 @@ static int check_sides(const gate_opts_t *o) {
  * a mistake is reported before any binary runs). */
 int hl_gate_parse_args(int argc, char **argv, gate_opts_t *o, hl_run_request_t *rq) {
   hl_gate_opts_default(&o->decide);
-  o->rounds = 10;
+  o->rounds = DEFAULT_ROUNDS;
   hl_opt_group_t groups[2] = {
       {"Gate options", gate_opts, sizeof gate_opts / sizeof gate_opts[0], o, {{0}}, 0},
       hl_run_request_group(rq)};
@@ -361,7 +393,9 @@ int hl_gate_parse_args(int argc, char **argv, gate_opts_t *o, hl_run_request_t *
       (rc = check_programs(o, rq)) != 0)
     return rc;
   if (o->instructions && !o->rounds_given) o->rounds = 2; /* counts: one round checks the other */
-  if (!o->max_rounds) o->max_rounds = 5 * o->rounds < MAX_ROUNDS ? 5 * o->rounds : MAX_ROUNDS;
+  if (!o->max_rounds)
+    o->max_rounds = MAX_ROUNDS_PER_MIN * o->rounds < MAX_ROUNDS ? MAX_ROUNDS_PER_MIN * o->rounds
+                                                               : MAX_ROUNDS;
   hl_seq_plan_t plan = {o->rounds, o->max_rounds, o->looks};
   char why[160];
   if (hl_seq_plan_check(&plan, why, sizeof why) != 0) {

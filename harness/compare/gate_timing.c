@@ -1,5 +1,5 @@
 /* The gate's timing rule and its instruction counts (gate_decide.h, rules
- * 2 and 3): both tests' figures for one benchmark, then, after Holm, their
+ * 2 and 3): every test's figures for one benchmark, then, after Holm, their
  * verdicts.
  *
  * Each test has its own threshold from its own noise, and its own upper
@@ -22,14 +22,69 @@
 #include "stats.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MEDIAN_SE_FACTOR 1.2533141373155
 
+static const char *const test_names[HL_GATE_NTESTS] = {"utest", "paired", "biweight"};
+
 const char *hl_gate_test_name(hl_gate_test_t t) {
-  return t == HL_GATE_TEST_PAIRED ? "paired" : t == HL_GATE_TEST_BOTH ? "both" : "utest";
+  return t >= 0 && t < HL_GATE_NTESTS ? test_names[t] : "utest";
 }
+
+void hl_gate_tests_text(unsigned tests, char *buf, size_t len) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int t = 0; t < HL_GATE_NTESTS; t++)
+    if (tests & HL_GATE_TESTS(t)) {
+      int k = snprintf(buf + used, len - used, "%s%s", used ? "+" : "", test_names[t]);
+      if (k < 0 || (size_t)k >= len - used) return;
+      used += (size_t)k;
+    }
+}
+
+void hl_gate_tests_words(unsigned tests, char *buf, size_t len) {
+  static const char *const words[HL_GATE_NTESTS] = {"U", "paired signed-rank",
+                                                     "biweight sign-flip"};
+  int k = __builtin_popcount(tests), i = 0;
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int t = 0; t < HL_GATE_NTESTS && used < len; t++)
+    if (tests & HL_GATE_TESTS(t)) {
+      const char *sep = i == 0 ? "" : i == k - 1 ? " and " : ", ";
+      int w = snprintf(buf + used, len - used, "%s%s", sep, words[t]);
+      used += w > 0 ? (size_t)w : 0;
+      i++;
+    }
+  if (used < len && k > 1)
+    snprintf(buf + used, len - used, " tests, each at alpha/%d", k);
+  else if (used < len)
+    snprintf(buf + used, len - used, " test");
+}
+
+static unsigned test_bits(const char *w, size_t n) {
+  if (n == 4 && !strncmp(w, "both", 4)) return HL_GATE_TESTS_BOTH;
+  if (n == 5 && !strncmp(w, "pairs", 5)) return HL_GATE_TESTS_PAIRS;
+  for (int t = 0; t < HL_GATE_NTESTS; t++)
+    if (strlen(test_names[t]) == n && !strncmp(w, test_names[t], n)) return HL_GATE_TESTS(t);
+  return 0;
+}
+
+unsigned hl_gate_tests_parse(const char *text) {
+  unsigned tests = 0;
+  for (const char *w = text;; w++) {
+    size_t n = strcspn(w, ",");
+    unsigned bits = test_bits(w, n);
+    if (!bits) return 0;
+    tests |= bits;
+    w += n;
+    if (!*w) return tests;
+  }
+}
+
+static int ntests(unsigned tests) { return __builtin_popcount(tests); }
 
 double hl_gate_look_alpha(const hl_gate_opts_t *o) {
   return o->alpha * o->look_share;
@@ -77,8 +132,20 @@ static size_t make_pairs(const hl_gate_side_t *a, const hl_gate_side_t *c, doubl
   return m;
 }
 
+/* One paired test's figures from its estimate and standard error (log
+ * scale) and its p-value. */
+static void paired_test_figures(hl_gate_test_figures_t *f, size_t n, double location,
+                                double log_se, double noise, double p, const hl_gate_opts_t *o) {
+  f->n = n;
+  f->change = expm1(location);
+  f->noise = noise;
+  f->threshold = floor_at(expm1(o->noise_z * log_se), o);
+  f->upper = expm1(location + o->noise_z * log_se);
+  f->p_value = p;
+  f->tested = 1;
+}
+
 static int paired_figures(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
-  hl_gate_test_figures_t *f = &b->test[HL_GATE_TEST_PAIRED];
   size_t cap = b->base.n < b->new_.n ? b->base.n : b->new_.n;
   double *pa = malloc(2 * (cap ? cap : 1) * sizeof *pa);
   if (!pa) return HL_ENOMEM;
@@ -87,14 +154,27 @@ static int paired_figures(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
   int rc = m >= 2 ? hl_paired_compare(pa, pa + cap, m, &pr) : 0;
   free(pa);
   if (rc || m < 2) return rc;
-  f->n = m;
-  f->change = pr.change;
-  f->noise = pr.log_spread;
-  f->threshold = floor_at(expm1(o->noise_z * pr.log_se), o);
-  f->upper = expm1(log1p(pr.change) + o->noise_z * pr.log_se);
-  f->p_value = pr.test.p_value;
-  f->tested = 1;
+  paired_test_figures(&b->test[HL_GATE_TEST_PAIRED], m, log1p(pr.change), pr.log_se,
+                      pr.log_spread, pr.test.p_value, o);
+  const hl_biweight_t *w = &pr.biweight;
+  paired_test_figures(&b->test[HL_GATE_TEST_BIWEIGHT], m, w->location, w->log_se,
+                      w->log_se * sqrt((double)m), w->p_value, o);
   return 0;
+}
+
+/* The deciding test with the smallest p_holm among those that found a
+ * change, else among all: the one that decides, or is nearest to. */
+static hl_gate_test_t strongest(const hl_gate_bench_t *b, unsigned tests) {
+  int best = -1, best_found = 0;
+  for (int t = 0; t < HL_GATE_NTESTS; t++) {
+    const hl_gate_test_figures_t *f = &b->test[t];
+    if (!(tests & HL_GATE_TESTS(t)) || !f->tested) continue;
+    int found = f->timing != HL_GT_SAME;
+    if (best < 0 || found > best_found ||
+        (found == best_found && f->p_holm < b->test[best].p_holm))
+      best = t, best_found = found;
+  }
+  return best < 0 ? HL_GATE_TEST_UTEST : (hl_gate_test_t)best;
 }
 
 int hl_gate_timing_measure(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
@@ -103,9 +183,7 @@ int hl_gate_timing_measure(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
   if (!isfinite(b->base_median_ns) || !isfinite(b->new_median_ns)) return HL_ENOMEM;
   int rc = utest_figures(b, o);
   if (rc == 0) rc = paired_figures(b, o);
-  b->used = o->test != HL_GATE_TEST_UTEST && b->test[HL_GATE_TEST_PAIRED].tested
-                ? HL_GATE_TEST_PAIRED
-                : HL_GATE_TEST_UTEST;
+  b->used = strongest(b, o->tests); /* before any verdict: the first tested */
   return rc;
 }
 
@@ -120,22 +198,19 @@ static void verdict_of(hl_gate_test_figures_t *f, double alpha, double counts) {
   f->undecided = f->timing == HL_GT_SAME && f->upper >= counts;
 }
 
-/* --test both: the test that found a change decides (the stronger finding
- * when both did), else the one nearer to finding one; the benchmark stays
- * undecided while either test cannot yet rule out a slowdown that counts.
- * Why both: on this project's machines neither test wins everywhere. The
- * U test has the more power when the noise is fast (one repetition's
- * neighbour unrelated to the next: a loaded machine), the paired test when
- * it drifts (the two runs of a round share the machine's slow swings);
- * asking each at alpha / 2 keeps the family-wise rate and costs each
- * little (z 2.87 -> 3.08 at the gate's usual level). */
-static void choose_test(hl_gate_bench_t *b) {
-  const hl_gate_test_figures_t *u = &b->test[HL_GATE_TEST_UTEST],
-                               *p = &b->test[HL_GATE_TEST_PAIRED];
-  if (!p->tested) return;
-  int uf = u->timing != HL_GT_SAME, pf = p->timing != HL_GT_SAME;
-  b->used = uf != pf ? (pf ? HL_GATE_TEST_PAIRED : HL_GATE_TEST_UTEST)
-                     : (p->p_holm < u->p_holm ? HL_GATE_TEST_PAIRED : HL_GATE_TEST_UTEST);
+/* Several tests (--test both, the paired pair): the test that found a
+ * change decides (the stronger finding when more did), else the one nearer
+ * to finding one; the benchmark stays undecided while any deciding test
+ * cannot yet rule out a slowdown that counts. Why several: on this
+ * project's machines no test wins everywhere (paired.h); asking each at
+ * alpha / k keeps the family-wise rate and costs each little (z 2.87 ->
+ * 3.08 at the gate's usual level for two). A paired test needs pairs: with
+ * none (a results file), the U test decides alone. */
+static unsigned deciding(const hl_gate_bench_t *b, unsigned tests) {
+  unsigned have = 0;
+  for (int t = 0; t < HL_GATE_NTESTS; t++)
+    if ((tests & HL_GATE_TESTS(t)) && b->test[t].tested) have |= HL_GATE_TESTS(t);
+  return have ? have : HL_GATE_TESTS(HL_GATE_TEST_UTEST);
 }
 
 /* The top-level figures of a benchmark are those of the test that decided. */
@@ -162,7 +237,7 @@ int hl_gate_timing_decide(hl_gate_bench_t *b, const size_t *idx, size_t m,
     free(which);
     return HL_ENOMEM;
   }
-  double alpha = hl_gate_look_alpha(o) / (o->test == HL_GATE_TEST_BOTH ? 2 : 1);
+  double alpha = hl_gate_look_alpha(o) / ntests(o->tests ? o->tests : 1);
   double counts = o->threshold >= 0 ? o->threshold : o->min_threshold;
   for (int t = 0; t < HL_GATE_NTESTS; t++) {
     size_t k = 0;
@@ -176,11 +251,12 @@ int hl_gate_timing_decide(hl_gate_bench_t *b, const size_t *idx, size_t m,
   }
   for (size_t j = 0; j < m; j++) {
     hl_gate_bench_t *x = &b[idx[j]];
-    if (o->test == HL_GATE_TEST_BOTH) choose_test(x);
+    unsigned tests = deciding(x, o->tests);
+    x->used = strongest(x, tests);
     hl_gate_timing_publish(x);
-    if (o->test == HL_GATE_TEST_BOTH && x->timing == HL_GT_SAME)
-      x->undecided = x->test[HL_GATE_TEST_UTEST].undecided ||
-                     (x->test[HL_GATE_TEST_PAIRED].tested && x->test[HL_GATE_TEST_PAIRED].undecided);
+    if (x->timing != HL_GT_SAME) continue;
+    for (int t = 0; t < HL_GATE_NTESTS; t++)
+      if ((tests & HL_GATE_TESTS(t)) && x->test[t].undecided) x->undecided = 1;
   }
   free(p);
   free(which);

@@ -2,10 +2,10 @@
  *
  * `--rounds` is the minimum, `--max-rounds` the maximum, and between them
  * the gate looks at its data `looks` times, at evenly spaced round counts
- * (10, 30, 50 for 10..50 and 3 looks). At each look every benchmark still
- * open is decided by hl_gate_decide() at the level alpha x share_k, where
- * look k's share is its rounds over the sum of every look's rounds (10/90,
- * 30/90, 50/90): Holm over the open benchmarks within the look, a weighted
+ * (20, 110, 200 for 20..200 and 3 looks). At each look every benchmark
+ * still open is decided by hl_gate_decide() at the level alpha x share_k,
+ * where look k's share is its rounds over the sum of every look's rounds
+ * (20/330, 110/330, 200/330): Holm over the open benchmarks within the look, a weighted
  * Bonferroni split over the looks. A regression or a speed-up that is
  * significant and above its threshold, or a change whose upper confidence
  * bound is below the smallest slowdown that counts, closes the benchmark,
@@ -31,8 +31,9 @@
  * 30 rounds were found more often with the weighted split than with the
  * equal one at the same false-alarm rate (README, "Does it work?").
  *
- * The gate runs whole rounds of the suite (a side's `run` measures every
- * cell); rounds after a benchmark closed are not used for it. */
+ * With two binaries a round runs only the cells with a benchmark still
+ * open (gate.c); rows a closed benchmark gets anyway (a results file, a
+ * whole-suite round) are not used for its timing. */
 #ifndef HL_SEQUENTIAL_H
 #define HL_SEQUENTIAL_H
 

@@ -213,14 +213,15 @@ for side in base new; do
 done
 # Adaptive rounds: --rounds is the minimum, the looks are at 4, 6 and 8
 # rounds; each benchmark's verdict line entry says how many it used. With
-# two binaries both tests decide by default, each at alpha/2.
+# two binaries the two paired tests decide by default, each at alpha/2; the
+# U test's figures are kept beside them.
 expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse,escape-return \
   -b glibc --quick --rounds 4 --max-rounds 8 --json "$T/seq.json"
-expect_in "$T/out" "; U and paired signed-rank tests, each at alpha/2, alpha split over 3 looks"
+expect_in "$T/out" "; paired signed-rank and biweight sign-flip tests, each at alpha/2, alpha split over 3 looks"
 expect_in "$T/out" "; rounds: pool-reuse/glibc/ops=100000 "
-expect_py "d['options']['test'] == 'both' and d['options']['looks'] == 3 and d['options']['rounds'] in (4, 6, 8)" "$T/seq.json"
-expect_py "all(b['timing']['test'] in ('utest', 'paired') and b['timing']['rounds'] in (4, 6, 8) for b in d['benchmarks'])" "$T/seq.json"
-expect_py "all(t['utest']['tested'] and t['paired']['tested'] and len(t['looks']) >= 1 and t['looks'][0]['rounds'] == 4 for t in (b['timing_tests'] for b in d['benchmarks']))" "$T/seq.json"
+expect_py "d['options']['test'] == 'paired+biweight' and d['options']['looks'] == 3 and d['options']['rounds'] in (4, 6, 8)" "$T/seq.json"
+expect_py "all(b['timing']['test'] in ('paired', 'biweight') and b['timing']['rounds'] in (4, 6, 8) for b in d['benchmarks'])" "$T/seq.json"
+expect_py "all(t['utest']['tested'] and t['paired']['tested'] and t['biweight']['tested'] and len(t['looks']) >= 1 and t['looks'][0]['rounds'] == 4 for t in (b['timing_tests'] for b in d['benchmarks']))" "$T/seq.json"
 expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --rounds 5 \
   --max-rounds 4
 expect_in "$T/err" "--max-rounds 4 is below --rounds 5"
@@ -233,7 +234,41 @@ expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -
   --save-runs "$T/no/such/dir"
 expect_in "$T/err" "--save-runs $T/no/such/dir: not a writable directory"
 expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --test t
-expect_in "$T/err" "expected both, paired or utest"
+expect_in "$T/err" "expected utest, paired, biweight, both (utest,paired), pairs (paired,biweight) or a comma-separated list of them"
+expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --test paired,
+expect_in "$T/err" "--test 'paired,': expected utest"
+expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --interleave x
+expect_in "$T/err" "--interleave 'x': expected cell or suite"
+expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --shard 0/2
+expect_in "$T/err" "--shard: the gate runs the plan's cells itself"
+expect_exit 0 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --quick \
+  --rounds 3 --max-rounds 3 --test utest,biweight --json "$T/ub.json"
+expect_in "$T/out" "; U and biweight sign-flip tests, each at alpha/2"
+expect_py "d['options']['test'] == 'utest+biweight' and all(b['timing']['test'] in ('utest', 'biweight') for b in d['benchmarks'])" "$T/ub.json"
+
+# How a round of two binaries runs, seen from the binaries: two wrappers log
+# each call. The first round runs each side's suite whole (base, then new);
+# after it, cell by cell (--shard c/N), base and new of a cell back to back,
+# the order alternating with the round and the cell. --interleave suite:
+# whole suites, A B then B A.
+for side in base new; do
+  printf '#!/bin/sh\nshard=-\nprev=\nfor a in "$@"; do [ "$prev" = --shard ] && shard=$a; prev=$a; done\necho "%s $shard" >>"%s"\nexec "%s" "$@"\n' \
+    "$side" "$T/calls.log" "$HEAPLAB" >"$T/$side.sh"
+  chmod +x "$T/$side.sh"
+done
+expect_exit 0 "$HEAPLAB" gate --base "$T/base.sh" --new "$T/new.sh" -w pool-reuse,escape-return \
+  -b glibc --quick --rounds 3 --max-rounds 3
+expect_calls() { # the wrappers' log, one call a word pair
+  checks=$((checks + 1))
+  local got
+  got=$(tr '\n' ',' <"$T/calls.log")
+  [[ "$got" == "$1" ]] || fail "calls: expected $1, got $got"
+  rm "$T/calls.log"
+}
+expect_calls "base -,new -,new 0/2,base 0/2,base 1/2,new 1/2,base 0/2,new 0/2,new 1/2,base 1/2,"
+expect_exit 0 "$HEAPLAB" gate --base "$T/base.sh" --new "$T/new.sh" -w pool-reuse,escape-return \
+  -b glibc --quick --rounds 3 --max-rounds 3 --interleave suite
+expect_calls "base -,new -,new -,base -,base -,new -,"
 expect_exit 2 "$HEAPLAB" gate --base "$HEAPLAB" --new "$HEAPLAB" -w pool-reuse -b glibc --budget 0
 expect_in "$T/err" "expected seconds > 0"
 # --measure instructions: counted under callgrind, compared within the
