@@ -14,11 +14,19 @@
 #include <stdint.h>
 #include <valgrind/valgrind.h>
 
-/* Under valgrind (ci/test's memcheck pass) the simulations run a fortieth
- * of the gates and check no rate: that pass looks for memory
- * errors, the rates are checked at full size by the ordinary run. */
+/* Under valgrind (ci/test's memcheck pass) and in the ASan+UBSan build (at
+ * -O0) the simulations run a fortieth of the gates and check no rate: those
+ * passes look for memory errors, the rates are checked at full size by the
+ * ordinary run. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SIM_SANITIZED 1
+#else
+#define SIM_SANITIZED 0
+#endif
+#define SIM_REDUCED (RUNNING_ON_VALGRIND || SIM_SANITIZED)
+
 static int sim_scale(int gates) {
-  return RUNNING_ON_VALGRIND ? gates / 40 : gates;
+  return SIM_REDUCED ? gates / 40 : gates;
 }
 
 /* ---- signed-rank ----------------------------------------------------------- */
@@ -402,7 +410,7 @@ static void test_sequential_false_alarms(void) {
       printf("sequential A/A, %s, %s: %d of %d simulated gates failed (%.4f), %d found any "
              "change (%.4f)\n",
              machine_names[m], name, fails, gates, rate, any, two_sided);
-      if (!RUNNING_ON_VALGRIND) { /* 100 gates under valgrind: too few for a rate */
+      if (!SIM_REDUCED) { /* 50 gates: too few for a rate */
         CHECK(rate <= o.alpha);
         CHECK(two_sided <= o.alpha);
       }
@@ -419,7 +427,7 @@ static void test_sequential_false_alarms(void) {
   sim_many(GATES / 4, &drifting, 0, &peek, &naive, 1, &nany);
   double naive_rate = (double)nany / (GATES / 4);
   printf("naive peeking: %d of %d found a change (%.4f)\n", nany, GATES / 4, naive_rate);
-  if (!RUNNING_ON_VALGRIND) CHECK(naive_rate > o.alpha);
+  if (!SIM_REDUCED) CHECK(naive_rate > o.alpha);
 }
 
 /* A 10% slowdown on each machine and each choice of test, and 5% on the
@@ -443,7 +451,7 @@ static void test_sequential_power(void) {
              100 * slowdown, m < NMACHINES ? machine_names[m] : "switching", name, fails[m][k],
              GATES);
     }
-  if (RUNNING_ON_VALGRIND) return;
+  if (SIM_REDUCED) return;
   for (size_t m = 0; m < NMACHINES; m++) /* the default, 10% */
     CHECK(fails[m][0] >= GATES * 95 / 100);
   CHECK(fails[NMACHINES][0] >= GATES * 80 / 100); /* the default, 5%, switching */
