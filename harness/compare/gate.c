@@ -144,7 +144,7 @@ static int take_looks(const gate_opts_t *o, gate_side_t *base, gate_side_t *new_
                        .budget_s = o->budget_s,
                        .run_rounds = binary ? run_rounds_cb : NULL,
                        .views = views_cb,
-                       .key = o->base_backend ? hl_row_key_group : NULL,
+                       .key = hl_gate_row_key(o),
                        .ctx = &ctx};
   if (!binary) l.plan = (hl_seq_plan_t){1, 1, 1};
   char why[1024];

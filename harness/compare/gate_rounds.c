@@ -129,8 +129,8 @@ void hl_gate_cells_free(gate_cells_t *c) {
   memset(c, 0, sizeof *c);
 }
 
-static const char *row_key(const gate_opts_t *o, const hl_row_t *row, char *buf, size_t len) {
-  return o->base_backend ? hl_row_key_group(row, buf, len) : hl_row_key_run_name(row, buf, len);
+hl_row_key_fn hl_gate_row_key(const gate_opts_t *o) {
+  return o->base_backend ? hl_row_key_group : hl_row_key_run_name;
 }
 
 static int cell_add_key(gate_cell_t *c, const char *key) {
@@ -151,12 +151,13 @@ static const json_t *plan_cells(const gate_side_t *s) {
 /* The rows of side s, each added to its cell (by the plan's cell id). */
 static int cells_map_side(gate_cells_t *c, const gate_opts_t *o, const gate_side_t *s) {
   const json_t *plan = plan_cells(s);
+  hl_row_key_fn row_key = hl_gate_row_key(o);
   hl_results_t v;
   if (hl_results_view(s->doc, &v) != 0) return HL_ENOMEM;
   int rc = 0;
   for (size_t i = 0; i < v.n && rc == 0; i++) {
     char buf[512];
-    const char *key = row_key(o, &v.row[i], buf, sizeof buf);
+    const char *key = row_key(&v.row[i], buf, sizeof buf);
     if (!key || !v.row[i].cell_id) continue;
     for (size_t k = 0; k < c->n; k++) {
       const char *id = json_string_value(json_object_get(json_array_get(plan, k), "id"));

@@ -39,6 +39,10 @@ typedef struct sides {
 
 void hl_gate_cells_free(gate_cells_t *c);
 
+/* How rows pair up into benchmarks: by cell name, or by the cell without its
+ * backend when each side has its own (--base-backend). */
+hl_row_key_fn hl_gate_row_key(const gate_opts_t *o);
+
 /* Rounds [from, to) of the binary sides (s->base NULL: the new side alone),
  * seq the looks so far (NULL: none). 0, or HL_E* after a message. */
 int hl_gate_run_sides(sides_t *s, unsigned from, unsigned to, const hl_seq_t *seq);

@@ -30,6 +30,8 @@
 
 static const char *const test_names[HL_GATE_NTESTS] = {"utest", "paired", "biweight"};
 
+static int ntests(unsigned tests) { return __builtin_popcount(tests); }
+
 const char *hl_gate_test_name(hl_gate_test_t t) {
   return t >= 0 && t < HL_GATE_NTESTS ? test_names[t] : "utest";
 }
@@ -48,7 +50,7 @@ void hl_gate_tests_text(unsigned tests, char *buf, size_t len) {
 void hl_gate_tests_words(unsigned tests, char *buf, size_t len) {
   static const char *const words[HL_GATE_NTESTS] = {"U", "paired signed-rank",
                                                      "biweight sign-flip"};
-  int k = __builtin_popcount(tests), i = 0;
+  int k = ntests(tests), i = 0;
   size_t used = 0;
   buf[0] = '\0';
   for (int t = 0; t < HL_GATE_NTESTS && used < len; t++)
@@ -83,8 +85,6 @@ unsigned hl_gate_tests_parse(const char *text) {
     if (!*w) return tests;
   }
 }
-
-static int ntests(unsigned tests) { return __builtin_popcount(tests); }
 
 double hl_gate_look_alpha(const hl_gate_opts_t *o) {
   return o->alpha * o->look_share;
@@ -162,6 +162,21 @@ static int paired_figures(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
   return 0;
 }
 
+/* Several tests (--test both, the paired pair): the test that found a
+ * change decides (the stronger finding when more did), else the one nearer
+ * to finding one; the benchmark stays undecided while any deciding test
+ * cannot yet rule out a slowdown that counts. Why several: on this
+ * project's machines no test wins everywhere (paired.h); asking each at
+ * alpha / k keeps the family-wise rate and costs each little (z 2.87 ->
+ * 3.08 at the gate's usual level for two). A paired test needs pairs: with
+ * none (a results file), the U test decides alone. */
+static unsigned deciding(const hl_gate_bench_t *b, unsigned tests) {
+  unsigned have = 0;
+  for (int t = 0; t < HL_GATE_NTESTS; t++)
+    if ((tests & HL_GATE_TESTS(t)) && b->test[t].tested) have |= HL_GATE_TESTS(t);
+  return have ? have : HL_GATE_TESTS(HL_GATE_TEST_UTEST);
+}
+
 /* The deciding test with the smallest p_holm among those that found a
  * change, else among all: the one that decides, or is nearest to. */
 static hl_gate_test_t strongest(const hl_gate_bench_t *b, unsigned tests) {
@@ -183,7 +198,7 @@ int hl_gate_timing_measure(hl_gate_bench_t *b, const hl_gate_opts_t *o) {
   if (!isfinite(b->base_median_ns) || !isfinite(b->new_median_ns)) return HL_ENOMEM;
   int rc = utest_figures(b, o);
   if (rc == 0) rc = paired_figures(b, o);
-  b->used = strongest(b, o->tests); /* before any verdict: the first tested */
+  b->used = strongest(b, deciding(b, o->tests)); /* before any verdict: the first */
   return rc;
 }
 
@@ -196,21 +211,6 @@ static void verdict_of(hl_gate_test_figures_t *f, double alpha, double counts) {
   else
     f->timing = HL_GT_SAME;
   f->undecided = f->timing == HL_GT_SAME && f->upper >= counts;
-}
-
-/* Several tests (--test both, the paired pair): the test that found a
- * change decides (the stronger finding when more did), else the one nearer
- * to finding one; the benchmark stays undecided while any deciding test
- * cannot yet rule out a slowdown that counts. Why several: on this
- * project's machines no test wins everywhere (paired.h); asking each at
- * alpha / k keeps the family-wise rate and costs each little (z 2.87 ->
- * 3.08 at the gate's usual level for two). A paired test needs pairs: with
- * none (a results file), the U test decides alone. */
-static unsigned deciding(const hl_gate_bench_t *b, unsigned tests) {
-  unsigned have = 0;
-  for (int t = 0; t < HL_GATE_NTESTS; t++)
-    if ((tests & HL_GATE_TESTS(t)) && b->test[t].tested) have |= HL_GATE_TESTS(t);
-  return have ? have : HL_GATE_TESTS(HL_GATE_TEST_UTEST);
 }
 
 /* The top-level figures of a benchmark are those of the test that decided. */

@@ -121,10 +121,10 @@ static double bw_dpsi(double u) { return fabs(u) < 1 ? (1 - u * u) * (1 - 5 * u 
 /* P(|sum s_i w_i| >= |t|) over the 2^m sign patterns s, walked in Gray-code
  * order (one sign flips a step). */
 static double bw_exact_p(const double *w, size_t m, double t) {
-  double sum = 0, total = 0;
+  double sum = 0; /* every sign + */
   for (size_t i = 0; i < m; i++)
-    sum += w[i], total += w[i];
-  double at = fabs(t) - 1e-12 * (total > 0 ? total : 1);
+    sum += w[i];
+  double at = fabs(t) - 1e-12 * (sum > 0 ? sum : 1);
   unsigned long patterns = 1ul << m, hits = fabs(sum) >= at;
   unsigned long gray = 0;
   for (unsigned long k = 1; k < patterns; k++) {
