@@ -47,7 +47,9 @@ expect_py 'all(r["user_cpu_ns"] + r["sys_cpu_ns"] > 0 for r in rows)' allocs.jso
 expect_py 'all(r["name"].startswith("allocs/") for r in rows)' allocs.json
 
 # --sample-ms: the program tree's RSS as the worker sampled it, and the parent's view
-expect_exit 0 "$HEAPLAB" run -x "$PROG_ALLOCS live 64" --name allocs -b glibc --sample-ms 5 --reps 1 -o sampled.json
+# (the peak held 300 ms: without a hold it lasts a millisecond or two, which a
+# 5 ms sampler on a loaded machine misses)
+expect_exit 0 "$HEAPLAB" run -x "$PROG_ALLOCS live 64 300" --name allocs -b glibc --sample-ms 5 --reps 1 -o sampled.json
 expect_py 'len(rows[0]["samples"]) > 3 and max(s["rss_bytes"] for s in rows[0]["samples"]) >= 64 << 20' sampled.json
 expect_py 'len(rows[0]["rss_timeline"]["rss_bytes"]) > 3' sampled.json
 

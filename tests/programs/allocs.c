@@ -1,7 +1,10 @@
 /* A program with known allocations, for heaplab's -x tests: `allocs MODE
- * [MIB]`. MODE
+ * [MIB [HOLD_MS]]`. MODE
  *   live   holds MIB MiB (default 64) in 4 KiB blocks from malloc, every
- *          page written, then frees them and prints "allocated N blocks"
+ *          page written, for HOLD_MS more (default 0: a sampler that must
+ *          see the peak needs it held longer than a few of its periods,
+ *          whatever the machine's load), then frees them and prints
+ *          "allocated N blocks"
  *   grow   allocates 1 MiB blocks, written, until malloc fails: then
  *          prints "out of memory" to stderr and exits 3 (under a limit)
  *   fail   prints "something went wrong" to stdout and stderr, exits 3
@@ -11,9 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-static int live(long mib) {
+static int live(long mib, long hold_ms) {
   long n = mib * 256; /* 4 KiB blocks */
   char **blocks = malloc((size_t)n * sizeof *blocks);
   if (!blocks) return 2;
@@ -21,6 +25,11 @@ static int live(long mib) {
     blocks[i] = malloc(4096);
     if (!blocks[i]) return 2;
     memset(blocks[i], (int)i, 4096);
+  }
+  if (hold_ms > 0) {
+    struct timespec hold = {hold_ms / 1000, (hold_ms % 1000) * 1000000L};
+    while (nanosleep(&hold, &hold) != 0) {
+    }
   }
   long sum = 0;
   for (long i = 0; i < n; i++) {
@@ -45,7 +54,7 @@ static int grow(void) {
 
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "live";
-  if (!strcmp(mode, "live")) return live(argc > 2 ? atol(argv[2]) : 64);
+  if (!strcmp(mode, "live")) return live(argc > 2 ? atol(argv[2]) : 64, argc > 3 ? atol(argv[3]) : 0);
   if (!strcmp(mode, "grow")) return grow();
   if (!strcmp(mode, "fail")) {
     printf("something went wrong\n");
@@ -56,6 +65,6 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "hang"))
     for (;;)
       pause();
-  fprintf(stderr, "usage: allocs live|grow|fail|crash|hang [MIB]\n");
+  fprintf(stderr, "usage: allocs live [MIB [HOLD_MS]] | grow | fail | crash | hang\n");
   return 2;
 }
