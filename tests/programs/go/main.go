@@ -3,7 +3,8 @@
 //
 //	goprog steady [LIVE_MIB [CHURN_MIB]]  the steady-service shape: LIVE
 //	    MiB of 1 KiB objects (default 64) replaced at random while CHURN
-//	    MiB (default 1024) are allocated; prints "num_gc N" at the end
+//	    MiB (default 1024) are allocated; prints "num_gc N" at the end,
+//	    after a forced collection
 //	goprog env  prints GOGC, GOMEMLIMIT and GODEBUG as it got them
 //	goprog leak  keeps 8 KiB of pointer-full nodes per step forever beside
 //	    64 KiB of garbage: under GOMEMLIMIT the collector runs without
@@ -91,6 +92,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: goprog steady [LIVE_MIB [CHURN_MIB]] | leak | env")
 		os.Exit(2)
 	}
+	// A cycle still marking when NumGC is read would end before the exit
+	// and print a gctrace line the count had missed (ReadMemStats does not
+	// wait for a concurrent mark): so the last cycle is a forced one, which
+	// runtime.GC waits for (after finishing any cycle under way).
+	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Printf("num_gc %d\n", ms.NumGC)
