@@ -208,6 +208,34 @@ static inline unsigned pagemap_spc(const void *p) {
                            : PAGE_FREE;
 }
 
+/* The class window: the same class bytes as the block maps', for the
+ * pages of a 64 GiB range of addresses around the first arena, in one
+ * array, so that free() finds a page's class with one load whose address
+ * is computed from the pointer alone; through the block map it takes two
+ * in a row (the block's entry, then the byte), and that chain is what a
+ * free waits on when the pointer has just been loaded (a ring of objects
+ * freed in the order they were made: in a loop outside heaplab, 10.3 ns
+ * an operation with the block maps against tcmalloc's 8.3, 9.2 with one
+ * load). One byte per 8 KiB page is 8 MiB of address space, reserved
+ * inaccessible; the 8 KiB that cover a 64 MiB block are committed with
+ * the block's map (pagealloc.c). Arenas the kernel puts outside the range
+ * use the block maps, as does everything before the first arena (the base
+ * is then 2^63, which no user address is within 64 GiB of). Both words are
+ * written once, before the first arena exists; a pointer in the window
+ * came from an arena made after that. */
+#define SPAN_WINDOW_BYTES ((uintptr_t)1 << 36)
+extern _Atomic uintptr_t span_window_base;
+extern _Atomic(_Atomic uint8_t *) span_window_spc;
+
+static inline unsigned page_spc(const void *p) {
+  uintptr_t off = (uintptr_t)p - atomic_load_explicit(&span_window_base, memory_order_relaxed);
+  if (likely(off < SPAN_WINDOW_BYTES))
+    return atomic_load_explicit(
+        &atomic_load_explicit(&span_window_spc, memory_order_relaxed)[off >> SPAN_PAGE_SHIFT],
+        memory_order_relaxed);
+  return pagemap_spc(p);
+}
+
 /* Points the page map of [base, base + npages pages) at s, with class
  * spc (PAGE_* or a small span class); heap lock. */
 void pagemap_set(uintptr_t base, uint32_t npages, span_t *s, unsigned spc);

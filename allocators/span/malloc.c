@@ -316,21 +316,17 @@ static __attribute__((noinline)) void free_slow(void *p, span_t *s) {
  * whether p is the start of an object is checked when the cache flushes
  * it. */
 void span_free(void *p) {
-  block_map_t *m = block_map_of(p); /* NULL for NULL */
-  if (likely(m != NULL)) {
-    /* Every page map byte (PAGE_FREE, PAGE_LARGE, a small or the tiny
-     * span class) indexes fc[]. The entries that are no free cache (large,
-     * tiny, free pages) have capacity 0, as has every entry of
-     * span_no_cache (a thread without a cache): one compare sends all of
-     * those to the slow path. */
-    freecache_t *f = span_tls_cache->fc + atomic_load_explicit(&m->spc[block_page(p)],
-                                                               memory_order_relaxed);
-    uint64_t in = fc_load(&f->pushed), n = in - fc_load(&f->out);
-    if (likely(n < f->cap)) {
-      f->obj[n] = p;
-      atomic_store_explicit(&f->pushed, in + 1, memory_order_relaxed);
-      return;
-    }
+  /* Every page class byte (PAGE_FREE, PAGE_LARGE, a small or the tiny span
+   * class; PAGE_FREE for NULL) indexes fc[]. The entries that are no free
+   * cache (large, tiny, free pages) have capacity 0, as has every entry of
+   * span_no_cache (a thread without a cache): one compare sends all of
+   * those to the slow path. */
+  freecache_t *f = span_tls_cache->fc + page_spc(p);
+  uint64_t in = fc_load(&f->pushed), n = in - fc_load(&f->out);
+  if (likely(n < f->cap)) {
+    f->obj[n] = p;
+    atomic_store_explicit(&f->pushed, in + 1, memory_order_relaxed);
+    return;
   }
   free_slow(p, pagemap_get(p)); /* a tail call: the fast path saves no registers */
 }

@@ -43,6 +43,31 @@ struct arena {
 
 _Atomic(_Atomic(arena_hdr_t *) *) span_arena_map[(size_t)1 << SPAN_MAP_BITS];
 block_map_t *_Atomic *span_pagemap;
+_Atomic uintptr_t span_window_base = (uintptr_t)1 << 63;
+_Atomic(_Atomic uint8_t *) span_window_spc;
+
+/* Reserves the class window (internal.h) around the first arena, at
+ * base; without it (no address space) the block maps serve alone. The
+ * window starts at 64 MiB at the lowest (where valgrind puts the heap, it
+ * would start at 0): NULL must never be in it, as free(NULL) reads no
+ * class byte. */
+static void window_init(uintptr_t base) {
+  size_t bytes = SPAN_WINDOW_BYTES >> SPAN_PAGE_SHIFT;
+  void *t = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (t == MAP_FAILED) return;
+  uintptr_t lo = base > SPAN_WINDOW_BYTES / 2 + SPAN_ARENA_BYTES ? base - SPAN_WINDOW_BYTES / 2
+                                                                 : SPAN_ARENA_BYTES;
+  atomic_store_explicit(&span_window_spc, t, memory_order_relaxed);
+  atomic_store_explicit(&span_window_base, lo & ~(SPAN_ARENA_BYTES - 1), memory_order_relaxed);
+}
+
+/* The window's bytes for the 64 MiB block at b, or NULL outside it. */
+static _Atomic uint8_t *window_bytes(uintptr_t b) {
+  uintptr_t off = b - atomic_load_explicit(&span_window_base, memory_order_relaxed);
+  return off < SPAN_WINDOW_BYTES
+             ? atomic_load_explicit(&span_window_spc, memory_order_relaxed) + (off >> SPAN_PAGE_SHIFT)
+             : NULL;
+}
 
 /* Makes the page map entry of 64 MiB block b writable and points it at
  * that block's map. */
@@ -52,7 +77,10 @@ static int pagemap_insert(uintptr_t b, block_map_t *entries) {
     void *t = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (t == MAP_FAILED) return -1;
     span_pagemap = t;
+    window_init(b << SPAN_ARENA_SHIFT);
   }
+  _Atomic uint8_t *w = window_bytes(b << SPAN_ARENA_SHIFT);
+  if (w && mprotect((void *)w, SPAN_BLOCK_PAGES, PROT_READ | PROT_WRITE) != 0) return -1;
   uintptr_t page = ((uintptr_t)&span_pagemap[b]) & ~(uintptr_t)4095;
   if (mprotect((void *)page, 4096, PROT_READ | PROT_WRITE) != 0) return -1;
   atomic_store_explicit(&span_pagemap[b], entries, memory_order_release);
@@ -258,6 +286,8 @@ void pagemap_set(uintptr_t base, uint32_t npages, span_t *s, unsigned spc) {
   for (uint32_t i = 0; i < npages; i++) {
     void *page = (void *)(base + (uintptr_t)i * SPAN_PAGE_BYTES);
     block_map_t *m = block_map_of(page);
+    _Atomic uint8_t *w = window_bytes((uintptr_t)page & ~(SPAN_ARENA_BYTES - 1));
+    if (w) atomic_store_explicit(&w[block_page(page)], (uint8_t)spc, memory_order_relaxed);
     atomic_store_explicit(&m->spc[block_page(page)], (uint8_t)spc, memory_order_relaxed);
     atomic_store_explicit(&m->span[block_page(page)], s, memory_order_release);
   }
