@@ -224,14 +224,20 @@ static inline unsigned pagemap_spc(const void *p) {
  * written once, before the first arena exists; a pointer in the window
  * came from an arena made after that. */
 #define SPAN_WINDOW_BYTES ((uintptr_t)1 << 36)
-extern _Atomic uintptr_t span_window_base;
-extern _Atomic(_Atomic uint8_t *) span_window_spc;
+/* A cache line of its own, never written after the first arena: every
+ * free() reads it (beside the heap lock, whose line other threads write,
+ * it would be a miss on every free that follows one). */
+typedef struct span_window {
+  _Atomic uintptr_t base;
+  _Atomic(_Atomic uint8_t *) spc;
+} __attribute__((aligned(64))) span_window_t;
+extern span_window_t span_window;
 
 static inline unsigned page_spc(const void *p) {
-  uintptr_t off = (uintptr_t)p - atomic_load_explicit(&span_window_base, memory_order_relaxed);
+  uintptr_t off = (uintptr_t)p - atomic_load_explicit(&span_window.base, memory_order_relaxed);
   if (likely(off < SPAN_WINDOW_BYTES))
     return atomic_load_explicit(
-        &atomic_load_explicit(&span_window_spc, memory_order_relaxed)[off >> SPAN_PAGE_SHIFT],
+        &atomic_load_explicit(&span_window.spc, memory_order_relaxed)[off >> SPAN_PAGE_SHIFT],
         memory_order_relaxed);
   return pagemap_spc(p);
 }

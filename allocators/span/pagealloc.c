@@ -43,8 +43,7 @@ struct arena {
 
 _Atomic(_Atomic(arena_hdr_t *) *) span_arena_map[(size_t)1 << SPAN_MAP_BITS];
 block_map_t *_Atomic *span_pagemap;
-_Atomic uintptr_t span_window_base = (uintptr_t)1 << 63;
-_Atomic(_Atomic uint8_t *) span_window_spc;
+span_window_t span_window = {(uintptr_t)1 << 63, NULL};
 
 /* Reserves the class window (internal.h) around the first arena, at
  * base; without it (no address space) the block maps serve alone. The
@@ -57,15 +56,15 @@ static void window_init(uintptr_t base) {
   if (t == MAP_FAILED) return;
   uintptr_t lo = base > SPAN_WINDOW_BYTES / 2 + SPAN_ARENA_BYTES ? base - SPAN_WINDOW_BYTES / 2
                                                                  : SPAN_ARENA_BYTES;
-  atomic_store_explicit(&span_window_spc, t, memory_order_relaxed);
-  atomic_store_explicit(&span_window_base, lo & ~(SPAN_ARENA_BYTES - 1), memory_order_relaxed);
+  atomic_store_explicit(&span_window.spc, t, memory_order_relaxed);
+  atomic_store_explicit(&span_window.base, lo & ~(SPAN_ARENA_BYTES - 1), memory_order_relaxed);
 }
 
 /* The window's bytes for the 64 MiB block at b, or NULL outside it. */
 static _Atomic uint8_t *window_bytes(uintptr_t b) {
-  uintptr_t off = b - atomic_load_explicit(&span_window_base, memory_order_relaxed);
+  uintptr_t off = b - atomic_load_explicit(&span_window.base, memory_order_relaxed);
   return off < SPAN_WINDOW_BYTES
-             ? atomic_load_explicit(&span_window_spc, memory_order_relaxed) + (off >> SPAN_PAGE_SHIFT)
+             ? atomic_load_explicit(&span_window.spc, memory_order_relaxed) + (off >> SPAN_PAGE_SHIFT)
              : NULL;
 }
 

@@ -41,7 +41,7 @@ static void check_guard(const void *p) {
 }
 
 static int in_window(const void *p) {
-  return (uintptr_t)p - atomic_load(&span_window_base) < SPAN_WINDOW_BYTES;
+  return (uintptr_t)p - atomic_load(&span_window.base) < SPAN_WINDOW_BYTES;
 }
 
 /* The class free() reads for p is the block map's, and p's page is in use. */
@@ -53,7 +53,7 @@ static void check_class(const void *p) {
 /* Reserves every free 64 MiB of the class window (MAP_FIXED_NOREPLACE
  * fails where anything is mapped); returns how many. */
 static int fill_window(void **res, int max) {
-  uintptr_t base = atomic_load(&span_window_base);
+  uintptr_t base = atomic_load(&span_window.base);
   int n = 0;
   for (uintptr_t at = base; at < base + SPAN_WINDOW_BYTES && n < max; at += SPAN_ARENA_BYTES) {
     void *p = mmap((void *)at, SPAN_ARENA_BYTES, PROT_NONE,
