@@ -214,15 +214,15 @@ static inline unsigned pagemap_spc(const void *p) {
  * is computed from the pointer alone; through the block map it takes two
  * in a row (the block's entry, then the byte), and that chain is what a
  * free waits on when the pointer has just been loaded (a ring of objects
- * freed in the order they were made: in a loop outside heaplab, 10.3 ns
- * an operation with the block maps against tcmalloc's 8.3, 9.2 with one
- * load). One byte per 8 KiB page is 8 MiB of address space, reserved
- * inaccessible; the 8 KiB that cover a 64 MiB block are committed with
- * the block's map (pagealloc.c). Arenas the kernel puts outside the range
- * use the block maps, as does everything before the first arena (the base
- * is then 2^63, which no user address is within 64 GiB of). Both words are
- * written once, before the first arena exists; a pointer in the window
- * came from an arena made after that. */
+ * freed in the order they were made: in a loop outside heaplab, 11.1 ns
+ * an operation with the block maps against tcmalloc's 9.1, 10.5 with one
+ * load; README, issue 16's fourth pass). One byte per 8 KiB page is 8 MiB
+ * of address space, reserved read-only; the 8 KiB that cover a 64 MiB
+ * block are made writable with the block's map (pagealloc.c). Arenas the
+ * kernel puts outside the range use the block maps, as does everything
+ * before the first arena (the base is then 2^63, which no user address is
+ * within 64 GiB of). Both words are written once, before the first arena
+ * exists; a pointer in the window came from an arena made after that. */
 #define SPAN_WINDOW_BYTES ((uintptr_t)1 << 36)
 /* A cache line of its own, never written after the first arena: every
  * free() reads it (beside the heap lock, whose line other threads write,

@@ -49,10 +49,14 @@ span_window_t span_window = {(uintptr_t)1 << 63, NULL};
  * base; without it (no address space) the block maps serve alone. The
  * window starts at 64 MiB at the lowest (where valgrind puts the heap, it
  * would start at 0): NULL must never be in it, as free(NULL) reads no
- * class byte. */
+ * class byte. Readable, never written outside the arenas' blocks: a
+ * pointer in the window that no arena holds reads PAGE_FREE (the kernel's
+ * zero page, no memory of its own) and takes free()'s slow path, which
+ * answers it from the block maps as before the window; read-only mappings
+ * count against no RLIMIT_DATA. */
 static void window_init(uintptr_t base) {
   size_t bytes = SPAN_WINDOW_BYTES >> SPAN_PAGE_SHIFT;
-  void *t = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void *t = mmap(NULL, bytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (t == MAP_FAILED) return;
   uintptr_t lo = base > SPAN_WINDOW_BYTES / 2 + SPAN_ARENA_BYTES ? base - SPAN_WINDOW_BYTES / 2
                                                                  : SPAN_ARENA_BYTES;

@@ -94,6 +94,8 @@ int main(void) {
   static void *res[1024];
   int nres = fill_window(res, 1024);
   CHECK(nres > 0);
+  if (nres > 0) /* in the window, in no arena: a free page, free()'s slow path */
+    CHECK_INT(page_spc((char *)res[0] + 4096), PAGE_FREE);
   enum { M = 40 };
   void *far[M];
   int outside = 0;
