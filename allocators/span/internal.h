@@ -233,12 +233,27 @@ typedef struct span_window {
 } __attribute__((aligned(64))) span_window_t;
 extern span_window_t span_window;
 
+/* p's offset in the window: SPAN_WINDOW_BYTES or more when p is outside. */
+static inline uintptr_t window_offset(const void *p) {
+  return (uintptr_t)p - atomic_load_explicit(&span_window.base, memory_order_relaxed);
+}
+
+/* The byte of the page at window offset off (< SPAN_WINDOW_BYTES). */
+static inline _Atomic uint8_t *window_at(uintptr_t off) {
+  return atomic_load_explicit(&span_window.spc, memory_order_relaxed) + (off >> SPAN_PAGE_SHIFT);
+}
+
+/* p's page's byte in the window, or NULL when p is outside it. */
+static inline _Atomic uint8_t *window_byte(const void *p) {
+  uintptr_t off = window_offset(p);
+  return off < SPAN_WINDOW_BYTES ? window_at(off) : NULL;
+}
+
+/* free()'s class lookup: no NULL test of the window pointer on the way. */
 static inline unsigned page_spc(const void *p) {
-  uintptr_t off = (uintptr_t)p - atomic_load_explicit(&span_window.base, memory_order_relaxed);
+  uintptr_t off = window_offset(p);
   if (likely(off < SPAN_WINDOW_BYTES))
-    return atomic_load_explicit(
-        &atomic_load_explicit(&span_window.spc, memory_order_relaxed)[off >> SPAN_PAGE_SHIFT],
-        memory_order_relaxed);
+    return atomic_load_explicit(window_at(off), memory_order_relaxed);
   return pagemap_spc(p);
 }
 

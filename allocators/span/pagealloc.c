@@ -64,14 +64,6 @@ static void window_init(uintptr_t base) {
   atomic_store_explicit(&span_window.base, lo & ~(SPAN_ARENA_BYTES - 1), memory_order_relaxed);
 }
 
-/* The window's bytes for the 64 MiB block at b, or NULL outside it. */
-static _Atomic uint8_t *window_bytes(uintptr_t b) {
-  uintptr_t off = b - atomic_load_explicit(&span_window.base, memory_order_relaxed);
-  return off < SPAN_WINDOW_BYTES
-             ? atomic_load_explicit(&span_window.spc, memory_order_relaxed) + (off >> SPAN_PAGE_SHIFT)
-             : NULL;
-}
-
 /* Makes the page map entry of 64 MiB block b writable and points it at
  * that block's map. */
 static int pagemap_insert(uintptr_t b, block_map_t *entries) {
@@ -82,7 +74,7 @@ static int pagemap_insert(uintptr_t b, block_map_t *entries) {
     span_pagemap = t;
     window_init(b << SPAN_ARENA_SHIFT);
   }
-  _Atomic uint8_t *w = window_bytes(b << SPAN_ARENA_SHIFT);
+  _Atomic uint8_t *w = window_byte((void *)(b << SPAN_ARENA_SHIFT)); /* the block's first */
   if (w && mprotect((void *)w, SPAN_BLOCK_PAGES, PROT_READ | PROT_WRITE) != 0) return -1;
   uintptr_t page = ((uintptr_t)&span_pagemap[b]) & ~(uintptr_t)4095;
   if (mprotect((void *)page, 4096, PROT_READ | PROT_WRITE) != 0) return -1;
@@ -289,8 +281,8 @@ void pagemap_set(uintptr_t base, uint32_t npages, span_t *s, unsigned spc) {
   for (uint32_t i = 0; i < npages; i++) {
     void *page = (void *)(base + (uintptr_t)i * SPAN_PAGE_BYTES);
     block_map_t *m = block_map_of(page);
-    _Atomic uint8_t *w = window_bytes((uintptr_t)page & ~(SPAN_ARENA_BYTES - 1));
-    if (w) atomic_store_explicit(&w[block_page(page)], (uint8_t)spc, memory_order_relaxed);
+    _Atomic uint8_t *w = window_byte(page);
+    if (w) atomic_store_explicit(w, (uint8_t)spc, memory_order_relaxed);
     atomic_store_explicit(&m->spc[block_page(page)], (uint8_t)spc, memory_order_relaxed);
     atomic_store_explicit(&m->span[block_page(page)], s, memory_order_release);
   }

@@ -41,7 +41,7 @@ static void check_guard(const void *p) {
 }
 
 static int in_window(const void *p) {
-  return (uintptr_t)p - atomic_load(&span_window.base) < SPAN_WINDOW_BYTES;
+  return window_byte(p) != NULL;
 }
 
 /* The class free() reads for p is the block map's, and p's page is in use. */
